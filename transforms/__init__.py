@@ -1,0 +1,1 @@
+"""Pure transformations over polars frames: no network, no Prefect, no logging."""
