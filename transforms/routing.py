@@ -1,0 +1,47 @@
+"""Tag first, then split: rules add reasons to a ``reasons`` list column; :func:`split` routes rows."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def with_reasons(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """Ensure the frame has an empty-by-default ``reasons`` list column."""
+    lazy = frame.lazy()
+    if "reasons" in lazy.collect_schema().names():
+        return lazy
+    return lazy.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
+
+
+def reason_when(condition: pl.Expr, reason: str | pl.Expr) -> pl.Expr:
+    """A one-element list holding ``reason`` where ``condition`` is true, else an empty list."""
+    value = pl.lit(reason) if isinstance(reason, str) else reason
+    return (
+        pl.when(condition.fill_null(False))
+        .then(pl.concat_list([value.cast(pl.String)]))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    )
+
+
+def tag(frame: pl.LazyFrame, rules: dict[str, pl.Expr] | list[pl.Expr]) -> pl.LazyFrame:
+    """Append reasons to ``reasons``.
+
+    ``rules`` is either ``{reason: condition}`` or a list of list-valued expressions built with
+    :func:`reason_when` (for reasons computed per row, e.g. ``language:fr``).
+    """
+    parts = (
+        [reason_when(condition, reason) for reason, condition in rules.items()]
+        if isinstance(rules, dict)
+        else list(rules)
+    )
+    if not parts:
+        return frame
+    return with_reasons(frame).with_columns(
+        pl.concat_list([pl.col("reasons"), *parts]).list.unique(maintain_order=True).alias("reasons")
+    )
+
+
+def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows without reasons (kept) and rows with at least one reason (rejected)."""
+    rejected = pl.col("reasons").list.len() > 0
+    return frame.filter(~rejected), frame.filter(rejected)
