@@ -1,0 +1,37 @@
+"""Parsers: raw captures (bytes) to ``RECORD_SCHEMA`` frames. The format is recognised from the content."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from transforms.parse.common import Capture, parse_failure, records_frame
+from transforms.parse.text import looks_like_text_page, parse_text_page
+
+Recogniser = Callable[[bytes], bool]
+Parser = Callable[[Capture], pl.DataFrame]
+
+FORMATS: dict[str, tuple[Recogniser, Parser]] = {
+    "text": (looks_like_text_page, parse_text_page),
+}
+"""Known formats, tried in order; the first whose recogniser accepts the content parses it."""
+
+
+def detect_format(content: bytes) -> str | None:
+    """The name of the first format that recognises ``content``, or None."""
+    return next((name for name, (recognise, _) in FORMATS.items() if recognise(content)), None)
+
+
+def parse_capture(capture: Capture) -> pl.DataFrame:
+    """Parse one capture into records; an unrecognised or broken input becomes one ``parse_error`` record."""
+    name = capture.source if capture.source in FORMATS else detect_format(capture.content)
+    if name is None:
+        return parse_failure(capture, capture.source, "parse:unrecognised-format")
+    try:
+        return FORMATS[name][1](capture)
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as error:
+        return parse_failure(capture, name, f"parse:{type(error).__name__}")
+
+
+__all__ = ["FORMATS", "Capture", "detect_format", "parse_capture", "parse_failure", "records_frame"]
