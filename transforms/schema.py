@@ -239,3 +239,53 @@ def _sha256_hex16(keys: pl.Series) -> pl.Series:
         [None if k is None else hashlib.sha256(k.encode()).hexdigest()[:16] for k in keys.to_list()],
         dtype=pl.String,
     )
+
+
+COLUMN_DOCS: dict[str, str] = {
+    "paper_id": "Stable id: `arxiv:<id>` when an arXiv id is known, else `title:<sha256 of normalised title, 16 hex>`;"
+    " a paper keeps its id across versions.",
+    "title": "Cleaned title.",
+    "abstract": "Cleaned abstract.",
+    "title_raw": "Title as captured.",
+    "abstract_raw": "Abstract as captured.",
+    "aliases": "Other titles of records merged into this paper.",
+    "duplicates": "Records merged into this paper: title, source, raw_sha256, similarity to the kept record.",
+    "arxiv_id": "arXiv identifier without version (string, never a number).",
+    "arxiv_version": "arXiv version number when the source gave one.",
+    "url": "Canonical page of the paper at its source.",
+    "authors": "Author names in source order.",
+    "published_at": "Publication time given by the source (UTC).",
+    "submitted_on_daily_at": "When the paper entered Hugging Face Daily Papers (UTC).",
+    "upvotes": "Upvotes at the latest capture (highest seen).",
+    "num_comments": "Comments at the latest capture.",
+    "keywords": "Keywords given by the source (HF `ai_keywords`).",
+    "arxiv_comment": "arXiv comment field (often the venue).",
+    "journal_ref": "arXiv journal reference.",
+    "doi": "DOI from arXiv.",
+    "categories": "arXiv categories.",
+    "primary_category": "arXiv primary category.",
+    "sources": "Every capture this paper was seen in: source adapter, capture time, sha256 of the raw capture.",
+    "language": "Language of the cleaned abstract (langdetect, seeded).",
+    "language_score": "langdetect probability of `language`.",
+    "topic": "Primary topic id from the taxonomy (`general-ml` when nothing else fits).",
+    "topics": "Every topic that applies.",
+    "topic_scores": "Per topic: score and the terms or signals that decided it.",
+    "venue_hints": "Venue mentions: canonical venue, year, status, workshop, evidence text, field it came from.",
+    "code_urls": "Canonical code repository URLs.",
+    "project_urls": "Project pages.",
+    "links": "Every link with its kind (code/project) and the field it came from.",
+    "code_status": "`linked` (repository URL), `claimed` (code said to be public, no URL), `planned`, or `none`.",
+    "first_seen": "First capture time of this paper (UTC).",
+    "last_seen": "Latest capture time of this paper (UTC).",
+    "times_seen": "Number of runs that saw this paper.",
+    "cleaning_flags": "Cleaning rules that changed the title or abstract (`<field>:<rule>`).",
+    "record_hash": "sha256 of the paper's content columns: changes when the content changes.",
+}
+"""One line per published column, for the README and the dataset card."""
+
+
+def column_table(schema: pa.Schema = PAPER_SCHEMA) -> str:
+    """A markdown table of the published columns with their types and meaning."""
+    lines = ["| column | type | meaning |", "| --- | --- | --- |"]
+    lines += [f"| `{f.name}` | `{f.type}` | {COLUMN_DOCS.get(f.name, '')} |" for f in schema]
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv from the project's own
+# files when it is missing (or when pyproject.toml changed), install, and run.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean-output
+
+run: $(STAMP)
+	$(BIN)/papers run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+clean-output:
+	rm -rf output/trending-papers output/failed-runs output/raw

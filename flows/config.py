@@ -1,0 +1,26 @@
+"""The one typed configuration object of a run (it is the flow's only parameter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flows.ingest import BUNDLED_SAMPLE
+
+
+class RunConfig(BaseModel):
+    """Everything a curation run depends on; defaults reproduce ``make run`` on the bundled sample."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    inputs: list[Path] = Field(default_factory=lambda: [BUNDLED_SAMPLE])
+    """Local files or folders to read (format recognised from content)."""
+    out_dir: Path = Path("output")
+    """Root of the output: versions are written under ``OUT/trending-papers/``."""
+    allowed_languages: tuple[str, ...] = ("en",)
+    """Languages published; others are quarantined as ``language:<code>``."""
+    language_workers: int = 0
+    """Processes for language detection on large inputs (0: one per core)."""
+    incremental: bool = True
+    """Merge into the latest published version (False starts a fresh history in the same folder)."""

@@ -1,0 +1,141 @@
+"""Where every input record ended up: published, merged as a duplicate, or quarantined (and why).
+
+The accounting rule checked on every run::
+
+    inputs == published + duplicates + quarantined
+
+* ``inputs``: records parsed from this run's inputs (an input that could not be parsed at all counts as one).
+* ``published``: records kept as the representative of a paper row in the new version (a new paper, or an
+  update of a paper already in the previous version).
+* ``duplicates``: records merged into another record of this run (``merged_into`` names the kept record).
+* ``quarantined``: records with at least one reason (parse, cleaning, language or expectation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import polars as pl
+
+from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, conform
+
+STAGE_OF_REASON_PREFIX = {
+    "parse": "ingest",
+    "title": "clean",
+    "abstract": "clean",
+    "language": "language",
+    "dedup": "dedup",
+    "expectation": "validate",
+}
+"""The stage that rejects a record, from its first reason's prefix (``abstract:too-short`` -> ``clean``)."""
+
+HASHED_COLUMNS = (
+    "paper_id",
+    "title",
+    "abstract",
+    "arxiv_id",
+    "arxiv_version",
+    "url",
+    "authors",
+    "published_at",
+    "keywords",
+    "arxiv_comment",
+    "journal_ref",
+    "doi",
+    "categories",
+    "language",
+    "topic",
+    "topics",
+    "venue_hints",
+    "code_urls",
+    "project_urls",
+    "code_status",
+    "cleaning_flags",
+)
+"""What ``record_hash`` covers: the paper's content, not when or how often it was seen."""
+
+
+def stage_expr(reasons: pl.Expr) -> pl.Expr:
+    prefix = reasons.list.first().str.split(":").list.first()
+    return prefix.replace_strict(STAGE_OF_REASON_PREFIX, default="validate", return_dtype=pl.String)
+
+
+def raw_record_expr() -> pl.Expr:
+    """The parsed input record as JSON (the contract's record columns), so quarantine loses nothing."""
+    return pl.struct([pl.col(name) for name in RECORD_SCHEMA.names]).struct.json_encode()
+
+
+def build_quarantine(records: pl.DataFrame) -> pl.DataFrame:
+    """``QUARANTINE_SCHEMA`` rows for every record carrying a reason."""
+    rejected = records.filter(pl.col("reasons").list.len() > 0)
+    for optional in ("language", "language_score"):
+        if optional not in rejected.columns:
+            rejected = rejected.with_columns(pl.lit(None).alias(optional))
+    return conform(
+        rejected.with_columns(
+            stage_expr(pl.col("reasons")).alias("stage"),
+            raw_record_expr().alias("raw_record"),
+        ),
+        QUARANTINE_SCHEMA,
+    )
+
+
+def build_ledger(records: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame:
+    """``LEDGER_SCHEMA``: one row per record with its outcome and the paper it ended up in.
+
+    ``records`` carries ``reasons`` and, for records that reached dedup, ``cluster_id``/``similarity``/
+    ``match_rule``; ``published`` holds this run's published papers with ``paper_id`` and ``member_record_ids``.
+    """
+    membership = published.select("paper_id", pl.col("member_record_ids").alias("record_id")).explode("record_id")
+    quarantined = pl.col("reasons").list.len() > 0
+    merged = pl.col("match_rule").is_not_null() & (pl.col("match_rule") != "kept")
+    ledger = records.join(membership, on="record_id", how="left").with_columns(
+        pl.when(quarantined)
+        .then(pl.lit("quarantined"))
+        .when(merged)
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.lit("published"))
+        .alias("outcome"),
+        pl.when(merged & ~quarantined).then(pl.col("cluster_id")).alias("merged_into"),
+        pl.when(~quarantined).then(pl.col("similarity")).alias("similarity"),
+        pl.when(~quarantined).then(pl.col("paper_id")).alias("paper_id"),
+    )
+    return conform(ledger, LEDGER_SCHEMA)
+
+
+def count_outcomes(ledger: pl.DataFrame) -> dict[str, Any]:
+    """The manifest's ``counts``: totals per outcome, quarantine per reason, and whether the rule holds."""
+    per_outcome = dict(ledger.group_by("outcome").len().iter_rows())
+    per_reason = dict(
+        ledger.filter(pl.col("outcome") == "quarantined")
+        .select(pl.col("reasons").explode())
+        .group_by("reasons")
+        .len()
+        .sort("len", "reasons", descending=[True, False])
+        .iter_rows()
+    )
+    counts = {
+        "inputs": ledger.height,
+        "published": per_outcome.get("published", 0),
+        "duplicates": per_outcome.get("duplicate", 0),
+        "quarantined": per_outcome.get("quarantined", 0),
+        "quarantined_by_reason": per_reason,
+    }
+    counts["accounting_holds"] = counts["inputs"] == (
+        counts["published"] + counts["duplicates"] + counts["quarantined"]
+    )
+    return counts
+
+
+def record_hash_expr() -> pl.Expr:
+    """sha256 of the paper's content columns (JSON, fixed column order): equal content, equal hash."""
+    return (
+        pl.struct([pl.col(name) for name in HASHED_COLUMNS])
+        .struct.json_encode()
+        .map_batches(_sha256_hex, return_dtype=pl.String)
+    )
+
+
+def _sha256_hex(values: pl.Series) -> pl.Series:
+    return pl.Series([hashlib.sha256(v.encode()).hexdigest() for v in values.to_list()], dtype=pl.String)
