@@ -20,8 +20,8 @@ import great_expectations.expectations as gxe
 
 from transforms.schema import CODE_STATUSES, PAPER_SCHEMA
 
-PAPER_ID_PATTERN = r"^(arxiv:([0-9]{4}\.[0-9]{4,5}|[a-z][a-z.\-]*/[0-9]{7})|title:[0-9a-f]{16})$"
-ARXIV_ID_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z][a-z.\-]*/[0-9]{7})$"
+PAPER_ID_PATTERN = r"^(?:arxiv:(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.\-]*/[0-9]{7})|title:[0-9a-f]{16})$"
+ARXIV_ID_PATTERN = r"^(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.\-]*/[0-9]{7})$"
 URL_PATTERN = r"^https?://\S+$"
 
 

@@ -1,0 +1,32 @@
+"""Test-wide settings: Prefect state in a temporary folder, quiet, and one ephemeral API per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.prefect_env import configure_prefect
+
+configure_prefect(Path(tempfile.mkdtemp(prefix="prefect-home-")))
+os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect API and database for the whole session (started once: it costs ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,45 @@
+import polars as pl
+import pytest
+
+from expectations.gate import ContractBroken, check_rows, check_table, require_table
+from expectations.suites import GateSettings
+from tests.paper_rows import paper_row, papers_frame
+
+
+def test_good_frame_passes_both_suites() -> None:
+    papers = papers_frame(paper_row(), paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, title="Ünï"))
+    assert check_rows(papers, GateSettings()).failures.height == 0
+    assert check_table(papers) == []
+
+
+def test_bad_rows_are_named_with_their_failed_expectations() -> None:
+    papers = papers_frame(
+        paper_row(),
+        paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, abstract="too short"),
+        paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001", language="fr", code_status="maybe"),
+        paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
+    )
+    failures = check_rows(papers, GateSettings()).failures
+    assert failures.to_dicts() == [
+        {"gate_row": 1, "reasons": ["expectation:abstract-length"]},
+        {"gate_row": 2, "reasons": ["expectation:code-status-known", "expectation:language-allowed"]},
+        {"gate_row": 3, "reasons": ["expectation:title-length", "expectation:url-format"]},
+    ]
+
+
+def test_table_gate_fails_on_duplicate_ids_missing_columns_and_empty_tables() -> None:
+    papers = papers_frame(paper_row(), paper_row())
+    assert "paper-id-unique" in check_table(papers)
+    assert "columns-match-contract" in check_table(papers_frame(paper_row()).drop("topic"))
+    assert check_table(papers_frame(paper_row()).clear()) == ["not-empty"]
+    with pytest.raises(ContractBroken, match="paper-id-unique"):
+        require_table(papers)
+
+
+def test_allowed_languages_is_a_setting() -> None:
+    papers = papers_frame(paper_row(language="de"))
+    assert check_rows(papers, GateSettings(allowed_languages=("en", "de"))).failures.height == 0
+    assert check_rows(papers, GateSettings()).failures.get_column("reasons").to_list() == [
+        ["expectation:language-allowed"]
+    ]
+    assert isinstance(check_rows(papers, GateSettings()).failures, pl.DataFrame)

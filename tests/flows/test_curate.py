@@ -1,0 +1,128 @@
+"""End-to-end runs of the curation flow on the bundled page, under a temporary Prefect API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import EXIT_CONTRACT_BROKEN, EXIT_NOTHING_PUBLISHED, EXIT_PUBLISHED, main
+from flows.config import RunConfig
+from flows.curate import RunSummary, curate
+from flows.publish import dataset_root, publish_version, read_latest
+from tests.paper_rows import paper_row, papers_frame
+from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+CHANNEL_PRUNING = {
+    "Channel Pruning for Accelerating Very Deep Neural Networks",
+    "Pruning Very Deep Neural Network Channels for Efficient Inference",
+}
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
+    out = tmp_path_factory.mktemp("out")
+    return out, curate(RunConfig(out_dir=out))
+
+
+def version_papers(folder: Path) -> pl.DataFrame:
+    return pl.read_parquet(folder / "data" / "*.parquet")
+
+
+def test_bundled_page_gives_99_papers_with_the_channel_pruning_pair_merged(first_run) -> None:
+    out, summary = first_run
+    assert summary.counts["inputs"] == 100
+    assert summary.counts["published"] == 99
+    assert summary.counts["duplicates"] == 1
+    assert summary.counts["quarantined"] == 0
+    assert summary.counts["accounting_holds"]
+    papers = version_papers(summary.path)
+    assert papers.height == 99
+    assert papers.get_column("paper_id").is_unique().all()
+    merged = papers.filter(pl.col("aliases").list.len() > 0)
+    assert merged.height == 1
+    assert {merged.item(0, "title"), *merged.item(0, "aliases")} == CHANNEL_PRUNING
+    assert not papers.get_column("title").str.starts_with("Subscribe").any()
+    assert not papers.get_column("title").str.contains("email inbox").any()
+    assert (papers.get_column("language") == "en").all()
+
+
+def test_manifest_and_ledger_account_for_every_record(first_run) -> None:
+    _, summary = first_run
+    manifest = json.loads((summary.path / "manifest.json").read_text())
+    counts = manifest["counts"]
+    assert counts["inputs"] == counts["published"] + counts["duplicates"] + counts["quarantined"]
+    assert manifest["schema_version"] and manifest["version"] == summary.version
+    assert manifest["inputs"][0]["sha256"] and manifest["inputs"][0]["path"].endswith("trending-papers-page.txt")
+    ledger = pl.read_parquet(summary.path / "ledger.parquet")
+    assert ledger.height == 100
+    duplicate = ledger.filter(pl.col("outcome") == "duplicate")
+    assert duplicate.height == 1 and duplicate.item(0, "merged_into") in ledger.get_column("record_id").to_list()
+    for entry in manifest["files"]:
+        assert pq.read_metadata(summary.path / entry["path"]).num_rows == entry["rows"]
+
+
+def test_every_reader_loads_the_version(first_run) -> None:
+    _, summary = first_run
+    files = str(summary.path / "data" / "*.parquet")
+    assert pq.read_table(summary.path / "data").schema.equals(PAPER_SCHEMA, check_metadata=False)
+    assert pd.read_parquet(summary.path / "data").shape[0] == 99
+    assert duckdb.sql(f"select count(*) from read_parquet('{files}')").fetchone() == (99,)
+    os.environ["HF_DATASETS_OFFLINE"] = "1"
+    import datasets
+
+    loaded = datasets.load_dataset(str(summary.path), split="train", cache_dir=str(summary.path.parent / ".hf"))
+    assert loaded.num_rows == 99 and "paper_id" in loaded.column_names
+
+
+def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
+    out, first = first_run
+    second = curate(RunConfig(out_dir=out))
+    assert second.version > first.version
+    assert read_latest(out).version == second.version
+    before, after = version_papers(first.path), version_papers(second.path)
+    assert after.get_column("paper_id").to_list() == before.get_column("paper_id").to_list()
+    assert (after.get_column("times_seen") == 2).all()
+    assert second.counts["new_papers"] == 0 and second.counts["updated_papers"] == 99
+    assert after.get_column("record_hash").to_list() == before.get_column("record_hash").to_list()
+
+
+def test_run_with_nothing_publishable_exits_non_zero_and_keeps_its_quarantine(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "Un article\n"
+        + "Nous étudions les réseaux de neurones profonds et montrons que leur entraînement est stable "
+        "lorsque le taux d'apprentissage diminue lentement au cours du temps, ce qui confirme nos "
+        "hypothèses théoriques sur la géométrie du paysage de perte.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(page), "--out", str(out)]) == EXIT_NOTHING_PUBLISHED
+    assert read_latest(out) is None
+    failed = next((out / "failed-runs").iterdir())
+    quarantine = pl.read_parquet(failed / "quarantine.parquet")
+    assert quarantine.get_column("reasons").to_list() == [["language:fr"]]
+
+
+def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    corrupt = papers_frame(paper_row(), paper_row())
+    publish_version(out, "20000101T000000.000000Z", corrupt, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), {}, "")
+    assert main(["run", "--out", str(out)]) == EXIT_CONTRACT_BROKEN
+    root = dataset_root(out)
+    assert os.readlink(root / "latest") == "20000101T000000.000000Z"
+    assert sorted(p.name for p in root.iterdir()) == ["20000101T000000.000000Z", "latest"]
+
+
+def test_cli_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--out", str(tmp_path)]) == EXIT_PUBLISHED
+    printed = capsys.readouterr().out
+    assert "published    99" in printed and "duplicates   1" in printed and "trending-papers" in printed

@@ -1,0 +1,82 @@
+import json
+from datetime import UTC, datetime
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from tests.paper_rows import paper_row, papers_frame
+from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
+from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, polars_schema
+
+CAPTURED = datetime(2024, 5, 27, tzinfo=UTC)
+
+
+def records(rows: list[dict]) -> pl.DataFrame:
+    base = {name: None for name in RECORD_SCHEMA.names} | {"source": "text", "raw_sha256": "s", "captured_at": CAPTURED}
+    frame = pl.DataFrame([base | row for row in rows], schema=polars_schema(RECORD_SCHEMA), orient="row")
+    extra = pl.DataFrame(
+        [{"reasons": r.get("reasons", []), "cluster_id": r.get("cluster_id"), "similarity": r.get("similarity"),
+          "match_rule": r.get("match_rule")} for r in rows],
+        schema={"reasons": pl.List(pl.String), "cluster_id": pl.String, "similarity": pl.Float64, "match_rule": pl.String},
+    )
+    return pl.concat([frame, extra], how="horizontal")
+
+
+RECORDS = records(
+    [
+        {"record_id": "a", "raw_index": 0, "title_raw": "Kept", "cluster_id": "a", "similarity": 1.0, "match_rule": "kept"},
+        {"record_id": "b", "raw_index": 1, "title_raw": "Twin", "cluster_id": "a", "similarity": 0.93, "match_rule": "near_duplicate"},
+        {"record_id": "c", "raw_index": 2, "title_raw": "", "reasons": ["title:empty", "abstract:empty"]},
+        {"record_id": "d", "raw_index": -1, "reasons": ["parse:unrecognised-format"]},
+        {"record_id": "e", "raw_index": 3, "title_raw": "Ünï", "cluster_id": "e", "similarity": 1.0, "match_rule": "kept",
+         "reasons": ["expectation:abstract-length"]},
+    ]
+)
+PUBLISHED = pl.DataFrame({"paper_id": ["arxiv:1"], "member_record_ids": [["a", "b"]]})
+
+
+def test_ledger_gives_every_record_one_outcome() -> None:
+    ledger = build_ledger(RECORDS, PUBLISHED)
+    assert ledger.schema == polars_schema(LEDGER_SCHEMA)
+    expected = pl.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d", "e"],
+            "outcome": ["published", "duplicate", "quarantined", "quarantined", "quarantined"],
+            "paper_id": ["arxiv:1", "arxiv:1", None, None, None],
+            "merged_into": [None, "a", None, None, None],
+        }
+    )
+    assert_frame_equal(ledger.select(expected.columns), expected)
+
+
+def test_counts_follow_the_accounting_rule() -> None:
+    counts = count_outcomes(build_ledger(RECORDS, PUBLISHED))
+    assert counts == {
+        "inputs": 5,
+        "published": 1,
+        "duplicates": 1,
+        "quarantined": 3,
+        "quarantined_by_reason": {
+            "abstract:empty": 1,
+            "expectation:abstract-length": 1,
+            "parse:unrecognised-format": 1,
+            "title:empty": 1,
+        },
+        "accounting_holds": True,
+    }
+
+
+def test_quarantine_keeps_the_raw_record_and_names_the_stage() -> None:
+    quarantine = build_quarantine(RECORDS)
+    assert quarantine.schema == polars_schema(QUARANTINE_SCHEMA)
+    assert quarantine.get_column("stage").to_list() == ["clean", "ingest", "validate"]
+    raw = json.loads(quarantine.item(2, "raw_record"))
+    assert raw["title_raw"] == "Ünï" and raw["record_id"] == "e"
+
+
+def test_record_hash_changes_with_content_not_with_sightings() -> None:
+    base = papers_frame(paper_row())
+    seen_again = papers_frame(paper_row(times_seen=5, last_seen=datetime(2025, 1, 1, tzinfo=UTC)))
+    edited = papers_frame(paper_row(title="Another Title"))
+    hashes = [f.select(record_hash_expr()).item() for f in (base, seen_again, edited)]
+    assert hashes[0] == hashes[1] != hashes[2]

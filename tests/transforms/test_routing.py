@@ -1,0 +1,32 @@
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from transforms.routing import reason_when, split, tag, with_reasons
+
+
+def test_tag_appends_named_and_computed_reasons_once() -> None:
+    frame = pl.LazyFrame({"text": ["", None, "ok", "é"]})
+    tagged = (
+        frame.pipe(tag, {"text:empty": pl.col("text") == "", "text:missing": pl.col("text").is_null()})
+        .pipe(tag, [reason_when(pl.col("text") == "ok", pl.lit("text:") + pl.col("text"))])
+        .pipe(tag, {"text:empty": pl.col("text") == ""})
+        .collect()
+    )
+    expected = pl.DataFrame(
+        {"text": ["", None, "ok", "é"], "reasons": [["text:empty"], ["text:missing"], ["text:ok"], []]},
+        schema={"text": pl.String, "reasons": pl.List(pl.String)},
+    )
+    assert_frame_equal(tagged, expected)
+
+
+def test_split_routes_rows_with_reasons_to_rejected() -> None:
+    frame = pl.DataFrame({"id": [1, 2, 3], "reasons": [[], ["a"], ["a", "b"]]})
+    kept, rejected = split(frame)
+    assert kept.get_column("id").to_list() == [1]
+    assert rejected.get_column("id").to_list() == [2, 3]
+
+
+def test_with_reasons_keeps_existing_reasons() -> None:
+    frame = pl.LazyFrame({"reasons": [["x"]]})
+    assert with_reasons(frame).collect().get_column("reasons").to_list() == [["x"]]
+    assert with_reasons(pl.LazyFrame({"a": [1]})).collect().get_column("reasons").to_list() == [[]]
