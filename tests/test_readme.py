@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from transforms.schema import column_table
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_column_table_matches_the_contract() -> None:
+    assert column_table() in README.read_text(encoding="utf-8")
+
+
+def test_readme_shows_the_two_commands() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "make run" in text and "make test" in text
