@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.ingest import BUNDLED_SAMPLE
+from transforms.clean import QualitySettings
+from transforms.dedup import DedupParams
 
 
 class RunConfig(BaseModel):
@@ -20,6 +22,10 @@ class RunConfig(BaseModel):
     """Root of the output: versions are written under ``OUT/trending-papers/``."""
     allowed_languages: tuple[str, ...] = ("en",)
     """Languages published; others are quarantined as ``language:<code>``."""
+    quality: QualitySettings = QualitySettings()
+    """Thresholds of the quality reasons (``abstract:too-short`` ...)."""
+    dedup: DedupParams = DedupParams()
+    """Near-duplicate parameters (shingles, MinHash/LSH banding, verification thresholds)."""
     language_workers: int = 0
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True
