@@ -155,7 +155,12 @@ def validate(
         )
         .drop("gate_reasons")
     )
-    passed = candidates.with_row_index("gate_row").join(failures, on="gate_row", how="anti").drop("gate_row")
+    passed = (
+        candidates.with_row_index("gate_row")
+        .join(failures, on="gate_row", how="anti")
+        .drop("gate_row")
+        .with_columns(record_hash_expr().alias("record_hash"))
+    )
     version_papers = upsert(previous.papers if previous else None, passed, seen_at).with_columns(
         record_hash_expr().alias("record_hash")
     )
