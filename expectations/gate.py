@@ -102,8 +102,13 @@ def _validate(
 
 @cache
 def _context() -> gx.data_context.AbstractDataContext:
-    """One ephemeral GX context per process (no files, no analytics, no progress bars)."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    """One ephemeral GX context per process (no files, no progress bars, no INFO chatter).
+
+    Some GX modules pin their own logger to INFO, so every GX logger is lowered after the context exists.
+    """
     context = gx.get_context(mode="ephemeral")
+    for name in [*logging.root.manager.loggerDict, "great_expectations"]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
