@@ -56,9 +56,10 @@ def embedded_records(node: Any) -> Iterator[dict[str, Any]]:
         if isinstance(paper, Mapping) and _is_paper(paper):
             record = paper_record(paper, fallback=node)
             comments = node.get("comments")
-            record["num_comments"] = as_int(node.get("numComments", paper.get("numComments"))) or (
-                len(comments) if isinstance(comments, list) else None
-            )
+            count = as_int(node.get("numComments", paper.get("numComments")))
+            if count is None and isinstance(comments, list):
+                count = len(comments)
+            record["num_comments"] = count
             yield record
             return
         if _is_paper(node):
