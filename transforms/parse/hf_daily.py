@@ -45,7 +45,11 @@ def looks_like_hf_daily(content: bytes) -> bool:
 def parse_hf_daily(capture: Capture) -> pl.DataFrame:
     """One record per item; a response that is not a daily-papers list becomes one ``parse_error`` record."""
     try:
-        items = daily_items(load_json(capture.content))
+        document = load_json(capture.content)
+    except ValueError:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
+    try:
+        items = daily_items(document)
     except ValueError as error:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:{error}")
     return records_frame(capture, SOURCE, [daily_item_record(item) for item in items])

@@ -44,7 +44,10 @@ def looks_like_pwc(content: bytes) -> bool:
 def parse_pwc(capture: Capture) -> pl.DataFrame:
     """One record per paper; a page of non-papers becomes one ``parse_error`` record. An empty page is zero
     records: nothing in an empty page says what it would have listed."""
-    document = load_json(capture.content)
+    try:
+        document = load_json(capture.content)
+    except ValueError:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
     if isinstance(document, Mapping) and _is_paper(document):
         return records_frame(capture, SOURCE, [paper_record(document)])
     if not (isinstance(document, Mapping) and _is_page(document)):
