@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from polars.testing import assert_frame_equal
 import pytest
+from polars.testing import assert_frame_equal
 
 from tests.transforms.parse_helpers import CAPTURED_AT, capture, fixture
 from transforms.parse import detect_format, parse_capture
