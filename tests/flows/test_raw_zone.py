@@ -18,13 +18,17 @@ T1 = datetime(2025, 1, 11, 0, 0, 1, tzinfo=UTC)
 def test_store_is_content_addressed_and_logged(tmp_path: Path) -> None:
     zone = RawZone(tmp_path, run="r1")
     body = '[{"paper": {"id": "2501.00001", "title": "Ü"}}]'.encode()
-    first = zone.store("hf-daily", "http://h/api?date=2025-01-10", 200, body, T0, content_type="application/json")
+    first = zone.store(
+        "hf-daily", "http://h/api?date=2025-01-10", 200, body, T0, content_type="application/json"
+    )
     again = zone.store("hf-daily", "http://h/api?date=2025-01-10", 200, body, T0, elapsed=0.25)
     assert first.file == again.file == f"hf-daily/2025-01-10/{first.sha256}.json"
     assert (tmp_path / first.file).read_bytes() == body
     files = sorted(p.name for p in (tmp_path / "hf-daily" / "2025-01-10").iterdir())
     assert files == sorted([f"{first.sha256}.json", LOG_NAME])
-    lines = [json.loads(line) for line in (tmp_path / "hf-daily/2025-01-10" / LOG_NAME).read_text().splitlines()]
+    lines = [
+        json.loads(line) for line in (tmp_path / "hf-daily/2025-01-10" / LOG_NAME).read_text().splitlines()
+    ]
     assert len(lines) == 2
     assert lines[1] | {"time": None} == {
         "source": "hf-daily",
