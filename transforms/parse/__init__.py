@@ -10,6 +10,7 @@ from transforms.parse.arxiv import looks_like_arxiv_feed, parse_arxiv_feed
 from transforms.parse.common import Capture, parse_failure, records_frame
 from transforms.parse.hf_daily import looks_like_hf_daily, parse_hf_daily
 from transforms.parse.hf_page import looks_like_html, parse_hf_page
+from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
 from transforms.parse.pwc import looks_like_pwc, parse_pwc
 from transforms.parse.text import looks_like_text_page, parse_text_page
 
@@ -19,6 +20,7 @@ Parser = Callable[[Capture], pl.DataFrame]
 FORMATS: dict[str, tuple[Recogniser, Parser]] = {
     "hf-daily": (looks_like_hf_daily, parse_hf_daily),
     "pwc": (looks_like_pwc, parse_pwc),
+    "hf-scraped": (looks_like_hf_scraped, parse_hf_scraped),
     "arxiv": (looks_like_arxiv_feed, parse_arxiv_feed),
     "hf-page": (looks_like_html, parse_hf_page),
     "text": (looks_like_text_page, parse_text_page),
@@ -26,8 +28,8 @@ FORMATS: dict[str, tuple[Recogniser, Parser]] = {
 """Known formats, tried in order; the first whose recogniser accepts the content parses it.
 
 The recognisers are mutually exclusive: JSON lists/``{data}`` wrappers of daily items (``hf-daily``), JSON
-objects shaped as Papers with Code pages or papers (``pwc``), Atom XML (``arxiv``), HTML (``hf-page``), and
-plain text that is none of these (``text``).
+objects shaped as Papers with Code pages or papers (``pwc``), ``{papers: [...]}`` page dumps
+(``hf-scraped``), Atom XML (``arxiv``), HTML (``hf-page``), and plain text that is none of these (``text``).
 """
 
 
