@@ -20,10 +20,11 @@ import httpx
 import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
 from pydantic import BaseModel, Field, field_validator
 
-from flows.http import FetchError, HttpConfig, PoliteClient
+from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.raw_zone import RawZone, unique_captures
 from transforms.parse import Capture, parse_capture
 from transforms.parse.common import load_json
@@ -69,6 +70,7 @@ class SourceSettings(BaseModel):
     arxiv_batch_size: Annotated[int, Field(ge=1, le=500)] = 100
     task_retries: Annotated[int, Field(ge=0)] = 2
     """Prefect-level retries of a whole fetch task (on top of the client's per-request retries)."""
+    task_retry_delay: Seconds = 30.0
 
     @field_validator("hf_daily")
     @classmethod
@@ -127,6 +129,19 @@ def parse_days(value: str) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+def _worth_retrying(task: object, task_run: object, state: State) -> bool:
+    """Prefect retry condition: robots.txt refusals and non-retryable statuses will not change on retry."""
+    try:
+        state.result()
+    except RobotsDisallowed:
+        return False
+    except FetchError as error:
+        return not error.reason.startswith("http-status:")
+    except Exception:  # any other failure may be transient
+        return True
+    return True
+
+
 def fetch_hf_daily_captures(
     settings: SourceSettings, day: date, client: PoliteClient, zone: RawZone, now: Callable[[], datetime]
 ) -> list[Capture]:
@@ -169,19 +184,37 @@ def fetch_arxiv_captures(
     return [capture]
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, task_run_name="hf-daily {day}")
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+    task_run_name="hf-daily {day}",
+)
 def fetch_hf_daily(settings: SourceSettings, day: date, client: PoliteClient, zone: RawZone) -> list[Capture]:
     """Prefect task: one Daily Papers day."""
     return fetch_hf_daily_captures(settings, day, client, zone, _utc_now)
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, task_run_name="hf-page {url}")
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+    task_run_name="hf-page {url}",
+)
 def fetch_hf_page(settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone) -> list[Capture]:
     """Prefect task: one Hugging Face page."""
     return fetch_hf_page_captures(settings, url, client, zone, _utc_now)
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, task_run_name="arxiv batch")
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+    task_run_name="arxiv batch",
+)
 def fetch_arxiv(
     settings: SourceSettings, arxiv_ids: list[str], client: PoliteClient, zone: RawZone
 ) -> list[Capture]:
@@ -209,7 +242,7 @@ def gather(
     owned = client is None
     http = client or PoliteClient(settings.http_config())
     in_prefect = FlowRunContext.get() is not None or TaskRunContext.get() is not None
-    retries = settings.task_retries
+    task_options = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay}
     captures: list[Capture] = []
     failures: list[SourceFailure] = []
 
@@ -224,7 +257,7 @@ def gather(
             attempt(
                 HF_DAILY,
                 day.isoformat(),
-                (lambda d=day: fetch_hf_daily.with_options(retries=retries)(settings, d, http, zone))
+                (lambda d=day: fetch_hf_daily.with_options(**task_options)(settings, d, http, zone))
                 if in_prefect
                 else (lambda d=day: fetch_hf_daily_captures(settings, d, http, zone, clock)),
             )
@@ -232,7 +265,7 @@ def gather(
             attempt(
                 HF_PAGE,
                 url,
-                (lambda u=url: fetch_hf_page.with_options(retries=retries)(settings, u, http, zone))
+                (lambda u=url: fetch_hf_page.with_options(**task_options)(settings, u, http, zone))
                 if in_prefect
                 else (lambda u=url: fetch_hf_page_captures(settings, u, http, zone, clock)),
             )
@@ -241,7 +274,7 @@ def gather(
                 attempt(
                     ARXIV,
                     ",".join(batch),
-                    (lambda b=batch: fetch_arxiv.with_options(retries=retries)(settings, b, http, zone))
+                    (lambda b=batch: fetch_arxiv.with_options(**task_options)(settings, b, http, zone))
                     if in_prefect
                     else (lambda b=batch: fetch_arxiv_captures(settings, b, http, zone, clock)),
                 )
