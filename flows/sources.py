@@ -129,7 +129,7 @@ def parse_days(value: str) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def _worth_retrying(task: object, task_run: object, state: State) -> bool:
+def worth_retrying(task: object, task_run: object, state: State) -> bool:
     """Prefect retry condition: robots.txt refusals and non-retryable statuses will not change on retry."""
     try:
         state.result()
@@ -187,7 +187,7 @@ def fetch_arxiv_captures(
 @task(
     retries=2,
     retry_delay_seconds=30,
-    retry_condition_fn=_worth_retrying,
+    retry_condition_fn=worth_retrying,
     cache_policy=NO_CACHE,
     task_run_name="hf-daily {day}",
 )
@@ -199,7 +199,7 @@ def fetch_hf_daily(settings: SourceSettings, day: date, client: PoliteClient, zo
 @task(
     retries=2,
     retry_delay_seconds=30,
-    retry_condition_fn=_worth_retrying,
+    retry_condition_fn=worth_retrying,
     cache_policy=NO_CACHE,
     task_run_name="hf-page {url}",
 )
@@ -211,7 +211,7 @@ def fetch_hf_page(settings: SourceSettings, url: str, client: PoliteClient, zone
 @task(
     retries=2,
     retry_delay_seconds=30,
-    retry_condition_fn=_worth_retrying,
+    retry_condition_fn=worth_retrying,
     cache_policy=NO_CACHE,
     task_run_name="arxiv batch",
 )

@@ -10,9 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from prefect.states import Failed
 from pydantic import ValidationError
 
-from flows.http import PoliteClient
+from flows.http import FetchError, PoliteClient, RobotsDisallowed
 from flows.ingest import read_local_captures
 from flows.raw_zone import RawZone, read_entries, read_raw_zone
 from flows.sources import (
@@ -23,6 +24,7 @@ from flows.sources import (
     fetch_hf_page,
     gather,
     parse_days,
+    worth_retrying,
 )
 from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
 from transforms.parse import parse_capture
@@ -85,6 +87,13 @@ def test_prefect_retries_live_on_the_fetch_tasks_only() -> None:
     for fetch in (fetch_hf_daily, fetch_hf_page, fetch_arxiv):
         assert fetch.retries == 2
         assert callable(fetch.fn)
+
+
+def test_prefect_retries_skip_failures_that_cannot_change() -> None:
+    assert not worth_retrying(None, None, Failed(data=RobotsDisallowed("u", "robots-disallowed")))
+    assert not worth_retrying(None, None, Failed(data=FetchError("u", "http-status:404", 404)))
+    assert worth_retrying(None, None, Failed(data=FetchError("u", "retries-exhausted:http:503", 503)))
+    assert worth_retrying(None, None, Failed(data=OSError("disk")))
 
 
 def _serve_sources(server: CaptureServer) -> None:
