@@ -9,7 +9,7 @@ all configured sources, one target at a time, so a failing target is reported an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -228,6 +228,7 @@ def gather(
     *,
     client: PoliteClient | None = None,
     run: str | None = None,
+    local_captures: Sequence[Capture] = (),
     now: Callable[[], datetime] | None = None,
 ) -> tuple[list[Capture], list[SourceFailure]]:
     """Fetch every configured source; returns all captures (canonical order) and the failed targets.
@@ -235,7 +236,8 @@ def gather(
     Each target (a day, a page URL, an arXiv batch) is fetched on its own: a failure is recorded and the
     others go on. arXiv batches are built from the arXiv ids parsed out of this run's other captures. Inside a
     Prefect run the Prefect tasks are used (with their retries); elsewhere the plain functions are called.
-    ``client`` and ``now`` are injectable for tests; ``run`` tags the raw-zone log lines.
+    ``local_captures`` (e.g. files given on the command line) are not fetched or returned, but their arXiv ids
+    are enriched too. ``client`` and ``now`` are injectable for tests; ``run`` tags the raw-zone log lines.
     """
     zone = RawZone(raw_dir, run=run)
     clock = now or _utc_now
@@ -270,7 +272,8 @@ def gather(
                 else (lambda u=url: fetch_hf_page_captures(settings, u, http, zone, clock)),
             )
         if settings.arxiv_enrich:
-            for batch in _batches(arxiv_ids_of(captures), settings.arxiv_batch_size):
+            wanted = arxiv_ids_of([*local_captures, *captures])
+            for batch in _batches(wanted, settings.arxiv_batch_size):
                 attempt(
                     ARXIV,
                     ",".join(batch),

@@ -27,7 +27,7 @@ from flows.sources import (
     worth_retrying,
 )
 from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
-from transforms.parse import parse_capture
+from transforms.parse import Capture, parse_capture
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -209,6 +209,26 @@ def test_paging_stops_at_max_pages_and_on_a_repeated_page(server: CaptureServer,
     assert failures == []
     assert len(captures) == 1
     assert [seen.query["p"] for seen in server.requests if seen.path.startswith("/api")] == ["0", "1"]
+
+
+def test_arxiv_ids_of_local_inputs_are_enriched_too(server: CaptureServer, tmp_path: Path) -> None:
+    server.route("/api/query", Reply(200, data("arxiv/classic-2016-id_list-1111.2011v2.xml")))
+    local = Capture(
+        "auto",
+        "page.json",
+        data("hf-daily/2025-01-10-wrapped-excerpt.json"),
+        datetime(2025, 1, 10, tzinfo=UTC),
+    )
+    settings = settings_for(server, arxiv_enrich=True)
+    with client_for(settings, FakeClock()) as client:
+        captures, failures = gather(
+            settings, tmp_path / "raw", client=client, local_captures=[local], now=ticking()
+        )
+    assert failures == []
+    assert [c.source for c in captures] == ["arxiv"], "local inputs are not returned again"
+    assert [seen.query["id_list"] for seen in server.requests if seen.path == "/api/query"] == [
+        "2501.05441,2501.05453"
+    ]
 
 
 def test_task_bodies_run_without_prefect(server: CaptureServer, tmp_path: Path) -> None:
