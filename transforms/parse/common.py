@@ -34,8 +34,8 @@ class Capture:
 def records_frame(capture: Capture, source: str, rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     """Parsed rows of one capture as a ``RECORD_SCHEMA`` frame, with provenance and stable record ids.
 
-    Each row is a mapping of ``RECORD_SCHEMA`` field names (missing ones are null); its position in ``rows`` is
-    its ``raw_index``.
+    Each row is a mapping of ``RECORD_SCHEMA`` field names (missing ones are null); its position in ``rows``
+    is its ``raw_index``.
     """
     target = polars_schema(RECORD_SCHEMA)
     provided = [name for name in target if name not in _PROVENANCE]
