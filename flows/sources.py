@@ -22,7 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.raw_zone import RawZone, unique_captures
@@ -41,6 +41,8 @@ Seconds = Annotated[float, Field(ge=0)]
 
 class SourceSettings(BaseModel):
     """Which sources a run fetches and how politely. Base URLs are settings so tests can use 127.0.0.1."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     hf_daily: str | None = None
     """One day ``YYYY-MM-DD`` or an inclusive range ``FROM..TO`` (the day a paper entered Daily Papers)."""
@@ -86,7 +88,13 @@ class SourceSettings(BaseModel):
 
     @property
     def any_network_source(self) -> bool:
+        """Whether a listing source (Daily Papers days or pages) is configured."""
         return bool(self.hf_daily or self.hf_pages)
+
+    @property
+    def fetches_anything(self) -> bool:
+        """Whether :func:`gather` has anything to do (listing sources or arXiv enrichment)."""
+        return self.any_network_source or self.arxiv_enrich
 
     def http_config(self) -> HttpConfig:
         """The client configuration these settings imply (arXiv's interval keyed by its host)."""
@@ -285,6 +293,20 @@ def gather(
         if owned:
             http.close()
     return unique_captures(captures), failures
+
+
+def every_listing_source_failed(
+    settings: SourceSettings, captures: Sequence[Capture], failures: Sequence[SourceFailure]
+) -> bool:
+    """True when listing sources were configured and not one of their targets returned a capture.
+
+    An empty day (``[]``) is a capture, not a failure. arXiv captures do not count: they only enrich.
+    """
+    return (
+        settings.any_network_source
+        and bool(failures)
+        and not any(capture.source in {HF_DAILY, HF_PAGE} for capture in captures)
+    )
 
 
 def arxiv_ids_of(captures: Iterable[Capture]) -> list[str]:

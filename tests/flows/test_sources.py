@@ -19,6 +19,7 @@ from flows.raw_zone import RawZone, read_entries, read_raw_zone
 from flows.sources import (
     SourceFailure,
     SourceSettings,
+    every_listing_source_failed,
     fetch_arxiv,
     fetch_hf_daily,
     fetch_hf_page,
@@ -132,6 +133,7 @@ def test_gather_keeps_what_succeeded_and_reports_failures(server: CaptureServer,
         captures, failures = gather(settings, tmp_path / "raw", client=client, run="run-1", now=ticking())
         waits = list(client.waits)
 
+    assert not every_listing_source_failed(settings, captures, failures)
     assert failures == [
         SourceFailure("hf-daily", "2025-07-04", "retries-exhausted:http:500"),
         SourceFailure("hf-page", f"{server.base_url}/papers/trending", "http-status:404"),
@@ -193,6 +195,7 @@ def test_every_source_failing_returns_no_captures(server: CaptureServer, tmp_pat
     with client_for(settings, FakeClock()) as client:
         captures, failures = gather(settings, tmp_path / "raw", client=client, now=ticking())
     assert captures == []
+    assert every_listing_source_failed(settings, captures, failures)
     assert [(f.source, f.reason) for f in failures] == [
         ("hf-daily", "robots-disallowed"),
         ("hf-page", "retries-exhausted:http:503"),
