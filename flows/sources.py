@@ -81,6 +81,15 @@ class SourceSettings(BaseModel):
             parse_days(value)
         return value
 
+    @field_validator("hf_pages")
+    @classmethod
+    def _absolute_http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
+        return urls
+
     @property
     def days(self) -> list[date]:
         """The Daily Papers days to fetch, oldest first."""
@@ -259,7 +268,7 @@ def gather(
     def attempt(source: str, target: str, fetch: Callable[[], list[Capture]]) -> None:
         try:
             captures.extend(fetch())
-        except (FetchError, OSError) as error:
+        except Exception as error:  # one broken target must not lose the others
             failures.append(SourceFailure(source, target, _reason(error)))
 
     try:
@@ -360,7 +369,9 @@ def _batches(values: list[str], size: int) -> list[list[str]]:
 def _reason(error: Exception) -> str:
     if isinstance(error, FetchError):
         return error.reason
-    return f"io:{type(error).__name__}"
+    if isinstance(error, OSError):
+        return f"io:{type(error).__name__}"
+    return f"error:{type(error).__name__}"
 
 
 def _host(url: str) -> str:

@@ -203,6 +203,25 @@ def test_every_source_failing_returns_no_captures(server: CaptureServer, tmp_pat
     assert "/api/daily_papers" not in server.paths()
 
 
+def test_unwritable_raw_zone_is_reported_per_target(server: CaptureServer, tmp_path: Path) -> None:
+    server.route("/papers", Reply(200, data("hf-page/paper-page.html")))
+    blocked = tmp_path / "raw"
+    blocked.write_text("a file where the raw zone should be")
+    settings = settings_for(server, hf_pages=[f"{server.base_url}/papers", f"{server.base_url}/papers"])
+    with client_for(settings, FakeClock()) as client:
+        captures, failures = gather(settings, blocked, client=client, now=ticking())
+    assert captures == []
+    assert [f.reason.split(":")[0] for f in failures] == ["io", "io"]
+
+
+def test_page_urls_must_be_absolute_http() -> None:
+    with pytest.raises(ValidationError):
+        SourceSettings(hf_pages=["not a url"])
+    with pytest.raises(ValidationError):
+        SourceSettings(hf_pages=["ftp://huggingface.co/papers"])
+    assert SourceSettings(hf_pages=["https://huggingface.co/papers/trending"]).hf_pages
+
+
 def test_paging_stops_at_max_pages_and_on_a_repeated_page(server: CaptureServer, tmp_path: Path) -> None:
     full = data("hf-daily/2025-07-03-excerpt.json")
     server.route("/api/daily_papers", Reply(200, full))
