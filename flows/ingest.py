@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.raw_zone import LOG_NAME, is_raw_zone, read_raw_zone
 from transforms.parse import Capture
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "trending-papers-page.txt"
 """The default input: a text copy of the trending-papers page this product was specified from."""
 
-IGNORED_NAMES = {"PROVENANCE.txt", "README.md", "LICENSE"}
-"""Documentation that sits beside captures in data folders: never an input."""
+IGNORED_NAMES = {"PROVENANCE.txt", "README.md", "LICENSE", LOG_NAME}
+"""Documentation and logs that sit beside captures in data folders: never an input."""
+
+SIDECAR_SUFFIX = ".meta.json"
+"""``x.meta.json`` beside ``x.<ext>`` describes that capture (URL, HTTP status): metadata, not an input."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
                     for p in path.rglob("*")
                     if p.is_file()
                     and p.name not in IGNORED_NAMES
+                    and not _is_sidecar(p)
                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 )
             )
@@ -47,16 +52,37 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
 
 
 def read_local_captures(paths: list[Path]) -> tuple[list[Capture], list[InputReport]]:
-    """Captures for local files; a file whose bytes were already read is reported but parsed once."""
+    """Captures for local files; a file whose bytes were already read is reported but parsed once.
+
+    A folder that is (or lies inside) a raw zone (``OUT/raw``) is replayed: its captures keep the source and
+    ``captured_at`` of the run that fetched them, and their location is the URL they were fetched from.
+    """
     captures: list[Capture] = []
     reports: list[InputReport] = []
     seen: dict[str, str] = {}
-    for path in expand_inputs(paths):
-        content = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        capture = Capture(source="auto", location=str(path), content=content, captured_at=mtime)
-        reports.append(InputReport(str(path), capture.sha256, len(content), seen.get(capture.sha256)))
+    raw_zones = [path for path in paths if is_raw_zone(path)]
+    local = expand_inputs([path for path in paths if path not in raw_zones])
+    replayed = [capture for zone in raw_zones for capture in read_raw_zone(zone)]
+    read = [(capture.location, capture) for capture in replayed] + [
+        (str(path), _local_capture(path)) for path in local
+    ]
+    for location, capture in read:
+        content = capture.content
+        reports.append(InputReport(location, capture.sha256, len(content), seen.get(capture.sha256)))
         if capture.sha256 not in seen:
-            seen[capture.sha256] = str(path)
+            seen[capture.sha256] = location
             captures.append(capture)
     return captures, reports
+
+
+def _local_capture(path: Path) -> Capture:
+    """A local file as a capture: format recognised later from its content; mtime as the capture time."""
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return Capture(source="auto", location=str(path), content=path.read_bytes(), captured_at=mtime)
+
+
+def _is_sidecar(path: Path) -> bool:
+    if not path.name.endswith(SIDECAR_SUFFIX):
+        return False
+    stem = path.name[: -len(SIDECAR_SUFFIX)]
+    return any(sibling != path and sibling.name.startswith(f"{stem}.") for sibling in path.parent.iterdir())

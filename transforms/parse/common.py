@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -32,8 +34,8 @@ class Capture:
 def records_frame(capture: Capture, source: str, rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     """Parsed rows of one capture as a ``RECORD_SCHEMA`` frame, with provenance and stable record ids.
 
-    Each row is a mapping of ``RECORD_SCHEMA`` field names (missing ones are null); its position in ``rows`` is
-    its ``raw_index``.
+    Each row is a mapping of ``RECORD_SCHEMA`` field names (missing ones are null); its position in ``rows``
+    is its ``raw_index``.
     """
     target = polars_schema(RECORD_SCHEMA)
     provided = [name for name in target if name not in _PROVENANCE]
@@ -67,3 +69,72 @@ def _with_provenance(body: pl.DataFrame, capture: Capture, source: str, first_in
         pl.lit(capture.captured_at).cast(pl.Datetime("us", "UTC")).alias("captured_at"),
     ).with_columns(record_id_expr(pl.col("raw_sha256"), pl.col("raw_index")).alias("record_id"))
     return conform(framed, RECORD_SCHEMA)
+
+
+ARXIV_ID = re.compile(
+    r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v(?P<version>\d+))?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+"""An arXiv identifier, new style (``2503.02130``) or old style (``astro-ph/0601001``), bare or as a URL."""
+
+
+def split_arxiv_id(value: object) -> tuple[str | None, int | None]:
+    """``("2503.02130", 2)`` for ``"2503.02130v2"``; ``(None, None)`` for anything that is not an id.
+
+    Only strings are accepted: a float has already lost trailing zeros (``2503.0213``), so it is refused
+    rather than turned into a wrong id.
+    """
+    if not isinstance(value, str):
+        return None, None
+    match = ARXIV_ID.match(value.strip())
+    if match is None:
+        return None, None
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO-8601 date or date-time as an aware UTC datetime (naive values are taken as UTC); else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def as_int(value: object) -> int | None:
+    """An integer count from an int or a digit string; None for anything else (bools included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def as_text(value: object) -> str | None:
+    """A string value as is; None for missing, empty or non-string values."""
+    return value if isinstance(value, str) and value != "" else None
+
+
+def as_text_list(values: object) -> list[str] | None:
+    """The non-empty strings of a list; None when the value is not a list."""
+    if not isinstance(values, list):
+        return None
+    return [value for value in values if isinstance(value, str) and value != ""]
+
+
+def load_json(content: bytes) -> Any:
+    """JSON with non-integer numbers kept as text, so an id like ``2503.02130`` never becomes a float."""
+    return json.loads(content.decode("utf-8-sig"), parse_float=str)
+
+
+def is_json_document(content: bytes) -> bool:
+    """Cheap pre-check: the content starts (after a BOM and whitespace) with ``{`` or ``[``."""
+    return content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in {b"{", b"["}

@@ -1,0 +1,211 @@
+"""The raw zone: every fetched byte kept verbatim, content-addressed, with a log line per response.
+
+Layout under ``OUT/raw/``::
+
+    <source>/<YYYY-MM-DD>/<sha256>.<ext>    the body exactly as received (same bytes, same file: stored once)
+    <source>/<YYYY-MM-DD>/responses.jsonl   one JSON line per response received that day from that source
+
+A log line holds ``url``, ``status``, ``time`` (seconds the request took), ``size``, ``sha256``,
+``captured_at``, ``source``, ``kind``, ``file`` and ``run``. ``kind`` says what the response was used for:
+``capture`` (parsed by the run), ``attempt`` (a 429/5xx that was retried), ``robots`` (robots.txt),
+``rejected`` (a final response the source refused, e.g. HTTP 404). Replaying reads only ``capture`` lines,
+so a replay parses exactly what the run parsed, with the original source and ``captured_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from transforms.parse import Capture
+
+LOG_NAME = "responses.jsonl"
+CAPTURE = "capture"
+KINDS = ("capture", "attempt", "robots", "rejected")
+
+_EXTENSIONS = {
+    "application/json": "json",
+    "application/atom+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/html": "html",
+    "text/plain": "txt",
+}
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One log line of the raw zone."""
+
+    source: str
+    url: str
+    status: int
+    kind: str
+    captured_at: str
+    time: float | None
+    size: int
+    sha256: str
+    file: str
+    """Path of the stored body, relative to the raw zone root."""
+    run: str | None = None
+
+
+class RawZone:
+    """Writes bodies and log lines under ``root`` (``OUT/raw``); safe to share between sources of one run."""
+
+    def __init__(self, root: Path, run: str | None = None) -> None:
+        self.root = root
+        self.run = run
+
+    def store(
+        self,
+        source: str,
+        url: str,
+        status: int,
+        content: bytes,
+        captured_at: datetime,
+        *,
+        kind: str = CAPTURE,
+        content_type: str | None = None,
+        elapsed: float | None = None,
+    ) -> RawEntry:
+        """Keep ``content`` (once per sha256 and folder) and append its log line; returns the line."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown raw-zone kind {kind!r}")
+        sha256 = hashlib.sha256(content).hexdigest()
+        folder = self.root / source / captured_at.date().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        body = folder / f"{sha256}.{extension_for(content_type, content)}"
+        if not body.exists():
+            _write_atomically(body, content)
+        entry = RawEntry(
+            source=source,
+            url=url,
+            status=status,
+            kind=kind,
+            captured_at=captured_at.isoformat(),
+            time=None if elapsed is None else round(elapsed, 6),
+            size=len(content),
+            sha256=sha256,
+            file=body.relative_to(self.root).as_posix(),
+            run=self.run,
+        )
+        with (folder / LOG_NAME).open("a", encoding="utf-8") as log:
+            log.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+        return entry
+
+    def store_response(
+        self, source: str, response: httpx.Response, captured_at: datetime, kind: str = CAPTURE
+    ) -> RawEntry:
+        """Keep an httpx response (body as received, after transfer decoding)."""
+        return self.store(
+            source,
+            str(response.request.url),
+            response.status_code,
+            response.content,
+            captured_at,
+            kind=kind,
+            content_type=response.headers.get("Content-Type"),
+            elapsed=_elapsed(response),
+        )
+
+
+def extension_for(content_type: str | None, content: bytes) -> str:
+    """File extension from the Content-Type, else sniffed from the first byte."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in _EXTENSIONS:
+        return _EXTENSIONS[media]
+    head = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
+    if head[:1] in {b"{", b"["}:
+        return "json"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if head.startswith(b"<"):
+        return "xml"
+    return "bin"
+
+
+def is_raw_zone(path: Path) -> bool:
+    """True when ``path`` is a folder holding raw-zone logs (a whole zone, a source or a day)."""
+    return path.is_dir() and next(path.rglob(LOG_NAME), None) is not None
+
+
+def read_entries(root: Path) -> list[RawEntry]:
+    """Every log line under ``root``, in file then line order; a broken line raises (loudly)."""
+    entries: list[RawEntry] = []
+    for log in sorted(root.rglob(LOG_NAME)):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entries.append(RawEntry(**json.loads(line)))
+    return entries
+
+
+def read_raw_zone(root: Path, run: str | None = None) -> list[Capture]:
+    """The captures a run parsed, rebuilt from the raw zone alone (no network), in canonical order.
+
+    ``root`` may be the zone (``OUT/raw``) or any folder inside it; ``run`` restricts to one run's captures.
+    The same bytes from the same source are one capture (the earliest).
+    """
+    zone_root = _zone_root(root)
+    captures: list[Capture] = []
+    for entry in read_entries(root):
+        if entry.kind != CAPTURE or (run is not None and entry.run != run):
+            continue
+        content = (zone_root / entry.file).read_bytes()
+        if hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise ValueError(f"raw file {entry.file} does not match its sha256")
+        captured_at = datetime.fromisoformat(entry.captured_at)
+        captures.append(Capture(entry.source, entry.url, content, captured_at))
+    return unique_captures(captures)
+
+
+def unique_captures(captures: Iterable[Capture]) -> list[Capture]:
+    """One capture per (source, sha256), the earliest, in canonical order: the same bytes parse to the same
+    records (record ids derive from the sha256), so parsing them twice would only fake duplicates."""
+    earliest: dict[tuple[str, str], Capture] = {}
+    for capture in sorted(captures, key=capture_order):
+        earliest.setdefault((capture.source, capture.sha256), capture)
+    return sorted(earliest.values(), key=capture_order)
+
+
+def capture_order(capture: Capture) -> tuple[datetime, str, str, str]:
+    """The canonical order of captures, shared by live runs and replays so both parse in the same order."""
+    return (capture.captured_at, capture.source, capture.location, capture.sha256)
+
+
+def _zone_root(path: Path) -> Path:
+    """The zone root for a folder inside it (log ``file`` paths are ``<source>/<day>/<name>``)."""
+    log = next(path.rglob(LOG_NAME), None)
+    if log is None:
+        return path
+    first = next((line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()), None)
+    if first is None:
+        return path
+    relative = Path(json.loads(first)["file"])
+    return log.parent.parents[len(relative.parts) - 2]
+
+
+def _elapsed(response: httpx.Response) -> float | None:
+    try:
+        return response.elapsed.total_seconds()
+    except RuntimeError:
+        return None
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,171 @@
+"""The polite client against a real local server: retries, waits, robots.txt, pacing, timeouts, truncation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed, parse_retry_after
+from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
+
+
+@pytest.fixture
+def server() -> Iterator[CaptureServer]:
+    with serving() as running:
+        yield running
+
+
+def make_client(clock: FakeClock, **overrides: object) -> PoliteClient:
+    settings: dict[str, object] = {
+        "min_interval": 0.0,
+        "read_timeout": 0.3,
+        "connect_timeout": 1.0,
+        "max_retries": 3,
+        "contact": "mailto:data@example.org",
+    }
+    settings.update(overrides)
+    return PoliteClient(HttpConfig(**settings), sleep=clock.sleep, clock=clock, jitter=lambda: 0.0)  # type: ignore[arg-type]
+
+
+def test_429_retry_after_is_honoured(server: CaptureServer) -> None:
+    server.route("/api", Reply(429, b"slow down", {"Retry-After": "7"}), Reply(200, b"[]"))
+    clock = FakeClock()
+    seen: list[tuple[int, str]] = []
+    with make_client(clock) as client:
+        response = client.get(
+            f"{server.base_url}/api", on_response=lambda r, kind: seen.append((r.status_code, kind))
+        )
+        assert response.status_code == 200
+        assert client.waits == [("retry-after", 7.0)]
+    assert clock.sleeps == [7.0]
+    assert server.paths() == ["/robots.txt", "/api", "/api"]
+    assert seen == [(404, "robots"), (429, "attempt")]
+
+
+def test_5xx_exponential_backoff_with_jitter(server: CaptureServer) -> None:
+    server.route("/api", Reply(500), Reply(503), Reply(502), Reply(200, b"ok"))
+    clock = FakeClock()
+    with make_client(clock, backoff_base=2.0) as client:
+        assert client.get(f"{server.base_url}/api").content == b"ok"
+        assert client.waits == [("backoff", 1.0), ("backoff", 2.0), ("backoff", 4.0)]
+    jittered = PoliteClient(HttpConfig(backoff_base=2.0, backoff_max=5.0), jitter=lambda: 1.0)
+    assert [jittered.backoff_delay(n) for n in range(4)] == [2.0, 4.0, 5.0, 5.0]
+    jittered.close()
+
+
+def test_retries_exhausted_is_a_fetch_error(server: CaptureServer) -> None:
+    server.route("/down", Reply(500))
+    clock = FakeClock()
+    with make_client(clock, max_retries=2) as client, pytest.raises(FetchError) as raised:
+        client.get(f"{server.base_url}/down")
+    assert raised.value.reason == "retries-exhausted:http:500"
+    assert server.paths().count("/down") == 3
+
+
+def test_client_errors_are_returned_not_retried(server: CaptureServer) -> None:
+    server.route("/bad", Reply(400, b"<feed/>"))
+    with make_client(FakeClock()) as client:
+        assert client.get(f"{server.base_url}/bad").status_code == 400
+    assert server.paths().count("/bad") == 1
+
+
+def test_retry_after_beyond_max_wait_gives_up(server: CaptureServer) -> None:
+    server.route("/api", Reply(429, headers={"Retry-After": "3600"}))
+    clock = FakeClock()
+    with make_client(clock, max_wait=60.0) as client, pytest.raises(FetchError, match="retry-after-too-long"):
+        client.get(f"{server.base_url}/api")
+    assert clock.sleeps == []
+
+
+def test_read_timeout_is_retried(server: CaptureServer) -> None:
+    server.route("/slow", Reply(200, b"late", delay=0.8), Reply(200, b"fast"))
+    with make_client(FakeClock(), read_timeout=0.2) as client:
+        assert client.get(f"{server.base_url}/slow").content == b"fast"
+        assert [why for why, _ in client.waits] == ["backoff"]
+
+
+def test_truncated_body_is_retried(server: CaptureServer) -> None:
+    body = b'[{"paper": {"id": "2501.00001"}}]' * 20
+    server.route("/page", Reply(200, body, truncate_to=25), Reply(200, body))
+    with make_client(FakeClock()) as client:
+        assert client.get(f"{server.base_url}/page").content == body
+    assert server.paths().count("/page") == 2
+
+
+def test_connection_refused_exhausts_retries() -> None:
+    with serving() as gone:
+        url = f"{gone.base_url}/x"
+    clock = FakeClock()
+    with (
+        make_client(clock, max_retries=1, respect_robots=False) as client,
+        pytest.raises(FetchError) as raised,
+    ):
+        client.get(url)
+    assert raised.value.reason == "retries-exhausted:network:ConnectError"
+    assert clock.sleeps == [0.5]
+
+
+def test_robots_disallow_is_obeyed_and_crawl_delay_applied(server: CaptureServer) -> None:
+    robots = (
+        b"User-agent: trending-papers\nDisallow: /private\nCrawl-delay: 5\n\nUser-agent: *\nDisallow: /\n"
+    )
+    server.route("/robots.txt", Reply(200, robots))
+    server.route("/public", Reply(200, b"fine"))
+    clock = FakeClock()
+    with make_client(clock, min_interval=1.0) as client:
+        with pytest.raises(RobotsDisallowed):
+            client.get(f"{server.base_url}/private/page")
+        assert client.get(f"{server.base_url}/public").content == b"fine"
+        assert client.get(f"{server.base_url}/public").content == b"fine"
+        assert client.interval_for(server.host) == 5.0
+        assert client.waits == [("interval", 5.0), ("interval", 5.0)]
+    assert server.paths() == ["/robots.txt", "/public", "/public"], "robots.txt fetched once, /private never"
+
+
+def test_robots_for_other_agents_only_does_not_block(server: CaptureServer) -> None:
+    server.route("/robots.txt", Reply(200, b"User-agent: OtherBot\nDisallow: /\n"))
+    server.route("/x", Reply(200, b"x"))
+    with make_client(FakeClock()) as client:
+        assert client.get(f"{server.base_url}/x").content == b"x"
+
+
+def test_unreachable_robots_means_disallow(server: CaptureServer) -> None:
+    server.route("/robots.txt", Reply(503))
+    with (
+        make_client(FakeClock(), max_retries=0) as client,
+        pytest.raises(RobotsDisallowed, match="unreachable"),
+    ):
+        client.get(f"{server.base_url}/x")
+    assert "/x" not in server.paths()
+
+
+def test_per_host_minimum_interval(server: CaptureServer) -> None:
+    server.route("/a", Reply(200, b"a"))
+    clock = FakeClock()
+    with make_client(clock, host_intervals={server.host: 3.0}, min_interval=1.0) as client:
+        client.get(f"{server.base_url}/a")
+        clock.now += 1.0
+        client.get(f"{server.base_url}/a")
+        clock.now += 10.0
+        client.get(f"{server.base_url}/a")
+        assert client.waits == [("interval", 3.0), ("interval", 2.0)], "robots.txt -> /a waits, then 3-1 s"
+        assert client.interval_for("elsewhere.example") == 1.0
+
+
+def test_user_agent_carries_contact(server: CaptureServer) -> None:
+    server.route("/ua", Reply(200))
+    with make_client(FakeClock()) as client:
+        client.get(f"{server.base_url}/ua")
+    agent = server.requests[-1].headers["User-Agent"]
+    assert agent.startswith("trending-papers/") and "mailto:data@example.org" in agent
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Wed, 01 Jan 2025 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None

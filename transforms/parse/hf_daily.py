@@ -1,0 +1,124 @@
+"""Hugging Face daily-papers API responses (``/api/daily_papers?date=…``) to records.
+
+Real captures vary: a plain JSON list of items; a list whose items are Python-repr strings of the item dicts
+(parsed with :func:`ast.literal_eval`, which only accepts literals, never ``eval``); or the list wrapped in
+``{status, date, count, data}``. Fields come and go over time: unknown ones are ignored, missing optional ones
+are null. An item that cannot be read becomes a record with ``parse_error`` so it is counted, not dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from transforms.parse.common import (
+    Capture,
+    as_int,
+    as_text,
+    as_text_list,
+    is_json_document,
+    load_json,
+    parse_failure,
+    parse_timestamp,
+    records_frame,
+    split_arxiv_id,
+)
+
+SOURCE = "hf-daily"
+PAPER_URL = "https://huggingface.co/papers/{arxiv_id}"
+
+
+def looks_like_hf_daily(content: bytes) -> bool:
+    """A JSON list (or ``{data: [...]}`` wrapper) whose first item is a daily item or its repr string."""
+    if not is_json_document(content):
+        return False
+    try:
+        items = daily_items(load_json(content))
+    except ValueError:
+        return False
+    return not items or _is_daily_item(items[0])
+
+
+def parse_hf_daily(capture: Capture) -> pl.DataFrame:
+    """One record per item; a response that is not a daily-papers list becomes one ``parse_error`` record."""
+    try:
+        document = load_json(capture.content)
+    except ValueError:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
+    try:
+        items = daily_items(document)
+    except ValueError as error:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:{error}")
+    return records_frame(capture, SOURCE, [daily_item_record(item) for item in items])
+
+
+def daily_items(document: Any) -> list[Any]:
+    """The items of a response, unwrapping ``{status, date, count, data}``; ValueError for other shapes."""
+    if isinstance(document, Mapping) and isinstance(document.get("data"), list):
+        return list(document["data"])
+    if isinstance(document, list):
+        return document
+    raise ValueError("not-a-daily-papers-list")
+
+
+def daily_item_record(item: Any) -> dict[str, Any]:
+    """RECORD_SCHEMA fields of one daily-papers item (a dict or its Python-repr string)."""
+    if isinstance(item, str):
+        try:
+            item = ast.literal_eval(item)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return {"parse_error": f"parse:{SOURCE}:item-not-a-literal"}
+    if not isinstance(item, Mapping):
+        return {"parse_error": f"parse:{SOURCE}:item-not-an-object"}
+    paper = item.get("paper") if isinstance(item.get("paper"), Mapping) else item
+    record = paper_record(paper, fallback=item)
+    record["num_comments"] = as_int(item.get("numComments", paper.get("numComments")))
+    if record["arxiv_id"] is None and record["title_raw"] is None:
+        record["parse_error"] = f"parse:{SOURCE}:item-without-id-or-title"
+    return record
+
+
+def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """RECORD_SCHEMA fields of a Hugging Face paper object (shared by the API and the pages' embedded JSON).
+
+    ``fallback`` is the enclosing item, whose copies of title/summary/publishedAt are used when the paper
+    lacks them.
+    """
+    outer = fallback or {}
+    arxiv_id, arxiv_version = split_arxiv_id(paper.get("id"))
+
+    def field(name: str) -> Any:
+        value = paper.get(name)
+        return outer.get(name) if value is None else value
+
+    return {
+        "arxiv_id": arxiv_id,
+        "arxiv_version": arxiv_version,
+        "title_raw": as_text(field("title")),
+        "abstract_raw": as_text(field("summary")),
+        "authors": _author_names(paper.get("authors")),
+        "published_at": parse_timestamp(field("publishedAt")),
+        "submitted_on_daily_at": parse_timestamp(field("submittedOnDailyAt")),
+        "upvotes": as_int(field("upvotes")),
+        "num_comments": as_int(field("numComments")),
+        "keywords": as_text_list(paper.get("ai_keywords")),
+        "source_code_url": as_text(paper.get("githubRepo")),
+        "source_project_url": as_text(paper.get("projectPage")),
+        "url": PAPER_URL.format(arxiv_id=arxiv_id) if arxiv_id else None,
+    }
+
+
+def _author_names(authors: Any) -> list[str] | None:
+    if not isinstance(authors, list):
+        return None
+    names = [author.get("name") if isinstance(author, Mapping) else author for author in authors]
+    return [name for name in names if isinstance(name, str) and name.strip()]
+
+
+def _is_daily_item(item: Any) -> bool:
+    if isinstance(item, str):
+        return item.lstrip().startswith("{") and "'paper'" in item[:200]
+    return isinstance(item, Mapping) and isinstance(item.get("paper"), Mapping)
