@@ -52,6 +52,29 @@ def _parser() -> argparse.ArgumentParser:
         help="do not merge into the latest version: the new version holds only this run's papers",
     )
     run.add_argument("--workers", type=int, default=0, help="processes for language detection (0: one per core)")
+    network = run.add_argument_group(
+        "network sources",
+        "Fetched politely (robots.txt, per-host pacing, retries) and stored verbatim under OUT/raw/; replay a run "
+        "offline with `papers run OUT/raw`. With only these options, the bundled sample is not read.",
+    )
+    network.add_argument(
+        "--hf-daily",
+        metavar="DATE|FROM..TO",
+        help="Hugging Face daily-papers API for a day (2025-01-10) or a range (2025-01-01..2025-01-31)",
+    )
+    network.add_argument(
+        "--hf-page",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a Hugging Face papers page (daily, date, week, month, trending or paper page); repeatable",
+    )
+    network.add_argument(
+        "--arxiv-enrich",
+        action="store_true",
+        help="fetch arXiv metadata (comments, journal_ref, DOI, categories) for every arXiv id found",
+    )
+    network.add_argument("--contact", default="", help="e-mail or URL sent in the User-Agent (set it for real runs)")
     run.set_defaults(handler=_run)
 
     report = commands.add_parser(
@@ -70,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     from expectations.gate import ContractBroken
     from flows.config import RunConfig
     from flows.curate import curate
+    from flows.sources import SourceSettings
 
     settings = {
         "out_dir": args.out,
@@ -77,7 +101,11 @@ def _run(args: argparse.Namespace) -> int:
         "incremental": not args.fresh,
         "language_workers": args.workers,
     }
-    if args.inputs:
+    sources = SourceSettings(
+        hf_daily=args.hf_daily, hf_pages=args.hf_page, arxiv_enrich=args.arxiv_enrich, contact=args.contact
+    )
+    settings["sources"] = sources
+    if args.inputs or sources.any_network_source:
         settings["inputs"] = args.inputs
     config = RunConfig(**settings)
     try:

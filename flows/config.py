@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.ingest import BUNDLED_SAMPLE
+from flows.sources import SourceSettings
 from transforms.clean import QualitySettings
 from transforms.dedup import DedupParams
 
@@ -18,6 +19,8 @@ class RunConfig(BaseModel):
 
     inputs: list[Path] = Field(default_factory=lambda: [BUNDLED_SAMPLE])
     """Local files or folders to read (format recognised from content)."""
+    sources: SourceSettings = Field(default_factory=SourceSettings)
+    """Network sources to fetch (Hugging Face daily API and pages, arXiv enrichment) and politeness settings."""
     out_dir: Path = Path("output")
     """Root of the output: versions are written under ``OUT/trending-papers/``."""
     allowed_languages: tuple[str, ...] = ("en",)

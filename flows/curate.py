@@ -6,7 +6,7 @@ tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from prefect.cache_policies import NONE
 from expectations.gate import check_rows, require_table
 from expectations.suites import GateSettings
 from flows.config import RunConfig
-from flows.ingest import InputReport, read_local_captures
+from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
 from flows.publish import (
     PreviousVersion,
@@ -34,9 +34,8 @@ from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters, match_previous, upsert
 from transforms.derive import derive_fields
 from transforms.language import tag_language
-from transforms.parse import parse_capture
 from transforms.routing import reason_when, tag, with_reasons
-from transforms.schema import PAPER_SCHEMA, RECORD_SCHEMA, conform, empty
+from transforms.schema import PAPER_SCHEMA, conform, empty
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
 """Stages pass frames in memory: nothing to cache or persist between them."""
@@ -44,11 +43,12 @@ STAGE = {"cache_policy": NONE, "persist_result": False}
 
 @dataclass
 class Ingested:
+    version: str
+    """The id the version of this run will have (also tags its raw captures)."""
     records: pl.DataFrame
     inputs: list[InputReport]
-    source_failures: list[dict[str, str]] = field(default_factory=list)
-    previous: PreviousVersion | None = None
-    run_started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    source_failures: list[dict[str, str]]
+    previous: PreviousVersion | None
 
 
 @dataclass
@@ -81,11 +81,11 @@ class RunSummary:
 def ingest(config: RunConfig) -> Ingested:
     """Read every input and parse it to records; read the previous version for incremental runs."""
     remove_stale_staging(config.out_dir)
-    captures, inputs = read_local_captures(config.inputs)
-    frames = [parse_capture(capture) for capture in captures]
-    records = pl.concat(frames) if frames else empty(RECORD_SCHEMA)
-    previous = read_latest(config.out_dir) if config.incremental else None
-    return Ingested(records=records, inputs=inputs, previous=previous)
+    latest = read_latest(config.out_dir)
+    version = new_version_id(datetime.now(UTC), latest.version if latest else None)
+    read = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run=version)
+    previous = latest if config.incremental else None
+    return Ingested(version, read.records, read.inputs, read.source_failures, previous)
 
 
 @task(name="clean", **STAGE)
@@ -172,8 +172,7 @@ def validate(
 @task(name="publish", **STAGE)
 def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
     """Write the new version atomically (or, when nothing of this run could be published, a failed-run record)."""
-    previous = ingested.previous
-    version = new_version_id(datetime.now(UTC), previous.version if previous else None)
+    previous, version = ingested.previous, ingested.version
     quarantine = build_quarantine(validated.records)
     ledger = build_ledger(validated.records, validated.run_papers)
     counts = count_outcomes(ledger) | _paper_counts(validated, previous)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
 from flows.raw_zone import LOG_NAME, is_raw_zone, read_raw_zone
-from transforms.parse import Capture
+from flows.sources import ARXIV, SourceSettings, gather
+from transforms.enrich import enrich_with_arxiv
+from transforms.parse import Capture, parse_capture
+from transforms.schema import RECORD_SCHEMA, empty
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "trending-papers-page.txt"
 """The default input: a text copy of the trending-papers page this product was specified from."""
@@ -21,12 +26,48 @@ SIDECAR_SUFFIX = ".meta.json"
 
 @dataclass(frozen=True)
 class InputReport:
-    """One local input file as the manifest lists it."""
+    """One input (local file or fetched response) as the manifest lists it."""
 
     path: str
     sha256: str
     bytes: int
     duplicate_of: str | None = None
+    source: str = "auto"
+
+
+@dataclass(frozen=True)
+class InputRecords:
+    """Everything a run read: its records, the inputs they came from, and the sources that failed."""
+
+    records: pl.DataFrame
+    inputs: list[InputReport]
+    source_failures: list[dict[str, str]]
+
+
+def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: str) -> InputRecords:
+    """Local files and fetched responses, parsed to records; arXiv feeds fetched for enrichment are joined in.
+
+    Fetched responses are stored in the raw zone (``raw_dir``) by :func:`flows.sources.gather`. Local arXiv
+    files are listings like any other input; arXiv captures fetched (or replayed) for enrichment only fill
+    missing fields of the other records and are not records themselves.
+    """
+    local, reports = read_local_captures(paths)
+    fetched, failures = gather(sources, raw_dir, run=run, local_captures=local) if sources.fetches_anything else ([], [])
+    reports += [InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched]
+    captures = [*local, *fetched]
+    listings = [parse_capture(c) for c in captures if c.source != ARXIV]
+    records = pl.concat(listings) if listings else empty(RECORD_SCHEMA)
+    source_failures = [asdict(failure) for failure in failures]
+    enrichment = [parse_capture(c) for c in captures if c.source == ARXIV]
+    if enrichment:
+        arxiv = pl.concat(enrichment)
+        broken = arxiv.filter(pl.col("parse_error").is_not_null())
+        source_failures += [
+            {"source": ARXIV, "target": path, "reason": reason}
+            for path, reason in broken.select("input_path", "parse_error").iter_rows()
+        ]
+        records = enrich_with_arxiv(records.lazy(), arxiv.filter(pl.col("parse_error").is_null())).collect()
+    return InputRecords(records=records, inputs=reports, source_failures=source_failures)
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
