@@ -104,11 +104,11 @@ def _validate(
 def _context() -> gx.data_context.AbstractDataContext:
     """One ephemeral GX context per process (no files, no progress bars, no INFO chatter).
 
-    Some GX modules pin their own logger to INFO, so every GX logger is lowered after the context exists.
+    Some GX modules pin their own logger to INFO at import, so every GX logger is lowered before the context starts.
     """
-    context = gx.get_context(mode="ephemeral")
     for name in [*logging.root.manager.loggerDict, "great_expectations"]:
         if name.startswith("great_expectations"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
