@@ -3,14 +3,14 @@
 Identify first, remove second:
 
 1. :func:`find_clusters` links records by three rules and takes connected components of the links:
-   ``arxiv_id`` (same known arXiv id), ``title`` (same normalised title) and ``near_duplicate`` (MinHash + LSH
-   banding over word shingles of the abstract proposes candidates; a candidate is merged only when the exact
-   Jaccard similarity of the two abstracts, and of the two titles, passes :class:`DedupParams`' thresholds).
-   Records whose known arXiv ids differ are never linked directly. Each cluster keeps one record, chosen by
-   :func:`kept_order` (independent of input order).
-2. :func:`collapse_clusters` turns each cluster into one row carrying its members' provenance.
-3. :func:`match_previous` and :func:`upsert` carry ``paper_id`` across versions; :func:`build_index` and
-   :func:`update_index` maintain the per-version key table that keeps this proportional to the new records.
+``arxiv_id`` (same known arXiv id), ``title`` (same normalised title) and ``near_duplicate`` (MinHash + LSH
+banding over word shingles of the abstract proposes candidates; a candidate is merged only when the exact
+Jaccard similarity of the two abstracts, and of the two titles, passes :class:`DedupParams`' thresholds).
+Records whose known arXiv ids differ are never linked directly. Each cluster keeps one record, chosen by
+:func:`kept_order` (independent of input order). 2. :func:`collapse_clusters` turns each cluster into one row
+carrying its members' provenance. 3. :func:`match_previous` and :func:`upsert` carry ``paper_id`` across
+versions; :func:`build_index` and :func:`update_index` maintain the per-version key table that keeps this
+proportional to the new records.
 
 Signatures are computed with numpy over all shingles at once (chunked by documents to bound memory); no pair
 of records is compared unless an exact key or an LSH band puts them in the same bucket.
@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from transforms.identity import (
     known_arxiv_id,
+    normalise_text,
     normalise_title,
     paper_id_expr,
     stable_hash64,
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
-"""Values of ``match_rule``; for a merged record, the strongest rule that linked it (see :func:`find_clusters`)."""
+"""Values of ``match_rule``: for a merged record, the strongest rule that linked it (see find_clusters)."""
 
 _RULE_PRIORITY = {"arxiv_id": 0, "title": 1, "near_duplicate": 2}
 _U64 = np.uint64
@@ -64,20 +65,21 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 class DedupParams:
     """Parameters of near-duplicate detection, tuned for ~1,000-character (~150-word) abstracts.
 
-    * ``shingle_size=3`` word 3-grams: a 150-word abstract has ~150 shingles; one changed word changes at most 3,
-      so a reworded sentence or two leaves Jaccard ~0.8-0.9, while two abstracts on the same topic share only
-      stock phrases (Jaccard < 0.15 on the bundled page and the evaluation sets).
+    * ``shingle_size=3`` word 3-grams: a 150-word abstract has ~150 shingles; one changed word changes at most
+      3, so a reworded sentence or two leaves Jaccard ~0.8-0.9, while two abstracts on the same topic share
+      only stock phrases (Jaccard < 0.15 on the bundled page and the evaluation sets).
     * ``num_perm=64``, ``bands=16`` x ``rows=4``: candidate threshold ~(1/16)^(1/4) = 0.5. A pair with Jaccard
-      0.7 becomes a candidate with probability 1-(1-0.7^4)^16 = 0.988, at 0.8 with 0.9998; a pair at 0.2 only with
-      0.025 (and is then rejected by verification). 64 permutations keep 1M signatures at 256 MB.
-    * ``abstract_threshold=0.6`` with ``title_threshold=0.3``: a candidate is merged when its abstracts share 60%
-      of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
+      0.7 becomes a candidate with probability 1-(1-0.7^4)^16 = 0.988, at 0.8 with 0.9998; a pair at 0.2 only
+      with 0.025 (and is then rejected by verification). 64 permutations keep 1M signatures at 256 MB.
+    * ``abstract_threshold=0.6`` with ``title_threshold=0.3``: a candidate is merged when its abstracts share
+      60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
     * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a
       journal extension or conference version under a new title).
     * ``max_bucket=64``: LSH buckets larger than this (boilerplate abstracts) are linked as a star and a chain
       instead of all pairs, so a bucket costs linear, not quadratic, work.
-    * ``seed`` fixes the hash family; changing any of ``shingle_size``/``num_perm``/``bands``/``rows``/``seed``
-      invalidates a persisted index (see :func:`build_index`).
+    * ``seed`` fixes the hash family; changing any of
+      ``shingle_size``/``num_perm``/``bands``/``rows``/``seed`` invalidates a persisted index (see
+      :func:`build_index`).
     """
 
     shingle_size: int = 3
@@ -103,9 +105,7 @@ class DedupParams:
         return f"w{self.shingle_size}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}-blake2b-v1"
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Shingles and signatures (numpy, vectorised over all shingles of a chunk of documents)
-# --------------------------------------------------------------------------------------------------------------
+# ----- Shingles and signatures (numpy, vectorised over a chunk of documents) -----
 
 
 def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -116,9 +116,9 @@ def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarr
     tokens = (
         pl.DataFrame({"text": texts.cast(pl.String)})
         .with_row_index("doc")
-        .select("doc", text_tokens(pl.col("text")).alias("token"))
+        .select("doc", normalise_text(pl.col("text")).str.split(" ").alias("token"))
         .explode("token")
-        .drop_nulls("token")
+        .filter(pl.col("token") != "")
     )
     if tokens.height == 0:
         return np.empty(0, dtype=np.uint32), np.empty(0, dtype=_U64)
@@ -154,10 +154,12 @@ def _hash_family(params: DedupParams) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def minhash_signatures(
     texts: pl.Series, params: DedupParams = DedupParams()
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures ``(n, num_perm)`` uint32 of the texts' word shingles, and a mask of texts with shingles.
+    """MinHash signatures ``(n, num_perm)`` uint32 of the texts' word shingles, and a mask of texts with
+    shingles.
 
-    Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash; minima per document
-    come from ``np.minimum.reduceat``. Documents are processed ``chunk_docs`` at a time so memory stays bounded.
+    Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash; minima per
+    document come from ``np.minimum.reduceat``. Documents are processed ``chunk_docs`` at a time so memory
+    stays bounded.
     """
     multipliers, increments, _ = _hash_family(params)
     n = len(texts)
@@ -170,9 +172,13 @@ def minhash_signatures(
         starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
         rows = doc[starts].astype(np.int64) + start
         has_shingles[rows] = True
+        permuted = np.empty_like(shingle)
         for perm in range(params.num_perm):
-            permuted = ((shingle * multipliers[perm] + increments[perm]) >> _U64(32)).astype(np.uint32)
-            signatures[rows, perm] = np.minimum.reduceat(permuted, starts)
+            # min(h >> 32) == min(h) >> 32, so the shift is applied to the per-document minima only.
+            np.multiply(shingle, multipliers[perm], out=permuted)
+            np.add(permuted, increments[perm], out=permuted)
+            minima = np.minimum.reduceat(permuted, starts)
+            signatures[rows, perm] = (minima >> _U64(32)).astype(np.uint32)
     return signatures, has_shingles
 
 
@@ -201,7 +207,8 @@ def _band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
 
 
 def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int) -> pl.DataFrame:
-    """Candidate pairs ``a < b`` of ``doc`` sharing ``key_columns``: all pairs in small buckets, star+chain in big."""
+    """Candidate pairs ``a < b`` of ``doc`` sharing ``key_columns``: all pairs in small buckets, star+chain in
+    big."""
     ranked = buckets.unique(["doc", *key_columns]).with_columns(
         pl.len().over(key_columns).alias("size"),
         pl.col("doc").rank("ordinal").over(key_columns).alias("pos"),
@@ -226,13 +233,12 @@ def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int
     return pl.concat([all_pairs, star, chain]).unique()
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Similarity of given pairs
-# --------------------------------------------------------------------------------------------------------------
+# ----- Similarity of given pairs -----
 
 
 def _abstract_jaccard(texts: pl.Series, pairs: pl.DataFrame, params: DedupParams) -> pl.Series:
-    """Exact Jaccard of the word-shingle sets of ``texts[a]`` and ``texts[b]`` for each pair (null if one is empty)."""
+    """Exact Jaccard of the word-shingle sets of ``texts[a]`` and ``texts[b]`` for each pair (null if one is
+    empty)."""
     if pairs.height == 0:
         return pl.Series("abstract_sim", [], dtype=pl.Float64)
     involved = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
@@ -270,8 +276,9 @@ def _set_jaccard(left: pl.Expr, right: pl.Expr) -> pl.Expr:
 def _score_pairs(docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Add ``abstract_sim``, ``title_sim`` and ``similarity`` to pairs of row indices into ``docs``.
 
-    ``docs`` needs ``abstract`` and ``title_tokens``. ``similarity`` is the abstract Jaccard when both abstracts
-    have words, else the title-word Jaccard (so exact-title matches of abstract-less records still score).
+    ``docs`` needs ``abstract`` and ``title_tokens``. ``similarity`` is the abstract Jaccard when both
+    abstracts have words, else the title-word Jaccard (so exact-title matches of abstract-less records still
+    score).
     """
     abstract_sim = _abstract_jaccard(docs["abstract"], pairs, params)
     tokens = docs.select("title_tokens").with_row_index("doc")
@@ -298,22 +305,23 @@ def _verified(params: DedupParams) -> pl.Expr:
     )
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Within a run
-# --------------------------------------------------------------------------------------------------------------
+# ----- Within a run -----
 
 
 def kept_order() -> list[pl.Expr]:
     """Sort keys choosing a cluster's kept record, best first.
 
-    Has an arXiv id, then the longest cleaned abstract, then the earliest ``captured_at`` (unknown last), then the
-    smallest ``record_id``. Every key is a property of the record, so the choice never depends on input order.
+    Has an arXiv id (the strongest identity), then the earliest ``captured_at`` (unknown last), then the
+    longest cleaned abstract, then the smallest ``record_id``. Every key is a property of the record, so the
+    choice never depends on input order. Earliest capture comes before abstract length so that one run over
+    many days keeps the same record (and so derives the same ``paper_id``) as day-by-day runs, where the first
+    record seen defines the paper; among records captured together the most complete abstract wins.
     """
     return [
         known_arxiv_id(pl.col("arxiv_id")).is_null(),
-        -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
         pl.col("captured_at").is_null(),
         pl.col("captured_at"),
+        -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
         pl.col("record_id"),
     ]
 
@@ -360,10 +368,10 @@ def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
     """Add ``cluster_id`` (record_id of the kept record), ``similarity`` and ``match_rule`` to every record.
 
-    Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id`` and ``captured_at``. Rows keep their input order.
-    ``similarity`` is measured against the kept record (abstract shingle Jaccard, or title-word Jaccard when an
-    abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else the
-    strongest rule among the record's links, preferring a direct link to the kept record.
+    Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id`` and ``captured_at``. Rows keep their input
+    order. ``similarity`` is measured against the kept record (abstract shingle Jaccard, or title-word Jaccard
+    when an abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else
+    the strongest rule among the record's links, preferring a direct link to the kept record.
     """
     if records.height == 0:
         return records.with_columns(
@@ -465,12 +473,12 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     """One row per cluster: the kept record, its members' provenance and merged fields.
 
     Merges: record-level columns (ids, source, title, abstract, raw text, language) are the kept record's;
-    ``upvotes``/``num_comments`` are the maximum over members; every other column (arxiv_id, arxiv_version, url,
-    authors, keywords, published_at, categories, journal_ref, doi...) is the kept record's value if present and
-    non-empty, else the first non-empty value in kept order; ``cleaning_flags`` is the union. Adds ``aliases``
-    (distinct other titles, by normalised form, sorted), ``duplicates`` (DUPLICATE_REF per merged record, sorted
-    by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members, distinct, sorted
-    by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
+    ``upvotes``/``num_comments`` are the maximum over members; every other column (arxiv_id, arxiv_version,
+    url, authors, keywords, published_at, categories, journal_ref, doi...) is the kept record's value if
+    present and non-empty, else the first non-empty value in kept order; ``cleaning_flags`` is the union. Adds
+    ``aliases`` (distinct other titles, by normalised form, sorted), ``duplicates`` (DUPLICATE_REF per merged
+    record, sorted by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members,
+    distinct, sorted by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
     """
     columns = [c for c in clustered.columns if c not in ("doc",)]
     ranked = clustered.sort(["cluster_id", pl.col("record_id") != pl.col("cluster_id"), *kept_order()])
@@ -483,7 +491,9 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
         if name in _MAX_COLUMNS:
             aggregations.append(pl.col(name).max())
         elif name in _UNION_COLUMNS and isinstance(dtype, pl.List):
-            aggregations.append(pl.col(name).flatten().drop_nulls().unique().sort().alias(name))
+            aggregations.append(
+                pl.col(name).list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias(name)
+            )
         elif name in _KEPT_COLUMNS:
             aggregations.append(pl.col(name).first())
         elif isinstance(dtype, pl.List):
@@ -529,9 +539,7 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
             ]
         )
         .alias("duplicates"),
-        source_struct.unique()
-        .sort_by([pl.col("captured_at").unique(), pl.col("source").unique(), pl.col("raw_sha256").unique()])
-        .alias("_sources_unsorted"),
+        source_struct.unique().alias("_sources_unsorted"),
         pl.col("record_id").sort().alias("member_record_ids"),
     ]
     collapsed = ranked.group_by("cluster_id", maintain_order=True).agg(aggregations)
@@ -583,17 +591,16 @@ def _polars_dtype(struct: object, name: str) -> pl.DataType:
     return pl.from_arrow(pa.schema([pa.field(name, pa.list_(struct))]).empty_table()).schema[name]
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Across versions
-# --------------------------------------------------------------------------------------------------------------
+# ----- Across versions -----
 
 INDEX_SCHEMA = pl.Schema(
     {"paper_id": pl.String, "kind": pl.String, "band": pl.Int16, "key": pl.UInt64, "fingerprint": pl.String}
 )
 """Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
 
-``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or ``band``
-(an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is :attr:`DedupParams.fingerprint`.
+``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or
+``band`` (an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is
+:attr:`DedupParams.fingerprint`.
 """
 
 
@@ -602,10 +609,10 @@ def _key_hash(expr: pl.Expr) -> pl.Expr:
 
 
 def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if present).
+    """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if any).
 
-    Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index` from
-    each run's papers only.
+    Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
+    from each run's papers only.
     """
     if papers.height == 0:
         return pl.DataFrame(schema=INDEX_SCHEMA)
@@ -665,7 +672,7 @@ def match_previous(
     params: DedupParams = DedupParams(),
     index: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new`` to new papers.
+    """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
@@ -701,7 +708,7 @@ def match_previous(
         .select("paper_id", "title", "abstract", "arxiv_id")
         .collect()
     )
-    # Score each (new, old) hit with the within-run rules on a two-part frame: new papers first, then old ones.
+    # Score each (new, old) hit with the within-run rules: new papers first, then old ones.
     combined = pl.concat(
         [
             new.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
@@ -759,16 +766,16 @@ _SEEN_COLUMNS = ("first_seen", "last_seen", "times_seen")
 
 
 def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: datetime) -> pl.DataFrame:
-    """Every paper of the previous version plus this run's papers, in PAPER_SCHEMA columns, sorted by paper_id.
+    """Every paper of the previous version plus this run's, in PAPER_SCHEMA columns, sorted by paper_id.
 
     ``new_papers`` has every PAPER_SCHEMA column but the three ``*_seen`` ones, with ``paper_id`` from
     :func:`match_previous`. A paper seen again keeps its ``paper_id``, ``first_seen`` and descriptive fields
-    (title, abstract, raw text, authors...: the previous value unless it is empty), gains ``arxiv_id`` and other
-    missing values from the new row, takes ``last_seen = max(last_seen, seen_at)``, ``times_seen + 1``,
-    ``upvotes``/``num_comments`` = maximum, and the union of ``sources``, ``duplicates``, ``aliases`` (plus the
-    new title when its normalised form differs), ``code_urls``, ``project_urls`` and ``cleaning_flags``. Several
-    new rows with one ``paper_id`` (possible when two records each match one older paper) are merged the same
-    way first. Untouched previous rows are returned unchanged.
+    (title, abstract, raw text, authors...: the previous value unless it is empty), gains ``arxiv_id`` and
+    other missing values from the new row, takes ``last_seen = max(last_seen, seen_at)``, ``times_seen + 1``,
+    ``upvotes``/``num_comments`` = maximum, and the union of ``sources``, ``duplicates``, ``aliases`` (plus
+    the new title when its normalised form differs), ``code_urls``, ``project_urls`` and ``cleaning_flags``.
+    Several new rows with one ``paper_id`` (possible when two records each match one older paper) are merged
+    the same way first. Untouched previous rows are returned unchanged.
     """
     target = polars_schema(PAPER_SCHEMA)
     seen = datetime_literal(seen_at)
@@ -823,14 +830,17 @@ def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFra
         elif name in _MAX_COLUMNS:
             aggregations.append(col.max())
         elif name in _UNION_LISTS:
-            aggregations.append(col.flatten().drop_nulls().unique(maintain_order=True).alias(name))
+            aggregations.append(
+                col.list.explode(keep_nulls=False, empty_as_null=False)
+                .unique(maintain_order=True)
+                .alias(name)
+            )
         elif name == "aliases":
             aggregations.append(
-                pl.concat_list([col.flatten().drop_nulls(), pl.col("title").slice(1)])
-                .first()
+                col.list.explode(keep_nulls=False, empty_as_null=False)
+                .append(pl.col("title").slice(1))
                 .alias("_alias_candidates")
             )
-            aggregations.append(col.first().alias("_unused_aliases"))
         elif isinstance(dtype, pl.List):
             non_empty = col.filter(col.list.len() > 0)
             aggregations.append(
@@ -854,7 +864,7 @@ def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFra
                 nulls_last=True,
             )
         ),
-    ).drop("_alias_candidates", "_unused_aliases")
+    ).drop("_alias_candidates")
     return merged.select(list(schema.names()))
 
 

@@ -59,7 +59,8 @@ def _sha256_hex16_batch(values: pl.Series) -> pl.Series:
 def stable_hash64(expr: pl.Expr) -> pl.Expr:
     """A 64-bit blake2b hash of the string, identical across runs, machines and library versions.
 
-    Applied to distinct values only by callers that care about speed (vocabularies are far smaller than texts).
+    Applied to distinct values only by callers that care about speed (vocabularies are far smaller than
+    texts).
     """
     return expr.map_batches(_blake2b64_batch, return_dtype=pl.UInt64)
 
