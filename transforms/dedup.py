@@ -351,12 +351,17 @@ def _with_arxiv(pairs: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     ).join(arxiv.rename({"doc": "b", "arxiv_key": "arxiv_b"}), on="b", how="left", maintain_order="left")
 
 
+def title_words(title: pl.Expr) -> pl.Expr:
+    """Distinct title words with a plural "s" dropped, so "Network Channels" and "network channel" agree."""
+    return text_tokens(title).list.eval(pl.element().str.replace(r"^(\w{3,}[^s])s$", "$1")).list.unique()
+
+
 def _prepare(records: pl.DataFrame) -> pl.DataFrame:
     """Row index plus the keys every rule needs."""
     return records.with_row_index("doc").with_columns(
         known_arxiv_id(pl.col("arxiv_id")).alias("arxiv_key"),
         normalise_title(pl.col("title")).alias("title_key"),
-        text_tokens(pl.col("title")).list.unique().alias("title_tokens"),
+        title_words(pl.col("title")).alias("title_tokens"),
     )
 
 
@@ -786,13 +791,15 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
     if previous is None or previous.height == 0:
         return incoming.sort("paper_id")
     old = previous.select([pl.col(name).cast(dtype) for name, dtype in target.items()])
+    seen_before = pl.col("paper_id").is_in(old["paper_id"].implode())
     touched = old.filter(pl.col("paper_id").is_in(incoming["paper_id"].implode()))
     untouched = old.filter(~pl.col("paper_id").is_in(incoming["paper_id"].implode()))
+    again = incoming.filter(seen_before)
     both = pl.concat(
-        [touched.with_columns(pl.lit(0).alias("_order")), incoming.with_columns(pl.lit(1).alias("_order"))]
+        [touched.with_columns(pl.lit(0).alias("_order")), again.with_columns(pl.lit(1).alias("_order"))]
     )
     merged = _merge_same_id(both.sort("paper_id", "_order").drop("_order"), run_count=None)
-    return pl.concat([untouched, merged]).sort("paper_id")
+    return pl.concat([untouched, merged, incoming.filter(~seen_before)]).sort("paper_id")
 
 
 def datetime_literal(value: datetime) -> pl.Expr:
@@ -855,7 +862,7 @@ def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFra
             aggregations.append(col.drop_nulls().first().alias(name))
     merged = frame.group_by("paper_id", maintain_order=True).agg(aggregations)
     merged = merged.with_columns(
-        _clean_aliases(pl.col("_alias_candidates"), pl.col("title")).alias("aliases"),
+        _clean_aliases(merged),
         pl.col("sources").list.eval(
             pl.element().sort_by(
                 pl.element().struct.field("captured_at"),
@@ -868,31 +875,21 @@ def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFra
     return merged.select(list(schema.names()))
 
 
-def _clean_aliases(candidates: pl.Expr, title: pl.Expr) -> pl.Expr:
-    """Distinct (by normalised form) titles other than the paper's own, in order of first appearance."""
-    return pl.struct(candidates.alias("c"), title.alias("t")).map_batches(
-        _clean_alias_batch, return_dtype=pl.List(pl.String)
+def _clean_aliases(frame: pl.DataFrame) -> pl.Series:
+    """Distinct (by normalised form) ``_alias_candidates`` other than the row's own title, first kept."""
+    long = (
+        frame.select(
+            pl.col("_alias_candidates").alias("alias"), normalise_title(pl.col("title")).alias("own")
+        )
+        .with_row_index("row")
+        .explode("alias")
+        .drop_nulls("alias")
+        .with_columns(normalise_title(pl.col("alias")).alias("key"))
+        .filter((pl.col("key") != "") & (pl.col("key") != pl.col("own")))
+        .unique(["row", "key"], keep="first", maintain_order=True)
+        .group_by("row")
+        .agg("alias")
     )
-
-
-def _clean_alias_batch(rows: pl.Series) -> pl.Series:
-    normalised = pl.Series
-    out: list[list[str]] = []
-    for row in rows.to_list():
-        candidates = [c for c in (row["c"] or []) if c]
-        keys = (
-            normalised("k", candidates, dtype=pl.String).to_frame().select(normalise_title(pl.col("k")))["k"]
-        )
-        own = (
-            normalised("t", [row["t"] or ""], dtype=pl.String)
-            .to_frame()
-            .select(normalise_title(pl.col("t")))["t"][0]
-        )
-        seen = {own}
-        kept: list[str] = []
-        for title, key in zip(candidates, keys.to_list(), strict=True):
-            if key and key not in seen:
-                seen.add(key)
-                kept.append(title)
-        out.append(kept)
-    return pl.Series(out, dtype=pl.List(pl.String))
+    rows = pl.DataFrame({"row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
+    joined = rows.join(long, on="row", how="left", maintain_order="left")
+    return joined["alias"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("aliases")

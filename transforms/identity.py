@@ -36,12 +36,7 @@ def normalise_title(expr: pl.Expr) -> pl.Expr:
 
 def text_tokens(expr: pl.Expr) -> pl.Expr:
     """Word tokens of :func:`normalise_text` (an empty list for empty text)."""
-    normalised = normalise_text(expr)
-    return (
-        pl.when(normalised == "")
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(normalised.str.split(" "))
-    )
+    return normalise_text(expr).str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
 
 
 def sha256_hex16(expr: pl.Expr) -> pl.Expr:
