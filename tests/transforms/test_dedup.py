@@ -302,7 +302,8 @@ def test_collapse_merges_provenance_and_fields() -> None:
     assert row["url"] == "https://example.org/p"
     assert row["member_record_ids"] == ["k", "m", "n"]
     assert [s["raw_sha256"] for s in row["sources"]] == ["s1", "s2", "s3"]
-    assert [(d["title"], d["similarity"]) for d in row["duplicates"]][0] == ("filter pruning!", 1.0)
+    first_duplicate = row["duplicates"][0]
+    assert (first_duplicate["title"], first_duplicate["similarity"]) == ("filter pruning!", 1.0)
     assert len(row["duplicates"]) == 2
     target = polars_schema(PAPER_SCHEMA)
     assert collapsed.schema["duplicates"] == target["duplicates"]
