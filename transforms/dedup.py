@@ -75,6 +75,10 @@ class DedupParams:
       60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
     * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a
       journal extension or conference version under a new title).
+    * ``min_title_words=3`` and ``title_abstract_floor=0.1``: the exact-title rule applies only to titles of
+      at least three words (placeholders such as "Preface" or "Withdrawn" never merge papers by title) and
+      is overruled when both records have abstracts sharing under 10% of their shingles (unrelated texts
+      score < 0.06 on the bundled page; a paper and its video abstract under one title score ~0.14).
     * ``max_bucket=64``: LSH buckets larger than this (boilerplate abstracts) are linked as a star and a chain
       instead of all pairs, so a bucket costs linear, not quadratic, work.
     * ``seed`` fixes the hash family; changing any of
@@ -89,6 +93,8 @@ class DedupParams:
     abstract_threshold: float = 0.6
     title_threshold: float = 0.3
     abstract_alone_threshold: float = 0.85
+    min_title_words: int = 3
+    title_abstract_floor: float = 0.1
     max_bucket: int = 64
     seed: int = 20240527
     chunk_docs: int = 20_000
@@ -102,7 +108,10 @@ class DedupParams:
     @property
     def fingerprint(self) -> str:
         """Identifies the hash family; an index built with another fingerprint must be rebuilt."""
-        return f"w{self.shingle_size}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}-blake2b-v1"
+        return (
+            f"w{self.shingle_size}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}"
+            f"-t{self.min_title_words}-blake2b-v1"
+        )
 
 
 # ----- Shingles and signatures (numpy, vectorised over a chunk of documents) -----
@@ -351,16 +360,28 @@ def _with_arxiv(pairs: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     ).join(arxiv.rename({"doc": "b", "arxiv_key": "arxiv_b"}), on="b", how="left", maintain_order="left")
 
 
+def _title_key(title: pl.Expr, params: DedupParams) -> pl.Expr:
+    """The normalised title when it is long enough for the exact-title rule, else null."""
+    normalised = normalise_title(title)
+    words = normalised.str.count_matches(" ") + 1
+    return pl.when((normalised != "") & (words >= params.min_title_words)).then(normalised).otherwise(None)
+
+
+def _title_not_contradicted(params: DedupParams) -> pl.Expr:
+    """A same-title pair stands unless both abstracts exist and are unrelated."""
+    return pl.col("abstract_sim").is_null() | (pl.col("abstract_sim") >= params.title_abstract_floor)
+
+
 def title_words(title: pl.Expr) -> pl.Expr:
     """Distinct title words with a plural "s" dropped, so "Network Channels" and "network channel" agree."""
     return text_tokens(title).list.eval(pl.element().str.replace(r"^(\w{3,}[^s])s$", "$1")).list.unique()
 
 
-def _prepare(records: pl.DataFrame) -> pl.DataFrame:
+def _prepare(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Row index plus the keys every rule needs."""
     return records.with_row_index("doc").with_columns(
         known_arxiv_id(pl.col("arxiv_id")).alias("arxiv_key"),
-        normalise_title(pl.col("title")).alias("title_key"),
+        _title_key(pl.col("title"), params).alias("title_key"),
         title_words(pl.col("title")).alias("title_tokens"),
     )
 
@@ -384,12 +405,17 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
             pl.lit(None, dtype=pl.Float64).alias("similarity"),
             pl.lit(None, dtype=pl.String).alias("match_rule"),
         )
-    docs = _prepare(records)
+    docs = _prepare(records, params)
+    same_title = _bucket_pairs(
+        docs.select("doc", "title_key").drop_nulls("title_key"), ["title_key"], params.max_bucket
+    )
+    title_pairs = (
+        _score_pairs(docs, same_title, params)
+        .filter(_title_not_contradicted(params))
+        .select("a", "b", pl.lit("title").alias("rule"))
+    )
     exact = pl.concat(
-        [
-            _exact_pairs(docs, "arxiv_key").with_columns(pl.lit("arxiv_id").alias("rule")),
-            _exact_pairs(docs, "title_key").with_columns(pl.lit("title").alias("rule")),
-        ]
+        [_exact_pairs(docs, "arxiv_key").with_columns(pl.lit("arxiv_id").alias("rule")), title_pairs]
     )
     candidates = _near_pairs(docs, params)
     scored = _score_pairs(docs, candidates, params)
@@ -626,8 +652,8 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
         aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
         titles = pl.concat([titles, aliases])
     title_rows = (
-        titles.with_columns(normalise_title(pl.col("t")).alias("t"))
-        .filter(pl.col("t") != "")
+        titles.with_columns(_title_key(pl.col("t"), params).alias("t"))
+        .drop_nulls("t")
         .unique()
         .select(
             "paper_id",
@@ -720,7 +746,7 @@ def match_previous(
             old.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
         ]
     )
-    docs = _prepare(combined.with_columns(pl.lit("").alias("record_id")))
+    docs = _prepare(combined.with_columns(pl.lit("").alias("record_id")), params)
     old_doc = (
         old.select("paper_id")
         .with_row_index("old_doc")
@@ -737,7 +763,7 @@ def match_previous(
     rule = (
         pl.when(pl.col("kinds").list.contains("arxiv"))
         .then(0)
-        .when(pl.col("kinds").list.contains("title"))
+        .when(pl.col("kinds").list.contains("title") & _title_not_contradicted(params))
         .then(1)
         .when(_verified(params))
         .then(2)

@@ -314,10 +314,10 @@ def test_collapse_merges_provenance_and_fields() -> None:
 def test_arxiv_id_is_taken_from_any_member() -> None:
     frame = records(
         [
-            {"record_id": "a", "title": "Filter Pruning", "abstract": PRUNING},
+            {"record_id": "a", "title": "Filter Pruning Methods", "abstract": PRUNING},
             {
                 "record_id": "b",
-                "title": "Filter Pruning",
+                "title": "Filter pruning methods",
                 "abstract": "",
                 "arxiv_id": "2401.00009",
                 "arxiv_version": 2,
@@ -500,3 +500,17 @@ def test_day_by_day_equals_one_run() -> None:
     assert daily == once
     assert previous is not None
     assert sorted(previous["paper_id"]) == sorted(whole["paper_id"])
+
+
+def test_placeholder_titles_and_unrelated_abstracts_do_not_merge_by_title() -> None:
+    frame = records(
+        [
+            {"title": "Preface", "abstract": GROKKING_A},
+            {"title": "Preface", "abstract": TRANSLATION},
+            {"title": "Withdrawn", "abstract": ""},
+            {"title": "withdrawn", "abstract": ""},
+            {"title": "A Study of Grokking", "abstract": GROKKING_B},
+            {"title": "A study of grokking", "abstract": TRANSLATION},
+        ]
+    )
+    assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01", "r02", "r03", "r04", "r05"]
