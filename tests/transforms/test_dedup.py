@@ -510,7 +510,7 @@ def test_placeholder_titles_and_unrelated_abstracts_do_not_merge_by_title() -> N
             {"title": "Withdrawn", "abstract": ""},
             {"title": "withdrawn", "abstract": ""},
             {"title": "A Study of Grokking", "abstract": GROKKING_B},
-            {"title": "A study of grokking", "abstract": TRANSLATION},
+            {"title": "A study of grokking", "abstract": PRUNING},
         ]
     )
     assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01", "r02", "r03", "r04", "r05"]
