@@ -248,20 +248,30 @@ def scale_child(size: int, shared: Path, params: DedupParams) -> dict[str, float
     series = pl.Series("abstract", texts)
     del texts
     mean_chars = series.str.len_chars().mean()
+    rss_before = _current_rss_mb()
     started = time.perf_counter()
     bands = _band_frame(series, params)
     signed = time.perf_counter() - started
     pairs = _bucket_pairs(bands, ["band", "key"], params.max_bucket)
     total = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Peak RSS covers generating the texts too; rss_before_mb is what the texts alone held.
     return {
         "size": size,
         "mean_chars": round(mean_chars, 1),
         "signature_seconds": round(signed, 2),
         "signature_lsh_seconds": round(total, 2),
         "candidate_pairs": pairs.height,
+        "rss_before_mb": round(rss_before, 1),
         "peak_rss_mb": round(peak, 1),
     }
+
+
+def _current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def to_frame_texts(path: Path) -> list[str]:

@@ -31,6 +31,7 @@ from transforms.identity import (
     normalise_text,
     normalise_title,
     paper_id_expr,
+    sha256_hex16,
     stable_hash64,
     text_tokens,
 )
@@ -549,17 +550,17 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     alias_titles = (
         pl.col("title")
         .filter(is_other & (title_key != kept_title_key) & (title_key != ""))
-        .sort_by(title_key.filter(is_other & (title_key != kept_title_key) & (title_key != "")))
+        .sort_by(
+            title_key.filter(is_other & (title_key != kept_title_key) & (title_key != "")),
+            maintain_order=True,
+        )
     )
     duplicate_struct = pl.struct(
         pl.col("title"), pl.col("source"), pl.col("raw_sha256"), pl.col("similarity").cast(pl.Float64)
     )
     source_struct = pl.struct(pl.col("source"), pl.col("captured_at"), pl.col("raw_sha256"))
     aggregations += [
-        alias_titles.alias("_aliases"),
-        title_key.filter(is_other & (title_key != kept_title_key) & (title_key != ""))
-        .sort()
-        .alias("_alias_keys"),
+        alias_titles.alias("_alias_candidates"),
         duplicate_struct.filter(is_other)
         .sort_by(
             [
@@ -575,7 +576,7 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     ]
     collapsed = ranked.group_by("cluster_id", maintain_order=True).agg(aggregations)
     collapsed = collapsed.with_columns(
-        _distinct_aliases(pl.col("_aliases"), pl.col("_alias_keys")).alias("aliases"),
+        _clean_aliases(collapsed),
         pl.col("_sources_unsorted")
         .list.eval(
             pl.element().sort_by(
@@ -586,7 +587,7 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
             )
         )
         .alias("sources"),
-    ).drop("_aliases", "_alias_keys", "_sources_unsorted")
+    ).drop("_alias_candidates", "_sources_unsorted")
     collapsed = collapsed.with_columns(
         pl.col("duplicates").cast(_polars_dtype(DUPLICATE_REF, "duplicates")),
         pl.col("sources").cast(_polars_dtype(SOURCE_REF, "sources")),
@@ -594,26 +595,6 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     return collapsed.select(*columns, "aliases", "duplicates", "sources", "member_record_ids").sort(
         "cluster_id"
     )
-
-
-def _distinct_aliases(titles: pl.Expr, keys: pl.Expr) -> pl.Expr:
-    """First title per distinct normalised key (titles arrive sorted by key, ties in kept order)."""
-    return pl.struct(titles.alias("t"), keys.alias("k")).map_batches(
-        _dedupe_alias_batch, return_dtype=pl.List(pl.String)
-    )
-
-
-def _dedupe_alias_batch(rows: pl.Series) -> pl.Series:
-    out: list[list[str]] = []
-    for row in rows.to_list():
-        seen: set[str] = set()
-        kept: list[str] = []
-        for title, key in zip(row["t"] or [], row["k"] or [], strict=True):
-            if key not in seen:
-                seen.add(key)
-                kept.append(title)
-        out.append(kept)
-    return pl.Series(out, dtype=pl.List(pl.String))
 
 
 def _polars_dtype(struct: object, name: str) -> pl.DataType:
@@ -711,9 +692,8 @@ def match_previous(
     LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
     papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id``.
     """
-    fresh = paper_id_expr()
     if previous is None:
-        return new_papers.with_columns(fresh, pl.lit(True).alias("is_new"))
+        return _assign_ids(new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), None)
     previous_lazy = previous.lazy()
     if index is None:
         index = build_index(previous_lazy.collect(), params)
@@ -730,9 +710,7 @@ def match_previous(
         .agg(pl.col("kind").unique().alias("kinds"))
     )
     if hits.height == 0:
-        return new_papers.with_columns(fresh, pl.lit(False).alias("is_new")).with_columns(
-            pl.lit(True).alias("is_new")
-        )
+        return _assign_ids(new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), previous_lazy)
     candidate_ids = hits["paper_id"].unique()
     old = (
         previous_lazy.filter(pl.col("paper_id").is_in(candidate_ids.implode()))
@@ -774,23 +752,76 @@ def match_previous(
         .filter(pl.col("priority").is_not_null() & _arxiv_compatible(docs))
         .sort("a", "priority", pl.col("similarity"), "paper_id", descending=[False, False, True, False])
         .group_by("a", maintain_order=True)
-        .agg(pl.col("paper_id").first().alias("matched_id"))
+        .agg(pl.col("paper_id").first().alias("_matched"))
     )
-    matched = (
-        new_papers.drop("paper_id", "is_new", strict=False)
-        .with_row_index("_doc")
-        .join(
-            best.with_columns(pl.col("a").cast(pl.UInt32)),
-            left_on="_doc",
-            right_on="a",
-            how="left",
-            maintain_order="left",
+    matched = new.with_row_index("_doc").join(
+        best.with_columns(pl.col("a").cast(pl.UInt32)),
+        left_on="_doc",
+        right_on="a",
+        how="left",
+        maintain_order="left",
+    )
+    return _assign_ids(matched.drop("_doc"), previous_lazy)
+
+
+def _first_capture() -> pl.Expr:
+    return pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.min()
+
+
+def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFrame:
+    """``paper_id``/``is_new`` from ``_matched``; unmatched papers get :func:`paper_id_expr`, made unique.
+
+    Two papers can share a normalised title without being one paper (short or placeholder titles, unrelated
+    abstracts). The earliest-captured of them (then the longest abstract) gets the plain id unless an older
+    paper holds it; the others get ``title:`` + sha256 of the normalised title and abstract, so every id is
+    unique and none depends on input order.
+    """
+    frame = frame.drop("paper_id", "is_new", strict=False)
+    capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    long_id = pl.concat_str(
+        [
+            pl.lit("title:"),
+            sha256_hex16(
+                pl.concat_str(
+                    [normalise_title(pl.col("title")), normalise_text(pl.col("abstract"))], separator="\n"
+                )
+            ),
+        ]
+    )
+    ranked = (
+        frame.with_row_index("_row")
+        .with_columns(paper_id_expr().alias("_plain"), long_id.alias("_long"), capture.alias("_capture"))
+        .sort(
+            pl.col("_matched").is_not_null(),
+            pl.col("_capture").is_null(),
+            "_capture",
+            -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
+            "_long",
         )
+        .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
     )
-    return matched.with_columns(
-        pl.coalesce(pl.col("matched_id"), fresh).alias("paper_id"),
-        pl.col("matched_id").is_null().alias("is_new"),
-    ).drop("_doc", "matched_id")
+    fresh_plain = ranked.filter(pl.col("_matched").is_null())["_plain"].unique()
+    taken = (
+        pl.Series("paper_id", [], dtype=pl.String)
+        if previous is None
+        else previous.select("paper_id")
+        .filter(pl.col("paper_id").is_in(fresh_plain.implode()))
+        .collect()["paper_id"]
+    )
+    plain_free = (pl.col("_rank") == 0) & ~pl.col("_plain").is_in(taken.implode())
+    return (
+        ranked.with_columns(
+            pl.when(pl.col("_matched").is_not_null())
+            .then(pl.col("_matched"))
+            .when(plain_free)
+            .then(pl.col("_plain"))
+            .otherwise(pl.col("_long"))
+            .alias("paper_id"),
+            pl.col("_matched").is_null().alias("is_new"),
+        )
+        .sort("_row")
+        .drop("_row", "_matched", "_plain", "_long", "_capture", "_rank")
+    )
 
 
 _SEEN_COLUMNS = ("first_seen", "last_seen", "times_seen")

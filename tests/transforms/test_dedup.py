@@ -23,6 +23,7 @@ from transforms.dedup import (
     update_index,
     upsert,
 )
+from transforms.identity import paper_id_expr
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,
@@ -514,3 +515,27 @@ def test_placeholder_titles_and_unrelated_abstracts_do_not_merge_by_title() -> N
         ]
     )
     assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01", "r02", "r03", "r04", "r05"]
+
+
+def test_papers_sharing_a_title_get_distinct_ids_within_and_across_runs() -> None:
+    day1 = papers_from(
+        find_clusters(
+            records(
+                [
+                    {"title": "Preface", "abstract": GROKKING_A, "captured_at": DAY1},
+                    {"title": "Preface", "abstract": TRANSLATION, "captured_at": DAY2},
+                ]
+            )
+        )
+    )
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first["paper_id"].n_unique() == 2
+    plain = first.filter(pl.col("abstract") == GROKKING_A)["paper_id"][0]
+    assert plain == day1.select(paper_id_expr())["paper_id"][0]
+    day2 = papers_from(
+        find_clusters(records([{"title": "Preface", "abstract": PRUNING, "captured_at": DAY2}]))
+    )
+    matched = match_previous(day2, first)
+    assert matched["is_new"].to_list() == [True]
+    assert matched["paper_id"][0] not in first["paper_id"].to_list()
+    assert upsert(first, matched.drop("is_new"), DAY2).height == 3
