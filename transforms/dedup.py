@@ -3,14 +3,15 @@
 Identify first, remove second:
 
 1. :func:`find_clusters` links records by three rules and takes connected components of the links:
-``arxiv_id`` (same known arXiv id), ``title`` (same normalised title) and ``near_duplicate`` (MinHash + LSH
-banding over word shingles of the abstract proposes candidates; a candidate is merged only when the exact
-Jaccard similarity of the two abstracts, and of the two titles, passes :class:`DedupParams`' thresholds).
-Records whose known arXiv ids differ are never linked directly. Each cluster keeps one record, chosen by
-:func:`kept_order` (independent of input order). 2. :func:`collapse_clusters` turns each cluster into one row
-carrying its members' provenance. 3. :func:`match_previous` and :func:`upsert` carry ``paper_id`` across
-versions; :func:`build_index` and :func:`update_index` maintain the per-version key table that keeps this
-proportional to the new records.
+   ``arxiv_id`` (same known arXiv id), ``title`` (same normalised title of at least three words, unless both
+   abstracts exist and are unrelated) and ``near_duplicate`` (MinHash + LSH banding over word shingles of the
+   abstract proposes candidates; a candidate is merged only when the exact Jaccard similarity of the two
+   abstracts, and of the two titles, passes :class:`DedupParams`' thresholds). Records whose known arXiv ids
+   differ are never linked directly. Each cluster keeps one record, chosen by :func:`kept_order`
+   (independent of input order).
+2. :func:`collapse_clusters` turns each cluster into one row carrying its members' provenance.
+3. :func:`match_previous` and :func:`upsert` carry ``paper_id`` across versions; :func:`build_index` and
+   :func:`update_index` maintain the per-version key table that keeps this proportional to the new records.
 
 Signatures are computed with numpy over all shingles at once (chunked by documents to bound memory); no pair
 of records is compared unless an exact key or an LSH band puts them in the same bucket.
@@ -346,9 +347,8 @@ def _exact_pairs(docs: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def _arxiv_compatible(docs: pl.DataFrame) -> pl.Expr:
+def _arxiv_compatible() -> pl.Expr:
     """True unless both ends of a pair have known, different arXiv ids (different papers by definition)."""
-    del docs
     return (
         pl.col("arxiv_a").is_null() | pl.col("arxiv_b").is_null() | (pl.col("arxiv_a") == pl.col("arxiv_b"))
     )
@@ -421,9 +421,7 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
     candidates = _near_pairs(docs, params)
     scored = _score_pairs(docs, candidates, params)
     near = scored.filter(_verified(params)).select("a", "b", pl.lit("near_duplicate").alias("rule"))
-    edges = (
-        _with_arxiv(pl.concat([exact, near]), docs).filter(_arxiv_compatible(docs)).select("a", "b", "rule")
-    )
+    edges = _with_arxiv(pl.concat([exact, near]), docs).filter(_arxiv_compatible()).select("a", "b", "rule")
 
     n = docs.height
     graph = coo_matrix(
@@ -749,7 +747,7 @@ def match_previous(
     )
     best = (
         scored.with_columns(rule.alias("priority"))
-        .filter(pl.col("priority").is_not_null() & _arxiv_compatible(docs))
+        .filter(pl.col("priority").is_not_null() & _arxiv_compatible())
         .sort("a", "priority", pl.col("similarity"), "paper_id", descending=[False, False, True, False])
         .group_by("a", maintain_order=True)
         .agg(pl.col("paper_id").first().alias("_matched"))
