@@ -1,0 +1,541 @@
+"""Tests for deduplication: rules, kept record, collapse, order independence and the incremental path.
+
+All abstracts below are written for these tests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from transforms.dedup import (
+    DedupParams,
+    build_index,
+    collapse_clusters,
+    find_clusters,
+    match_previous,
+    update_index,
+    upsert,
+)
+from transforms.identity import paper_id_expr
+from transforms.schema import (
+    PAPER_SCHEMA,
+    RECORD_SCHEMA,
+    WORKING_COLUMNS,
+    conform,
+    polars_schema,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+DAY1 = datetime(2025, 1, 6, tzinfo=UTC)
+DAY2 = datetime(2025, 1, 7, tzinfo=UTC)
+
+PRUNING = (
+    "We propose a new method to remove redundant filters from deep convolutional networks. Given a trained "
+    "model, an iterative two-step procedure selects filters with a sparse regression and then rebuilds the "
+    "outputs of each layer by least squares. The procedure extends to networks with several branches and "
+    "reduces the error that accumulates across layers. On a large image benchmark the pruned network runs "
+    "four times faster with less than half a point of extra error, and it also speeds up residual networks "
+    "with a small loss of accuracy. The code is available online."
+)
+PRUNING_REVISED = (
+    "We propose a new method to remove redundant filters from deep convolutional networks. Given a trained "
+    "model, an iterative two-step procedure selects filters with a sparse regression and then rebuilds the "
+    "outputs of every layer by least squares. The procedure extends to networks with several branches and "
+    "reduces the error that accumulates across layers. On a large image benchmark the pruned network runs "
+    "four times faster with less than half a point of extra error, and it also speeds up residual networks "
+    "with a small loss of accuracy. Our code has been made available online."
+)
+GROKKING_A = (
+    "Grokking is the sudden improvement of test accuracy long after a neural network has fit its training "
+    "data. We study grokking in a two-layer network trained by gradient descent on modular addition and show "
+    "that weight decay slowly moves the network from a memorising solution to a generalising one. We derive "
+    "the time at which the transition happens and confirm it with experiments across widths and learning "
+    "rates."
+)
+GROKKING_B = (
+    "Grokking describes networks whose test accuracy jumps long after the training loss has reached zero. "
+    "We show that a two-layer network trained by gradient descent on a sparse parity task groks because its "
+    "features move from a lazy kernel regime to a rich feature learning regime. The delay is set by the "
+    "scale of the initialisation, and we confirm the prediction with experiments on several tasks."
+)
+TRANSLATION = (
+    "Machine translation systems for low-resource languages suffer from scarce parallel data. We collect a "
+    "corpus of 40,000 sentence pairs for three languages spoken in West Africa, train multilingual models "
+    "with back-translation, and report gains of up to six BLEU points over strong baselines."
+)
+
+
+def records(rows: list[dict]) -> pl.DataFrame:
+    """A working frame (RECORD_SCHEMA + working columns) from partial rows; unspecified columns are null."""
+    schema = polars_schema(RECORD_SCHEMA) | pl.Schema(WORKING_COLUMNS)
+    filled = []
+    for index, row in enumerate(rows):
+        base = {
+            "record_id": f"r{index:02d}",
+            "source": "text-page",
+            "raw_sha256": f"sha{index:02d}",
+            "raw_index": index,
+            "captured_at": DAY1,
+            "abstract": "",
+            "cleaning_flags": [],
+            "reasons": [],
+        }
+        filled.append(base | row)
+    return pl.DataFrame(filled, schema=schema)
+
+
+def papers_from(clustered: pl.DataFrame) -> pl.DataFrame:
+    """Collapsed clusters padded with the derive-stage columns, as upsert receives them."""
+    collapsed = collapse_clusters(clustered)
+    target = polars_schema(PAPER_SCHEMA)
+    return collapsed.with_columns(
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in target.items()
+        if name not in collapsed.columns and name not in ("paper_id", "first_seen", "last_seen", "times_seen")
+    )
+
+
+def cluster_map(clustered: pl.DataFrame) -> dict[str, str]:
+    return dict(zip(clustered["record_id"], clustered["cluster_id"], strict=True))
+
+
+# ----- rules -----
+
+
+def test_same_arxiv_id_merges_whatever_the_text() -> None:
+    frame = records(
+        [
+            {"title": "A", "abstract": GROKKING_A, "arxiv_id": "2401.00001"},
+            {"title": "B", "abstract": TRANSLATION, "arxiv_id": "2401.00001"},
+            {"title": "C", "abstract": PRUNING, "arxiv_id": "2401.00002"},
+        ]
+    )
+    result = find_clusters(frame).select("record_id", "cluster_id", "match_rule")
+    expected = pl.DataFrame(
+        {
+            "record_id": ["r00", "r01", "r02"],
+            "cluster_id": ["r00", "r00", "r02"],
+            "match_rule": ["kept", "arxiv_id", "kept"],
+        }
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_same_normalised_title_merges_even_without_abstracts() -> None:
+    frame = records(
+        [
+            {"title": "Über Grokking: A Study", "abstract": ""},
+            {"title": "über grokking -- a study", "abstract": ""},
+            {"title": "", "abstract": ""},
+            {"title": "", "abstract": ""},
+        ]
+    )
+    result = find_clusters(frame)
+    assert result["cluster_id"].to_list() == ["r00", "r00", "r02", "r03"]
+    assert result["match_rule"].to_list() == ["kept", "title", "kept", "kept"]
+    assert result["similarity"].to_list() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_reworded_abstract_under_new_title_is_a_near_duplicate() -> None:
+    frame = records(
+        [
+            {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+            {"title": "Pruning Deep Network Filters for Fast Inference", "abstract": PRUNING_REVISED},
+            {"title": "Translation for West African Languages", "abstract": TRANSLATION},
+        ]
+    )
+    result = find_clusters(frame)
+    assert result["cluster_id"].to_list()[:2] == [result["cluster_id"][0]] * 2
+    assert result["cluster_id"][2] == "r02"
+    merged = result.filter(pl.col("match_rule") == "near_duplicate")
+    assert merged.height == 1
+    assert 0.7 < merged["similarity"][0] < 1.0
+
+
+def test_journal_extension_with_new_title_and_same_abstract_merges() -> None:
+    frame = records(
+        [
+            {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+            {"title": "Sparse Regression Makes Residual Models Lighter", "abstract": PRUNING},
+        ]
+    )
+    result = find_clusters(frame)
+    assert result["cluster_id"].to_list() == ["r00", "r00"]
+    assert result["match_rule"].to_list() == ["kept", "near_duplicate"]
+    assert result["similarity"].to_list() == [1.0, 1.0]
+
+
+def test_same_topic_papers_with_similar_wording_stay_apart() -> None:
+    frame = records(
+        [
+            {"title": "Grokking in Two-Layer Networks Trained on Modular Addition", "abstract": GROKKING_A},
+            {
+                "title": "Grokking as a Transition from Lazy to Rich Training in Two-Layer Networks",
+                "abstract": GROKKING_B,
+            },
+        ]
+    )
+    assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01"]
+
+
+def test_different_known_arxiv_ids_are_never_merged_by_title_or_text() -> None:
+    frame = records(
+        [
+            {"title": "Filter Pruning", "abstract": PRUNING, "arxiv_id": "2401.00001"},
+            {"title": "Filter pruning", "abstract": PRUNING, "arxiv_id": "2401.00002"},
+        ]
+    )
+    assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01"]
+
+
+def test_kept_record_rule() -> None:
+    late = datetime(2025, 2, 1, tzinfo=UTC)
+    frame = records(
+        [
+            {"record_id": "a", "title": "T", "abstract": PRUNING_REVISED, "captured_at": DAY1},
+            {"record_id": "b", "title": "T", "abstract": PRUNING, "captured_at": late, "arxiv_id": "2401.1"},
+            {"record_id": "c", "title": "U", "abstract": GROKKING_A, "captured_at": late},
+            {"record_id": "d", "title": "U", "abstract": GROKKING_A + " More.", "captured_at": late},
+            {"record_id": "e", "title": "V", "abstract": TRANSLATION, "captured_at": None},
+            {"record_id": "f", "title": "V", "abstract": TRANSLATION, "captured_at": DAY2},
+            {"record_id": "h", "title": "W", "abstract": "x"},
+            {"record_id": "g", "title": "W", "abstract": "x"},
+        ]
+    )
+    result = find_clusters(frame)
+    # arXiv id first; then earliest capture (unknown last); then longest abstract; then smallest record_id.
+    assert cluster_map(result) == {
+        "a": "b",
+        "b": "b",
+        "c": "d",
+        "d": "d",
+        "e": "f",
+        "f": "f",
+        "g": "g",
+        "h": "g",
+    }
+
+
+def test_empty_frame_gets_the_new_columns() -> None:
+    result = find_clusters(records([]))
+    assert result.height == 0
+    assert result.schema["cluster_id"] == pl.String
+    assert result.schema["similarity"] == pl.Float64
+
+
+# ----- the bundled page -----
+
+
+def bundled_page_records() -> pl.DataFrame:
+    """Minimal pairing of the bundled page: skip the two newsletter lines, then title/abstract pairs."""
+    lines = (REPO / "data" / "sample" / "trending-papers-page.txt").read_text().splitlines()[2:]
+    titles = [line.removeprefix("Subscribe") for line in lines[0::2]]
+    return records([{"title": t, "abstract": a} for t, a in zip(titles, lines[1::2], strict=True)])
+
+
+def test_bundled_page_merges_only_the_channel_pruning_pair() -> None:
+    page = bundled_page_records()
+    assert page.height == 100
+    result = find_clusters(page)
+    assert result["cluster_id"].n_unique() == 99
+    merged = result.filter(pl.col("cluster_id").is_duplicated()).sort("match_rule")["title"].to_list()
+    assert sorted(merged) == [
+        "Channel Pruning for Accelerating Very Deep Neural Networks",
+        "Pruning Very Deep Neural Network Channels for Efficient Inference",
+    ]
+    collapsed = collapse_clusters(result)
+    assert collapsed.height == 99
+    aliases = collapsed.filter(pl.col("aliases").list.len() > 0)
+    assert aliases["aliases"].to_list() == [[merged[0]]] or aliases["aliases"].to_list() == [[merged[1]]]
+
+
+# ----- collapse -----
+
+
+def test_collapse_merges_provenance_and_fields() -> None:
+    frame = records(
+        [
+            {
+                "record_id": "k",
+                "title": "Filter Pruning",
+                "abstract": PRUNING,
+                "upvotes": 3,
+                "captured_at": DAY1,
+                "raw_sha256": "s1",
+                "authors": [],
+            },
+            {
+                "record_id": "m",
+                "title": "filter pruning!",
+                "abstract": PRUNING,
+                "upvotes": 9,
+                "captured_at": DAY2,
+                "raw_sha256": "s2",
+                "authors": ["Ada"],
+                "source": "hf-api",
+            },
+            {
+                "record_id": "n",
+                "title": "Pruning Deep Filters",
+                "abstract": PRUNING_REVISED,
+                "upvotes": None,
+                "captured_at": DAY2,
+                "raw_sha256": "s3",
+                "url": "https://example.org/p",
+            },
+        ]
+    )
+    collapsed = collapse_clusters(find_clusters(frame))
+    assert collapsed.height == 1
+    row = collapsed.row(0, named=True)
+    assert row["record_id"] == "k"
+    assert row["title"] == "Filter Pruning"
+    assert row["aliases"] == ["Pruning Deep Filters"]
+    assert row["upvotes"] == 9
+    assert row["authors"] == ["Ada"]
+    assert row["url"] == "https://example.org/p"
+    assert row["member_record_ids"] == ["k", "m", "n"]
+    assert [s["raw_sha256"] for s in row["sources"]] == ["s1", "s2", "s3"]
+    first_duplicate = row["duplicates"][0]
+    assert (first_duplicate["title"], first_duplicate["similarity"]) == ("filter pruning!", 1.0)
+    assert len(row["duplicates"]) == 2
+    target = polars_schema(PAPER_SCHEMA)
+    assert collapsed.schema["duplicates"] == target["duplicates"]
+    assert collapsed.schema["sources"] == target["sources"]
+    assert collapsed.schema["aliases"] == target["aliases"]
+
+
+def test_arxiv_id_is_taken_from_any_member() -> None:
+    frame = records(
+        [
+            {"record_id": "a", "title": "Filter Pruning Methods", "abstract": PRUNING},
+            {
+                "record_id": "b",
+                "title": "Filter pruning methods",
+                "abstract": "",
+                "arxiv_id": "2401.00009",
+                "arxiv_version": 2,
+            },
+        ]
+    )
+    row = collapse_clusters(find_clusters(frame)).row(0, named=True)
+    assert (row["arxiv_id"], row["arxiv_version"]) == ("2401.00009", 2)
+
+
+# ----- properties -----
+
+POOL = records(
+    [
+        {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+        {"title": "Pruning Deep Network Filters for Fast Inference", "abstract": PRUNING_REVISED},
+        {"title": "Filter pruning for fast deep networks.", "abstract": ""},
+        {"title": "Grokking on Modular Addition", "abstract": GROKKING_A, "arxiv_id": "2402.00001"},
+        {"title": "Lazy to Rich Grokking", "abstract": GROKKING_B},
+        {"title": "Grokking on modular addition", "abstract": GROKKING_A, "captured_at": DAY2},
+        {"title": "Translation for West African Languages", "abstract": TRANSLATION, "arxiv_id": "2403.1"},
+        {"title": "Another Translation Title", "abstract": "", "arxiv_id": "2403.1"},
+        {"title": "", "abstract": ""},
+        {"title": "Ünïcode only", "abstract": "日本語の要約です。"},
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(POOL.height))))
+def test_shuffled_input_gives_the_same_clusters_and_kept_records(order: list[int]) -> None:
+    expected = find_clusters(POOL).sort("record_id")
+    shuffled = find_clusters(POOL[order]).sort("record_id")
+    assert_frame_equal(shuffled, expected)
+    assert_frame_equal(collapse_clusters(POOL[order].pipe(find_clusters)), collapse_clusters(expected))
+
+
+def test_deduping_a_deduped_set_changes_nothing() -> None:
+    once = collapse_clusters(find_clusters(POOL)).drop("cluster_id", "similarity", "match_rule")
+    again = find_clusters(once.drop("aliases", "duplicates", "sources", "member_record_ids"))
+    assert (again["cluster_id"] == again["record_id"]).all()
+    assert set(again["match_rule"]) == {"kept"}
+    twice = collapse_clusters(again)
+    assert_frame_equal(
+        twice.select("record_id", "title", "abstract"), once.select("record_id", "title", "abstract")
+    )
+
+
+# ----- across versions -----
+
+
+def test_paper_seen_again_keeps_id_and_updates_seen_columns() -> None:
+    day1 = papers_from(
+        find_clusters(records([{"title": "Filter Pruning", "abstract": PRUNING, "upvotes": 2}]))
+    )
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first.select("first_seen", "last_seen", "times_seen").row(0) == (DAY1, DAY1, 1)
+
+    day2_records = records(
+        [
+            {
+                "title": "Pruning Deep Network Filters",
+                "abstract": PRUNING_REVISED,
+                "upvotes": 7,
+                "captured_at": DAY2,
+                "raw_sha256": "day2",
+            },
+            {
+                "title": "Lazy to Rich Grokking",
+                "abstract": GROKKING_B,
+                "captured_at": DAY2,
+                "raw_sha256": "day2",
+            },
+        ]
+    )
+    day2 = match_previous(papers_from(find_clusters(day2_records)), first)
+    assert day2.sort("title")["is_new"].to_list() == [True, False]
+    second = upsert(first, day2.drop("is_new"), DAY2)
+    assert second.columns == list(PAPER_SCHEMA.names)
+    conform(second, PAPER_SCHEMA)
+    assert second.height == 2
+    seen = second.filter(pl.col("paper_id") == first["paper_id"][0]).row(0, named=True)
+    assert (seen["first_seen"], seen["last_seen"], seen["times_seen"]) == (DAY1, DAY2, 2)
+    assert seen["title"] == "Filter Pruning"
+    assert seen["aliases"] == ["Pruning Deep Network Filters"]
+    assert seen["upvotes"] == 7
+    assert [s["raw_sha256"] for s in seen["sources"]] == ["sha00", "day2"]
+    fresh = second.filter(pl.col("paper_id") != first["paper_id"][0]).row(0, named=True)
+    assert (fresh["first_seen"], fresh["last_seen"], fresh["times_seen"]) == (DAY2, DAY2, 1)
+
+
+def test_paper_first_without_then_with_arxiv_id_keeps_id_and_gains_it() -> None:
+    day1 = papers_from(find_clusters(records([{"title": "Filter Pruning", "abstract": PRUNING}])))
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first["paper_id"][0].startswith("title:")
+    day2 = papers_from(
+        find_clusters(
+            records(
+                [
+                    {
+                        "title": "Filter Pruning",
+                        "abstract": PRUNING,
+                        "arxiv_id": "2401.00042",
+                        "captured_at": DAY2,
+                    }
+                ]
+            )
+        )
+    )
+    second = upsert(first, match_previous(day2, first).drop("is_new"), DAY2)
+    assert second.select("paper_id", "arxiv_id", "times_seen").rows() == [
+        (first["paper_id"][0], "2401.00042", 2)
+    ]
+
+
+def test_untouched_previous_papers_are_returned_unchanged() -> None:
+    day1 = papers_from(find_clusters(POOL))
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    extra = papers_from(
+        find_clusters(records([{"title": "Totally New", "abstract": "A short abstract about compilers."}]))
+    )
+    second = upsert(first, match_previous(extra, first).drop("is_new"), DAY2)
+    assert_frame_equal(second.filter(pl.col("paper_id").is_in(first["paper_id"].implode())), first)
+
+
+def test_index_matches_like_the_full_previous_version() -> None:
+    params = DedupParams()
+    day1 = papers_from(find_clusters(POOL))
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    index = build_index(first, params)
+    probe = papers_from(
+        find_clusters(
+            records(
+                [
+                    {"title": "Some New Title", "abstract": PRUNING_REVISED},
+                    {"title": "GROKKING ON MODULAR ADDITION", "abstract": ""},
+                    {
+                        "title": "Translation for West African Languages, Extended",
+                        "abstract": TRANSLATION.replace("40,000", "12,000") + " New data.",
+                    },
+                    {"title": "Nothing Like It", "abstract": "A short abstract about compilers."},
+                ]
+            )
+        )
+    )
+    with_index = match_previous(probe, first.lazy(), params, index=index)
+    without = match_previous(probe, first, params)
+    assert_frame_equal(with_index, without)
+    assert with_index.sort("title")["is_new"].to_list() == [False, True, False, False]
+    with pytest.raises(ValueError, match="rebuild"):
+        match_previous(probe, first, DedupParams(seed=1), index=index)
+
+
+def test_day_by_day_equals_one_run() -> None:
+    frame = POOL.with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit(DAY1))
+        .otherwise(pl.lit(DAY2))
+        .alias("captured_at")
+    )
+    params = DedupParams()
+    previous = None
+    index = build_index(
+        pl.DataFrame(
+            schema={"paper_id": pl.String, "title": pl.String, "abstract": pl.String, "arxiv_id": pl.String}
+        ),
+        params,
+    )
+    daily: dict[str, str] = {}
+    for day in (DAY1, DAY2):
+        batch = papers_from(find_clusters(frame.filter(pl.col("captured_at") == day)))
+        matched = match_previous(batch, previous, params, index=index if previous is not None else None)
+        daily |= dict(
+            matched.select("member_record_ids", "paper_id").explode("member_record_ids").iter_rows()
+        )
+        previous = upsert(previous, matched.drop("is_new"), day)
+        index = update_index(index, matched, params)
+    whole = match_previous(papers_from(find_clusters(frame)), None, params)
+    once = dict(whole.select("member_record_ids", "paper_id").explode("member_record_ids").iter_rows())
+    assert daily == once
+    assert previous is not None
+    assert sorted(previous["paper_id"]) == sorted(whole["paper_id"])
+
+
+def test_placeholder_titles_and_unrelated_abstracts_do_not_merge_by_title() -> None:
+    frame = records(
+        [
+            {"title": "Preface", "abstract": GROKKING_A},
+            {"title": "Preface", "abstract": TRANSLATION},
+            {"title": "Withdrawn", "abstract": ""},
+            {"title": "withdrawn", "abstract": ""},
+            {"title": "A Study of Grokking", "abstract": GROKKING_B},
+            {"title": "A study of grokking", "abstract": PRUNING},
+        ]
+    )
+    assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01", "r02", "r03", "r04", "r05"]
+
+
+def test_papers_sharing_a_title_get_distinct_ids_within_and_across_runs() -> None:
+    day1 = papers_from(
+        find_clusters(
+            records(
+                [
+                    {"title": "Preface", "abstract": GROKKING_A, "captured_at": DAY1},
+                    {"title": "Preface", "abstract": TRANSLATION, "captured_at": DAY2},
+                ]
+            )
+        )
+    )
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first["paper_id"].n_unique() == 2
+    plain = first.filter(pl.col("abstract") == GROKKING_A)["paper_id"][0]
+    assert plain == day1.select(paper_id_expr())["paper_id"][0]
+    day2 = papers_from(
+        find_clusters(records([{"title": "Preface", "abstract": PRUNING, "captured_at": DAY2}]))
+    )
+    matched = match_previous(day2, first)
+    assert matched["is_new"].to_list() == [True]
+    assert matched["paper_id"][0] not in first["paper_id"].to_list()
+    assert upsert(first, matched.drop("is_new"), DAY2).height == 3
