@@ -138,9 +138,13 @@ def _topic_scores_from_matches(taxonomy: Taxonomy) -> pl.Expr:
             continue
         prefix = f"_topic_{topic.id}"
         title_strong, title_weak = pl.col(f"{prefix}_title_strong"), pl.col(f"{prefix}_title_weak")
-        abstract_strong, abstract_weak = pl.col(f"{prefix}_abstract_strong"), pl.col(f"{prefix}_abstract_weak")
+        abstract_strong, abstract_weak = (
+            pl.col(f"{prefix}_abstract_strong"),
+            pl.col(f"{prefix}_abstract_weak"),
+        )
         score = (
-            taxonomy.title_weight * (_tier_score(title_strong, 2.0, taxonomy) + _tier_score(title_weak, 1.0, taxonomy))
+            taxonomy.title_weight
+            * (_tier_score(title_strong, 2.0, taxonomy) + _tier_score(title_weak, 1.0, taxonomy))
             + _tier_score(abstract_strong, 2.0, taxonomy)
             + _tier_score(abstract_weak, 1.0, taxonomy)
         )
