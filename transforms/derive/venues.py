@@ -21,15 +21,15 @@ VENUE_HINTS_DTYPE: pl.DataType = polars_schema(PAPER_SCHEMA)["venue_hints"]
 VENUE_FIELDS = ("journal_ref", "venue_field", "arxiv_comment", "abstract")
 STRUCTURED_FIELDS = ("journal_ref", "venue_field")
 B = r"(?-u:\b)"
-YEAR_SUFFIX = r"(?:[\s\-_]*'\s?\d{2}|[\s\-_]*(?:19|20)\d{2})"
-CLAUSE_YEAR = B + r"(19[5-9]\d|20[0-4]\d)" + B
+YEAR_SUFFIX = r"(?:[\s\-_]*'\s?\d{2}|-\d{2}|[\s\-_]*(?:19|20)\d{2})"
+CLAUSE_YEAR = r"(?:^|[^0-9])(19[5-9]\d|20[0-4]\d)(?:$|[^0-9])"
 # Abbreviations whose period does not end a sentence (protected before splitting into clauses).
 ABBREVIATIONS = (
     r"(?i)\b(proc|int|conf|trans|j|vol|no|pp|lett|rev|phys|symp|intl|assoc|comput|ed|eds|al|vs|e\.g|i\.e)\."
 )
 PROTECTED_DOT = "\x1e"
 UNDER_REVIEW = r"\b(?:under review|under submission|in submission|under consideration|in review)\b"
-SUBMITTED = r"\b(?:submitted|submission)\b"
+SUBMITTED = r"\bsubmitted\b|\bsubmission to\b"
 ACCEPTED = (
     r"\b(?:accepted|to appear|to be published|to be presented|camera[\s\-]ready|will appear|will be presented|"
     r"appearing|forthcoming|oral|spotlight|poster)\b"
@@ -37,6 +37,8 @@ ACCEPTED = (
 PUBLISHED = r"\b(?:published|proceedings|proc\.|presented at|appeared in)\b|^\s*in\b"
 STRUCTURED_SUBMITTED = r"\b(?:reject|rejected|withdraw|withdrawn|desk reject)\b"
 STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
+# A workshop, or an event co-located with the conference (not its main track).
+WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin conjunction with\b|@"
 NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
 NOT_A_JOURNAL = r"(?i)\barxiv\b|\bcorr\b|\bpreprint\b"
 
@@ -152,7 +154,8 @@ def _status(clause: pl.Expr, field: pl.Expr) -> pl.Expr:
 def _year(text: pl.Expr) -> pl.Expr:
     """A four-digit year from "2024", "'24" or "CVPR2023"-style text, else null."""
     four = text.str.extract(r"((?:19|20)\d{2})", 1).cast(pl.Int32, strict=False)
-    two = text.str.extract(r"'\s?(\d{2})", 1).cast(pl.Int32, strict=False) + 2000
+    two = text.str.extract(r"(?:'\s?|-)(\d{2})$", 1).cast(pl.Int32, strict=False)
+    two = pl.when(two > 50).then(two + 1900).otherwise(two + 2000)
     return pl.coalesce(four, two).cast(pl.Int32)
 
 
@@ -178,7 +181,7 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
                 _year(pl.col("_mention").str.extract(YEAR_SUFFIX + "$", 0)),
                 pl.col("evidence").str.extract(CLAUSE_YEAR, 1).cast(pl.Int32),
             ).alias("year"),
-            pl.col("evidence").str.contains(r"(?i)\bworkshops?\b|\bws\b").alias("workshop"),
+            pl.col("evidence").str.contains(WORKSHOP).alias("workshop"),
             pl.col("_mention").str.contains(YEAR_SUFFIX + "$").alias("_adjacent_year"),
         )
     )
@@ -205,7 +208,7 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
             journal.alias("venue"),
             journal.str.extract(CLAUSE_YEAR, 1).cast(pl.Int32).alias("year"),
             pl.lit("published").alias("status"),
-            journal.str.contains(r"(?i)\bworkshops?\b").alias("workshop"),
+            journal.str.contains(WORKSHOP).alias("workshop"),
             journal.alias("evidence"),
             pl.lit("journal_ref").alias("field"),
         )
