@@ -4,9 +4,8 @@ Run from the repository root::
 
     PYTHONPATH=. python bench/derive_eval.py --shared /work/shared [--write bench/derive.md]
 
-``--shared`` defaults to ``../shared`` relative to the repository root. The shared data is read at run time only;
-nothing from it is written into the repository except aggregate numbers (and, for the MIT-licensed arXiv feeds,
-nothing beyond what tests/data/venue_hints_labelled.jsonl already holds).
+``--shared`` defaults to ``../shared`` relative to the repository root. The shared data is read at run
+time only; nothing from it is written into the repository except aggregate numbers.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ import polars as pl
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.transforms.venue_labels import load_labelled_cases, score_hints  # noqa: E402
-from transforms.derive import derive_fields  # noqa: E402
+from tests.transforms.venue_labels import cases_frame, load_labelled_cases, score_hints  # noqa: E402
 from transforms.derive.links import extract_links  # noqa: E402
 from transforms.derive.topic import assign_topics, load_taxonomy  # noqa: E402
+from transforms.derive.venues import venue_hints  # noqa: E402
 
 AREAS_FILE = REPO_ROOT / "bench" / "derive_areas.toml"
 INPUT_COLUMNS: dict[str, pl.DataType] = {
@@ -114,10 +113,11 @@ def topic_section(shared: Path) -> list[str]:
         counts["area:" + spec["area"]] = 1
     lines = ["## Topic", ""]
     lines += [
-        "Venue-implied area vs derived topics on `conference-papers` (13,185 accepted/rejected papers; title and "
-        "abstract only, no categories). Mapping: `bench/derive_areas.toml`.",
+        "Venue-implied area vs derived topics on `conference-papers` (13,185 accepted/rejected papers; "
+        "title and abstract only, no categories). Mapping: `bench/derive_areas.toml`.",
         "",
-        "| venue / area | implied | papers | implied in `topics` | implied is `topic` | clearly wrong `topic` |",
+        "| venue / area | implied | papers | implied in `topics` | implied is `topic` "
+        "| clearly wrong `topic` |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for label, counts in sorted(per_area.items()):
@@ -149,7 +149,7 @@ def topic_section(shared: Path) -> list[str]:
     multi_counts = Counter(t for topics in hf_derived["topics"].to_list() for t in topics)
     lines += [
         "",
-        f"Topic distribution of the hf-daily-api days ({len(hf)} items, 183 days, duplicates across days kept):",
+        f"Topic distribution of the hf-daily-api days ({len(hf)} items, duplicates across days kept):",
         "",
         "| topic | primary | share | in `topics` | share |",
         "|---|---:|---:|---:|---:|",
@@ -160,6 +160,88 @@ def topic_section(shared: Path) -> list[str]:
             f"{multi_counts.get(topic, 0)} | {multi_counts.get(topic, 0) / len(hf):.1%} |"
         )
     return lines
+
+
+def venue_section(shared: Path) -> list[str]:
+    """Precision/recall of venue hints on the labelled set (tests/data/venue_hints_labelled.jsonl)."""
+    cases, skipped = load_labelled_cases(shared)
+    predicted = venue_hints(cases_frame(cases)).collect()["venue_hints"].to_list()
+    result = score_hints(cases, predicted)
+    by_source = Counter(
+        "conference-papers" if "conference" in case.source else case.source.split(" ")[0] for case in cases
+    )
+    lines = [
+        "## Venue hints",
+        "",
+        f"Labelled set: {result['cases']} strings ("
+        + ", ".join(f"{k}: {v}" for k, v in sorted(by_source.items()))
+        + f"; {skipped} conference rows skipped), {result['expected_hints']} expected hints, "
+        f"{result['predicted_hints']} predicted.",
+        "A hint counts as correct only when venue, year, status and workshop all match.",
+        "",
+        f"- precision: {result['precision']:.3f}",
+        f"- recall: {result['recall']:.3f}",
+        "",
+    ]
+    if result["errors"]:
+        lines += ["Disagreements:", ""]
+        lines += [f"- `{text}`: expected {want}, got {got}" for text, want, got in result["errors"]]
+    return lines
+
+
+def links_section(shared: Path) -> list[str]:
+    """Agreement of abstract-extracted repositories with HF githubRepo; github.io never in code_urls."""
+    papers = load_hf_days(shared)
+    frame = input_frame(
+        [
+            {
+                "title": p.get("title") or "",
+                "abstract": p.get("summary") or "",
+                "source_code_url": p.get("githubRepo"),
+                "source_project_url": p.get("projectPage"),
+            }
+            for p in papers
+        ]
+    )
+    abstract_only = extract_links(frame, fields=("abstract",)).collect()
+    source = extract_links(
+        frame.with_columns(pl.lit(None, dtype=pl.String).alias("abstract")),
+        fields=("source_code_url",),
+    ).collect()
+    with_repo = abstract_only.filter(pl.col("code_urls").list.len() > 0)
+    both = [
+        (mine, theirs[0])
+        for mine, theirs in zip(
+            abstract_only["code_urls"].to_list(), source["code_urls"].to_list(), strict=True
+        )
+        if mine and theirs
+    ]
+    agree = sum(theirs in mine for mine, theirs in both)
+    agree_first = sum(mine[0] == theirs for mine, theirs in both)
+    full = extract_links(frame).collect()
+    github_io = sum(any("github.io" in url for url in urls) for urls in full["code_urls"].to_list()) + sum(
+        any("github.io" in url for url in urls) for urls in abstract_only["code_urls"].to_list()
+    )
+    statuses = Counter(full["code_status"].to_list())
+    return [
+        "## Code links",
+        "",
+        f"hf-daily-api days: {len(papers)} items; {len(with_repo)} abstracts contain a repository URL; "
+        f"{sum(1 for p in papers if p.get('githubRepo'))} items carry `githubRepo`.",
+        "",
+        f"- agreement with `githubRepo` where both exist (abstract-only extraction): {agree}/{len(both)}"
+        + (f" = {agree / len(both):.3f}" if both else ""),
+        f"- stricter, first extracted repository equals `githubRepo`: {agree_first}/{len(both)}",
+        f"- rows with a github.io page in `code_urls`: {github_io}",
+        "- `code_status` with all fields: "
+        + ", ".join(
+            f"{status} {statuses.get(status, 0)}" for status in ("linked", "claimed", "planned", "none")
+        ),
+        "",
+        "Bundled page: the expected link table (12 repositories, 1 project page, 4 claimed, 2 planned) "
+        "is the "
+        "test `tests/transforms/test_links.py::test_bundled_page_links_and_claims`.",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,9 @@ OUTPUT_COLUMNS = ["code_urls", "project_urls", "code_status"]
 
 def frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
     """Input frame with missing columns null."""
-    return pl.DataFrame([{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA).lazy()
+    return pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
+    ).lazy()
 
 
 def derived(rows: list[dict[str, object]]) -> pl.DataFrame:
@@ -36,7 +38,11 @@ def expected(rows: list[tuple[list[str], list[str], str]]) -> pl.DataFrame:
     """The expected code_urls, project_urls and code_status."""
     return pl.DataFrame(
         rows,
-        schema={"code_urls": pl.List(pl.String), "project_urls": pl.List(pl.String), "code_status": pl.String},
+        schema={
+            "code_urls": pl.List(pl.String),
+            "project_urls": pl.List(pl.String),
+            "code_status": pl.String,
+        },
         orient="row",
     )
 
@@ -59,6 +65,9 @@ def test_url_repairs() -> None:
         {"abstract": "Code (https://github.com/owner/repo); data elsewhere."},
         {"abstract": "Project: https://name.github.io/page/{https://name.github.io/page/}."},
         {"abstract": "Code at github.com/owner/repo and nowhere else."},
+        {"abstract": "Code is released at https: //github.com/owner/repo.git."},
+        {"abstract": "Code is available athttps://github.com/owner/repo."},
+        {"abstract": "Page source: https://github.com/owner/name.github.io"},
     ]
     repo = "https://github.com/owner/repo"
     assert_frame_equal(
@@ -74,6 +83,9 @@ def test_url_repairs() -> None:
                 ([repo], [], "linked"),
                 ([], ["https://name.github.io/page"], "none"),
                 ([repo], [], "linked"),
+                ([repo], [], "linked"),
+                ([repo], [], "linked"),
+                ([], ["https://github.com/owner/name.github.io"], "none"),
             ]
         ),
     )
@@ -184,15 +196,27 @@ SAMPLE_EXPECTED = {
     "Global Context Networks": (["https://github.com/xvjiarui/GCNet"], [], "linked"),
     "Beyond saliency": (["https://github.com/Hey1Li/Salient-Relevance-Propagation"], [], "linked"),
     "Deep Language Networks": (["https://github.com/microsoft/deep-language-networks"], [], "linked"),
-    "The Unreasonable Effectiveness of Random Pruning": (["https://github.com/VITA-Group/Random_Pruning"], [], "linked"),
-    "Revisiting Nearest Neighbor for Tabular Data": (["https://github.com/qile2000/LAMDA-TALENT"], [], "linked"),
+    "The Unreasonable Effectiveness of Random Pruning": (
+        ["https://github.com/VITA-Group/Random_Pruning"],
+        [],
+        "linked",
+    ),
+    "Revisiting Nearest Neighbor for Tabular Data": (
+        ["https://github.com/qile2000/LAMDA-TALENT"],
+        [],
+        "linked",
+    ),
     "SVCCA": (["https://github.com/google/svcca"], [], "linked"),
     "Learning Delays in Spiking Neural Networks": (["https://github.com/Thvnvtos/SNN-delays"], [], "linked"),
     "Adaptive Cross-Layer Attention": (["https://github.com/SDL-ASU/ACLA"], [], "linked"),
     "Hopfield Networks is All You Need": (["https://github.com/ml-jku/hopfield-layers"], [], "linked"),
     "UIEC^2-Net": (["https://github.com/BIGWangYuDong/UWEnhancement"], [], "linked"),
     "Location-aware Adaptive Normalization": (["https://github.com/HakamShams/LOAN"], [], "linked"),
-    "Efficient Crowd Counting via Structured Knowledge": (["https://github.com/HCPLab-SYSU/SKT"], [], "linked"),
+    "Efficient Crowd Counting via Structured Knowledge": (
+        ["https://github.com/HCPLab-SYSU/SKT"],
+        [],
+        "linked",
+    ),
     "ASGrasp": ([], ["https://pku-epic.github.io/ASGrasp"], "none"),
     "Approximating Two-Layer Feedforward Networks": ([], [], "claimed"),
     "ResMLP": ([], [], "claimed"),

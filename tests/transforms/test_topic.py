@@ -41,7 +41,9 @@ INPUT_SCHEMA = {
 
 def frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
     """Input frame with missing columns null."""
-    return pl.DataFrame([{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA).lazy()
+    return pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
+    ).lazy()
 
 
 def test_taxonomy_has_exactly_the_issue_topics_with_scope_notes() -> None:
@@ -66,7 +68,10 @@ def test_primary_topics_and_evidence() -> None:
                     "title": "Grasping with a legged robot",
                     "abstract": "A quadruped robot learns grasping with a gripper.",
                 },
-                {"title": "Neural machine translation", "abstract": "We translate sentences between languages."},
+                {
+                    "title": "Neural machine translation",
+                    "abstract": "We translate sentences between languages.",
+                },
                 {"title": "", "abstract": ""},
                 {"title": None, "abstract": None},
                 {"title": "Über alles: a study", "abstract": "Ünïcödé prose, nothing else to see here."},
@@ -108,7 +113,9 @@ def test_multi_label_keeps_every_topic_above_threshold() -> None:
 
 def test_categories_add_evidence_and_can_decide() -> None:
     out = assign_topics(
-        frame([{"title": "A new method", "abstract": "We propose a method.", "categories": ["cs.RO", "cs.LG"]}])
+        frame(
+            [{"title": "A new method", "abstract": "We propose a method.", "categories": ["cs.RO", "cs.LG"]}]
+        )
     ).collect()
     assert out["topic"][0] == "robotics"
     assert out["topic_scores"][0][0]["evidence"] == ["category:cs.RO"]

@@ -6,7 +6,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.transforms.venue_labels import LABELS_FILE, cases_frame, load_labelled_cases, score_hints, shared_dir
+from tests.transforms.venue_labels import (
+    LABELS_FILE,
+    cases_frame,
+    load_labelled_cases,
+    score_hints,
+    shared_dir,
+)
 from transforms.derive.venues import venue_hints
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
@@ -16,7 +22,9 @@ INPUT_SCHEMA = dict.fromkeys(("journal_ref", "venue_field", "arxiv_comment", "ab
 
 def hints_for(rows: list[dict[str, str | None]]) -> pl.DataFrame:
     """venue_hints for input rows (missing fields null)."""
-    frame = pl.DataFrame([{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA)
+    frame = pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
+    )
     return venue_hints(frame.lazy()).select("venue_hints").collect()
 
 
@@ -51,7 +59,8 @@ def test_labelled_set_conference_rows() -> None:
     cases, skipped = load_labelled_cases()
     if skipped:
         pytest.skip(
-            f"{skipped} labelled conference-papers rows need {shared_dir()}/data/conference-papers/papers.jsonl "
+            f"{skipped} labelled conference-papers rows need "
+            f"{shared_dir()}/data/conference-papers/papers.jsonl "
             "(set SHARED_DATA_DIR to the shared data folder)"
         )
     assert len(cases) >= 150

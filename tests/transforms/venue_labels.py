@@ -63,7 +63,7 @@ def _conference_rows(shared: Path) -> dict[tuple[str, int, str], dict[str, objec
 
 
 def load_labelled_cases(shared: Path | None = None) -> tuple[list[LabelledCase], int]:
-    """All labelled cases whose text is available, and how many conference cases were skipped (data absent)."""
+    """The labelled cases whose text is available, and how many conference cases were skipped."""
     conference = _conference_rows(shared or shared_dir())
     cases: list[LabelledCase] = []
     skipped = 0
@@ -75,7 +75,9 @@ def load_labelled_cases(shared: Path | None = None) -> tuple[list[LabelledCase],
         if "text" in item:
             cases.append(LabelledCase(item["field"], item["text"], expected, item["source"]))
             continue
-        row = None if conference is None else conference.get((item["conf"], item["year"], item["title_sha256"]))
+        row = (
+            None if conference is None else conference.get((item["conf"], item["year"], item["title_sha256"]))
+        )
         if row is None:
             skipped += 1
             continue
@@ -85,7 +87,9 @@ def load_labelled_cases(shared: Path | None = None) -> tuple[list[LabelledCase],
 
 def cases_frame(cases: list[LabelledCase]) -> pl.LazyFrame:
     """One input row per case, the text in its field and the other venue fields null."""
-    rows = [{name: (case.text if name == case.field else None) for name in VENUE_INPUT_FIELDS} for case in cases]
+    rows = [
+        {name: (case.text if name == case.field else None) for name in VENUE_INPUT_FIELDS} for case in cases
+    ]
     return pl.DataFrame(rows, schema=dict.fromkeys(VENUE_INPUT_FIELDS, pl.String)).lazy()
 
 

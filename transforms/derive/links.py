@@ -1,5 +1,6 @@
-"""Code and project links: extract URLs from the abstract and arXiv comment, repair scrape damage, canonicalise
-repositories, merge the source-provided links, and classify whether code is linked, claimed or planned.
+"""Code and project links: extract URLs from the abstract and arXiv comment, repair scrape damage,
+canonicalise repositories, merge the source-provided links, and classify whether code is linked, claimed
+or planned.
 
 Vectorised: URLs are pulled out with ``str.extract_all``, exploded to one row per candidate, repaired and
 classified with regex expressions, de-duplicated per paper and aggregated back.
@@ -40,7 +41,10 @@ IGNORED_HOSTS = (
     r"pypi\.org|docs\.google\.com|forms\.gle|discord\.gg|discord\.com|npmjs\.com)"
 )
 # Sentence-opening words that scraped text glues onto the end of a URL ("github.com/x/yThe results ...").
-GLUED_WORDS = "The|We|Our|This|These|Code|Project|Experiments|Extensive|Furthermore|Moreover|Additionally|Finally|Results"
+GLUED_WORDS = (
+    "The|We|Our|This|These|Code|Project|Experiments|Extensive|"
+    "Furthermore|Moreover|Additionally|Finally|Results"
+)
 
 
 def repair_text(text: pl.Expr) -> pl.Expr:
@@ -49,6 +53,7 @@ def repair_text(text: pl.Expr) -> pl.Expr:
     return (
         text.fill_null("")
         .str.replace_all(r"\\url\{", " ")
+        .str.replace_all(r"\b((?i:https?)):?\s?//", "$1://")
         .str.replace_all(r"[{}]", " ")
         .str.replace_all(r"((?i:https?)://\S+) /(\s|$)", "$1/$2")
         .str.replace_all(r"(^|[\s(\[:;,])(" + SCHEMELESS_HOSTS + ")", "${1}https://$2")
@@ -56,7 +61,7 @@ def repair_text(text: pl.Expr) -> pl.Expr:
 
 
 def clean_url(url: pl.Expr) -> pl.Expr:
-    """Cut what was glued to a URL (next sentence, next word, trailing punctuation); lower-case scheme/host."""
+    """Cut what was glued to a URL (next sentence or word, trailing punctuation); lower-case scheme/host."""
     cut = (
         url.str.replace(r"\.[A-Z][a-z]+.*$", "")
         .str.replace(r"([a-z0-9])(?:" + GLUED_WORDS + ")$", "$1")
@@ -68,7 +73,7 @@ def clean_url(url: pl.Expr) -> pl.Expr:
 
 
 def classify_url(url: pl.Expr) -> pl.Expr:
-    """A struct (url, kind) with the canonical URL and ``code``/``project``, or kind null for ignored links."""
+    """A struct (url, kind): the canonical URL and ``code``/``project``, or kind null for ignored links."""
     host_path = url.str.replace(r"^https?://(?:www\.)?", "")
     repo = host_path.str.extract_groups(r"^(" + CODE_HOSTS + r")/([^/?#]+)/([^/?#]+)")
     repo_url = pl.concat_str(
@@ -99,6 +104,8 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     project_url = url.str.replace(r"/+$", "")
     is_http = url.str.contains(r"^https?://[^/?#]+\.[a-z]")
     reserved_owner = repo.struct.field("2").str.contains(r"^(?:" + CODE_HOST_RESERVED + r")$")
+    # A repository named "<name>.github.io" holds a project page's source, not the paper's code.
+    page_source = repo.struct.field("3").str.contains(r"(?i)\.github\.io$").fill_null(False)
     code_host_page = host.str.contains(r"^(?:" + CODE_HOSTS + r")$")
     hf_host = host.str.contains(r"^huggingface\.co$")
     canonical = (
@@ -122,6 +129,8 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     kind = (
         pl.when(~is_http)
         .then(pl.lit(None, dtype=pl.String))
+        .when(repo.struct.field("1").is_not_null() & ~reserved_owner & page_source)
+        .then(pl.lit("project"))
         .when(repo.struct.field("1").is_not_null() & ~reserved_owner)
         .then(pl.lit("code"))
         .when(raw_github.struct.field("1").is_not_null() | anonymous.is_not_null())
@@ -157,7 +166,7 @@ def _candidates(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
 
 
 def _link_lists(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
-    """Per paper row: the de-duplicated ``links`` list (url, kind, field) in field order, then reading order."""
+    """Per paper row: the de-duplicated ``links`` (url, kind, field) in field order, then reading order."""
     candidates = _candidates(papers, fields)
     classified = (
         candidates.with_columns(classify_url(clean_url(pl.col("url"))).alias("_link"))
@@ -181,7 +190,8 @@ def _link_lists(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
 CODE_NOUN = r"\b(?:code|codes|source code|codebase|implementation|implementations|software|toolkit|library)\b"
 # Phrases where "code" is not the paper's code: tasks on code, coding theory, pseudo-code.
 CODE_NOT_OURS = (
-    r"\bcode[\s\-]+(?:generation|completion|llms?|large language models?|language models?|models?|editing|review|"
+    r"\bcode[\s\-]+(?:generation|completion|llms?|large language models?|language models?|models?|editing|"
+    r"review|"
     r"repair|search|understanding|synthesis|execution|reasoning|snippets?|agents?|translation|summarization|"
     r"benchmarks?|datasets?|tasks?|switching|smells?|clones?|comments?|changes?|quality|intelligence)\b"
     r"|\b(?:pseudo[\s\-]?code|qr code|error[\s\-]correcting codes?|polar codes?|ldpc codes?|linear codes?|"

@@ -2,8 +2,9 @@
 
 Every topic scores the title and abstract by the taxonomy terms they contain (title terms count more) plus the
 arXiv categories that imply it. Topics at or above the taxonomy threshold go to ``topics``; the best one is
-``topic``; ``general-ml`` is the fallback. ``topic_scores`` keeps every non-zero score with the matched terms, so
-a reader can see why. All of it is polars expressions: one ``str.extract_all`` per topic, field and tier.
+``topic``; ``general-ml`` is the fallback. ``topic_scores`` keeps every non-zero score with the matched
+terms, so a reader can see why. All of it is polars expressions: one ``str.extract_all`` per topic,
+field and tier.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def load_taxonomy() -> Taxonomy:
 
 
 def term_pattern(term: str) -> str:
-    """Regex for one taxonomy term: flexible spaces/hyphens, optional word continuation for a trailing ``*``."""
+    """Regex for one taxonomy term: flexible spaces/hyphens; a trailing ``*`` lets the word continue."""
     open_ended = term.endswith("*")
     words = term.rstrip("*").split()
     body = SEPARATOR.join(re.escape(word) for word in words)
@@ -130,7 +131,7 @@ def _match_columns(taxonomy: Taxonomy) -> dict[str, pl.Expr]:
 
 
 def _topic_scores_from_matches(taxonomy: Taxonomy) -> pl.Expr:
-    """A ``List[TOPIC_SCORE]`` of every topic with a positive score, highest first (ties in taxonomy order)."""
+    """A ``List[TOPIC_SCORE]`` of the topics with a positive score, highest first (ties: taxonomy order)."""
     categories = pl.col("categories").fill_null(pl.lit([], dtype=pl.List(pl.String)))
     structs: list[pl.Expr] = []
     for topic in taxonomy.topics:
@@ -174,7 +175,7 @@ def _topic_scores_from_matches(taxonomy: Taxonomy) -> pl.Expr:
 
 
 def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``topic``, ``topics`` and ``topic_scores`` (needs title, abstract, categories, primary_category)."""
+    """Add ``topic``, ``topics``, ``topic_scores`` (needs title, abstract, categories, primary_category)."""
     taxonomy = load_taxonomy()
     matches = _match_columns(taxonomy)
     scored = (

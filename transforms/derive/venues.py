@@ -1,8 +1,9 @@
 """Venue hints from structured fields (journal_ref, venue_field) and free text (arXiv comment, abstract).
 
-Each field is split into clauses; venue mentions from the lexicon (``transforms/data/venues.toml``) are extracted
-per clause with one regex, then year, status (accepted/published/under-review/submitted/mentioned) and workshop
-are read from the clause. Journals outside the lexicon come through from ``journal_ref`` as written.
+Each field is split into clauses; venue mentions from the lexicon (``transforms/data/venues.toml``) are
+extracted per clause with one regex, then year, status (accepted/published/under-review/submitted/mentioned)
+and workshop are read from the clause. Journals outside the lexicon come through from ``journal_ref`` as
+written.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ PROTECTED_DOT = "\x1e"
 UNDER_REVIEW = r"\b(?:under review|under submission|in submission|under consideration|in review)\b"
 SUBMITTED = r"\bsubmitted\b|\bsubmission to\b"
 ACCEPTED = (
-    r"\b(?:accepted|to appear|to be published|to be presented|camera[\s\-]ready|will appear|will be presented|"
+    r"\b(?:accepted|to appear|to be published|to be presented|camera[\s\-]ready|will appear|"
+    r"will be presented|"
     r"appearing|forthcoming|oral|spotlight|poster)\b"
 )
 PUBLISHED = r"\b(?:published|proceedings|proc\.|presented at|appeared in)\b|^\s*in\b"
@@ -69,7 +71,7 @@ def load_venues() -> tuple[Venue, ...]:
 
 
 def _alias_key(text: pl.Expr) -> pl.Expr:
-    """Normalised alias text used to join a mention to the lexicon (year removed, lower-case, single spaces)."""
+    """Alias text normalised to join a mention to the lexicon (year removed, lower-case, single spaces)."""
     return (
         text.str.replace(YEAR_SUFFIX + "$", "")
         .str.to_lowercase()
