@@ -29,6 +29,27 @@ from transforms.derive.topic import assign_topics, load_taxonomy  # noqa: E402
 from transforms.derive.venues import venue_hints  # noqa: E402
 
 AREAS_FILE = REPO_ROOT / "bench" / "derive_areas.toml"
+SHORT_NAMES = {
+    "computer-vision": "CV",
+    "natural-language-processing": "NLP",
+    "speech-and-audio": "SPE",
+    "multimodal": "MM",
+    "generative-models": "GEN",
+    "reinforcement-learning": "RL",
+    "robotics": "ROB",
+    "graph-learning": "GRA",
+    "learning-theory": "LT",
+    "optimization": "OPT",
+    "efficient-ml": "EFF",
+    "safety-and-privacy": "SAF",
+    "interpretability": "INT",
+    "agents": "AGT",
+    "ai-for-science": "SCI",
+    "quantum-ml": "QML",
+    "data-mining": "DM",
+    "neural-architectures": "ARC",
+    "general-ml": "GML",
+}
 INPUT_COLUMNS: dict[str, pl.DataType] = {
     "title": pl.String(),
     "abstract": pl.String(),
@@ -131,7 +152,7 @@ def topic_section(shared: Path) -> list[str]:
     wrong = sum(c["wrong"] for c in per_area.values())
     lines += ["", f"Clearly wrong primary overall: {wrong}/{total} = {wrong / total:.1%}.", ""]
     ids = list(load_taxonomy().ids)
-    short = {topic: "".join(part[0] for part in topic.split("-")).upper() for topic in ids}
+    short = {topic: SHORT_NAMES.get(topic, topic) for topic in ids}
     lines += [
         "Confusion matrix (rows: venue/area, columns: primary `topic`; "
         + ", ".join(f"{v}={k}" for k, v in short.items())
