@@ -29,6 +29,28 @@ from transforms.derive.topic import assign_topics, load_taxonomy  # noqa: E402
 from transforms.derive.venues import venue_hints  # noqa: E402
 
 AREAS_FILE = REPO_ROOT / "bench" / "derive_areas.toml"
+NOTES = [
+    "## How to read these numbers",
+    "",
+    "- Topic: the conference data gives each paper a venue (or, for IJCAI/AAAI, an author-chosen",
+    "  area) that implies a topic; `bench/derive_areas.toml` writes the mapping down, with what",
+    "  counts as clearly wrong. Only title and abstract are used (the conference rows have no arXiv",
+    "  categories, which the pipeline also uses). The taxonomy was written as general vocabulary per",
+    "  area; after a first run, generic words that misfired (`joint*`, `frame*`, `norm*`, `question`,",
+    "  ...) were removed or demoted to weak terms, and standard vocabulary was added where an area",
+    "  had none (computational social choice for agents). Rows with fewer than ~30 papers are too",
+    "  small to read much into.",
+    "- Venue hints: the labelled set is `tests/data/venue_hints_labelled.jsonl` (the test",
+    "  `tests/transforms/test_venues.py` asserts the same thresholds). The arXiv and conference",
+    "  labels were pre-filled from the extractor’s output and then reviewed string by string (three",
+    "  labels corrected); the 31 pitfall strings were written independently. Most arXiv strings come",
+    "  from software-testing and physics feeds, so they mostly test that nothing is invented from",
+    "  non-lexicon venues.",
+    "- Code links: the hf-daily-api captures carry `githubRepo` on only 21 items, and only a handful",
+    "  of those also have a repository URL in the abstract, so the agreement figure rests on very few",
+    "  pairs. The bundled page’s full link table is checked exactly by a test.",
+    "",
+]
 SHORT_NAMES = {
     "computer-vision": "CV",
     "natural-language-processing": "NLP",
@@ -273,7 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["topic", "venue", "links"], help="run one section")
     args = parser.parse_args(argv)
     sections = {"topic": topic_section, "venue": venue_section, "links": links_section}
-    lines: list[str] = []
+    lines: list[str] = [
+        "# Derived fields: measured",
+        "",
+        "Recompute with",
+        "`PYTHONPATH=. python bench/derive_eval.py --shared /path/to/shared --write bench/derive.md`",
+        "(`--shared` defaults to `../shared` next to the repository).",
+        "Everything below the notes is generated.",
+        "",
+        *NOTES,
+    ]
     for name, section in sections.items():
         if args.only in (None, name):
             lines += [*section(args.shared), ""]

@@ -46,6 +46,7 @@ class Taxonomy:
     version: str
     topics: tuple[Topic, ...]
     threshold: float
+    relative_threshold: float
     title_weight: float
     repeat_weight: float
     repeat_cap: int
@@ -77,6 +78,7 @@ def load_taxonomy() -> Taxonomy:
         version=raw["version"],
         topics=topics,
         threshold=float(raw["threshold"]),
+        relative_threshold=float(raw["relative_threshold"]),
         title_weight=float(raw["title_weight"]),
         repeat_weight=float(raw["repeat_weight"]),
         repeat_cap=int(raw["repeat_cap"]),
@@ -183,9 +185,9 @@ def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(_topic_scores_from_matches(taxonomy).alias("topic_scores"))
         .drop(list(matches))
     )
-    above = pl.col("topic_scores").list.eval(
-        pl.element().filter(pl.element().struct.field("score") >= taxonomy.threshold).struct.field("topic")
-    )
+    score = pl.element().struct.field("score")
+    cutoff = pl.max_horizontal(pl.lit(taxonomy.threshold), taxonomy.relative_threshold * score.max())
+    above = pl.col("topic_scores").list.eval(pl.element().filter(score >= cutoff).struct.field("topic"))
     fallback = pl.lit([FALLBACK_TOPIC], dtype=pl.List(pl.String))
     topics = pl.when(above.list.len() > 0).then(above).otherwise(fallback)
     fallback_score = pl.lit(
