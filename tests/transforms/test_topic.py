@@ -1,0 +1,148 @@
+"""Topic assignment: taxonomy contract, evidence, fallback, categories and determinism."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from transforms.derive.topic import FALLBACK_TOPIC, assign_topics, load_taxonomy, terms_regex
+from transforms.schema import PAPER_SCHEMA, polars_schema
+
+EXPECTED_IDS = (
+    "computer-vision",
+    "natural-language-processing",
+    "speech-and-audio",
+    "multimodal",
+    "generative-models",
+    "reinforcement-learning",
+    "robotics",
+    "graph-learning",
+    "learning-theory",
+    "optimization",
+    "efficient-ml",
+    "safety-and-privacy",
+    "interpretability",
+    "agents",
+    "ai-for-science",
+    "quantum-ml",
+    "data-mining",
+    "neural-architectures",
+    "general-ml",
+)
+INPUT_SCHEMA = {
+    "title": pl.String,
+    "abstract": pl.String,
+    "categories": pl.List(pl.String),
+    "primary_category": pl.String,
+}
+
+
+def frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    """Input frame with missing columns null."""
+    return pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
+    ).lazy()
+
+
+def test_taxonomy_has_exactly_the_issue_topics_with_scope_notes() -> None:
+    taxonomy = load_taxonomy()
+    assert taxonomy.ids == EXPECTED_IDS
+    assert all(topic.scope.strip() for topic in taxonomy.topics)
+    assert taxonomy.topics[-1].id == FALLBACK_TOPIC
+
+
+def test_output_dtypes_match_the_contract() -> None:
+    out = assign_topics(frame([{"title": "A robot", "abstract": ""}])).collect()
+    contract = polars_schema(PAPER_SCHEMA)
+    for name in ("topic", "topics", "topic_scores"):
+        assert out.schema[name] == contract[name], name
+
+
+def test_primary_topics_and_evidence() -> None:
+    out = assign_topics(
+        frame(
+            [
+                {
+                    "title": "Grasping with a legged robot",
+                    "abstract": "A quadruped robot learns grasping with a gripper.",
+                },
+                {
+                    "title": "Neural machine translation",
+                    "abstract": "We translate sentences between languages.",
+                },
+                {"title": "", "abstract": ""},
+                {"title": None, "abstract": None},
+                {"title": "Über alles: a study", "abstract": "Ünïcödé prose, nothing else to see here."},
+            ]
+        )
+    ).collect()
+    assert out["topic"].to_list() == [
+        "robotics",
+        "natural-language-processing",
+        FALLBACK_TOPIC,
+        FALLBACK_TOPIC,
+        FALLBACK_TOPIC,
+    ]
+    robotics = out["topic_scores"][0][0]
+    assert robotics["topic"] == "robotics"
+    assert {"robot", "grasping", "quadruped", "gripper"} <= set(robotics["evidence"])
+    fallback = out.row(2, named=True)
+    assert fallback["topics"] == [FALLBACK_TOPIC]
+    assert fallback["topic_scores"] == [
+        {"topic": FALLBACK_TOPIC, "score": 0.0, "evidence": ["fallback: no topic reached the threshold"]}
+    ]
+
+
+def test_multi_label_keeps_every_topic_above_threshold() -> None:
+    out = assign_topics(
+        frame(
+            [
+                {
+                    "title": "Text-to-image diffusion models",
+                    "abstract": "A diffusion model generates images from text prompts.",
+                }
+            ]
+        )
+    ).collect()
+    topics = out["topics"][0].to_list()
+    assert {"computer-vision", "generative-models", "multimodal"} <= set(topics)
+    assert out["topic"][0] in topics
+
+
+def test_categories_add_evidence_and_can_decide() -> None:
+    out = assign_topics(
+        frame(
+            [{"title": "A new method", "abstract": "We propose a method.", "categories": ["cs.RO", "cs.LG"]}]
+        )
+    ).collect()
+    assert out["topic"][0] == "robotics"
+    assert out["topic_scores"][0][0]["evidence"] == ["category:cs.RO"]
+
+
+def test_terms_match_whole_words_only() -> None:
+    pattern = terms_regex(("gene", "robot*"))
+    assert pattern is not None
+    found = pl.select(pl.lit("we generate robotic genes and gene maps").str.extract_all(pattern)).item()
+    assert found.to_list() == ["robotic", "gene"]
+
+
+def test_deterministic_and_row_order_preserved() -> None:
+    rows = [
+        {"title": "Graph neural networks", "abstract": "Message passing on graphs."},
+        {"title": "Speech recognition", "abstract": "An acoustic model for speech."},
+    ]
+    first = assign_topics(frame(rows)).collect()
+    second = assign_topics(frame(rows)).collect()
+    assert_frame_equal(first, second)
+    assert first["topic"].to_list() == ["graph-learning", "speech-and-audio"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=80), st.text(max_size=200)), min_size=1, max_size=5))
+def test_topics_never_empty_and_contain_topic(rows: list[tuple[str, str]]) -> None:
+    out = assign_topics(frame([{"title": title, "abstract": abstract} for title, abstract in rows])).collect()
+    for topic, topics in zip(out["topic"], out["topics"], strict=True):
+        assert topic in EXPECTED_IDS
+        assert topic in topics.to_list()

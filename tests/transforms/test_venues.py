@@ -1,0 +1,163 @@
+"""Venue hints: the labelled set (precision/recall) and the pitfalls on tiny frames."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from tests.transforms.venue_labels import (
+    LABELS_FILE,
+    cases_frame,
+    load_labelled_cases,
+    score_hints,
+    shared_dir,
+)
+from transforms.derive.venues import venue_hints
+from transforms.schema import PAPER_SCHEMA, polars_schema
+
+VENUE_HINTS = polars_schema(PAPER_SCHEMA)["venue_hints"]
+INPUT_SCHEMA = dict.fromkeys(("journal_ref", "venue_field", "arxiv_comment", "abstract"), pl.String)
+
+
+def hints_for(rows: list[dict[str, str | None]]) -> pl.DataFrame:
+    """venue_hints for input rows (missing fields null)."""
+    frame = pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
+    )
+    return venue_hints(frame.lazy()).select("venue_hints").collect()
+
+
+def hint(venue: str, year: int | None, status: str, workshop: bool, evidence: str, field: str) -> dict:
+    """One expected VENUE_HINT."""
+    return {
+        "venue": venue,
+        "year": year,
+        "status": status,
+        "workshop": workshop,
+        "evidence": evidence,
+        "field": field,
+    }
+
+
+def expected(rows: list[list[dict]]) -> pl.DataFrame:
+    """An expected venue_hints column."""
+    return pl.DataFrame({"venue_hints": rows}, schema={"venue_hints": VENUE_HINTS})
+
+
+def test_labelled_set_precision_and_recall() -> None:
+    cases, skipped = load_labelled_cases()
+    labelled = LABELS_FILE.read_text(encoding="utf-8").splitlines()
+    assert len(labelled) >= 150
+    assert len(cases) + skipped == len(labelled)
+    result = score_hints(cases, venue_hints(cases_frame(cases)).collect()["venue_hints"].to_list())
+    assert result["precision"] >= 0.97, result["errors"]
+    assert result["recall"] >= 0.90, result["errors"]
+
+
+def test_labelled_set_conference_rows() -> None:
+    cases, skipped = load_labelled_cases()
+    if skipped:
+        pytest.skip(
+            f"{skipped} labelled conference-papers rows need "
+            f"{shared_dir()}/data/conference-papers/papers.jsonl "
+            "(set SHARED_DATA_DIR to the shared data folder)"
+        )
+    assert len(cases) >= 150
+    conference = [case for case in cases if case.field == "venue_field" and "conference" in case.source]
+    assert conference
+    result = score_hints(conference, venue_hints(cases_frame(conference)).collect()["venue_hints"].to_list())
+    assert result["errors"] == []
+
+
+def test_dtype_matches_contract_and_empty_rows() -> None:
+    out = hints_for([{}, {"abstract": ""}, {"arxiv_comment": "12 pages, 5 figures"}])
+    assert_frame_equal(out, expected([[], [], []]))
+
+
+def test_status_year_workshop_and_field() -> None:
+    out = hints_for(
+        [
+            {"arxiv_comment": "12 pages; accepted at CVPR2023"},
+            {"arxiv_comment": "Under review at ICLR 2025"},
+            {"arxiv_comment": "Submitted to NeurIPS'24"},
+            {"arxiv_comment": "Accepted to the ICML 2024 Workshop on Foundation Models"},
+            {"journal_ref": "Journal of Machine Learning Research 24 (2023) 1-45"},
+            {"journal_ref": "Phys. Rev. B 74, 024520 (2006)"},
+            {"venue_field": "ICLR 2018 Reject"},
+        ]
+    )
+    assert_frame_equal(
+        out,
+        expected(
+            [
+                [hint("CVPR", 2023, "accepted", False, "accepted at CVPR2023", "arxiv_comment")],
+                [hint("ICLR", 2025, "under-review", False, "Under review at ICLR 2025", "arxiv_comment")],
+                [hint("NeurIPS", 2024, "submitted", False, "Submitted to NeurIPS'24", "arxiv_comment")],
+                [
+                    hint(
+                        "ICML",
+                        2024,
+                        "accepted",
+                        True,
+                        "Accepted to the ICML 2024 Workshop on Foundation Models",
+                        "arxiv_comment",
+                    )
+                ],
+                [
+                    hint(
+                        "JMLR",
+                        2023,
+                        "published",
+                        False,
+                        "Journal of Machine Learning Research 24 (2023) 1-45",
+                        "journal_ref",
+                    )
+                ],
+                [
+                    hint(
+                        "Phys. Rev. B 74, 024520 (2006)",
+                        2006,
+                        "published",
+                        False,
+                        "Phys. Rev. B 74, 024520 (2006)",
+                        "journal_ref",
+                    )
+                ],
+                [hint("ICLR", 2018, "submitted", False, "ICLR 2018 Reject", "venue_field")],
+            ]
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"abstract": "The ACLA module improves restoration quality."},
+        {"abstract": "We evaluate on snips and ATIS."},
+        {"abstract": "Results on SNIPS show gains."},
+        {"journal_ref": "arXiv preprint arXiv:2303.08774"},
+        {"journal_ref": "CoRR abs/1706.03762"},
+        {"abstract": "We won the CVPR 2023 AI City Challenge."},
+        {"abstract": "Evaluated on the KDD Cup 2015 benchmark."},
+        {"abstract": "Nature inspired our design; Science fiction too."},
+        {"abstract": "RSS feeds carry news."},
+        {"abstract": "Unlike NeurIPS papers, we study small models."},
+    ],
+)
+def test_pitfalls_yield_no_hint(row: dict[str, str]) -> None:
+    assert_frame_equal(hints_for([row]), expected([[]]))
+
+
+def test_structured_fields_win_and_hints_are_deduplicated() -> None:
+    out = hints_for(
+        [
+            {
+                "journal_ref": "Proceedings of the 40th International Conference on Machine Learning, 2023",
+                "arxiv_comment": "Accepted at ICML 2023",
+                "abstract": "Our ICML 2023 paper studies transformers.",
+            }
+        ]
+    )
+    hints = out["venue_hints"][0].to_list()
+    assert [(h["venue"], h["status"], h["field"]) for h in hints] == [("ICML", "published", "journal_ref")]

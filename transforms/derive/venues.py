@@ -1,0 +1,231 @@
+"""Venue hints from structured fields (journal_ref, venue_field) and free text (arXiv comment, abstract).
+
+Each field is split into clauses; venue mentions from the lexicon (``transforms/data/venues.toml``) are
+extracted per clause with one regex, then year, status (accepted/published/under-review/submitted/mentioned)
+and workshop are read from the clause. Journals outside the lexicon come through from ``journal_ref`` as
+written.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from transforms.schema import PAPER_SCHEMA, polars_schema
+
+VENUE_HINTS_DTYPE: pl.DataType = polars_schema(PAPER_SCHEMA)["venue_hints"]
+VENUE_FIELDS = ("journal_ref", "venue_field", "arxiv_comment", "abstract")
+STRUCTURED_FIELDS = ("journal_ref", "venue_field")
+B = r"(?-u:\b)"
+YEAR_SUFFIX = r"(?:[\s\-_]*'\s?\d{2}|-\d{2}|[\s\-_]*(?:19|20)\d{2})"
+CLAUSE_YEAR = r"(?:^|[^0-9])(19[5-9]\d|20[0-4]\d)(?:$|[^0-9])"
+# Abbreviations whose period does not end a sentence (protected before splitting into clauses).
+ABBREVIATIONS = (
+    r"(?i)\b(proc|int|conf|trans|j|vol|no|pp|lett|rev|phys|symp|intl|assoc|comput|ed|eds|al|vs|e\.g|i\.e)\."
+)
+PROTECTED_DOT = "\x1e"
+UNDER_REVIEW = r"\b(?:under review|under submission|in submission|under consideration|in review)\b"
+SUBMITTED = r"\bsubmitted\b|\bsubmission to\b"
+ACCEPTED = (
+    r"\b(?:accepted|to appear|to be published|to be presented|camera[\s\-]ready|will appear|"
+    r"will be presented|"
+    r"appearing|forthcoming|oral|spotlight|poster)\b"
+)
+PUBLISHED = r"\b(?:published|proceedings|proc\.|presented at|appeared in)\b|^\s*in\b"
+STRUCTURED_SUBMITTED = r"\b(?:reject|rejected|withdraw|withdrawn|desk reject)\b"
+STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
+# A workshop, or an event co-located with the conference (not its main track).
+WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin conjunction with\b|@"
+NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
+NOT_A_JOURNAL = r"(?i)\barxiv\b|\bcorr\b|\bpreprint\b"
+
+
+@dataclass(frozen=True)
+class Venue:
+    """A lexicon entry."""
+
+    name: str
+    acronyms: tuple[str, ...]
+    names: tuple[str, ...]
+    needs_cue: bool
+
+
+@cache
+def load_venues() -> tuple[Venue, ...]:
+    """Read the bundled venue lexicon once per process."""
+    text = resources.files("transforms").joinpath("data/venues.toml").read_text(encoding="utf-8")
+    return tuple(
+        Venue(
+            name=entry["name"],
+            acronyms=tuple(entry.get("acronyms", ())),
+            names=tuple(entry.get("names", ())),
+            needs_cue=bool(entry.get("needs_cue", False)),
+        )
+        for entry in tomllib.loads(text)["venue"]
+    )
+
+
+def _alias_key(text: pl.Expr) -> pl.Expr:
+    """Alias text normalised to join a mention to the lexicon (year removed, lower-case, single spaces)."""
+    return (
+        text.str.replace(YEAR_SUFFIX + "$", "")
+        .str.to_lowercase()
+        .str.replace_all(r"[\s\-_]+", " ")
+        .str.strip_chars()
+    )
+
+
+@cache
+def mention_regex(structured: bool) -> str:
+    """One alternation over every alias, longest first; acronyms case-sensitive unless ``structured``."""
+    parts: list[tuple[int, str]] = []
+    for venue in load_venues():
+        for name in venue.names:
+            body = r"[\s\-]+".join(re.escape(word) for word in name.split())
+            parts.append((len(name), f"(?i:{body})"))
+        for acronym in venue.acronyms:
+            body = re.escape(acronym)
+            parts.append((len(acronym), f"(?i:{body})" if structured else body))
+    ordered = [pattern for _, pattern in sorted(parts, key=lambda item: -item[0])]
+    return B + "(?:" + "|".join(ordered) + ")" + YEAR_SUFFIX + "?" + B
+
+
+@cache
+def alias_table() -> pl.DataFrame:
+    """alias key -> canonical venue name and whether free-text mentions need a status cue."""
+    rows = [
+        {"_alias": alias, "venue": venue.name, "_needs_cue": venue.needs_cue}
+        for venue in load_venues()
+        for alias in (*venue.acronyms, *venue.names)
+    ]
+    frame = pl.DataFrame(rows).with_columns(_alias_key(pl.col("_alias")).alias("_alias"))
+    return frame.unique(subset="_alias", keep="first", maintain_order=True)
+
+
+def _clauses(papers: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (paper, field, clause) with the clause text and its order."""
+    parts = []
+    for rank, field in enumerate(VENUE_FIELDS):
+        text = pl.col(field).fill_null("").str.replace_all(r"\s+", " ")
+        split = (
+            text.str.replace_all(ABBREVIATIONS, "$1" + PROTECTED_DOT)
+            .str.replace_all(r"([;])\s*|(\.)\s+", "$1$2\n")
+            .str.split("\n")
+        )
+        parts.append(
+            papers.select(
+                "_row",
+                pl.lit(field).alias("field"),
+                pl.lit(rank, dtype=pl.Int32).alias("_rank"),
+                split.alias("evidence"),
+            )
+            .explode("evidence")
+            .with_columns(
+                pl.col("evidence").str.replace_all(PROTECTED_DOT, ".").str.strip_chars(" ;.,"),
+                pl.int_range(pl.len()).over("_row").alias("_clause"),
+            )
+            .filter(pl.col("evidence").str.len_chars() > 0)
+        )
+    return pl.concat(parts, how="vertical")
+
+
+def _status(clause: pl.Expr, field: pl.Expr) -> pl.Expr:
+    """Status from the clause's cues, else the field's default."""
+    lower = clause.str.to_lowercase()
+    structured = field.is_in(list(STRUCTURED_FIELDS))
+    return (
+        pl.when(lower.str.contains(UNDER_REVIEW) | (structured & lower.str.contains(STRUCTURED_UNDER_REVIEW)))
+        .then(pl.lit("under-review"))
+        .when(lower.str.contains(SUBMITTED) | (structured & lower.str.contains(STRUCTURED_SUBMITTED)))
+        .then(pl.lit("submitted"))
+        .when(lower.str.contains(ACCEPTED))
+        .then(pl.lit("accepted"))
+        .when(lower.str.contains(PUBLISHED) | (field == "journal_ref"))
+        .then(pl.lit("published"))
+        .when(field == "venue_field")
+        .then(pl.lit("accepted"))
+        .otherwise(pl.lit("mentioned"))
+    )
+
+
+def _year(text: pl.Expr) -> pl.Expr:
+    """A four-digit year from "2024", "'24" or "CVPR2023"-style text, else null."""
+    four = text.str.extract(r"((?:19|20)\d{2})", 1).cast(pl.Int32, strict=False)
+    two = text.str.extract(r"(?:'\s?|-)(\d{2})$", 1).cast(pl.Int32, strict=False)
+    two = pl.when(two > 50).then(two + 1900).otherwise(two + 2000)
+    return pl.coalesce(four, two).cast(pl.Int32)
+
+
+def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``venue_hints`` (List[VENUE_HINT]). Needs journal_ref, venue_field, arxiv_comment, abstract."""
+    indexed = papers.with_row_index("_row")
+    clauses = _clauses(indexed)
+    structured = pl.col("field").is_in(list(STRUCTURED_FIELDS))
+    mentions = (
+        clauses.with_columns(
+            pl.when(structured)
+            .then(pl.col("evidence").str.extract_all(mention_regex(True)))
+            .otherwise(pl.col("evidence").str.extract_all(mention_regex(False)))
+            .alias("_mention")
+        )
+        .explode("_mention")
+        .filter(pl.col("_mention").is_not_null())
+        .with_columns(_alias_key(pl.col("_mention")).alias("_alias"))
+        .join(alias_table().lazy(), on="_alias", how="inner", maintain_order="left")
+        .with_columns(
+            _status(pl.col("evidence"), pl.col("field")).alias("status"),
+            pl.coalesce(
+                _year(pl.col("_mention").str.extract(YEAR_SUFFIX + "$", 0)),
+                pl.col("evidence").str.extract(CLAUSE_YEAR, 1).cast(pl.Int32),
+            ).alias("year"),
+            pl.col("evidence").str.contains(WORKSHOP).alias("workshop"),
+            pl.col("_mention").str.contains(YEAR_SUFFIX + "$").alias("_adjacent_year"),
+        )
+    )
+    free_text = ~structured
+    mentioned = pl.col("status") == "mentioned"
+    challenge = pl.col("evidence").str.to_lowercase().str.contains(NOT_A_VENUE_TAIL)
+    keep = ~(
+        (free_text & pl.col("_needs_cue") & mentioned)
+        | (free_text & challenge & mentioned)
+        | ((pl.col("field") == "abstract") & mentioned & ~pl.col("_adjacent_year"))
+    )
+    lexicon_hints = mentions.filter(keep).select(
+        "_row", "_rank", "_clause", "venue", "year", "status", "workshop", "evidence", "field"
+    )
+    journal = pl.col("journal_ref").fill_null("").str.replace_all(r"\s+", " ").str.strip_chars(" .;,")
+    with_lexicon_journal = lexicon_hints.filter(pl.col("field") == "journal_ref").select("_row").unique()
+    passthrough = (
+        indexed.filter((journal.str.len_chars() > 0) & ~journal.str.contains(NOT_A_JOURNAL))
+        .join(with_lexicon_journal, on="_row", how="anti")
+        .select(
+            "_row",
+            pl.lit(0, dtype=pl.Int32).alias("_rank"),
+            pl.lit(0, dtype=pl.Int64).alias("_clause"),
+            journal.alias("venue"),
+            journal.str.extract(CLAUSE_YEAR, 1).cast(pl.Int32).alias("year"),
+            pl.lit("published").alias("status"),
+            journal.str.contains(WORKSHOP).alias("workshop"),
+            journal.alias("evidence"),
+            pl.lit("journal_ref").alias("field"),
+        )
+    )
+    hints = (
+        pl.concat([lexicon_hints.with_columns(pl.col("_clause").cast(pl.Int64)), passthrough], how="vertical")
+        .sort("_row", "_rank", "_clause", maintain_order=True)
+        .unique(subset=["_row", "venue", "workshop"], keep="first", maintain_order=True)
+        .group_by("_row", maintain_order=True)
+        .agg(pl.struct("venue", "year", "status", "workshop", "evidence", "field").alias("venue_hints"))
+    )
+    return (
+        indexed.join(hints, on="_row", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("venue_hints").fill_null(pl.lit([], dtype=VENUE_HINTS_DTYPE)).cast(VENUE_HINTS_DTYPE)
+        )
+        .drop("_row")
+    )
