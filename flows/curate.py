@@ -31,7 +31,7 @@ from flows.publish import (
 from flows.report import build_card, build_manifest
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.clean import clean_records, tag_quality
-from transforms.dedup import collapse_clusters, find_clusters, match_previous, upsert
+from transforms.dedup import build_index, collapse_clusters, find_clusters, match_previous, update_index, upsert
 from transforms.derive import derive_fields
 from transforms.language import tag_language
 from transforms.routing import reason_when, tag, with_reasons
@@ -66,6 +66,8 @@ class Validated:
     """This run's papers that passed the row gate (new or updated)."""
     version_papers: pl.DataFrame
     """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``."""
+    dedup_index: pl.DataFrame
+    """Lookup keys of every paper of the new version."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunCo
     pending = pl.col("reasons").list.len() == 0
     clustered = find_clusters(records.filter(pending), config.dedup)
     papers = collapse_clusters(clustered)
-    matched = match_previous(papers, previous.papers if previous else empty(PAPER_SCHEMA), config.dedup)
+    matched = match_previous(
+        papers, previous.papers if previous else empty(PAPER_SCHEMA), config.dedup, index=_index_of(previous, config)
+    )
     return Deduplicated(
         records=pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed"), papers=matched
     )
@@ -166,7 +170,8 @@ def validate(
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
     require_table(version_papers)
-    return Validated(records=records, run_papers=passed, version_papers=version_papers)
+    index = update_index(_index_of(previous, config), passed, config.dedup)
+    return Validated(records=records, run_papers=passed, version_papers=version_papers, dedup_index=index)
 
 
 @task(name="publish", **STAGE)
@@ -183,7 +188,9 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         path = write_failed_run(config.out_dir, version, quarantine, ledger, manifest, "no record was published")
         return RunSummary(None, path, counts, ingested.source_failures, "no record of this run could be published")
     card = build_card(version, manifest, validated.version_papers)
-    path = publish_version(config.out_dir, version, validated.version_papers, quarantine, ledger, manifest, card)
+    path = publish_version(
+        config.out_dir, version, validated.version_papers, quarantine, ledger, manifest, card, validated.dedup_index
+    )
     return RunSummary(version, path, counts, ingested.source_failures)
 
 
@@ -199,6 +206,16 @@ def curate(config: RunConfig) -> RunSummary:
     summary = publish(ingested, validated, config)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return summary
+
+
+def _index_of(previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
+    """The previous version's dedup keys; rebuilt from its papers when missing or built with other parameters."""
+    if previous is None:
+        return build_index(empty(PAPER_SCHEMA), config.dedup)
+    index = previous.dedup_index
+    if index is None or index.get_column("fingerprint").unique().to_list() not in ([], [config.dedup.fingerprint]):
+        return build_index(previous.papers, config.dedup)
+    return index
 
 
 def _gate_settings(config: RunConfig) -> GateSettings:

@@ -6,6 +6,7 @@ Layout under ``OUT/trending-papers/``::
         data/train-0000i-of-0000N.parquet
         quarantine/quarantine-00000-of-00001.parquet
         ledger.parquet               one row per input record of the run, with its outcome
+        index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
         manifest.json
         README.md                    dataset card (Hugging Face front matter)
     latest -> <version>              relative symlink, swapped atomically
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 
 from transforms.schema import (
     DATASET_NAME,
+    DEDUP_INDEX_SCHEMA,
     LEDGER_SCHEMA,
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -40,6 +42,7 @@ ROWS_PER_SHARD = 250_000
 """Rows per data file: small enough for comfortable reads, large enough that typical versions are one file."""
 
 METADATA_PREFIX = "trending_papers"
+DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class PreviousVersion:
     version: str
     path: Path
     papers: pl.DataFrame
+    dedup_index: pl.DataFrame | None
+    """The version's ``index/dedup-keys.parquet``, when it has one."""
 
 
 def dataset_root(out_dir: Path) -> Path:
@@ -76,7 +81,9 @@ def read_latest(out_dir: Path) -> PreviousVersion | None:
         if files
         else empty(PAPER_SCHEMA)
     )
-    return PreviousVersion(version=path.name, path=path, papers=papers)
+    index_file = path / DEDUP_INDEX_FILE
+    index = pl.from_arrow(pq.read_table(index_file, schema=DEDUP_INDEX_SCHEMA)) if index_file.exists() else None
+    return PreviousVersion(version=path.name, path=path, papers=papers, dedup_index=index)
 
 
 def publish_version(
@@ -87,6 +94,7 @@ def publish_version(
     ledger: pl.DataFrame,
     manifest: dict[str, Any],
     card: str,
+    dedup_index: pl.DataFrame | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
@@ -117,6 +125,11 @@ def publish_version(
             ),
             _write_table(staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging),
         ]
+        if dedup_index is not None:
+            (staging / DEDUP_INDEX_FILE).parent.mkdir()
+            files.append(
+                _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
+            )
         (staging / "README.md").write_text(card, encoding="utf-8")
         manifest = {**manifest, "files": files}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")

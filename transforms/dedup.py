@@ -36,7 +36,7 @@ from transforms.identity import (
     stable_hash64,
     text_tokens,
 )
-from transforms.schema import DUPLICATE_REF, PAPER_SCHEMA, SOURCE_REF, polars_schema
+from transforms.schema import DEDUP_INDEX_SCHEMA, DUPLICATE_REF, PAPER_SCHEMA, SOURCE_REF, polars_schema
 
 __all__ = [
     "INDEX_SCHEMA",
@@ -603,9 +603,7 @@ def _polars_dtype(struct: object, name: str) -> pl.DataType:
 
 # ----- Across versions -----
 
-INDEX_SCHEMA = pl.Schema(
-    {"paper_id": pl.String, "kind": pl.String, "band": pl.Int16, "key": pl.UInt64, "fingerprint": pl.String}
-)
+INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
 """Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
 
 ``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or

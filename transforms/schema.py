@@ -190,6 +190,21 @@ LEDGER_SCHEMA = pa.schema(
 )
 """``merged_into`` names the kept record of a duplicate's cluster; ``paper_id`` the paper it ended up in."""
 
+DEDUP_INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("paper_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("band", pa.int16()),
+        pa.field("key", pa.uint64()),
+        pa.field("fingerprint", pa.string()),
+    ]
+)
+"""Lookup keys of a version's papers (``index/dedup-keys.parquet``), so a run matches only candidate papers.
+
+``kind`` is ``arxiv``, ``title`` or ``band`` (an LSH band key of the abstract, ``band`` its number);
+``fingerprint`` names the dedup parameters the keys were built with (see ``transforms/dedup.py``).
+"""
+
 WORKING_COLUMNS = {
     "title": pl.String,
     "abstract": pl.String,
