@@ -1,4 +1,4 @@
-"""Cleaning rules: the issue's damage examples are repaired, ordinary English survives, cleaning is idempotent."""
+"""Cleaning rules: the issue's damage is repaired, ordinary English survives, cleaning is idempotent."""
 
 from __future__ import annotations
 
@@ -306,8 +306,8 @@ def reasons_for(title: str, abstract: str, quality: QualitySettings | None = Non
         ("T" * 401, ABSTRACT, ["title:too-long"]),
         (
             "Some Paper",
-            "This is an automated message from the Librarian Bot. I found the following papers similar to this "
-            "paper. The following papers were recommended by the Semantic Scholar API.",
+            "This is an automated message from the Librarian Bot. I found the following papers similar to "
+            "this paper. The following papers were recommended by the Semantic Scholar API.",
             ["abstract:not-an-abstract"],
         ),
         (
