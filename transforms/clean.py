@@ -197,6 +197,10 @@ _FORMAT_COMMANDS = (
     "textbf|textit|textsc|texttt|textrm|textsf|textsl|textup|textnormal|emph|underline|uline|mbox|hbox|text"
     "|mathrm|mathbf|mathit|mathsf|mathtt|mathnormal|boldsymbol|bm|operatorname|url|nolinkurl"
 )
+_GLUED_FORMAT_COMMANDS = (
+    "textbf|textit|textsc|texttt|textrm|textsf|emph|underline|mathrm|mathbf|mathit|mathsf|mathtt|mathcal"
+    "|mathbb|boldsymbol|operatorname"
+)
 _COLOR_NAMES = "red|blue|green|teal|orange|purple|magenta|cyan|gray|grey|violet|brown|olive|pink|black"
 _SWITCH_COMMANDS = "em|it|bf|sl|sc|tt|rm|sf|bfseries|itshape|scshape|ttfamily|small|large|Large|footnotesize"
 
@@ -278,7 +282,11 @@ def _hard_wraps(text: pl.Expr) -> pl.Expr:
 
 def _tex_quotes(text: pl.Expr) -> pl.Expr:
     text = text.str.replace_all(r"``", "“")
-    text = text.str.replace_all(r"''", "”")
+    # '' after a space or an opening bracket opens a quote (''What If'').
+    text = text.str.replace_all(r"(^|[\s(\[])''", "${1}“")
+    text = text.str.replace_all(r"''|’’", "”")
+    # An opening TeX quote closed by a straight double quote (``AdaLoss").
+    text = text.str.replace_all(r"“([^“”\"]*)\"", "“${1}”")
     # A lone `single' quote pair.
     return text.str.replace_all(r"(^|[\s(])`([^`'\s][^`']*)'", "${1}‘${2}’")
 
@@ -299,7 +307,8 @@ def _tex_accent_marks(text: pl.Expr) -> pl.Expr:
             r"\{?\\" + escaped + r"\{?([A-Za-z])\}?\}?",
             "${1}" + mark,
         )
-    return text.str.replace_all(r"\\c\{?([cC])\}?", "${1}\u0327")
+    # \c{c} (cedilla) only with braces or a space: "\cC" is a macro (calligraphic C), not "Ç".
+    return text.str.replace_all(r"\\c(?:\{([cCsStT])\}| ([cC])\b)", "${1}${2}\u0327")
 
 
 def _tex_markup(text: pl.Expr) -> pl.Expr:
@@ -326,9 +335,14 @@ def _tex_markup(text: pl.Expr) -> pl.Expr:
     for _ in range(3):
         text = text.str.replace_all(pattern, "${1}")
     text = text.str.replace_all(r"\{((?:https?://|www\.)[^\s{}]+)\}", "${1}")
-    # Inline math delimiters: $…$ (not money: the content may not start with a digit or space), \( \), \[ \].
-    text = text.str.replace_all(r"\\\$(\d)", "$$${1}")
-    text = text.str.replace_all(r"\$([^$\d\s\\][^$]*)\$(\D|$)", "${1}${2}")
+    # Braces lost by the renderer: "\emphPPAD", "\textbf minimum" (only after a backslash: surely a command).
+    text = text.str.replace_all(r"\\(?:" + _GLUED_FORMAT_COMMANDS + r")\s*([\p{L}\p{N}])", "${1}")
+    # Inline math delimiters: $…$, $$…$$, \( \), \[ \]. Escaped \$ is money, and so is a $ next to a digit
+    # or closing punctuation ("$25 and $15", "2000$)"): the content may not start with either.
+    text = text.str.replace_all(r"\\\$", "$$").str.replace_all(r"\${2,}", "$$")
+    text = text.str.replace_all(r"\$([^$\d\s),.;:!?][^$]*)\$([^\d$]|$)", "${1}${2}")
+    # A number in math mode ("$1$", "$2^k$"): no space inside, so never a "$25 ... $15" money pair.
+    text = text.str.replace_all(r"\$(\d[^$\s]*)\$([^\d$]|$)", "${1}${2}")
     return text.str.replace_all(r"\\[()\[\]]", "")
 
 
@@ -374,7 +388,10 @@ def _tex_math(text: pl.Expr) -> pl.Expr:
     # Symbol names that are never English words, without their backslash.
     text = text.str.replace_all(r"(^|[^\\\p{L}\p{N}_])(" + _BARE_SYMBOL_NAMES + r")\b", r"${1}\${2}")
     text = text.str.replace_all(r"\\(" + _COMMAND_NAMES + r")(?:" + _END + r"|\b)", "\\${1}" + _END)
+    # A command ends at any non-letter, also at _ ^ or a digit ("\\ell_p", "\\sum_i", "\\alpha2").
+    text = text.str.replace_all(r"\\(" + _COMMAND_NAMES + r")([_^0-9])", "\\${1}" + _END + "${2}")
     text = text.str.replace_many(_COMMAND_SYMBOLS, leftmost=True)
+    text = text.str.replace_all(r"\\sqrt\s*", "√")
     # Relations left as words next to a Greek letter ("τ ge 0", "le τ").
     text = _chain(
         text,
@@ -392,7 +409,7 @@ def _tex_math(text: pl.Expr) -> pl.Expr:
     text = text.str.replace_all(r"(\d)times\b", "${1}×")
     text = text.str.replace_all(r"(^|[\s{(^_])([A-Za-z])times\s*([A-Za-z0-9])\b", "${1}${2}×${3}")
     # ℓ-norms: ell_2, ell^p; "the ell of" stays.
-    text = text.str.replace_all(r"\bell([_^])", "ℓ${1}")
+    text = text.str.replace_all(r"(^|[^\\\p{L}])ell([_^])", "${1}ℓ${2}")
     return text.str.replace_all(r"\{ℓ\}", "ℓ")
 
 
@@ -401,14 +418,14 @@ _CITATION_KEY = r"[\p{Lu}]?[\p{Ll}]+(?:19|20)\d\d[A-Za-z]{4,}"
 
 
 def _citation_keys(text: pl.Expr) -> pl.Expr:
-    text = text.str.replace_all(r"\s*\\(?:cite[tp]?|citep|citet|ref|eqref|label)\*?\{[^{}]*\}", "")
+    text = text.str.replace_all(r"[\s~]*\\(?:cite[tp]?|citep|citet|ref|eqref|label)\*?\{[^{}]*\}", "")
     # Branch 1 keeps URL-like tokens untouched; branch 2 drops a key together with its leading space or tie.
     text = text.str.replace_all(
         r"(^|[\s(\[])(" + _URL + r")|(?:[ \t]*~|[ \t]+|^)" + _CITATION_KEY + r"\b",
         "${1}${2}",
     )
-    # "(key)" or "[key]" leftovers become empty brackets: drop them.
-    return text.str.replace_all(r"\s*(?:\(\s*\)|\[\s*\])", "")
+    # "(key)" or "[key]" leftovers after a space become empty brackets: drop them ("tanh()" stays).
+    return text.str.replace_all(r"\s+(?:\(\s*\)|\[\s*\])", "")
 
 
 def _tex_ties(text: pl.Expr) -> pl.Expr:
@@ -425,8 +442,13 @@ def _tex_commands(text: pl.Expr) -> pl.Expr:
             (r"\\(?:etc)\b\.?", "etc."),
             (r"\\(?:etal)\b\.?", "et al."),
             (r"\\([%&#_{}])", "${1}"),
+            # List environments flattened into the abstract.
+            (r"\\(?:begin|end)\s*\{?(?:enumerate|itemize|description)\}?", ""),
+            (r"\\item\b\s*", ""),
             # Remaining macros (\ours, \framework, \LaTeX): keep the name, drop backslash and empty {}.
             (r"\{\\([A-Za-z]+)\}", "${1}"),
+            # A macro glued to the word before it ("n\log(n)") gets a space so the words stay apart.
+            (r"([\p{L}\p{N}])\\([A-Za-z]+)", "${1} \\${2}"),
             (r"\\([A-Za-z]+)(?:\{\})?", "${1}"),
         ],
     )

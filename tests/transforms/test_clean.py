@@ -85,6 +85,24 @@ DAMAGE = [
     ("Cafe\u0301 au lait", "Café au lait"),
     ("we find that geq 90% hold", "we find that ≥ 90% hold"),
     ("\\cite{smith2020} shows.", "shows."),
+    (
+        "a framework (\\citep{smith2020a}) and autoencoders~\\cite{doe19}, with",
+        "a framework and autoencoders, with",
+    ),
+    (
+        "entries $1$ and $-1$, with $2^k$ codes and $\\alpha$-th moments",
+        "entries 1 and -1, with 2^k codes and α-th moments",
+    ),
+    ("embeddings and \\ell_p-regression, \\sum_i x_i", "embeddings and ℓ_p-regression, ∑_i x_i"),
+    ("the \\emphminimum of \\widetilde\\mathcalO(\\sqrtT) regret", "the minimum of Õ(√T) regret"),
+    ("sorting in O(n\\log(n)) time", "sorting in O(n log(n)) time"),
+    (
+        "gating for ''What If'' queries and ``AdaLoss\", a rule",
+        "gating for “What If” queries and “AdaLoss”, a rule",
+    ),
+    ("We show: \\begin{enumerate} \\item one \\item two \\end{enumerate}", "We show: one two"),
+    ("the law by in... Show More", "the law by in..."),
+    ("sets \\cC and \\c{c}a va", "sets cC and ça va"),
 ]
 
 
@@ -116,6 +134,9 @@ UNTOUCHED = [
     "user@example.org wrote it",
     "coco2017val and ImageNet2012 splits",
     "COVID-19 data from 2020-2021",
+    "activations such as sigmoid() or tanh() and f(x) = max(0, x)",
+    "costs (~2000$) on cheaper (~20$) cards",
+    "a diffi-cult, state-of-the-art, time-invariant model",
 ]
 
 
