@@ -645,14 +645,15 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 @dataclass(frozen=True)
 class QualitySettings:
-    """Thresholds for the quality reasons; defaults are set from real abstracts (see README).
+    """Thresholds for the quality reasons; defaults come from real captures (see README).
 
-    Real arXiv abstracts are 300-2,000 characters; the shortest legitimate ones seen are ~150.
+    Real abstracts are mostly 500-2,000 characters; the shortest genuine one seen in ~15,000 (a one-sentence
+    "open problem" abstract) has 98, while placeholders ("Preface to COLT 2015", "withdrawn") stay under 40.
     """
 
-    min_abstract_chars: int = 100
+    min_abstract_chars: int = 80
     """Below this (cleaned) length an abstract is ``abstract:too-short``."""
-    min_abstract_words: int = 15
+    min_abstract_words: int = 10
     """Fewer words than this is ``abstract:too-short`` as well (catches long single tokens, URLs)."""
     min_abstract_letter_share: float = 0.5
     """Share of letters among non-space characters below which the text is ``abstract:not-an-abstract``."""
@@ -667,7 +668,8 @@ _NOT_AN_ABSTRACT = (
     r"|\bthe following papers were recommended by\b|\bget trending papers in your email\b"
     r"|\b(?:sign up|log in|sign in) (?:to|for) (?:comment|continue|upvote)\b|\bjoin the community\b"
     r"|\b(?:models|datasets|spaces) citing this paper\b|\bcollections including this paper\b"
-    r"|^\s*(?:no abstract(?: available)?|abstract(?: not available)?|n/?a|none|null|tbd|coming soon"
+    r"|^\s*(?:\(?no abstract(?: available)?\)?|abstract(?: not available)?|n/?a|none|null|tbd|coming soon"
+    r"|placeholder|(?:paper (?:was |has been )?)?withdrawn(?: paper)?|withdraw|preface(?: to .{0,40})?"
     r"|\[deleted\]|\[removed\]|loading\.*|page not found|404)\s*[.!]?\s*$"
     r"|\benable javascript\b|\baccept (?:all )?cookies\b"
 )
@@ -676,16 +678,22 @@ _NOT_AN_ABSTRACT = (
 _TITLE_CHROME = (
     r"(?i)^\s*(?:subscribe|sign (?:in|up)|log ?in|get trending papers.*|trending papers|daily papers|papers"
     r"|read more|show more|see more|load more|loading\.*|home|menu|search|next|previous|prev|more|upvote\d*"
-    r"|page \d+|papers with code|hugging ?face|untitled|no title|null|none|n/?a)\s*[.!:]?\s*$"
+    r"|page \d+|papers with code|hugging ?face)\s*[.!:]?\s*$"
 )
 """Navigation and button labels captured as a title."""
+
+_TITLE_PLACEHOLDER = (
+    r"(?i)^\s*(?:title|untitled|no title|placeholder|withdrawn|withdraw|tbd|null|none|n/?a|\[deleted\])"
+    r"\s*[.!]?\s*$"
+)
+"""Values that stand in for a missing title."""
 
 
 def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings()) -> pl.LazyFrame:
     """Append quality reasons to ``reasons``, judged on the cleaned ``title``/``abstract``.
 
     Reasons: ``abstract:empty``, ``abstract:too-short``, ``abstract:not-an-abstract``, ``title:empty``,
-    ``title:too-short``, ``title:too-long``, ``title:page-chrome``.
+    ``title:too-short``, ``title:too-long``, ``title:page-chrome``, ``title:placeholder``.
     """
     abstract = pl.col("abstract").fill_null("")
     title = pl.col("title").fill_null("")
@@ -709,6 +717,7 @@ def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings
             & (title.str.len_chars() < settings.min_title_chars),
             "title:too-long": title.str.len_chars() > settings.max_title_chars,
             "title:page-chrome": title.str.contains(_TITLE_CHROME),
+            "title:placeholder": title.str.contains(_TITLE_PLACEHOLDER),
         },
     )
 

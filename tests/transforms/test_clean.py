@@ -338,6 +338,17 @@ def reasons_for(title: str, abstract: str, quality: QualitySettings | None = Non
             ["abstract:not-an-abstract"],
         ),
         ("Some Paper", "No abstract available.", ["abstract:too-short", "abstract:not-an-abstract"]),
+        ("Withdrawn", "This paper was withdrawn", ["abstract:too-short", "title:placeholder"]),
+        (
+            "Untitled",
+            "(No abstract)",
+            ["abstract:too-short", "abstract:not-an-abstract", "title:placeholder"],
+        ),
+        (
+            "A Title Naming a Paper",
+            "Paper has been withdrawn.",
+            ["abstract:too-short", "abstract:not-an-abstract"],
+        ),
     ],
 )
 def test_tag_quality(title: str, abstract: str, expected: list[str]) -> None:
@@ -347,13 +358,15 @@ def test_tag_quality(title: str, abstract: str, expected: list[str]) -> None:
 def test_quality_thresholds_are_settings() -> None:
     strict = QualitySettings(min_abstract_chars=1000)
     assert reasons_for("A Title", ABSTRACT, strict) == ["abstract:too-short"]
+    short_genuine = "We ask whether the distributions computed by boosting always converge to a cycle."
+    assert reasons_for("A Title", short_genuine) == []
     lenient = QualitySettings(min_abstract_chars=5, min_abstract_words=2)
     assert reasons_for("A Title", "We study networks.", lenient) == []
 
 
 def test_tag_quality_appends_to_existing_reasons() -> None:
     frame = pl.LazyFrame(
-        {"title": ["Title"], "abstract": [""], "reasons": [["parse:error"]]},
+        {"title": ["A Paper"], "abstract": [""], "reasons": [["parse:error"]]},
         schema={"title": pl.String, "abstract": pl.String, "reasons": pl.List(pl.String)},
     )
     assert tag_quality(frame, QualitySettings()).collect()["reasons"].item().to_list() == [
