@@ -437,6 +437,8 @@ def _tex_commands(text: pl.Expr) -> pl.Expr:
     text = _chain(
         text,
         [
+            # A TeX line break (two backslashes) is a space.
+            (r"\\\\", " "),
             (r"\\(?:ie)\b\.?", "i.e."),
             (r"\\(?:eg)\b\.?", "e.g."),
             (r"\\(?:etc)\b\.?", "etc."),
