@@ -16,6 +16,7 @@ alternation whose first branch matches X and puts it back unchanged.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -727,8 +728,18 @@ def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings
 def rules_table() -> str:
     """The README's markdown table of cleaning rules, generated from :data:`RULES`."""
 
+    def visible(char: str, hidden: set[str]) -> str:
+        if char == "\n":
+            return "⏎"
+        if char == " " or unicodedata.category(char) not in hidden:
+            return char
+        return f"\\u{ord(char):04x}"
+
     def cell(text: str) -> str:
-        return "`" + text.replace("\n", "⏎").replace("|", "\\|").replace("`", "ˋ") + "`"
+        # Combining marks are shown as escapes only where NFC would compose them (the NFC example).
+        hidden = {"Cc", "Cf", "Zs"} | ({"Mn"} if unicodedata.normalize("NFC", text) != text else set())
+        shown = "".join(visible(char, hidden) for char in text)
+        return "`" + shown.replace("|", "\\|").replace("`", "ˋ") + "`"
 
     lines = ["| Rule (flag) | Fixes | Example | Result |", "|---|---|---|---|"]
     lines += [
