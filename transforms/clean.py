@@ -313,6 +313,17 @@ def _tex_accent_marks(text: pl.Expr) -> pl.Expr:
 
 
 def _tex_markup(text: pl.Expr) -> pl.Expr:
+    # Structure first, so that the math rules after it see the final neighbours of every word.
+    text = _chain(
+        text,
+        [
+            # A TeX line break (two backslashes) is a space; list environments flattened into the text go.
+            (r"\\\\", " "),
+            (r"\\(?:begin|end)\s*\{?(?:enumerate|itemize|description)\}?", ""),
+            (r"\\item\b\s*", ""),
+            (r"\\([%&#_{}])", "${1}"),
+        ],
+    )
     # \href{url}{text} flattened to "url{url}" or "url{this https URL}": keep the URL once.
     text = text.str.replace_all(
         r"((?:https?://|www\.)[^\s{}]+)\{(?:(?:https?://|www\.)?[^\s{}]*|[^{}]*\bURL|blue\{[^{}]*\})\}",
@@ -438,16 +449,10 @@ def _tex_commands(text: pl.Expr) -> pl.Expr:
     text = _chain(
         text,
         [
-            # A TeX line break (two backslashes) is a space.
-            (r"\\\\", " "),
             (r"\\(?:ie)\b\.?", "i.e."),
             (r"\\(?:eg)\b\.?", "e.g."),
             (r"\\(?:etc)\b\.?", "etc."),
             (r"\\(?:etal)\b\.?", "et al."),
-            (r"\\([%&#_{}])", "${1}"),
-            # List environments flattened into the abstract.
-            (r"\\(?:begin|end)\s*\{?(?:enumerate|itemize|description)\}?", ""),
-            (r"\\item\b\s*", ""),
             # Remaining macros (\ours, \framework, \LaTeX): keep the name, drop backslash and empty {}.
             (r"\{\\([A-Za-z]+)\}", "${1}"),
             # A macro glued to the word before it ("n\log(n)") gets a space so the words stay apart.
@@ -544,9 +549,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "tex_markup",
-        "emphasis and formatting commands, $…$ delimiters, flattened \\href",
-        "{\\em dynamical stability}",
-        "dynamical stability",
+        "emphasis and formatting commands, $…$ delimiters, flattened \\href, escapes like \\%",
+        "{\\em dynamical stability} at 85\\%",
+        "dynamical stability at 85%",
         _tex_markup,
     ),
     Rule(
@@ -572,9 +577,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "tex_commands",
-        "leftover backslash commands and escapes",
-        "85\\% with \\ours",
-        "85% with ours",
+        "leftover backslash macros (the name is kept), \\ie and \\eg",
+        "we call it \\ours",
+        "we call it ours",
         _tex_commands,
     ),
     Rule(
