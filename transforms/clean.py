@@ -433,7 +433,7 @@ def _citation_keys(text: pl.Expr) -> pl.Expr:
     text = text.str.replace_all(r"[\s~]*\\(?:cite[tp]?|citep|citet|ref|eqref|label)\*?\{[^{}]*\}", "")
     # Branch 1 keeps URL-like tokens untouched; branch 2 drops a key together with its leading space or tie.
     text = text.str.replace_all(
-        r"(^|[\s(\[])(" + _URL + r")|(?:[ \t]*~|[ \t]+|^)" + _CITATION_KEY + r"\b",
+        r"(^|[\s(\[])(" + _URL + r")|(?:\s*~|\s+|^)" + _CITATION_KEY + r"\b",
         "${1}${2}",
     )
     # "(key)" or "[key]" leftovers after a space become empty brackets: drop them ("tanh()" stays).
