@@ -265,11 +265,12 @@ def _html(text: pl.Expr) -> pl.Expr:
 
 
 # Page text that lands glued to a title or abstract when a listing is flattened to text.
-_CHROME_PREFIX = r"^(?:Subscribe|Sign up|Sign in|Log in|Login)\s*(\p{Lu}\p{Ll}|\p{Lu}{2}|\d)"
+_CHROME_PREFIX = r"^\s*(?:Subscribe|Sign up|Sign in|Log in|Login)\s*(\p{Lu}\p{Ll}|\p{Lu}{2}|\d)"
 _CHROME_SUFFIX = r"(?i)\s*(?:…|\.\.\.)?\s*(?:read more|show more|see more|view more|\(?more\)?)\s*$"
 
 
 def _page_chrome(text: pl.Expr) -> pl.Expr:
+    # Runs after the TeX rules: a chrome word can only be recognised once backslashes and braces are gone.
     text = text.str.replace(_CHROME_PREFIX, "${1}")
     # A trailing "Read more" only when it follows truncated text (ellipsis) or ends a long line.
     return text.str.replace(r"(…|\.\.\.)\s*(?i:read more|show more|see more)\s*$", "${1}")
@@ -520,13 +521,6 @@ RULES: tuple[Rule, ...] = (
         _html,
     ),
     Rule(
-        "page_chrome",
-        "page text glued to a title (button labels, 'Read more')",
-        "SubscribeLearning X",
-        "Learning X",
-        _page_chrome,
-    ),
-    Rule(
         "hard_wraps",
         "line breaks inside a paragraph (API summaries wrap at ~80 columns)",
         "multi-\nlayer nets\nwork",
@@ -595,6 +589,13 @@ RULES: tuple[Rule, ...] = (
         "hand- written digits",
         "handwritten digits",
         _hyphenation,
+    ),
+    Rule(
+        "page_chrome",
+        "page text glued to a title (button labels, 'Read more')",
+        "SubscribeLearning X",
+        "Learning X",
+        _page_chrome,
     ),
     Rule(
         "whitespace",
