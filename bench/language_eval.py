@@ -119,12 +119,21 @@ def evaluate_hf(shared: Path, workers: int) -> list[str]:
         }
     )
     share = 100 * english / total
+    raw = detect_languages(
+        frame.select(pl.col("abstract_raw").str.replace_all(r"\s+", " ").str.strip_chars().alias("abstract")),
+        workers=workers,
+    )
+    raw_english = raw.filter(pl.col("language") == "en").height
+    lowest = result.sort("language_score").head(3)
     published = result.filter(pl.col("reasons").list.len() == 0).height
     lines = [
         "## hf-daily-api (Hugging Face daily papers API, Apache-2.0 capture)",
         "",
         f"- distinct papers: {total}",
         f"- cleaned abstracts detected `en`: **{english} / {total} = {share:.2f} %** (target ≥ 99.5 %)",
+        f"- same detection on the raw summaries (whitespace collapsed only): {raw_english} / {total} `en`",
+        "- lowest `language_score` after cleaning: "
+        + ", ".join(f"{row['language']} {row['language_score']:.6f}" for row in lowest.iter_rows(named=True)),
         f"- published after quality and language reasons: {published}",
         f"- TeX markup names, TeX quotes or citation keys left in titles/abstracts: {leftovers or 'none'}",
         "",
@@ -164,6 +173,11 @@ SEED_DAMAGE = {
 }
 
 
+def code(text: str) -> str:
+    """Markdown code span that survives backticks in the text."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def evaluate_seed(shared: Path, workers: int) -> list[str]:
     result = process(seed_page_frame(shared), workers)
     english = result.filter(pl.col("language") == "en").height
@@ -172,7 +186,7 @@ def evaluate_seed(shared: Path, workers: int) -> list[str]:
     raw = " ".join(result["title_raw"].to_list() + result["abstract_raw"].to_list())
     joined = " ".join(texts)
     damage_rows = [
-        f"| `{before}` | {'yes' if before in raw else 'no'} | {'no' if before in joined else 'yes'} "
+        f"| {code(before)} | {'yes' if before in raw else 'no'} | {'no' if before in joined else 'yes'} "
         f"| {'yes' if after in joined else 'no'} |"
         for before, after in SEED_DAMAGE.items()
     ]
