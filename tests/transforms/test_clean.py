@@ -1,0 +1,376 @@
+"""Cleaning rules: the issue's damage is repaired, ordinary English survives, cleaning is idempotent."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from transforms.clean import RULES, QualitySettings, clean_records, rules_table, tag_quality
+
+
+def clean_one(text: str | None) -> str:
+    """The cleaned abstract for one raw abstract."""
+    frame = pl.LazyFrame(
+        {"title_raw": ["T"], "abstract_raw": [text]},
+        schema={"title_raw": pl.String, "abstract_raw": pl.String},
+    )
+    return clean_records(frame).collect()["abstract"].item()
+
+
+def flags_of(title: str | None, abstract: str | None) -> list[str]:
+    frame = pl.LazyFrame(
+        {"title_raw": [title], "abstract_raw": [abstract]},
+        schema={"title_raw": pl.String, "abstract_raw": pl.String},
+    )
+    return clean_records(frame).collect()["cleaning_flags"].item().to_list()
+
+
+# The damage listed in the issue (written out here as literal strings), and what it must become.
+DAMAGE = [
+    ("g circ p", "g ∘ p"),
+    ("p : R^d rightarrow R is", "p : R^d → R is"),
+    ("error in mathcal{O}(d^k) samples", "error in O(d^k) samples"),
+    ("require widetilde Theta(d^{kq}) samples", "require Θ̃(d^{kq}) samples"),
+    ("a sample size of widetildeTheta(d^4).", "a sample size of Θ̃(d^4)."),
+    ("at least 6.5times speed-up on a GPU", "at least 6.5× speed-up on a GPU"),
+    ("minimum norm (ell_2 of weights)", "minimum norm (ℓ_2 of weights)"),
+    ("the lens of {\\em dynamical stability} (Wu)", "the lens of dynamical stability (Wu)"),
+    ("over prior work~nichani2023provable requiring", "over prior work requiring"),
+    ("theory and practice Belkin2018ReconcilingMM. Additionally", "theory and practice. Additionally"),
+    ("the quadratic ``XOR'' function", "the quadratic “XOR” function"),
+    (
+        "deep convolutional neural networks.Given a trained CNN",
+        "deep convolutional neural networks. Given a trained CNN",
+    ),
+    (
+        "point cloud inputs.Project page: https://example.org/p",
+        "point cloud inputs. Project page: https://example.org/p",
+    ),
+    ("applications: hand- written digits", "applications: handwritten digits"),
+    (
+        "a summary that is\nhard-wrapped at\n  eighty columns",
+        "a summary that is hard-wrapped at eighty columns",
+    ),
+    ("a multi-\nlayer model", "a multi-layer model"),
+    # More damage of the same families seen in real captures.
+    ("\\textbf{bold} and textit{O}bstacles", "bold and Obstacles"),
+    ("$textbf{specialist} and textbf{generalist}$ models", "specialist and generalist models"),
+    ("available at \\url{https://github.com/org/repo}.", "available at https://github.com/org/repo."),
+    ("at https://ex.github.io/p/{https://ex.github.io/p/}.", "at https://ex.github.io/p/."),
+    ("at https://ex.github.io/p/{this https URL}.", "at https://ex.github.io/p/."),
+    (
+        'Erdos-R\\\'enyi graph and Pl\\"ucker rays, na\\"{\\i}vely',
+        "Erdos-Rényi graph and Plücker rays, naïvely",
+    ),
+    ("the object\\'s pose", "the object's pose"),
+    ("up to 85\\% and \\$0.34 per call", "up to 85% and $0.34 per call"),
+    ("adapters (\\ie, MOFA) and \\eg, this", "adapters (i.e., MOFA) and e.g., this"),
+    ("Q&amp;A with <i>italic</i> &lt;tags&gt;", "Q&A with italic <tags>"),
+    ("jailbreaksx2013methods", "jailbreaks–methods"),
+    ("a shifted ReLU phi(x)=max(0, x) for tauge 0", "a shifted ReLU φ(x)=max(0, x) for τ ≥ 0"),
+    ("for |x|letau and sign(x)tau", "for |x|≤ τ and sign(x)τ"),
+    ("a bound Omega(n^{1/d}) and 2/eta", "a bound Ω(n^{1/d}) and 2/η"),
+    ("free energy ({\\Delta}G)", "free energy (ΔG)"),
+    ("in 360^circ videos", "in 360° videos"),
+    ("Task~Arithmetic and Models~(LLMs)", "Task Arithmetic and Models (LLMs)"),
+    ("the \\textsc{AIEV-Instruct} method", "the AIEV-Instruct method"),
+    ("\\( O(n^3) \\) time", "O(n^3) time"),
+    ("teal{Tool-use}, orange{Planning}", "Tool-use, Planning"),
+    ("a word\u00ad with soft\u200bhyphen", "a word with softhyphen"),
+    ("Cafe\u0301 au lait", "Café au lait"),
+    ("we find that geq 90% hold", "we find that ≥ 90% hold"),
+    ("\\cite{smith2020} shows.", "shows."),
+    (
+        "a framework (\\citep{smith2020a}) and autoencoders~\\cite{doe19}, with",
+        "a framework and autoencoders, with",
+    ),
+    (
+        "entries $1$ and $-1$, with $2^k$ codes and $\\alpha$-th moments",
+        "entries 1 and -1, with 2^k codes and α-th moments",
+    ),
+    ("embeddings and \\ell_p-regression, \\sum_i x_i", "embeddings and ℓ_p-regression, ∑_i x_i"),
+    ("the \\emphminimum of \\widetilde\\mathcalO(\\sqrtT) regret", "the minimum of Õ(√T) regret"),
+    ("sorting in O(n\\log(n)) time", "sorting in O(n log(n)) time"),
+    (
+        "gating for ''What If'' queries and ``AdaLoss\", a rule",
+        "gating for “What If” queries and “AdaLoss”, a rule",
+    ),
+    ("We show: \\begin{enumerate} \\item one \\item two \\end{enumerate}", "We show: one two"),
+    ("the law by in... Show More", "the law by in..."),
+    ("sets \\cC and \\c{c}a va", "sets cC and ça va"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), DAMAGE)
+def test_damage_is_repaired(raw: str, expected: str) -> None:
+    assert clean_one(raw) == expected
+
+
+# Ordinary text that must come out exactly as it went in.
+UNTOUCHED = [
+    "three times faster than the baseline",
+    "a circuit with many gates",
+    "the ell of the building",
+    "theta waves and alpha waves in EEG",
+    "See https://github.com/org/delta-net/blob/main/lambda.html for code.",
+    "UIEC^2-Net improves images",
+    "C++ and C# code, version 3.11.2, v1.0-beta",
+    "e.g. this and i.e. that, Fig. 3",
+    "pre- and post-training, text- or image-to-3D",
+    "cost of only $25 and $15 per paper",
+    "ranges like 1~4 images and 7.33~8.26 BLEU",
+    "the ~user home at https://example.com/~user/x",
+    "Le et al. study the tilde operator and a hat trick",
+    "We use Omega as a project name and the pile of data",
+    "Download from www.example.com/Data.Set today",
+    "Results: 95% accuracy; 2x speed-up (see Table 1).",
+    "Über große Modelle: ein Überblick",
+    "深度学习模型",
+    "user@example.org wrote it",
+    "coco2017val and ImageNet2012 splits",
+    "COVID-19 data from 2020-2021",
+    "activations such as sigmoid() or tanh() and f(x) = max(0, x)",
+    "costs (~2000$) on cheaper (~20$) cards",
+    "a diffi-cult, state-of-the-art, time-invariant model",
+]
+
+
+@pytest.mark.parametrize("text", UNTOUCHED)
+def test_ordinary_text_is_not_over_cleaned(text: str) -> None:
+    assert clean_one(text) == text
+
+
+def test_rule_examples_hold_for_each_rule_alone() -> None:
+    """The README table is generated from RULES: every example must be true of its rule."""
+    for rule in RULES:
+        assert rule.clean(rule.example_before) == rule.example_after, rule.name
+
+
+def test_rules_table_lists_every_rule() -> None:
+    table = rules_table()
+    assert table.count("\n") == len(RULES) + 1
+    for rule in RULES:
+        assert f"`{rule.name}`" in table
+
+
+def test_clean_records_on_edge_rows() -> None:
+    frame = pl.LazyFrame(
+        {
+            "title_raw": ["SubscribeLearning Things", None, "", "Ünïcode  Títle"],
+            "abstract_raw": ["We use ``XOR''.", "", None, "Déjà vu\nagain"],
+        },
+        schema={"title_raw": pl.String, "abstract_raw": pl.String},
+    )
+    expected = pl.DataFrame(
+        {
+            "title_raw": ["SubscribeLearning Things", None, "", "Ünïcode  Títle"],
+            "abstract_raw": ["We use ``XOR''.", "", None, "Déjà vu\nagain"],
+            "title": ["Learning Things", "", "", "Ünïcode Títle"],
+            "abstract": ["We use “XOR”.", "", "", "Déjà vu again"],
+            "cleaning_flags": [
+                ["abstract:tex_quotes", "title:page_chrome"],
+                [],
+                [],
+                ["abstract:hard_wraps", "title:whitespace"],
+            ],
+        },
+        schema={
+            "title_raw": pl.String,
+            "abstract_raw": pl.String,
+            "title": pl.String,
+            "abstract": pl.String,
+            "cleaning_flags": pl.List(pl.String),
+        },
+    )
+    assert_frame_equal(clean_records(frame).collect(), expected)
+
+
+def test_flags_name_every_rule_that_changed_a_field() -> None:
+    flags = flags_of("A  title", "prior work~nichani2023provable in mathcal{O}(d) and {\\em x}")
+    assert flags == ["abstract:citation_keys", "abstract:tex_markup", "abstract:tex_math", "title:whitespace"]
+
+
+def test_clean_records_keeps_other_columns_and_is_lazy() -> None:
+    frame = pl.LazyFrame({"record_id": ["a"], "title_raw": ["T"], "abstract_raw": ["x"]})
+    result = clean_records(frame)
+    assert isinstance(result, pl.LazyFrame)
+    assert result.collect_schema().names() == [
+        "record_id",
+        "title_raw",
+        "abstract_raw",
+        "title",
+        "abstract",
+        "cleaning_flags",
+    ]
+
+
+TEX_MARKUP_LEFT = re.compile(
+    r"mathcal|mathbb|widetilde|rightarrow|textbf|textit|\\em\b|\\[A-Za-z]|``|''|[a-z]+(?:19|20)\d\d[a-z]{4,}"
+)
+
+
+def test_no_tex_markup_left_in_damage_examples() -> None:
+    frame = pl.LazyFrame(
+        {"title_raw": [raw for raw, _ in DAMAGE], "abstract_raw": [raw for raw, _ in DAMAGE]}
+    )
+    cleaned = clean_records(frame).collect()
+    for text in cleaned["abstract"].to_list() + cleaned["title"].to_list():
+        assert not TEX_MARKUP_LEFT.search(text), text
+
+
+# Fragments that exercise the rules, mixed with arbitrary text, for the idempotence property.
+FRAGMENTS = (
+    [raw for raw, _ in DAMAGE]
+    + UNTOUCHED
+    + [
+        "~",
+        "``",
+        "''",
+        "`",
+        "'",
+        "\\",
+        "\\\\",
+        "{",
+        "}",
+        "$",
+        "-",
+        "- ",
+        "-\n",
+        "\n",
+        "  ",
+        ".",
+        "&amp;",
+        "&lt;",
+        "<b>",
+        "Theta",
+        "theta(",
+        "eta",
+        "le",
+        "ge",
+        "tau",
+        "times",
+        "circ",
+        "ell_",
+        "mathcal{",
+        "textbf{",
+        "{\\em ",
+        "https://x.io/",
+        "Subscribe",
+        "2020",
+        "nichani2023provable",
+        "A",
+        "a",
+        "é",
+        "\u0301",
+        "\u00a0",
+        "\t",
+    ]
+)
+
+
+TEXTS = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=12).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=25))
+def test_cleaning_is_idempotent(texts: list[str]) -> None:
+    frame = pl.LazyFrame(
+        {"title_raw": texts, "abstract_raw": texts},
+        schema={"title_raw": pl.String, "abstract_raw": pl.String},
+    )
+    once = clean_records(frame).collect()
+    twice = clean_records(
+        once.select(pl.col("title").alias("title_raw"), pl.col("abstract").alias("abstract_raw")).lazy()
+    ).collect()
+    assert twice["abstract"].to_list() == once["abstract"].to_list()
+    assert twice["title"].to_list() == once["title"].to_list()
+    assert twice["cleaning_flags"].list.len().sum() == 0
+
+
+def test_cleaning_is_deterministic() -> None:
+    frame = pl.LazyFrame(
+        {"title_raw": [raw for raw, _ in DAMAGE], "abstract_raw": [raw for raw, _ in DAMAGE]}
+    )
+    assert_frame_equal(clean_records(frame).collect(), clean_records(frame).collect())
+
+
+# ----------------------------------------------------------------------------------------------------
+# Quality reasons
+# ----------------------------------------------------------------------------------------------------
+
+ABSTRACT = (
+    "We study how neural networks learn hierarchical functions and show that a three-layer network trained "
+    "with gradient descent recovers the hidden features with a number of samples close to optimal."
+)
+
+
+def reasons_for(title: str, abstract: str, quality: QualitySettings | None = None) -> list[str]:
+    frame = pl.LazyFrame({"title": [title], "abstract": [abstract]})
+    tagged = tag_quality(frame, quality or QualitySettings()).collect()
+    return tagged["reasons"].item().to_list()
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("Learning Hierarchical Polynomials", ABSTRACT, []),
+        ("Learning Hierarchical Polynomials", "", ["abstract:empty"]),
+        ("Learning Hierarchical Polynomials", "We study networks.", ["abstract:too-short"]),
+        ("", ABSTRACT, ["title:empty"]),
+        ("Subscribe", ABSTRACT, ["title:page-chrome"]),
+        ("Get trending papers in your email inbox!", ABSTRACT, ["title:page-chrome"]),
+        ("AB", ABSTRACT, ["title:too-short"]),
+        ("T" * 401, ABSTRACT, ["title:too-long"]),
+        (
+            "Some Paper",
+            "This is an automated message from the Librarian Bot. I found the following papers similar to "
+            "this paper. The following papers were recommended by the Semantic Scholar API.",
+            ["abstract:not-an-abstract"],
+        ),
+        (
+            "Some Paper",
+            "1234 5678 9012 3456 7890 1234 5678 9012 3456 7890 1234 5678 9012 3456 7890 1234 5678 9012 3456 "
+            "7890 1234 5678 9012",
+            ["abstract:not-an-abstract"],
+        ),
+        ("Some Paper", "No abstract available.", ["abstract:too-short", "abstract:not-an-abstract"]),
+        ("Withdrawn", "This paper was withdrawn", ["abstract:too-short", "title:placeholder"]),
+        (
+            "Untitled",
+            "(No abstract)",
+            ["abstract:too-short", "abstract:not-an-abstract", "title:placeholder"],
+        ),
+        (
+            "A Title Naming a Paper",
+            "Paper has been withdrawn.",
+            ["abstract:too-short", "abstract:not-an-abstract"],
+        ),
+    ],
+)
+def test_tag_quality(title: str, abstract: str, expected: list[str]) -> None:
+    assert reasons_for(title, abstract) == expected
+
+
+def test_quality_thresholds_are_settings() -> None:
+    strict = QualitySettings(min_abstract_chars=1000)
+    assert reasons_for("A Title", ABSTRACT, strict) == ["abstract:too-short"]
+    short_genuine = "We ask whether the distributions computed by boosting always converge to a cycle."
+    assert reasons_for("A Title", short_genuine) == []
+    lenient = QualitySettings(min_abstract_chars=5, min_abstract_words=2)
+    assert reasons_for("A Title", "We study networks.", lenient) == []
+
+
+def test_tag_quality_appends_to_existing_reasons() -> None:
+    frame = pl.LazyFrame(
+        {"title": ["A Paper"], "abstract": [""], "reasons": [["parse:error"]]},
+        schema={"title": pl.String, "abstract": pl.String, "reasons": pl.List(pl.String)},
+    )
+    assert tag_quality(frame, QualitySettings()).collect()["reasons"].item().to_list() == [
+        "parse:error",
+        "abstract:empty",
+    ]
