@@ -169,7 +169,8 @@ def validate(
         record_hash_expr().alias("record_hash")
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
-    require_table(version_papers)
+    if passed.height:  # with nothing of this run to publish, publish() records a failed run instead
+        require_table(version_papers)
     index = update_index(_index_of(previous, config), passed, config.dedup)
     return Validated(records=records, run_papers=passed, version_papers=version_papers, dedup_index=index)
 

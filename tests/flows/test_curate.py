@@ -75,7 +75,7 @@ def test_every_reader_loads_the_version(first_run) -> None:
     files = str(summary.path / "data" / "*.parquet")
     assert pq.read_table(summary.path / "data").schema.equals(PAPER_SCHEMA, check_metadata=False)
     assert pd.read_parquet(summary.path / "data").shape[0] == 99
-    assert duckdb.sql(f"select count(*) from read_parquet('{files}')").fetchone() == (99,)
+    assert duckdb.sql(f"select count(*) from read_parquet('{files}')").fetchall() == [(99,)]
     os.environ["HF_DATASETS_OFFLINE"] = "1"
     import datasets
 
