@@ -418,6 +418,8 @@ def _tex_math(text: pl.Expr) -> pl.Expr:
     # Accents need the Greek letters in place ("widetilde Theta" -> "Θ̃").
     text = _accent_commands(text)
     text = text.str.replace_all(r"\{sim\}", "∼")
+    # "sim" is only read as ∼ in front of a number ("(sim 1% of"); "sim card" stays.
+    text = text.str.replace_all(r"(^|[\s(\[])sim\s*(\d)", "${1}∼${2}")
     # "times" glued to a number or one symbol ("6.5times", "36times 64", "mtimes n"); "three times" stays.
     text = text.str.replace_all(r"(\d)times\b", "${1}×")
     text = text.str.replace_all(r"(^|[\s{(^_])([A-Za-z])times\s*([A-Za-z0-9])\b", "${1}${2}×${3}")
