@@ -76,6 +76,7 @@ DAMAGE = [
     ("for |x|letau and sign(x)tau", "for |x|≤ τ and sign(x)τ"),
     ("a bound Omega(n^{1/d}) and 2/eta", "a bound Ω(n^{1/d}) and 2/η"),
     ("free energy ({\\Delta}G)", "free energy (ΔG)"),
+    ("an O(log n{mu}) bound", "an O(log nμ) bound"),
     ("in 360^circ videos", "in 360° videos"),
     ("Task~Arithmetic and Models~(LLMs)", "Task Arithmetic and Models (LLMs)"),
     ("the \\textsc{AIEV-Instruct} method", "the AIEV-Instruct method"),
