@@ -418,6 +418,8 @@ def _tex_math(text: pl.Expr) -> pl.Expr:
     # Accents need the Greek letters in place ("widetilde Theta" -> "Θ̃").
     text = _accent_commands(text)
     text = text.str.replace_all(r"\{sim\}", "∼")
+    # "sim" is only read as ∼ in front of a number ("(sim 1% of"); "sim card" stays.
+    text = text.str.replace_all(r"(^|[\s(\[])sim\s*(\d)", "${1}∼${2}")
     # "times" glued to a number or one symbol ("6.5times", "36times 64", "mtimes n"); "three times" stays.
     text = text.str.replace_all(r"(\d)times\b", "${1}×")
     text = text.str.replace_all(r"(^|[\s{(^_])([A-Za-z])times\s*([A-Za-z0-9])\b", "${1}${2}×${3}")
@@ -656,8 +658,9 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
 class QualitySettings:
     """Thresholds for the quality reasons; defaults come from real captures (see README).
 
-    Real abstracts are mostly 500-2,000 characters; the shortest genuine one seen in ~15,000 (a one-sentence
-    "open problem" abstract) has 98, while placeholders ("Preface to COLT 2015", "withdrawn") stay under 40.
+    Real abstracts are mostly 500-2,000 characters; the shortest genuine one among ~13,000 conference
+    abstracts (a one-sentence "open problem") has 98 characters and 16 words, while placeholders
+    ("Preface to COLT 2015", "withdrawn") stay under 40 characters.
     """
 
     min_abstract_chars: int = 80

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import polars as pl
-from langdetect import DetectorFactory, detector_factory
+from langdetect import DetectorFactory, detect_langs, detector_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 from transforms.routing import reason_when, tag
@@ -41,11 +41,8 @@ def detect_language(text: str | None) -> tuple[str, float]:
     """
     if text is None or not text.strip():
         return UNDETECTABLE, 0.0
-    ensure_profiles_loaded()
-    detector = detector_factory._factory.create()  # the factory init_factory() filled: no reload per call
-    detector.append(text)
     try:
-        best = detector.get_probabilities()[0]
+        best = detect_langs(text)[0]  # uses the factory loaded once by ensure_profiles_loaded()
     except (LangDetectException, IndexError):
         return UNDETECTABLE, 0.0
     return best.lang, float(best.prob)

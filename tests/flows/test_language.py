@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
+import flows.language
 from flows.language import detect_languages
 from tests.transforms.test_language import ENGLISH, NON_ENGLISH
 from transforms.language import with_language
@@ -29,10 +34,19 @@ def test_serial_detection_matches_per_row_detection() -> None:
     assert result["abstract"].to_list() == TEXTS
 
 
-def test_parallel_detection_equals_serial() -> None:
+def test_parallel_detection_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    pools: list[dict[str, Any]] = []
+
+    def counting_pool(**options: Any) -> ProcessPoolExecutor:
+        pools.append(options)
+        return ProcessPoolExecutor(**options)
+
+    monkeypatch.setattr(flows.language, "ProcessPoolExecutor", counting_pool)
     frame = frame_of(TEXTS * 3)
     serial = detect_languages(frame, parallel_threshold=10_000)
+    assert pools == []
     parallel = detect_languages(frame, workers=2, parallel_threshold=2)
+    assert [pool["max_workers"] for pool in pools] == [2]
     assert_frame_equal(parallel, serial)
 
 

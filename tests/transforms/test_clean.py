@@ -76,6 +76,7 @@ DAMAGE = [
     ("for |x|letau and sign(x)tau", "for |x|≤ τ and sign(x)τ"),
     ("a bound Omega(n^{1/d}) and 2/eta", "a bound Ω(n^{1/d}) and 2/η"),
     ("free energy ({\\Delta}G)", "free energy (ΔG)"),
+    ("an O(log n{mu}) bound", "an O(log nμ) bound"),
     ("in 360^circ videos", "in 360° videos"),
     ("Task~Arithmetic and Models~(LLMs)", "Task Arithmetic and Models (LLMs)"),
     ("the \\textsc{AIEV-Instruct} method", "the AIEV-Instruct method"),
@@ -84,6 +85,7 @@ DAMAGE = [
     ("a word\u00ad with soft\u200bhyphen", "a word with softhyphen"),
     ("Cafe\u0301 au lait", "Café au lait"),
     ("we find that geq 90% hold", "we find that ≥ 90% hold"),
+    ("fine-tuning (sim 1\\% of weights) and {sim}20% faster", "fine-tuning (∼1% of weights) and ∼20% faster"),
     ("\\cite{smith2020} shows.", "shows."),
     (
         "a framework (\\citep{smith2020a}) and autoencoders~\\cite{doe19}, with",
@@ -126,6 +128,7 @@ UNTOUCHED = [
     "ranges like 1~4 images and 7.33~8.26 BLEU",
     "the ~user home at https://example.com/~user/x",
     "Le et al. study the tilde operator and a hat trick",
+    "a sim card and sim racing",
     "We use Omega as a project name and the pile of data",
     "Download from www.example.com/Data.Set today",
     "Results: 95% accuracy; 2x speed-up (see Table 1).",
