@@ -39,14 +39,18 @@ def main() -> None:
     results: dict[str, list[float]] = {"papers run (bundled sample)": [], "import only": [], "empty flow": []}
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as out:
-            results["papers run (bundled sample)"].append(wall([python, "-m", "flows.cli", "run", "--out", out]))
+            results["papers run (bundled sample)"].append(
+                wall([python, "-m", "flows.cli", "run", "--out", out])
+            )
         results["import only"].append(wall([python, "-c", IMPORTS]))
         results["empty flow"].append(wall([python, "-c", EMPTY_FLOW]))
     medians = {name: statistics.median(times) for name, times in results.items()}
     print("| measurement | median s | runs |\n| --- | --- | --- |")
     for name, times in results.items():
         print(f"| {name} | {medians[name]:.1f} | {', '.join(f'{t:.1f}' for t in times)} |")
-    print(f"| Prefect start-up (empty flow - import only) | {medians['empty flow'] - medians['import only']:.1f} | |")
+    print(
+        f"| Prefect start-up (empty flow - import only) | {medians['empty flow'] - medians['import only']:.1f} | |"
+    )
 
 
 if __name__ == "__main__":

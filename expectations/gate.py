@@ -83,9 +83,15 @@ def _validate(
     if drop_index:
         pandas_frame = pandas_frame.drop(columns=[index_column])
     name = f"{suite.name}-{id(frame)}"
-    batch = context.data_sources.add_pandas(name).add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+    batch = (
+        context.data_sources.add_pandas(name)
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe(name)
+    )
     suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
     try:
         return definition.run(
             batch_parameters={"dataframe": pandas_frame},

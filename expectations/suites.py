@@ -107,6 +107,9 @@ def _row_expectations(settings: GateSettings) -> list[tuple[str, gxe.Expectation
             gxe.ExpectColumnValuesToBeBetween(column="language_score", min_value=0.0, max_value=1.0),
         ),
         ("topic-present", gxe.ExpectColumnValuesToNotBeNull(column="topic")),
-        ("code-status-known", gxe.ExpectColumnValuesToBeInSet(column="code_status", value_set=list(CODE_STATUSES))),
+        (
+            "code-status-known",
+            gxe.ExpectColumnValuesToBeInSet(column="code_status", value_set=list(CODE_STATUSES)),
+        ),
         ("times-seen-positive", gxe.ExpectColumnValuesToBeBetween(column="times_seen", min_value=1)),
     ]

@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not merge into the latest version: the new version holds only this run's papers",
     )
-    run.add_argument("--workers", type=int, default=0, help="processes for language detection (0: one per core)")
+    run.add_argument(
+        "--workers", type=int, default=0, help="processes for language detection (0: one per core)"
+    )
     network = run.add_argument_group(
         "network sources",
         "Fetched politely (robots.txt, per-host pacing, retries) and stored verbatim under OUT/raw/; replay a run "
@@ -74,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fetch arXiv metadata (comments, journal_ref, DOI, categories) for every arXiv id found",
     )
-    network.add_argument("--contact", default="", help="e-mail or URL sent in the User-Agent (set it for real runs)")
+    network.add_argument(
+        "--contact", default="", help="e-mail or URL sent in the User-Agent (set it for real runs)"
+    )
     run.set_defaults(handler=_run)
 
     report = commands.add_parser(

@@ -31,7 +31,14 @@ from flows.publish import (
 from flows.report import build_card, build_manifest
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.clean import clean_records, tag_quality
-from transforms.dedup import build_index, collapse_clusters, find_clusters, match_previous, update_index, upsert
+from transforms.dedup import (
+    build_index,
+    collapse_clusters,
+    find_clusters,
+    match_previous,
+    update_index,
+    upsert,
+)
 from transforms.derive import derive_fields
 from transforms.language import tag_language
 from transforms.routing import reason_when, tag, with_reasons
@@ -111,7 +118,12 @@ def language(records: pl.DataFrame, previous: PreviousVersion | None, config: Ru
     rest = records.filter(~pending).with_columns(
         pl.lit(None, pl.String).alias("language"), pl.lit(None, pl.Float64).alias("language_score")
     )
-    return pl.concat([detected, rest], how="vertical_relaxed").lazy().pipe(tag_language, config.allowed_languages).collect()
+    return (
+        pl.concat([detected, rest], how="vertical_relaxed")
+        .lazy()
+        .pipe(tag_language, config.allowed_languages)
+        .collect()
+    )
 
 
 @task(name="dedup", **STAGE)
@@ -121,7 +133,10 @@ def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunCo
     clustered = find_clusters(records.filter(pending), config.dedup)
     papers = collapse_clusters(clustered)
     matched = match_previous(
-        papers, previous.papers if previous else empty(PAPER_SCHEMA), config.dedup, index=_index_of(previous, config)
+        papers,
+        previous.papers if previous else empty(PAPER_SCHEMA),
+        config.dedup,
+        index=_index_of(previous, config),
     )
     return Deduplicated(
         records=pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed"), papers=matched
@@ -141,7 +156,9 @@ def validate(
     """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
     seen_at = _seen_at(deduplicated.records)
     candidates = papers.with_columns(
-        pl.lit(seen_at).alias("first_seen"), pl.lit(seen_at).alias("last_seen"), pl.lit(1, pl.Int64).alias("times_seen")
+        pl.lit(seen_at).alias("first_seen"),
+        pl.lit(seen_at).alias("last_seen"),
+        pl.lit(1, pl.Int64).alias("times_seen"),
     )
     failures = check_rows(candidates, _gate_settings(config)).failures
     rejected = (
@@ -186,11 +203,22 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         raise RuntimeError(f"accounting does not hold: {counts}")
     manifest = build_manifest(version, config, ingested, counts, previous)
     if counts["published"] == 0:
-        path = write_failed_run(config.out_dir, version, quarantine, ledger, manifest, "no record was published")
-        return RunSummary(None, path, counts, ingested.source_failures, "no record of this run could be published")
+        path = write_failed_run(
+            config.out_dir, version, quarantine, ledger, manifest, "no record was published"
+        )
+        return RunSummary(
+            None, path, counts, ingested.source_failures, "no record of this run could be published"
+        )
     card = build_card(version, manifest, validated.version_papers)
     path = publish_version(
-        config.out_dir, version, validated.version_papers, quarantine, ledger, manifest, card, validated.dedup_index
+        config.out_dir,
+        version,
+        validated.version_papers,
+        quarantine,
+        ledger,
+        manifest,
+        card,
+        validated.dedup_index,
     )
     return RunSummary(version, path, counts, ingested.source_failures)
 
@@ -214,7 +242,10 @@ def _index_of(previous: PreviousVersion | None, config: RunConfig) -> pl.DataFra
     if previous is None:
         return build_index(empty(PAPER_SCHEMA), config.dedup)
     index = previous.dedup_index
-    if index is None or index.get_column("fingerprint").unique().to_list() not in ([], [config.dedup.fingerprint]):
+    if index is None or index.get_column("fingerprint").unique().to_list() not in (
+        [],
+        [config.dedup.fingerprint],
+    ):
         return build_index(previous.papers, config.dedup)
     return index
 

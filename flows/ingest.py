@@ -52,7 +52,9 @@ def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: 
     missing fields of the other records and are not records themselves.
     """
     local, reports = read_local_captures(paths)
-    fetched, failures = gather(sources, raw_dir, run=run, local_captures=local) if sources.fetches_anything else ([], [])
+    fetched, failures = (
+        gather(sources, raw_dir, run=run, local_captures=local) if sources.fetches_anything else ([], [])
+    )
     reports += [InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched]
     captures = [*local, *fetched]
     listings = [parse_capture(c) for c in captures if c.source != ARXIV]

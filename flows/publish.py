@@ -82,7 +82,9 @@ def read_latest(out_dir: Path) -> PreviousVersion | None:
         else empty(PAPER_SCHEMA)
     )
     index_file = path / DEDUP_INDEX_FILE
-    index = pl.from_arrow(pq.read_table(index_file, schema=DEDUP_INDEX_SCHEMA)) if index_file.exists() else None
+    index = (
+        pl.from_arrow(pq.read_table(index_file, schema=DEDUP_INDEX_SCHEMA)) if index_file.exists() else None
+    )
     return PreviousVersion(version=path.name, path=path, papers=papers, dedup_index=index)
 
 
@@ -123,7 +125,9 @@ def publish_version(
                 metadata,
                 None,
             ),
-            _write_table(staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging),
+            _write_table(
+                staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging
+            ),
         ]
         if dedup_index is not None:
             (staging / DEDUP_INDEX_FILE).parent.mkdir()
@@ -238,7 +242,9 @@ def write_failed_run(
     folder.mkdir(parents=True, exist_ok=False)
     metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
     files = [
-        _write_table(folder / "quarantine.parquet", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata, folder),
+        _write_table(
+            folder / "quarantine.parquet", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata, folder
+        ),
         _write_table(folder / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, folder),
     ]
     record = {**manifest, "status": "failed", "error": error, "files": files}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version as package_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -60,7 +61,10 @@ def build_card(version: str, manifest: dict[str, Any], papers: pl.DataFrame) -> 
         else []
     )
     topic_lines = "\n".join(f"| {topic} | {n} |" for topic, n in topics)
-    reasons = "\n".join(f"| `{reason}` | {n} |" for reason, n in counts["quarantined_by_reason"].items()) or "| none | 0 |"
+    reasons = (
+        "\n".join(f"| `{reason}` | {n} |" for reason, n in counts["quarantined_by_reason"].items())
+        or "| none | 0 |"
+    )
     return f"""---
 pretty_name: Trending ML papers
 license: other

@@ -87,7 +87,9 @@ def build_ledger(records: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame
     ``records`` carries ``reasons`` and, for records that reached dedup, ``cluster_id``/``similarity``/
     ``match_rule``; ``published`` holds this run's published papers with ``paper_id`` and ``member_record_ids``.
     """
-    membership = published.select("paper_id", pl.col("member_record_ids").alias("record_id")).explode("record_id")
+    membership = published.select("paper_id", pl.col("member_record_ids").alias("record_id")).explode(
+        "record_id"
+    )
     quarantined = pl.col("reasons").list.len() > 0
     merged = pl.col("match_rule").is_not_null() & (pl.col("match_rule") != "kept")
     ledger = records.join(membership, on="record_id", how="left").with_columns(

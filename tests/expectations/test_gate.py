@@ -7,7 +7,9 @@ from tests.paper_rows import paper_row, papers_frame
 
 
 def test_good_frame_passes_both_suites() -> None:
-    papers = papers_frame(paper_row(), paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, title="Ünï"))
+    papers = papers_frame(
+        paper_row(), paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, title="Ünï")
+    )
     assert check_rows(papers, GateSettings()).failures.height == 0
     assert check_table(papers) == []
 

@@ -38,7 +38,7 @@ def version_papers(folder: Path) -> pl.DataFrame:
 
 
 def test_bundled_page_gives_99_papers_with_the_channel_pruning_pair_merged(first_run) -> None:
-    out, summary = first_run
+    _, summary = first_run
     assert summary.counts["inputs"] == 100
     assert summary.counts["published"] == 99
     assert summary.counts["duplicates"] == 1
@@ -61,11 +61,15 @@ def test_manifest_and_ledger_account_for_every_record(first_run) -> None:
     counts = manifest["counts"]
     assert counts["inputs"] == counts["published"] + counts["duplicates"] + counts["quarantined"]
     assert manifest["schema_version"] and manifest["version"] == summary.version
-    assert manifest["inputs"][0]["sha256"] and manifest["inputs"][0]["path"].endswith("trending-papers-page.txt")
+    assert manifest["inputs"][0]["sha256"] and manifest["inputs"][0]["path"].endswith(
+        "trending-papers-page.txt"
+    )
     ledger = pl.read_parquet(summary.path / "ledger.parquet")
     assert ledger.height == 100
     duplicate = ledger.filter(pl.col("outcome") == "duplicate")
-    assert duplicate.height == 1 and duplicate.item(0, "merged_into") in ledger.get_column("record_id").to_list()
+    assert (
+        duplicate.height == 1 and duplicate.item(0, "merged_into") in ledger.get_column("record_id").to_list()
+    )
     for entry in manifest["files"]:
         assert pq.read_metadata(summary.path / entry["path"]).num_rows == entry["rows"]
 
@@ -79,7 +83,9 @@ def test_every_reader_loads_the_version(first_run) -> None:
     os.environ["HF_DATASETS_OFFLINE"] = "1"
     import datasets
 
-    loaded = datasets.load_dataset(str(summary.path), split="train", cache_dir=str(summary.path.parent / ".hf"))
+    loaded = datasets.load_dataset(
+        str(summary.path), split="train", cache_dir=str(summary.path.parent / ".hf")
+    )
     assert loaded.num_rows == 99 and "paper_id" in loaded.column_names
 
 
@@ -115,7 +121,9 @@ def test_run_with_nothing_publishable_exits_non_zero_and_keeps_its_quarantine(tm
 def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> None:
     out = tmp_path / "out"
     corrupt = papers_frame(paper_row(), paper_row())
-    publish_version(out, "20000101T000000.000000Z", corrupt, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), {}, "")
+    publish_version(
+        out, "20000101T000000.000000Z", corrupt, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), {}, ""
+    )
     assert main(["run", "--out", str(out)]) == EXIT_CONTRACT_BROKEN
     root = dataset_root(out)
     assert os.readlink(root / "latest") == "20000101T000000.000000Z"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,7 +16,9 @@ from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, SC
 
 def publish(out: Path, version: str, papers: pl.DataFrame) -> Path:
     manifest = {"version": version, "counts": {}}
-    return publish_version(out, version, papers, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), manifest, "card")
+    return publish_version(
+        out, version, papers, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), manifest, "card"
+    )
 
 
 def test_version_ids_sort_in_time_order_even_when_the_clock_repeats() -> None:
@@ -62,7 +65,7 @@ def test_a_version_is_never_overwritten(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_version_and_latest_untouched(tmp_path: Path) -> None:
     publish(tmp_path, "20240527T080000.000000Z", papers_frame(paper_row()))
     broken = papers_frame(paper_row()).with_columns(pl.lit(None, pl.String).alias("paper_id"))
-    with pytest.raises(Exception):
+    with pytest.raises((ValueError, pa.ArrowInvalid)):
         publish(tmp_path, "20240528T080000.000000Z", broken)
     root = tmp_path / "trending-papers"
     assert sorted(p.name for p in root.iterdir()) == ["20240527T080000.000000Z", "latest"]

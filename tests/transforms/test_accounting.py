@@ -12,24 +12,61 @@ CAPTURED = datetime(2024, 5, 27, tzinfo=UTC)
 
 
 def records(rows: list[dict]) -> pl.DataFrame:
-    base = {name: None for name in RECORD_SCHEMA.names} | {"source": "text", "raw_sha256": "s", "captured_at": CAPTURED}
+    base = {name: None for name in RECORD_SCHEMA.names} | {
+        "source": "text",
+        "raw_sha256": "s",
+        "captured_at": CAPTURED,
+    }
     frame = pl.DataFrame([base | row for row in rows], schema=polars_schema(RECORD_SCHEMA), orient="row")
     extra = pl.DataFrame(
-        [{"reasons": r.get("reasons", []), "cluster_id": r.get("cluster_id"), "similarity": r.get("similarity"),
-          "match_rule": r.get("match_rule")} for r in rows],
-        schema={"reasons": pl.List(pl.String), "cluster_id": pl.String, "similarity": pl.Float64, "match_rule": pl.String},
+        [
+            {
+                "reasons": r.get("reasons", []),
+                "cluster_id": r.get("cluster_id"),
+                "similarity": r.get("similarity"),
+                "match_rule": r.get("match_rule"),
+            }
+            for r in rows
+        ],
+        schema={
+            "reasons": pl.List(pl.String),
+            "cluster_id": pl.String,
+            "similarity": pl.Float64,
+            "match_rule": pl.String,
+        },
     )
     return pl.concat([frame, extra], how="horizontal")
 
 
 RECORDS = records(
     [
-        {"record_id": "a", "raw_index": 0, "title_raw": "Kept", "cluster_id": "a", "similarity": 1.0, "match_rule": "kept"},
-        {"record_id": "b", "raw_index": 1, "title_raw": "Twin", "cluster_id": "a", "similarity": 0.93, "match_rule": "near_duplicate"},
+        {
+            "record_id": "a",
+            "raw_index": 0,
+            "title_raw": "Kept",
+            "cluster_id": "a",
+            "similarity": 1.0,
+            "match_rule": "kept",
+        },
+        {
+            "record_id": "b",
+            "raw_index": 1,
+            "title_raw": "Twin",
+            "cluster_id": "a",
+            "similarity": 0.93,
+            "match_rule": "near_duplicate",
+        },
         {"record_id": "c", "raw_index": 2, "title_raw": "", "reasons": ["title:empty", "abstract:empty"]},
         {"record_id": "d", "raw_index": -1, "reasons": ["parse:unrecognised-format"]},
-        {"record_id": "e", "raw_index": 3, "title_raw": "Ünï", "cluster_id": "e", "similarity": 1.0, "match_rule": "kept",
-         "reasons": ["expectation:abstract-length"]},
+        {
+            "record_id": "e",
+            "raw_index": 3,
+            "title_raw": "Ünï",
+            "cluster_id": "e",
+            "similarity": 1.0,
+            "match_rule": "kept",
+            "reasons": ["expectation:abstract-length"],
+        },
     ]
 )
 PUBLISHED = pl.DataFrame({"paper_id": ["arxiv:1"], "member_record_ids": [["a", "b"]]})

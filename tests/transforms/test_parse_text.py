@@ -57,7 +57,7 @@ def test_missing_abstract_and_orphan_abstract_become_records_not_losses() -> Non
 
 
 def test_unrecognised_input_is_one_reported_record() -> None:
-    for content in ["", "just one short line", "{\"json\": true}"]:
+    for content in ["", "just one short line", '{"json": true}']:
         parsed = parse_capture(capture(content))
         assert parsed.height == 1
         assert parsed.item(0, "parse_error") == "parse:unrecognised-format"

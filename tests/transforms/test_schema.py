@@ -23,7 +23,9 @@ def test_conform_orders_and_casts_columns() -> None:
     frame = pl.DataFrame(
         {"extra": [1], "reasons": [["x"]], "stage": ["clean"], "source": ["text"], "record_id": ["r1"]}
     )
-    frame = frame.with_columns(pl.lit(None).alias(c) for c in QUARANTINE_SCHEMA.names if c not in frame.columns)
+    frame = frame.with_columns(
+        pl.lit(None).alias(c) for c in QUARANTINE_SCHEMA.names if c not in frame.columns
+    )
     conformed = conform(frame, QUARANTINE_SCHEMA)
     assert conformed.columns == QUARANTINE_SCHEMA.names
     assert conformed.schema == polars_schema(QUARANTINE_SCHEMA)
@@ -40,7 +42,11 @@ def test_to_arrow_rejects_nulls_in_required_fields() -> None:
             {"record_id": [None], "source": ["text"], "stage": ["clean"], "reasons": [["x"]]},
             schema_overrides={"record_id": pl.String},
         )
-        .with_columns(pl.lit(None).alias(c) for c in QUARANTINE_SCHEMA.names if c not in {"record_id", "source", "stage", "reasons"})
+        .with_columns(
+            pl.lit(None).alias(c)
+            for c in QUARANTINE_SCHEMA.names
+            if c not in {"record_id", "source", "stage", "reasons"}
+        )
         .pipe(conform, QUARANTINE_SCHEMA)
     )
     with pytest.raises((pa.ArrowInvalid, ValueError)):
@@ -70,5 +76,7 @@ def test_record_id_is_stable_and_depends_on_capture_and_position() -> None:
 
 def test_timestamps_are_utc_microseconds() -> None:
     stamp = datetime(2024, 5, 27, 7, 54, tzinfo=UTC)
-    frame = pl.DataFrame({"t": [stamp]}).with_columns(pl.col("t").cast(polars_schema(PAPER_SCHEMA)["first_seen"]))
+    frame = pl.DataFrame({"t": [stamp]}).with_columns(
+        pl.col("t").cast(polars_schema(PAPER_SCHEMA)["first_seen"])
+    )
     assert frame.schema["t"] == pl.Datetime("us", "UTC")

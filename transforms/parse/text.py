@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import polars as pl
 
@@ -29,9 +30,7 @@ def looks_like_text_page(content: bytes) -> bool:
     if head in {"{", "[", "<"}:
         return False
     lines = [line for line in text.splitlines() if line.strip()]
-    return any(
-        not _is_abstract_like(a) and _is_abstract_like(b) for a, b in zip(lines, lines[1:], strict=False)
-    )
+    return any(not _is_abstract_like(a) and _is_abstract_like(b) for a, b in pairwise(lines))
 
 
 def parse_text_page(capture: Capture) -> pl.DataFrame:
