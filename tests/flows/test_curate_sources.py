@@ -1,0 +1,61 @@
+"""The flow with network sources against a local server, then replayed offline from its raw zone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.config import RunConfig
+from flows.curate import curate
+from flows.sources import SourceSettings
+from tests.flows.capture_server import CaptureServer, Reply, serving
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_fetched_run_publishes_what_succeeded_and_replays_to_the_same_hashes(tmp_path: Path) -> None:
+    with serving() as server:
+        serve(server)
+        sources = SourceSettings(
+            hf_base_url=server.base_url,
+            arxiv_base_url=server.base_url,
+            hf_daily="2025-07-03..2025-07-04",
+            arxiv_enrich=True,
+            contact="mailto:data@example.org",
+            min_interval=0,
+            arxiv_min_interval=0,
+            max_retries=0,
+            task_retries=0,
+            read_timeout=5,
+        )
+        live = curate(RunConfig(inputs=[], sources=sources, out_dir=tmp_path / "live"))
+
+    assert live.version is not None
+    assert live.source_failures == [
+        {"source": "hf-daily", "target": "2025-07-04", "reason": "retries-exhausted:http:500"}
+    ]
+    manifest = json.loads((live.path / "manifest.json").read_text())
+    assert manifest["source_failures"] == live.source_failures
+    published = pl.read_parquet(live.path / "data" / "*.parquet")
+    assert published.height == live.counts["published"] > 0
+    raw_shas = published.select(pl.col("sources").explode().struct.field("raw_sha256")).to_series()
+    stored = {p.stem for p in (tmp_path / "live" / "raw").rglob("*") if p.is_file() and p.suffix != ".jsonl"}
+    assert set(raw_shas) <= stored, "every published row points at a stored raw capture"
+
+    replay = curate(RunConfig(inputs=[tmp_path / "live" / "raw"], out_dir=tmp_path / "replay"))
+    replayed = pl.read_parquet(replay.path / "data" / "*.parquet")
+    assert set(replayed.get_column("record_hash")) == set(published.get_column("record_hash"))
+    assert replay.counts == live.counts
+
+
+def serve(server: CaptureServer) -> None:
+    excerpt = (DATA / "hf-daily" / "2025-07-03-excerpt.json").read_bytes()
+    server.route("/api/daily_papers", Reply(200, excerpt), date="2025-07-03", p="0")
+    server.route("/api/daily_papers", Reply(200, b"[]"), date="2025-07-03", p="1")
+    server.route("/api/daily_papers", Reply(500, b"oops"), date="2025-07-04")
+    server.route("/api/query", Reply(200, (DATA / "arxiv" / "recorded-2026-2104.12255v1.xml").read_bytes()))
