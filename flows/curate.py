@@ -41,7 +41,7 @@ from transforms.dedup import (
 )
 from transforms.derive import derive_fields
 from transforms.language import tag_language
-from transforms.routing import reason_when, tag, with_reasons
+from transforms.routing import reason_when, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
@@ -99,14 +99,14 @@ def ingest(config: RunConfig) -> Ingested:
 
 @task(name="clean", **STAGE)
 def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
-    """Clean titles and abstracts; tag unparseable and low-quality records."""
-    return (
+    """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
+    parsed, unparsed = split(
         with_reasons(records)
         .pipe(tag, [reason_when(pl.col("parse_error").is_not_null(), pl.col("parse_error"))])
-        .pipe(clean_records)
-        .pipe(tag_quality, config.quality)
         .collect()
     )
+    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, config.quality)
+    return pl.concat([checked, unparsed.lazy().pipe(clean_records)], how="vertical_relaxed").collect()
 
 
 @task(name="language", **STAGE)

@@ -134,3 +134,15 @@ def test_cli_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["run", "--out", str(tmp_path)]) == EXIT_PUBLISHED
     printed = capsys.readouterr().out
     assert "published    99" in printed and "duplicates   1" in printed and "trending-papers" in printed
+
+
+def test_unparseable_input_is_counted_and_quarantined_with_its_parse_reason_only(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"not": "a listing"}', encoding="utf-8")
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample" / "trending-papers-page.txt"
+    summary = curate(RunConfig(inputs=[sample, broken], out_dir=tmp_path / "out"))
+    assert summary.counts["inputs"] == 101
+    assert summary.counts["quarantined"] == 1
+    assert summary.counts["quarantined_by_reason"] == {"parse:unrecognised-format": 1}
+    quarantine = pl.read_parquet(summary.path / "quarantine" / "*.parquet")
+    assert quarantine.select("stage", "input_path").row(0) == ("ingest", str(broken))
