@@ -135,6 +135,20 @@ def load_json(content: bytes) -> Any:
     return json.loads(content.decode("utf-8-sig"), parse_float=str)
 
 
+NOT_JSON = object()
+"""Sentinel of :func:`json_document` (``None`` would be ambiguous: ``null`` is a JSON document)."""
+
+
+def json_document(content: bytes) -> Any:
+    """The content as JSON (see :func:`load_json`), or :data:`NOT_JSON` when it is not a JSON document."""
+    if not is_json_document(content):
+        return NOT_JSON
+    try:
+        return load_json(content)
+    except ValueError:
+        return NOT_JSON
+
+
 def is_json_document(content: bytes) -> bool:
     """Cheap pre-check: the content starts (after a BOM and whitespace) with ``{`` or ``[``."""
     return content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in {b"{", b"["}

@@ -15,11 +15,12 @@ from typing import Any
 import polars as pl
 
 from transforms.parse.common import (
+    NOT_JSON,
     Capture,
     as_int,
     as_text,
     as_text_list,
-    is_json_document,
+    json_document,
     load_json,
     parse_failure,
     parse_timestamp,
@@ -33,10 +34,11 @@ PAPER_URL = "https://huggingface.co/papers/{arxiv_id}"
 
 def looks_like_hf_daily(content: bytes) -> bool:
     """A JSON list (or ``{data: [...]}`` wrapper) whose first item is a daily item or its repr string."""
-    if not is_json_document(content):
+    document = json_document(content)
+    if document is NOT_JSON:
         return False
     try:
-        items = daily_items(load_json(content))
+        items = daily_items(document)
     except ValueError:
         return False
     return not items or _is_daily_item(items[0])

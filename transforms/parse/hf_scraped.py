@@ -14,11 +14,12 @@ from typing import Any
 import polars as pl
 
 from transforms.parse.common import (
+    NOT_JSON,
     Capture,
     as_int,
     as_text,
     as_text_list,
-    is_json_document,
+    json_document,
     load_json,
     parse_failure,
     records_frame,
@@ -32,11 +33,8 @@ HF_PAPER_URL = re.compile(r"^https?://huggingface\.co/papers/(?P<id>[^/?#]+)")
 
 def looks_like_hf_scraped(content: bytes) -> bool:
     """A JSON object with a ``papers`` list whose first item has title, url and abstract."""
-    if not is_json_document(content):
-        return False
-    try:
-        document = load_json(content)
-    except ValueError:
+    document = json_document(content)
+    if document is NOT_JSON:
         return False
     return _papers(document) is not None
 

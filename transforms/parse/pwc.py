@@ -14,10 +14,11 @@ from typing import Any
 import polars as pl
 
 from transforms.parse.common import (
+    NOT_JSON,
     Capture,
     as_text,
     as_text_list,
-    is_json_document,
+    json_document,
     load_json,
     parse_failure,
     parse_timestamp,
@@ -32,11 +33,8 @@ PAPER_KEYS = frozenset({"id", "title", "abstract", "url_abs"})
 
 def looks_like_pwc(content: bytes) -> bool:
     """A JSON object that is a Papers with Code page (``count/next/previous/results``) or a single paper."""
-    if not is_json_document(content):
-        return False
-    try:
-        document = load_json(content)
-    except ValueError:
+    document = json_document(content)
+    if document is NOT_JSON:
         return False
     return isinstance(document, Mapping) and (_is_page(document) or _is_paper(document))
 
