@@ -146,3 +146,35 @@ def test_topics_never_empty_and_contain_topic(rows: list[tuple[str, str]]) -> No
     for topic, topics in zip(out["topic"], out["topics"], strict=True):
         assert topic in EXPECTED_IDS
         assert topic in topics.to_list()
+
+
+def test_vision_language_paper_is_multimodal_with_cross_modal_evidence() -> None:
+    rows = [
+        {
+            "title": "Visual question answering on images",
+            "abstract": "The model reads a natural language question, looks at the image and the visual "
+            "scene, and answers with a sentence of text.",
+        },
+        {"title": "Parsing sentences", "abstract": "A parser for text with one image of the tree."},
+    ]
+    out = assign_topics(frame(rows)).collect()
+    assert out["topic"].to_list() == ["multimodal", "natural-language-processing"]
+    multimodal = next(s for s in out["topic_scores"][0] if s["topic"] == "multimodal")
+    assert "cross-modal: second-strongest modality" in multimodal["evidence"]
+    assert "multimodal" not in out["topics"][1].to_list()
+
+
+def test_ambiguous_words_do_not_make_robotics_or_vision() -> None:
+    rows = [
+        {
+            "title": "Manipulation of elections by coalitions of voters",
+            "abstract": "On the other hand, strategic manipulation of voting rules is hard.",
+        },
+        {"title": "Best arm identification", "abstract": "We pull arms of a multi-armed bandit."},
+        {"title": "Multi-label learning with noisy labels", "abstract": "Labels are partially valid."},
+    ]
+    out = assign_topics(frame(rows)).collect()
+    assert out["topic"][0] == "agents"
+    assert out["topic"][1] == "reinforcement-learning"
+    assert "robotics" not in out["topics"][0].to_list()
+    assert "computer-vision" not in out["topics"][2].to_list()

@@ -40,6 +40,16 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class CrossModal:
+    """Bonus for the multimodal topic: the second-strongest modality score, when it is high enough."""
+
+    topic: str
+    modalities: tuple[str, ...]
+    min_score: float
+    weight: float
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """The whole taxonomy file: topics in priority order (ties go to the earlier topic) and scoring knobs."""
 
@@ -52,6 +62,7 @@ class Taxonomy:
     repeat_cap: int
     category_weight: float
     primary_category_weight: float
+    cross_modal: CrossModal | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -84,6 +95,19 @@ def load_taxonomy() -> Taxonomy:
         repeat_cap=int(raw["repeat_cap"]),
         category_weight=float(raw["category_weight"]),
         primary_category_weight=float(raw["primary_category_weight"]),
+        cross_modal=_cross_modal(raw.get("cross_modal")),
+    )
+
+
+def _cross_modal(raw: dict | None) -> CrossModal | None:
+    """The optional ``[cross_modal]`` table of the taxonomy file."""
+    if raw is None:
+        return None
+    return CrossModal(
+        topic=raw["topic"],
+        modalities=tuple(raw["modalities"]),
+        min_score=float(raw["min_score"]),
+        weight=float(raw["weight"]),
     )
 
 
@@ -135,7 +159,8 @@ def _match_columns(taxonomy: Taxonomy) -> dict[str, pl.Expr]:
 def _topic_scores_from_matches(taxonomy: Taxonomy) -> pl.Expr:
     """A ``List[TOPIC_SCORE]`` of the topics with a positive score, highest first (ties: taxonomy order)."""
     categories = pl.col("categories").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-    structs: list[pl.Expr] = []
+    scores: dict[str, pl.Expr] = {}
+    evidences: dict[str, list[pl.Expr]] = {}
     for topic in taxonomy.topics:
         if topic.id == FALLBACK_TOPIC:
             continue
@@ -162,15 +187,30 @@ def _topic_scores_from_matches(taxonomy: Taxonomy) -> pl.Expr:
                 + pl.when(primary_hit).then(taxonomy.primary_category_weight).otherwise(0.0)
             )
             evidence.append(hits.list.eval(pl.lit("category:") + pl.element()))
-        structs.append(
-            pl.struct(
-                pl.lit(topic.id).alias("topic"),
-                score.round(4).alias("score"),
-                pl.concat_list(evidence).list.unique(maintain_order=True).alias("evidence"),
-            )
+        scores[topic.id], evidences[topic.id] = score, evidence
+    cross = taxonomy.cross_modal
+    if cross is not None and cross.topic in scores:
+        modality_scores = pl.concat_list(
+            [scores[m].cast(pl.Float64) for m in cross.modalities if m in scores]
         )
-    scores = pl.concat_list(structs)
-    positive = scores.list.eval(pl.element().filter(pl.element().struct.field("score") > 0))
+        second = modality_scores.list.sort(descending=True).list.get(1, null_on_oob=True).fill_null(0.0)
+        bonus = pl.when(second >= cross.min_score).then(cross.weight * second).otherwise(0.0)
+        scores[cross.topic] = scores[cross.topic] + bonus
+        evidences[cross.topic].append(
+            pl.when(bonus > 0)
+            .then(pl.lit(["cross-modal: second-strongest modality"], dtype=pl.List(pl.String)))
+            .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+        )
+    structs = [
+        pl.struct(
+            pl.lit(topic_id).alias("topic"),
+            score.round(4).alias("score"),
+            pl.concat_list(evidences[topic_id]).list.unique(maintain_order=True).alias("evidence"),
+        )
+        for topic_id, score in scores.items()
+    ]
+    all_scores = pl.concat_list(structs)
+    positive = all_scores.list.eval(pl.element().filter(pl.element().struct.field("score") > 0))
     return positive.list.eval(
         pl.element().sort_by(pl.element().struct.field("score"), descending=True, maintain_order=True)
     ).cast(TOPIC_SCORES_DTYPE)
