@@ -41,7 +41,7 @@ from transforms.dedup import (
 )
 from transforms.derive import derive_fields
 from transforms.language import tag_language
-from transforms.routing import reason_when, split, tag, with_reasons
+from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
@@ -161,27 +161,8 @@ def validate(
         pl.lit(1, pl.Int64).alias("times_seen"),
     )
     failures = check_rows(candidates, _gate_settings(config)).failures
-    rejected = (
-        candidates.with_row_index("gate_row")
-        .join(failures, on="gate_row", how="inner")
-        .select(pl.col("member_record_ids").alias("record_id"), pl.col("reasons").alias("gate_reasons"))
-        .explode("record_id")
-    )
-    records = (
-        deduplicated.records.join(rejected, on="record_id", how="left")
-        .with_columns(
-            pl.concat_list("reasons", pl.col("gate_reasons").fill_null(pl.lit([], pl.List(pl.String)))).alias(
-                "reasons"
-            )
-        )
-        .drop("gate_reasons")
-    )
-    passed = (
-        candidates.with_row_index("gate_row")
-        .join(failures, on="gate_row", how="anti")
-        .drop("gate_row")
-        .with_columns(record_hash_expr().alias("record_hash"))
-    )
+    records, passed = reject_failed_papers(deduplicated.records, candidates, failures)
+    passed = passed.with_columns(record_hash_expr().alias("record_hash"))
     version_papers = upsert(previous.papers if previous else None, passed, seen_at).with_columns(
         record_hash_expr().alias("record_hash")
     )
@@ -199,8 +180,8 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     quarantine = build_quarantine(validated.records)
     ledger = build_ledger(validated.records, validated.run_papers)
     counts = count_outcomes(ledger) | _paper_counts(validated, previous)
-    if not counts["accounting_holds"]:
-        raise RuntimeError(f"accounting does not hold: {counts}")
+    if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
+        raise RuntimeError(f"accounting does not hold: {counts}, {validated.run_papers.height} papers")
     manifest = build_manifest(version, config, ingested, counts, previous)
     if counts["published"] == 0:
         path = write_failed_run(

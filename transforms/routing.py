@@ -45,3 +45,31 @@ def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows without reasons (kept) and rows with at least one reason (rejected)."""
     rejected = pl.col("reasons").list.len() > 0
     return frame.filter(~rejected), frame.filter(rejected)
+
+
+def reject_failed_papers(
+    records: pl.DataFrame, papers: pl.DataFrame, failures: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Route papers that failed a row check: their member records gain the reasons; the rest pass.
+
+    ``papers`` has ``member_record_ids``; ``failures`` has ``gate_row`` (a row position in ``papers``) and
+    ``reasons``. Returns the records with their reasons extended, and the papers that passed.
+    """
+    indexed = papers.with_row_index("gate_row")
+    gained = (
+        indexed.select("gate_row", "member_record_ids")
+        .join(failures, on="gate_row", how="inner")
+        .select(pl.col("member_record_ids").alias("record_id"), pl.col("reasons").alias("gained"))
+        .explode("record_id")
+    )
+    routed = (
+        records.join(gained, on="record_id", how="left")
+        .with_columns(
+            pl.concat_list("reasons", pl.col("gained").fill_null(pl.lit([], pl.List(pl.String)))).alias(
+                "reasons"
+            )
+        )
+        .drop("gained")
+    )
+    passed = indexed.join(failures, on="gate_row", how="anti").drop("gate_row")
+    return routed, passed

@@ -146,3 +146,24 @@ def test_unparseable_input_is_counted_and_quarantined_with_its_parse_reason_only
     assert summary.counts["quarantined_by_reason"] == {"parse:unrecognised-format": 1}
     quarantine = pl.read_parquet(summary.path / "quarantine" / "*.parquet")
     assert quarantine.select("stage", "input_path").row(0) == ("ingest", str(broken))
+
+
+def test_a_paper_failing_a_row_expectation_is_quarantined_at_the_gate(tmp_path: Path) -> None:
+    sentence = "We train a deep network on a large benchmark and report that it generalises well. "
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "An Endless Abstract About Networks\n" + sentence * 130 + "\n"
+        "Sparse Kernels for Protein Folding\n"
+        + "Protein structure prediction is slow on commodity hardware, so we design sparse attention kernels "
+        "that exploit contact maps and cut inference memory by half while matching the accuracy of dense "
+        "baselines on standard folding benchmarks and held-out families.\n",
+        encoding="utf-8",
+    )
+    summary = curate(RunConfig(inputs=[page], out_dir=tmp_path / "out"))
+    assert summary.counts["published"] == 1
+    assert summary.counts["quarantined_by_reason"] == {"expectation:abstract-length": 1}
+    quarantine = pl.read_parquet(summary.path / "quarantine" / "*.parquet")
+    assert quarantine.select("stage", "title_raw").row(0) == (
+        "validate",
+        "An Endless Abstract About Networks",
+    )

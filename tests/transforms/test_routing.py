@@ -1,7 +1,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from transforms.routing import reason_when, split, tag, with_reasons
+from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 
 
 def test_tag_appends_named_and_computed_reasons_once() -> None:
@@ -30,3 +30,27 @@ def test_with_reasons_keeps_existing_reasons() -> None:
     frame = pl.LazyFrame({"reasons": [["x"]]})
     assert with_reasons(frame).collect().get_column("reasons").to_list() == [["x"]]
     assert with_reasons(pl.LazyFrame({"a": [1]})).collect().get_column("reasons").to_list() == [[]]
+
+
+def test_records_of_a_failed_paper_gain_its_reasons_and_the_paper_leaves() -> None:
+    records = pl.DataFrame(
+        {"record_id": ["a", "b", "c", "d"], "reasons": [[], [], [], ["language:fr"]]},
+        schema={"record_id": pl.String, "reasons": pl.List(pl.String)},
+    )
+    papers = pl.DataFrame(
+        {"paper_id": ["p1", "p2"], "member_record_ids": [["a", "b"], ["c"]], "reasons": [[], []]},
+        schema_overrides={"reasons": pl.List(pl.String)},
+    )
+    failures = pl.DataFrame(
+        {"gate_row": [0], "reasons": [["expectation:title-length"]]},
+        schema={"gate_row": pl.UInt32, "reasons": pl.List(pl.String)},
+    )
+    routed, passed = reject_failed_papers(records, papers, failures)
+    expected = pl.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "d"],
+            "reasons": [["expectation:title-length"], ["expectation:title-length"], [], ["language:fr"]],
+        }
+    )
+    assert_frame_equal(routed, expected)
+    assert passed.get_column("paper_id").to_list() == ["p2"]
