@@ -143,6 +143,11 @@ def test_status_year_workshop_and_field() -> None:
         {"abstract": "Nature inspired our design; Science fiction too."},
         {"abstract": "RSS feeds carry news."},
         {"abstract": "Unlike NeurIPS papers, we study small models."},
+        {"arxiv_comment": "Code: https://github.com/someone/ACL-tools"},
+        {"abstract": "Models at https://huggingface.co/org/CVPR2023-demo."},
+        {"arxiv_comment": "Published in Nature Machine Intelligence"},
+        {"arxiv_comment": "Accepted in Science Robotics"},
+        {"arxiv_comment": "Published in PNAS Nexus"},
     ],
 )
 def test_pitfalls_yield_no_hint(row: dict[str, str]) -> None:
@@ -161,3 +166,38 @@ def test_structured_fields_win_and_hints_are_deduplicated() -> None:
     )
     hints = out["venue_hints"][0].to_list()
     assert [(h["venue"], h["status"], h["field"]) for h in hints] == [("ICML", "published", "journal_ref")]
+
+
+def _tuples(out: pl.DataFrame) -> list[list[tuple[object, ...]]]:
+    """(venue, year, status, workshop) per hint, per row."""
+    return [
+        [(h["venue"], h["year"], h["status"], h["workshop"]) for h in row]
+        for row in out["venue_hints"].to_list()
+    ]
+
+
+def test_audit_rules_sibling_journals_abbreviations_clauses_and_years() -> None:
+    out = hints_for(
+        [
+            {"journal_ref": "Nature Communications 14, 5120 (2023)"},
+            {"journal_ref": "Int. J. Comput. Vis. 131, 1-20 (2023)"},
+            {"journal_ref": "IEEE Trans. Pattern Anal. Mach. Intell. 45(3): 3000-3015 (2023)"},
+            {"arxiv_comment": "Journal version of our NIPS 2017 paper, submitted to JMLR"},
+            {"arxiv_comment": "Rejected from NeurIPS 2023; now under review at ICLR 2024"},
+            {"arxiv_comment": "Early accept at MICCAI 2023"},
+            {
+                "arxiv_comment": "To appear in the Proceedings of the 41st ICML, Vienna, Austria. PMLR 235, 2024"
+            },
+            {"arxiv_comment": "Accepted at ICLR. Our earlier version appeared at NeurIPS 2022"},
+        ]
+    )
+    assert _tuples(out) == [
+        [("Nature Communications 14, 5120 (2023)", 2023, "published", False)],
+        [("IJCV", 2023, "published", False)],
+        [("TPAMI", 2023, "published", False)],
+        [("NeurIPS", 2017, "mentioned", False), ("JMLR", None, "submitted", False)],
+        [("NeurIPS", 2023, "submitted", False), ("ICLR", 2024, "under-review", False)],
+        [("MICCAI", 2023, "accepted", False)],
+        [("ICML", 2024, "accepted", False)],
+        [("ICLR", None, "accepted", False), ("NeurIPS", 2022, "mentioned", False)],
+    ]

@@ -1,11 +1,13 @@
 """The hand-labelled venue-hint set (tests/data/venue_hints_labelled.jsonl) and its precision/recall scoring.
 
-Shared by tests/transforms/test_venues.py and bench/derive_eval.py. Three kinds of cases:
+Shared by tests/transforms/test_venues.py and bench/derive_eval.py. Four kinds of cases:
 
 * strings from the arXiv API captures (``arxiv:comment`` / ``arxiv:journal_ref``; MIT, lukasschwab/arxiv.py);
 * rows of ``../shared/data/conference-papers`` (no licence: only keys are stored, conf + year + sha256 of the
   title; the venue_field string "{CONF} {year} {status} {track}" is rebuilt from the row at run time);
-* pitfall strings written for this test.
+* pitfall strings written for this test;
+* ``audit`` strings in arXiv-comment / journal_ref style, written for this test and labelled before the
+  extractor was run on them (an independent check on labels that began as reviewed extractor output).
 """
 
 from __future__ import annotations

@@ -26,13 +26,14 @@ YEAR_SUFFIX = r"(?:[\s\-_]*'\s?\d{2}|-\d{2}|[\s\-_]*(?:19|20)\d{2})"
 CLAUSE_YEAR = r"(?:^|[^0-9])(19[5-9]\d|20[0-4]\d)(?:$|[^0-9])"
 # Abbreviations whose period does not end a sentence (protected before splitting into clauses).
 ABBREVIATIONS = (
-    r"(?i)\b(proc|int|conf|trans|j|vol|no|pp|lett|rev|phys|symp|intl|assoc|comput|ed|eds|al|vs|e\.g|i\.e)\."
+    r"(?i)\b(proc|int|conf|trans|j|vol|no|pp|lett|rev|phys|symp|intl|assoc|comput|ed|eds|al|vs|e\.g|i\.e|"
+    r"anal|mach|intell|learn|res|vis|artif|inf)\."
 )
 PROTECTED_DOT = "\x1e"
 UNDER_REVIEW = r"\b(?:under review|under submission|in submission|under consideration|in review)\b"
-SUBMITTED = r"\bsubmitted\b|\bsubmission to\b"
+SUBMITTED = r"\bsubmitted\b|\bsubmission to\b|\brejected (?:from|at|by)\b"
 ACCEPTED = (
-    r"\b(?:accepted|to appear|to be published|to be presented|camera[\s\-]ready|will appear|"
+    r"\b(?:accepted|early accept|to appear|to be published|to be presented|camera[\s\-]ready|will appear|"
     r"will be presented|"
     r"appearing|forthcoming|oral|spotlight|poster)\b"
 )
@@ -43,6 +44,17 @@ STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
 WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin conjunction with\b|@"
 NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
 NOT_A_JOURNAL = r"(?i)\barxiv\b|\bcorr\b|\bpreprint\b"
+# A URL is never venue evidence ("github.com/x/ACL-tools", "icst2021.example.org").
+URL = r"(?i)\b(?:[a-z][a-z0-9+.\-]*://|www\.)\S+"
+# A comma followed by a status cue that names its own venue starts a new clause:
+# "journal version of our NIPS 2017 paper, submitted to JMLR".
+STATUS_CUE_WITH_VENUE = (
+    r"(?:and\s+|now\s+)?(?:submitted|accepted|under review|to appear|published)\s+(?:to|at|in|by|for)\s"
+)
+STATUS_COMMA = r"(?i),\s*(" + STATUS_CUE_WITH_VENUE + ")"
+# Words that continue a journal family name ("Nature Communications", "Science Robotics"): another journal.
+FAMILY_TAIL_FREE = r"(?:\s+[A-Z][a-z]+)*"
+FAMILY_TAIL_STRUCTURED = r"(?:\s+[A-Za-z][a-z]+)*"
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Venue:
     acronyms: tuple[str, ...]
     names: tuple[str, ...]
     needs_cue: bool
+    journal_family: bool
 
 
 @cache
@@ -63,8 +76,10 @@ def load_venues() -> tuple[Venue, ...]:
         Venue(
             name=entry["name"],
             acronyms=tuple(entry.get("acronyms", ())),
-            names=tuple(entry.get("names", ())),
+            # An abbreviated name's final period would defeat the closing word boundary ("Comput. Vis.").
+            names=tuple(name.rstrip(".") for name in entry.get("names", ())),
             needs_cue=bool(entry.get("needs_cue", False)),
+            journal_family=bool(entry.get("journal_family", False)),
         )
         for entry in tomllib.loads(text)["venue"]
     )
@@ -82,15 +97,22 @@ def _alias_key(text: pl.Expr) -> pl.Expr:
 
 @cache
 def mention_regex(structured: bool) -> str:
-    """One alternation over every alias, longest first; acronyms case-sensitive unless ``structured``."""
+    """One alternation over every alias, longest first; acronyms case-sensitive unless ``structured``.
+
+    A journal-family acronym also takes the title words after it ("Nature Machine Intelligence"), so a sibling
+    journal does not join the lexicon as the family's flagship.
+    """
     parts: list[tuple[int, str]] = []
     for venue in load_venues():
         for name in venue.names:
             body = r"[\s\-]+".join(re.escape(word) for word in name.split())
             parts.append((len(name), f"(?i:{body})"))
+        tail = ""
+        if venue.journal_family:
+            tail = FAMILY_TAIL_STRUCTURED if structured else FAMILY_TAIL_FREE
         for acronym in venue.acronyms:
             body = re.escape(acronym)
-            parts.append((len(acronym), f"(?i:{body})" if structured else body))
+            parts.append((len(acronym), (f"(?i:{body})" if structured else body) + tail))
     ordered = [pattern for _, pattern in sorted(parts, key=lambda item: -item[0])]
     return B + "(?:" + "|".join(ordered) + ")" + YEAR_SUFFIX + "?" + B
 
@@ -115,6 +137,7 @@ def _clauses(papers: pl.LazyFrame) -> pl.LazyFrame:
         split = (
             text.str.replace_all(ABBREVIATIONS, "$1" + PROTECTED_DOT)
             .str.replace_all(r"([;])\s*|(\.)\s+", "$1$2\n")
+            .str.replace_all(STATUS_COMMA, "\n${1}")
             .str.split("\n")
         )
         parts.append(
@@ -130,6 +153,7 @@ def _clauses(papers: pl.LazyFrame) -> pl.LazyFrame:
                 pl.int_range(pl.len()).over("_row").alias("_clause"),
             )
             .filter(pl.col("evidence").str.len_chars() > 0)
+            .with_columns(pl.col("evidence").shift(-1).over("_row", order_by="_clause").alias("_next"))
         )
     return pl.concat(parts, how="vertical")
 
@@ -161,6 +185,19 @@ def _year(text: pl.Expr) -> pl.Expr:
     return pl.coalesce(four, two).cast(pl.Int32)
 
 
+def _continuation_year(structured: pl.Expr) -> pl.Expr:
+    """The next clause's year when it names no venue of its own: a reference cut by a sentence break, as in
+    "To appear in the Proceedings of the 41st International Conference on Machine Learning, Vienna. PMLR 235,
+    2024"."""
+    following = pl.col("_next").fill_null("").str.replace_all(URL, " ")
+    names_venue = (
+        pl.when(structured)
+        .then(following.str.contains(mention_regex(True)))
+        .otherwise(following.str.contains(mention_regex(False)))
+    )
+    return pl.when(~names_venue).then(following.str.extract(CLAUSE_YEAR, 1).cast(pl.Int32))
+
+
 def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``venue_hints`` (List[VENUE_HINT]). Needs journal_ref, venue_field, arxiv_comment, abstract."""
     indexed = papers.with_row_index("_row")
@@ -169,8 +206,8 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     mentions = (
         clauses.with_columns(
             pl.when(structured)
-            .then(pl.col("evidence").str.extract_all(mention_regex(True)))
-            .otherwise(pl.col("evidence").str.extract_all(mention_regex(False)))
+            .then(pl.col("evidence").str.replace_all(URL, " ").str.extract_all(mention_regex(True)))
+            .otherwise(pl.col("evidence").str.replace_all(URL, " ").str.extract_all(mention_regex(False)))
             .alias("_mention")
         )
         .explode("_mention")
@@ -182,6 +219,7 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
             pl.coalesce(
                 _year(pl.col("_mention").str.extract(YEAR_SUFFIX + "$", 0)),
                 pl.col("evidence").str.extract(CLAUSE_YEAR, 1).cast(pl.Int32),
+                _continuation_year(structured),
             ).alias("year"),
             pl.col("evidence").str.contains(WORKSHOP).alias("workshop"),
             pl.col("_mention").str.contains(YEAR_SUFFIX + "$").alias("_adjacent_year"),
