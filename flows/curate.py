@@ -238,7 +238,7 @@ def _gate_settings(config: RunConfig) -> GateSettings:
 
 
 def _seen_at(records: pl.DataFrame) -> datetime:
-    """When this run saw its papers: the latest capture time of its inputs (now, for an empty run)."""
+    """Stand-in capture time for papers without one: the run's latest capture (now, for an empty run)."""
     latest = records.get_column("captured_at").max() if records.height else None
     return latest if isinstance(latest, datetime) else datetime.now(UTC)
 

@@ -829,16 +829,23 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
     ``new_papers`` has every PAPER_SCHEMA column but the three ``*_seen`` ones, with ``paper_id`` from
     :func:`match_previous`. A paper seen again keeps its ``paper_id``, ``first_seen`` and descriptive fields
     (title, abstract, raw text, authors...: the previous value unless it is empty), gains ``arxiv_id`` and
-    other missing values from the new row, takes ``last_seen = max(last_seen, seen_at)``, ``times_seen + 1``,
+    other missing values from the new row, takes ``last_seen`` = the latest capture, ``times_seen + 1``,
     ``upvotes``/``num_comments`` = maximum, and the union of ``sources``, ``duplicates``, ``aliases`` (plus
     the new title when its normalised form differs), ``code_urls``, ``project_urls`` and ``cleaning_flags``.
     Several new rows with one ``paper_id`` (possible when two records each match one older paper) are merged
     the same way first. Untouched previous rows are returned unchanged.
+
+    A new paper's ``first_seen``/``last_seen`` are the earliest/latest ``captured_at`` of its ``sources``, so a
+    backfill of many days in one run dates each paper by its own captures; ``seen_at`` stands in for a paper
+    without capture times.
     """
     target = polars_schema(PAPER_SCHEMA)
     seen = datetime_literal(seen_at)
+    captured = pl.col("sources").list.eval(pl.element().struct.field("captured_at"))
     incoming = new_papers.with_columns(
-        seen.alias("first_seen"), seen.alias("last_seen"), pl.lit(1, dtype=pl.Int64).alias("times_seen")
+        pl.coalesce(captured.list.min(), seen).alias("first_seen"),
+        pl.coalesce(captured.list.max(), seen).alias("last_seen"),
+        pl.lit(1, dtype=pl.Int64).alias("times_seen"),
     ).select([pl.col(name).cast(dtype) for name, dtype in target.items()])
     incoming = _merge_same_id(incoming, run_count=pl.lit(1, dtype=pl.Int64))
     if previous is None or previous.height == 0:

@@ -539,3 +539,17 @@ def test_papers_sharing_a_title_get_distinct_ids_within_and_across_runs() -> Non
     assert matched["is_new"].to_list() == [True]
     assert matched["paper_id"][0] not in first["paper_id"].to_list()
     assert upsert(first, matched.drop("is_new"), DAY2).height == 3
+
+
+def test_a_backfill_dates_each_paper_by_its_own_captures() -> None:
+    backfill = records(
+        [
+            {"title": "Filter Pruning", "abstract": PRUNING, "captured_at": DAY1},
+            {"title": "Pruning Deep Network Filters", "abstract": PRUNING_REVISED, "captured_at": DAY2},
+            {"title": "Lazy to Rich Grokking", "abstract": GROKKING_B, "captured_at": DAY2},
+        ]
+    )
+    later = DAY2 + (DAY2 - DAY1)
+    papers = upsert(None, match_previous(papers_from(find_clusters(backfill)), None).drop("is_new"), later)
+    seen = {row["title"]: (row["first_seen"], row["last_seen"]) for row in papers.iter_rows(named=True)}
+    assert seen == {"Filter Pruning": (DAY1, DAY2), "Lazy to Rich Grokking": (DAY2, DAY2)}
