@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -201,37 +201,28 @@ def fetch_arxiv_captures(
     return [capture]
 
 
-@task(
-    retries=2,
-    retry_delay_seconds=30,
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-    task_run_name="hf-daily {day}",
-)
+NETWORK_TASK: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": 30,
+    "retry_condition_fn": worth_retrying,
+    "cache_policy": NO_CACHE,
+}
+"""Prefect options of the fetch tasks, the only tasks that retry (``SourceSettings`` can override the counts)."""
+
+
+@task(**NETWORK_TASK, task_run_name="hf-daily {day}")
 def fetch_hf_daily(settings: SourceSettings, day: date, client: PoliteClient, zone: RawZone) -> list[Capture]:
     """Prefect task: one Daily Papers day."""
     return fetch_hf_daily_captures(settings, day, client, zone, _utc_now)
 
 
-@task(
-    retries=2,
-    retry_delay_seconds=30,
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-    task_run_name="hf-page {url}",
-)
+@task(**NETWORK_TASK, task_run_name="hf-page {url}")
 def fetch_hf_page(settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone) -> list[Capture]:
     """Prefect task: one Hugging Face page."""
     return fetch_hf_page_captures(settings, url, client, zone, _utc_now)
 
 
-@task(
-    retries=2,
-    retry_delay_seconds=30,
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-    task_run_name="arxiv batch",
-)
+@task(**NETWORK_TASK, task_run_name="arxiv batch")
 def fetch_arxiv(
     settings: SourceSettings, arxiv_ids: list[str], client: PoliteClient, zone: RawZone
 ) -> list[Capture]:
