@@ -33,17 +33,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from transforms.dedup import (
-    DedupParams,
-    _band_frame,
-    _bucket_pairs,
-    build_index,
-    collapse_clusters,
-    find_clusters,
-    match_previous,
-    update_index,
-    upsert,
-)
+from transforms.dedup import DedupParams, _bucket_pairs, band_frame, collapse_clusters, find_clusters
+from transforms.history import upsert
+from transforms.matching import build_index, match_previous, update_index
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 REPO = Path(__file__).resolve().parents[1]
@@ -270,7 +262,7 @@ def scale_child(size: int, shared: Path, params: DedupParams) -> dict[str, float
     mean_chars = series.str.len_chars().mean()
     rss_before = _current_rss_mb()
     started = time.perf_counter()
-    bands = _band_frame(series, params)
+    bands = band_frame(series, params)
     signed = time.perf_counter() - started
     pairs = _bucket_pairs(bands, ["band", "key"], params.max_bucket)
     total = time.perf_counter() - started

@@ -31,16 +31,11 @@ from flows.publish import (
 from flows.report import build_card, build_manifest
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.clean import clean_records, tag_quality
-from transforms.dedup import (
-    build_index,
-    collapse_clusters,
-    find_clusters,
-    match_previous,
-    update_index,
-    upsert,
-)
+from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import derive_fields
+from transforms.history import upsert
 from transforms.language import tag_language
+from transforms.matching import build_index, match_previous, update_index
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
 

@@ -1,4 +1,4 @@
-"""Deduplication: exact and near-duplicate clusters within a run, and matching against the previous version.
+"""Deduplication within a run: exact and near-duplicate clusters, and one row per cluster.
 
 Identify first, remove second:
 
@@ -10,8 +10,9 @@ Identify first, remove second:
    differ are never linked directly. Each cluster keeps one record, chosen by :func:`kept_order`
    (independent of input order).
 2. :func:`collapse_clusters` turns each cluster into one row carrying its members' provenance.
-3. :func:`match_previous` and :func:`upsert` carry ``paper_id`` across versions; :func:`build_index` and
-   :func:`update_index` maintain the per-version key table that keeps this proportional to the new records.
+
+Matching against earlier versions lives in :mod:`transforms.matching`, and merging a run into the version history
+in :mod:`transforms.history`.
 
 Signatures are computed with numpy over all shingles at once (chunked by documents to bound memory); no pair
 of records is compared unless an exact key or an LSH band puts them in the same bucket.
@@ -20,7 +21,6 @@ of records is compared unless an exact key or an LSH band puts them in the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -32,27 +32,21 @@ from transforms.identity import (
     normalise_text,
     normalise_title,
     paper_id_expr,
-    sha256_hex16,
     stable_hash64,
     text_tokens,
 )
-from transforms.schema import DEDUP_INDEX_SCHEMA, DUPLICATE_REF, PAPER_SCHEMA, SOURCE_REF, polars_schema
+from transforms.schema import DUPLICATE_REF, SOURCE_REF
 
 __all__ = [
-    "INDEX_SCHEMA",
     "MATCH_RULES",
     "DedupParams",
     "band_keys",
-    "build_index",
     "collapse_clusters",
     "find_clusters",
     "kept_order",
-    "match_previous",
     "minhash_signatures",
     "normalise_title",
     "paper_id_expr",
-    "update_index",
-    "upsert",
 ]
 
 MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
@@ -203,7 +197,7 @@ def band_keys(signatures: np.ndarray, params: DedupParams = DedupParams()) -> np
     return keys
 
 
-def _band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
+def band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
     """Long frame ``doc, band, key`` for the texts that have shingles."""
     signatures, has_shingles = minhash_signatures(texts, params)
     keys = band_keys(signatures, params)
@@ -284,7 +278,7 @@ def _set_jaccard(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     return pl.when(union > 0).then(left.list.set_intersection(right).list.len() / union).otherwise(None)
 
 
-def _score_pairs(docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+def score_pairs(docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Add ``abstract_sim``, ``title_sim`` and ``similarity`` to pairs of row indices into ``docs``.
 
     ``docs`` needs ``abstract`` and ``title_tokens``. ``similarity`` is the abstract Jaccard when both
@@ -307,7 +301,7 @@ def _score_pairs(docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -
     )
 
 
-def _verified(params: DedupParams) -> pl.Expr:
+def verified(params: DedupParams) -> pl.Expr:
     """The near-duplicate merge rule applied to scored candidate pairs."""
     abstract_sim = pl.col("abstract_sim").fill_null(0.0)
     title_sim = pl.col("title_sim").fill_null(0.0)
@@ -347,28 +341,28 @@ def _exact_pairs(docs: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
-def _arxiv_compatible() -> pl.Expr:
+def arxiv_compatible() -> pl.Expr:
     """True unless both ends of a pair have known, different arXiv ids (different papers by definition)."""
     return (
         pl.col("arxiv_a").is_null() | pl.col("arxiv_b").is_null() | (pl.col("arxiv_a") == pl.col("arxiv_b"))
     )
 
 
-def _with_arxiv(pairs: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+def with_arxiv(pairs: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     arxiv = docs.select("doc", "arxiv_key")
     return pairs.join(
         arxiv.rename({"doc": "a", "arxiv_key": "arxiv_a"}), on="a", how="left", maintain_order="left"
     ).join(arxiv.rename({"doc": "b", "arxiv_key": "arxiv_b"}), on="b", how="left", maintain_order="left")
 
 
-def _title_key(title: pl.Expr, params: DedupParams) -> pl.Expr:
+def title_key(title: pl.Expr, params: DedupParams) -> pl.Expr:
     """The normalised title when it is long enough for the exact-title rule, else null."""
     normalised = normalise_title(title)
     words = normalised.str.count_matches(" ") + 1
     return pl.when((normalised != "") & (words >= params.min_title_words)).then(normalised).otherwise(None)
 
 
-def _title_not_contradicted(params: DedupParams) -> pl.Expr:
+def title_not_contradicted(params: DedupParams) -> pl.Expr:
     """A same-title pair stands unless both abstracts exist and are unrelated."""
     return pl.col("abstract_sim").is_null() | (pl.col("abstract_sim") >= params.title_abstract_floor)
 
@@ -378,17 +372,17 @@ def title_words(title: pl.Expr) -> pl.Expr:
     return text_tokens(title).list.eval(pl.element().str.replace(r"^(\w{3,}[^s])s$", "$1")).list.unique()
 
 
-def _prepare(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """Row index plus the keys every rule needs."""
     return records.with_row_index("doc").with_columns(
         known_arxiv_id(pl.col("arxiv_id")).alias("arxiv_key"),
-        _title_key(pl.col("title"), params).alias("title_key"),
+        title_key(pl.col("title"), params).alias("title_key"),
         title_words(pl.col("title")).alias("title_tokens"),
     )
 
 
 def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    bands = _band_frame(docs["abstract"], params)
+    bands = band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 
@@ -406,22 +400,22 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
             pl.lit(None, dtype=pl.Float64).alias("similarity"),
             pl.lit(None, dtype=pl.String).alias("match_rule"),
         )
-    docs = _prepare(records, params)
+    docs = prepare_docs(records, params)
     same_title = _bucket_pairs(
         docs.select("doc", "title_key").drop_nulls("title_key"), ["title_key"], params.max_bucket
     )
     title_pairs = (
-        _score_pairs(docs, same_title, params)
-        .filter(_title_not_contradicted(params))
+        score_pairs(docs, same_title, params)
+        .filter(title_not_contradicted(params))
         .select("a", "b", pl.lit("title").alias("rule"))
     )
     exact = pl.concat(
         [_exact_pairs(docs, "arxiv_key").with_columns(pl.lit("arxiv_id").alias("rule")), title_pairs]
     )
     candidates = _near_pairs(docs, params)
-    scored = _score_pairs(docs, candidates, params)
-    near = scored.filter(_verified(params)).select("a", "b", pl.lit("near_duplicate").alias("rule"))
-    edges = _with_arxiv(pl.concat([exact, near]), docs).filter(_arxiv_compatible()).select("a", "b", "rule")
+    scored = score_pairs(docs, candidates, params)
+    near = scored.filter(verified(params)).select("a", "b", pl.lit("near_duplicate").alias("rule"))
+    edges = with_arxiv(pl.concat([exact, near]), docs).filter(arxiv_compatible()).select("a", "b", "rule")
 
     n = docs.height
     graph = coo_matrix(
@@ -440,7 +434,7 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
     to_kept = members.filter(pl.col("doc") != pl.col("kept_doc")).select(
         pl.col("kept_doc").alias("a"), pl.col("doc").alias("b")
     )
-    similarity = _score_pairs(docs, to_kept, params).select(pl.col("b").alias("doc"), "similarity")
+    similarity = score_pairs(docs, to_kept, params).select(pl.col("b").alias("doc"), "similarity")
 
     both_ways = pl.concat(
         [
@@ -574,7 +568,7 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     ]
     collapsed = ranked.group_by("cluster_id", maintain_order=True).agg(aggregations)
     collapsed = collapsed.with_columns(
-        _clean_aliases(collapsed),
+        clean_aliases(collapsed),
         pl.col("_sources_unsorted")
         .list.eval(
             pl.element().sort_by(
@@ -601,341 +595,7 @@ def _polars_dtype(struct: object, name: str) -> pl.DataType:
     return pl.from_arrow(pa.schema([pa.field(name, pa.list_(struct))]).empty_table()).schema[name]
 
 
-# ----- Across versions -----
-
-INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
-"""Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
-
-``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or
-``band`` (an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is
-:attr:`DedupParams.fingerprint`.
-"""
-
-
-def _key_hash(expr: pl.Expr) -> pl.Expr:
-    return stable_hash64(expr)
-
-
-def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if any).
-
-    Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
-    from each run's papers only.
-    """
-    if papers.height == 0:
-        return pl.DataFrame(schema=INDEX_SCHEMA)
-    titles = papers.select("paper_id", pl.col("title").alias("t"))
-    if "aliases" in papers.columns:
-        aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
-        titles = pl.concat([titles, aliases])
-    title_rows = (
-        titles.with_columns(_title_key(pl.col("t"), params).alias("t"))
-        .drop_nulls("t")
-        .unique()
-        .select(
-            "paper_id",
-            pl.lit("title").alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-        )
-    )
-    arxiv_rows = (
-        papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t"))
-        .drop_nulls("t")
-        .select(
-            "paper_id",
-            pl.lit("arxiv").alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-        )
-    )
-    bands = _band_frame(papers["abstract"], params)
-    band_rows = bands.join(papers.select("paper_id").with_row_index("doc"), on="doc").select(
-        "paper_id", pl.lit("band").alias("kind"), "band", "key"
-    )
-    return (
-        pl.concat([arxiv_rows, title_rows, band_rows])
-        .with_columns(pl.lit(params.fingerprint).alias("fingerprint"))
-        .unique()
-        .sort("kind", "band", "key", "paper_id")
-        .cast(dict(INDEX_SCHEMA))
-    )
-
-
-def update_index(
-    index: pl.DataFrame, papers: pl.DataFrame, params: DedupParams = DedupParams()
-) -> pl.DataFrame:
-    """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
-
-    A paper seen again keeps its old keys too, so a later record can match any version of its text.
-    """
-    if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
-        raise ValueError("index was built with other parameters; rebuild it with build_index")
-    return pl.concat([index, build_index(papers, params)]).unique().sort("kind", "band", "key", "paper_id")
-
-
-def match_previous(
-    new_papers: pl.DataFrame,
-    previous: pl.DataFrame | pl.LazyFrame | None,
-    params: DedupParams = DedupParams(),
-    index: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
-
-    Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
-    both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
-    (from :func:`build_index`/:func:`update_index`) only the candidate rows of ``previous`` are read, so a
-    LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
-    papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id``.
-    """
-    if previous is None:
-        return _assign_ids(new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), None)
-    previous_lazy = previous.lazy()
-    if index is None:
-        index = build_index(previous_lazy.collect(), params)
-    elif index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
-        raise ValueError("index was built with other parameters; rebuild it with build_index")
-
-    new = new_papers.drop("paper_id", "is_new", strict=False)
-    probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
-    hits = (
-        probe.rename({"paper_id": "new_doc"})
-        .join(index.select("paper_id", "kind", "band", "key"), on=["kind", "band", "key"])
-        .with_columns(pl.col("new_doc").cast(pl.Int64))
-        .group_by("new_doc", "paper_id")
-        .agg(pl.col("kind").unique().alias("kinds"))
-    )
-    if hits.height == 0:
-        return _assign_ids(new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), previous_lazy)
-    candidate_ids = hits["paper_id"].unique()
-    old = (
-        previous_lazy.filter(pl.col("paper_id").is_in(candidate_ids.implode()))
-        .select("paper_id", "title", "abstract", "arxiv_id")
-        .collect()
-    )
-    # Score each (new, old) hit with the within-run rules: new papers first, then old ones.
-    combined = pl.concat(
-        [
-            new.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
-            old.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
-        ]
-    )
-    docs = _prepare(combined.with_columns(pl.lit("").alias("record_id")), params)
-    old_doc = (
-        old.select("paper_id")
-        .with_row_index("old_doc")
-        .with_columns((pl.col("old_doc") + new.height).cast(pl.Int64))
-    )
-    pairs = hits.join(old_doc, on="paper_id").select(
-        pl.col("new_doc").cast(pl.UInt32).alias("a"),
-        pl.col("old_doc").cast(pl.UInt32).alias("b"),
-        "paper_id",
-        "kinds",
-    )
-    scored = _with_arxiv(_score_pairs(docs, pairs.select("a", "b"), params), docs)
-    scored = scored.with_columns(pairs["paper_id"], pairs["kinds"])
-    rule = (
-        pl.when(pl.col("kinds").list.contains("arxiv"))
-        .then(0)
-        .when(pl.col("kinds").list.contains("title") & _title_not_contradicted(params))
-        .then(1)
-        .when(_verified(params))
-        .then(2)
-        .otherwise(None)
-    )
-    best = (
-        scored.with_columns(rule.alias("priority"))
-        .filter(pl.col("priority").is_not_null() & _arxiv_compatible())
-        .sort("a", "priority", pl.col("similarity"), "paper_id", descending=[False, False, True, False])
-        .group_by("a", maintain_order=True)
-        .agg(pl.col("paper_id").first().alias("_matched"))
-    )
-    matched = new.with_row_index("_doc").join(
-        best.with_columns(pl.col("a").cast(pl.UInt32)),
-        left_on="_doc",
-        right_on="a",
-        how="left",
-        maintain_order="left",
-    )
-    return _assign_ids(matched.drop("_doc"), previous_lazy)
-
-
-def _first_capture() -> pl.Expr:
-    return pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.min()
-
-
-def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFrame:
-    """``paper_id``/``is_new`` from ``_matched``; unmatched papers get :func:`paper_id_expr`, made unique.
-
-    Two papers can share a normalised title without being one paper (short or placeholder titles, unrelated
-    abstracts). The earliest-captured of them (then the longest abstract) gets the plain id unless an older
-    paper holds it; the others get ``title:`` + sha256 of the normalised title and abstract, so every id is
-    unique and none depends on input order.
-    """
-    frame = frame.drop("paper_id", "is_new", strict=False)
-    capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-    long_id = pl.concat_str(
-        [
-            pl.lit("title:"),
-            sha256_hex16(
-                pl.concat_str(
-                    [normalise_title(pl.col("title")), normalise_text(pl.col("abstract"))], separator="\n"
-                )
-            ),
-        ]
-    )
-    ranked = (
-        frame.with_row_index("_row")
-        .with_columns(paper_id_expr().alias("_plain"), long_id.alias("_long"), capture.alias("_capture"))
-        .sort(
-            pl.col("_matched").is_not_null(),
-            pl.col("_capture").is_null(),
-            "_capture",
-            -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
-            "_long",
-        )
-        .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
-    )
-    fresh_plain = ranked.filter(pl.col("_matched").is_null())["_plain"].unique()
-    taken = (
-        pl.Series("paper_id", [], dtype=pl.String)
-        if previous is None
-        else previous.select("paper_id")
-        .filter(pl.col("paper_id").is_in(fresh_plain.implode()))
-        .collect()["paper_id"]
-    )
-    plain_free = (pl.col("_rank") == 0) & ~pl.col("_plain").is_in(taken.implode())
-    return (
-        ranked.with_columns(
-            pl.when(pl.col("_matched").is_not_null())
-            .then(pl.col("_matched"))
-            .when(plain_free)
-            .then(pl.col("_plain"))
-            .otherwise(pl.col("_long"))
-            .alias("paper_id"),
-            pl.col("_matched").is_null().alias("is_new"),
-        )
-        .sort("_row")
-        .drop("_row", "_matched", "_plain", "_long", "_capture", "_rank")
-    )
-
-
-_SEEN_COLUMNS = ("first_seen", "last_seen", "times_seen")
-
-
-def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: datetime) -> pl.DataFrame:
-    """Every paper of the previous version plus this run's, in PAPER_SCHEMA columns, sorted by paper_id.
-
-    ``new_papers`` has every PAPER_SCHEMA column but the three ``*_seen`` ones, with ``paper_id`` from
-    :func:`match_previous`. A paper seen again keeps its ``paper_id``, ``first_seen`` and descriptive fields
-    (title, abstract, raw text, authors...: the previous value unless it is empty), gains ``arxiv_id`` and
-    other missing values from the new row, takes ``last_seen`` = the latest capture, ``times_seen + 1``,
-    ``upvotes``/``num_comments`` = maximum, and the union of ``sources``, ``duplicates``, ``aliases`` (plus
-    the new title when its normalised form differs), ``code_urls``, ``project_urls`` and ``cleaning_flags``.
-    Several new rows with one ``paper_id`` (possible when two records each match one older paper) are merged
-    the same way first. Untouched previous rows are returned unchanged.
-
-    A new paper's ``first_seen``/``last_seen`` are the earliest/latest ``captured_at`` of its ``sources``, so a
-    backfill of many days in one run dates each paper by its own captures; ``seen_at`` stands in for a paper
-    without capture times.
-    """
-    target = polars_schema(PAPER_SCHEMA)
-    seen = datetime_literal(seen_at)
-    captured = pl.col("sources").list.eval(pl.element().struct.field("captured_at"))
-    incoming = new_papers.with_columns(
-        pl.coalesce(captured.list.min(), seen).alias("first_seen"),
-        pl.coalesce(captured.list.max(), seen).alias("last_seen"),
-        pl.lit(1, dtype=pl.Int64).alias("times_seen"),
-    ).select([pl.col(name).cast(dtype) for name, dtype in target.items()])
-    incoming = _merge_same_id(incoming, run_count=pl.lit(1, dtype=pl.Int64))
-    if previous is None or previous.height == 0:
-        return incoming.sort("paper_id")
-    old = previous.select([pl.col(name).cast(dtype) for name, dtype in target.items()])
-    seen_before = pl.col("paper_id").is_in(old["paper_id"].implode())
-    touched = old.filter(pl.col("paper_id").is_in(incoming["paper_id"].implode()))
-    untouched = old.filter(~pl.col("paper_id").is_in(incoming["paper_id"].implode()))
-    again = incoming.filter(seen_before)
-    both = pl.concat(
-        [touched.with_columns(pl.lit(0).alias("_order")), again.with_columns(pl.lit(1).alias("_order"))]
-    )
-    merged = _merge_same_id(both.sort("paper_id", "_order").drop("_order"), run_count=None)
-    return pl.concat([untouched, merged, incoming.filter(~seen_before)]).sort("paper_id")
-
-
-def datetime_literal(value: datetime) -> pl.Expr:
-    """A UTC microsecond timestamp literal (naive datetimes are taken as UTC)."""
-    return (
-        pl.lit(value).cast(pl.Datetime("us", "UTC"))
-        if value.tzinfo
-        else pl.lit(value).dt.replace_time_zone("UTC").cast(pl.Datetime("us", "UTC"))
-    )
-
-
-_UNION_LISTS = ("sources", "duplicates", "code_urls", "project_urls", "cleaning_flags")
-
-
-def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFrame:
-    """Merge rows sharing ``paper_id`` (in frame order: the first row wins descriptive fields).
-
-    ``run_count`` set: rows are from one run, so ``times_seen`` stays as given; otherwise the row from the
-    previous version is first and ``times_seen`` is its count plus one.
-    """
-    if frame["paper_id"].is_duplicated().sum() == 0:
-        return frame
-    schema = frame.schema
-    aggregations: list[pl.Expr] = []
-    for name, dtype in schema.items():
-        if name == "paper_id":
-            continue
-        col = pl.col(name)
-        if name == "first_seen":
-            aggregations.append(col.min())
-        elif name == "last_seen":
-            aggregations.append(col.max())
-        elif name == "times_seen":
-            aggregations.append(col.first() if run_count is not None else col.first() + 1)
-        elif name in _MAX_COLUMNS:
-            aggregations.append(col.max())
-        elif name in _UNION_LISTS:
-            aggregations.append(
-                col.list.explode(keep_nulls=False, empty_as_null=False)
-                .unique(maintain_order=True)
-                .alias(name)
-            )
-        elif name == "aliases":
-            aggregations.append(
-                col.list.explode(keep_nulls=False, empty_as_null=False)
-                .append(pl.col("title").slice(1))
-                .alias("_alias_candidates")
-            )
-        elif isinstance(dtype, pl.List):
-            non_empty = col.filter(col.list.len() > 0)
-            aggregations.append(
-                pl.when(non_empty.len() > 0).then(non_empty.first()).otherwise(col.first()).alias(name)
-            )
-        elif dtype == pl.String:
-            present = col.filter(col.str.strip_chars() != "")
-            aggregations.append(
-                pl.when(present.len() > 0).then(present.first()).otherwise(col.first()).alias(name)
-            )
-        else:
-            aggregations.append(col.drop_nulls().first().alias(name))
-    merged = frame.group_by("paper_id", maintain_order=True).agg(aggregations)
-    merged = merged.with_columns(
-        _clean_aliases(merged),
-        pl.col("sources").list.eval(
-            pl.element().sort_by(
-                pl.element().struct.field("captured_at"),
-                pl.element().struct.field("source"),
-                pl.element().struct.field("raw_sha256"),
-                nulls_last=True,
-            )
-        ),
-    ).drop("_alias_candidates")
-    return merged.select(list(schema.names()))
-
-
-def _clean_aliases(frame: pl.DataFrame) -> pl.Series:
+def clean_aliases(frame: pl.DataFrame) -> pl.Series:
     """Distinct (by normalised form) ``_alias_candidates`` other than the row's own title, first kept."""
     long = (
         frame.select(

@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from flows.dedup_report import render_dedup_report
-from transforms.dedup import collapse_clusters, find_clusters, match_previous, upsert
+from transforms.dedup import collapse_clusters, find_clusters
+from transforms.history import upsert
+from transforms.matching import match_previous
 from transforms.schema import PAPER_SCHEMA, RECORD_SCHEMA, WORKING_COLUMNS, polars_schema, to_arrow
 
 ABSTRACT = (

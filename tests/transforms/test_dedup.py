@@ -14,16 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.dedup import (
-    DedupParams,
-    build_index,
-    collapse_clusters,
-    find_clusters,
-    match_previous,
-    update_index,
-    upsert,
-)
+from transforms.dedup import DedupParams, collapse_clusters, find_clusters
+from transforms.history import upsert
 from transforms.identity import paper_id_expr
+from transforms.matching import build_index, match_previous, update_index
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,

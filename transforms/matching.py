@@ -1,0 +1,249 @@
+"""Matching a run's papers against earlier versions: the per-version lookup index and ``paper_id`` assignment.
+
+:func:`match_previous` carries ``paper_id`` across versions with the same rules as
+:func:`transforms.dedup.find_clusters`; :func:`build_index` and :func:`update_index` maintain the per-version key
+table (``index/dedup-keys.parquet``) that keeps this proportional to the new records, not to the history.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.dedup import (
+    DedupParams,
+    arxiv_compatible,
+    band_frame,
+    prepare_docs,
+    score_pairs,
+    title_key,
+    title_not_contradicted,
+    verified,
+    with_arxiv,
+)
+from transforms.identity import (
+    known_arxiv_id,
+    normalise_text,
+    normalise_title,
+    paper_id_expr,
+    sha256_hex16,
+    stable_hash64,
+)
+from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
+
+__all__ = ["INDEX_SCHEMA", "build_index", "match_previous", "update_index"]
+
+INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
+"""Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
+
+``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or
+``band`` (an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is
+:attr:`DedupParams.fingerprint`.
+"""
+
+
+def _key_hash(expr: pl.Expr) -> pl.Expr:
+    return stable_hash64(expr)
+
+
+def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+    """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if any).
+
+    Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
+    from each run's papers only.
+    """
+    if papers.height == 0:
+        return pl.DataFrame(schema=INDEX_SCHEMA)
+    titles = papers.select("paper_id", pl.col("title").alias("t"))
+    if "aliases" in papers.columns:
+        aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
+        titles = pl.concat([titles, aliases])
+    title_rows = (
+        titles.with_columns(title_key(pl.col("t"), params).alias("t"))
+        .drop_nulls("t")
+        .unique()
+        .select(
+            "paper_id",
+            pl.lit("title").alias("kind"),
+            pl.lit(-1, dtype=pl.Int16).alias("band"),
+            _key_hash(pl.col("t")).alias("key"),
+        )
+    )
+    arxiv_rows = (
+        papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t"))
+        .drop_nulls("t")
+        .select(
+            "paper_id",
+            pl.lit("arxiv").alias("kind"),
+            pl.lit(-1, dtype=pl.Int16).alias("band"),
+            _key_hash(pl.col("t")).alias("key"),
+        )
+    )
+    bands = band_frame(papers["abstract"], params)
+    band_rows = bands.join(papers.select("paper_id").with_row_index("doc"), on="doc").select(
+        "paper_id", pl.lit("band").alias("kind"), "band", "key"
+    )
+    return (
+        pl.concat([arxiv_rows, title_rows, band_rows])
+        .with_columns(pl.lit(params.fingerprint).alias("fingerprint"))
+        .unique()
+        .sort("kind", "band", "key", "paper_id")
+        .cast(dict(INDEX_SCHEMA))
+    )
+
+
+def update_index(
+    index: pl.DataFrame, papers: pl.DataFrame, params: DedupParams = DedupParams()
+) -> pl.DataFrame:
+    """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
+
+    A paper seen again keeps its old keys too, so a later record can match any version of its text.
+    """
+    if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
+        raise ValueError("index was built with other parameters; rebuild it with build_index")
+    return pl.concat([index, build_index(papers, params)]).unique().sort("kind", "band", "key", "paper_id")
+
+
+def match_previous(
+    new_papers: pl.DataFrame,
+    previous: pl.DataFrame | pl.LazyFrame | None,
+    params: DedupParams = DedupParams(),
+    index: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
+
+    Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
+    both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
+    (from :func:`build_index`/:func:`update_index`) only the candidate rows of ``previous`` are read, so a
+    LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
+    papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id``.
+    """
+    if previous is None:
+        return _assign_ids(new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), None)
+    previous_lazy = previous.lazy()
+    if index is None:
+        index = build_index(previous_lazy.collect(), params)
+    elif index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
+        raise ValueError("index was built with other parameters; rebuild it with build_index")
+
+    new = new_papers.drop("paper_id", "is_new", strict=False)
+    probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+    hits = (
+        probe.rename({"paper_id": "new_doc"})
+        .join(index.select("paper_id", "kind", "band", "key"), on=["kind", "band", "key"])
+        .with_columns(pl.col("new_doc").cast(pl.Int64))
+        .group_by("new_doc", "paper_id")
+        .agg(pl.col("kind").unique().alias("kinds"))
+    )
+    if hits.height == 0:
+        return _assign_ids(new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), previous_lazy)
+    candidate_ids = hits["paper_id"].unique()
+    old = (
+        previous_lazy.filter(pl.col("paper_id").is_in(candidate_ids.implode()))
+        .select("paper_id", "title", "abstract", "arxiv_id")
+        .collect()
+    )
+    # Score each (new, old) hit with the within-run rules: new papers first, then old ones.
+    combined = pl.concat(
+        [
+            new.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
+            old.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
+        ]
+    )
+    docs = prepare_docs(combined.with_columns(pl.lit("").alias("record_id")), params)
+    old_doc = (
+        old.select("paper_id")
+        .with_row_index("old_doc")
+        .with_columns((pl.col("old_doc") + new.height).cast(pl.Int64))
+    )
+    pairs = hits.join(old_doc, on="paper_id").select(
+        pl.col("new_doc").cast(pl.UInt32).alias("a"),
+        pl.col("old_doc").cast(pl.UInt32).alias("b"),
+        "paper_id",
+        "kinds",
+    )
+    scored = with_arxiv(score_pairs(docs, pairs.select("a", "b"), params), docs)
+    scored = scored.with_columns(pairs["paper_id"], pairs["kinds"])
+    rule = (
+        pl.when(pl.col("kinds").list.contains("arxiv"))
+        .then(0)
+        .when(pl.col("kinds").list.contains("title") & title_not_contradicted(params))
+        .then(1)
+        .when(verified(params))
+        .then(2)
+        .otherwise(None)
+    )
+    best = (
+        scored.with_columns(rule.alias("priority"))
+        .filter(pl.col("priority").is_not_null() & arxiv_compatible())
+        .sort("a", "priority", pl.col("similarity"), "paper_id", descending=[False, False, True, False])
+        .group_by("a", maintain_order=True)
+        .agg(pl.col("paper_id").first().alias("_matched"))
+    )
+    matched = new.with_row_index("_doc").join(
+        best.with_columns(pl.col("a").cast(pl.UInt32)),
+        left_on="_doc",
+        right_on="a",
+        how="left",
+        maintain_order="left",
+    )
+    return _assign_ids(matched.drop("_doc"), previous_lazy)
+
+
+def _first_capture() -> pl.Expr:
+    return pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.min()
+
+
+def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFrame:
+    """``paper_id``/``is_new`` from ``_matched``; unmatched papers get :func:`paper_id_expr`, made unique.
+
+    Two papers can share a normalised title without being one paper (short or placeholder titles, unrelated
+    abstracts). The earliest-captured of them (then the longest abstract) gets the plain id unless an older
+    paper holds it; the others get ``title:`` + sha256 of the normalised title and abstract, so every id is
+    unique and none depends on input order.
+    """
+    frame = frame.drop("paper_id", "is_new", strict=False)
+    capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    long_id = pl.concat_str(
+        [
+            pl.lit("title:"),
+            sha256_hex16(
+                pl.concat_str(
+                    [normalise_title(pl.col("title")), normalise_text(pl.col("abstract"))], separator="\n"
+                )
+            ),
+        ]
+    )
+    ranked = (
+        frame.with_row_index("_row")
+        .with_columns(paper_id_expr().alias("_plain"), long_id.alias("_long"), capture.alias("_capture"))
+        .sort(
+            pl.col("_matched").is_not_null(),
+            pl.col("_capture").is_null(),
+            "_capture",
+            -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
+            "_long",
+        )
+        .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
+    )
+    fresh_plain = ranked.filter(pl.col("_matched").is_null())["_plain"].unique()
+    taken = (
+        pl.Series("paper_id", [], dtype=pl.String)
+        if previous is None
+        else previous.select("paper_id")
+        .filter(pl.col("paper_id").is_in(fresh_plain.implode()))
+        .collect()["paper_id"]
+    )
+    plain_free = (pl.col("_rank") == 0) & ~pl.col("_plain").is_in(taken.implode())
+    return (
+        ranked.with_columns(
+            pl.when(pl.col("_matched").is_not_null())
+            .then(pl.col("_matched"))
+            .when(plain_free)
+            .then(pl.col("_plain"))
+            .otherwise(pl.col("_long"))
+            .alias("paper_id"),
+            pl.col("_matched").is_null().alias("is_new"),
+        )
+        .sort("_row")
+        .drop("_row", "_matched", "_plain", "_long", "_capture", "_rank")
+    )
