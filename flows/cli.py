@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from flows.prefect_env import configure_prefect
@@ -11,6 +12,7 @@ from flows.prefect_env import configure_prefect
 EXIT_PUBLISHED = 0
 EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
+EXIT_USAGE = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +91,71 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
     report.add_argument("--out", type=Path, default=Path("output"), help="output root (default: output/)")
     report.set_defaults(handler=_dedup_report)
+    _undo_commands(commands)
     return parser
+
+
+def _undo_commands(commands: argparse._SubParsersAction) -> None:
+    """``backfill``, ``rollback``, ``retract``, ``unretract``, ``prune`` (flows/backfill.py, flows/undo.py)."""
+    out = {"type": Path, "default": Path("output"), "help": "output root (default: output/)"}
+    backfill = commands.add_parser(
+        "backfill",
+        help="fetch Daily Papers day by day (resumable) and publish per chunk of days",
+        description="Fetch FROM..TO (YYYY-MM-DD, inclusive) from the Hugging Face daily-papers API, skipping days "
+        "already complete in OUT/raw, then publish each chunk of days not yet in the latest version's history. "
+        "Exit status: 0 every day published, 1 some day failed or published nothing, 2 contract broken, 3 usage.",
+    )
+    backfill.add_argument("first", metavar="FROM", help="first day, YYYY-MM-DD")
+    backfill.add_argument("last", metavar="TO", help="last day, YYYY-MM-DD (inclusive)")
+    backfill.add_argument("--out", **out)
+    backfill.add_argument(
+        "--chunk-days", type=int, default=7, help="days per version (0: one version; default 7)"
+    )
+    backfill.add_argument("--pages", action="store_true", help="also fetch each day's /papers/date/DAY page")
+    backfill.add_argument("--arxiv-enrich", action="store_true", help="fetch arXiv metadata for each chunk")
+    backfill.add_argument("--languages", default="en", help="languages to publish (default: en)")
+    backfill.add_argument("--contact", default="", help="e-mail or URL sent in the User-Agent")
+    backfill.add_argument("--quiet", action="store_true", help="no progress bar, only the final line")
+    backfill.set_defaults(handler=_lazy("flows.backfill", "backfill_command"))
+
+    rollback = commands.add_parser("rollback", help="point latest back at an earlier version (journaled)")
+    rollback.add_argument("version", metavar="VERSION", help="an existing version id")
+    rollback.add_argument("--reason", default="", help="why, for the journal")
+    rollback.add_argument("--out", **out)
+    rollback.set_defaults(handler=_lazy("flows.undo", "rollback_command"))
+
+    retract = commands.add_parser("retract", help="publish a version without these papers; keep them out")
+    retract.add_argument("paper_ids", nargs="+", metavar="PAPER_ID", help="paper_id in the latest version")
+    retract.add_argument(
+        "--reason", required=True, help="why (recorded in retractions.json and the manifest)"
+    )
+    retract.add_argument("--out", **out)
+    retract.set_defaults(handler=_lazy("flows.undo", "retract_command"))
+
+    unretract = commands.add_parser("unretract", help="take papers off the retraction list")
+    unretract.add_argument("paper_ids", nargs="+", metavar="PAPER_ID")
+    unretract.add_argument("--reason", default="", help="why, for the journal")
+    unretract.add_argument("--out", **out)
+    unretract.set_defaults(handler=_lazy("flows.undo", "unretract_command"))
+
+    prune = commands.add_parser(
+        "prune", help="remove old versions (never latest, never a release's only copy)"
+    )
+    prune.add_argument("--keep", type=int, required=True, metavar="N", help="newest versions to keep (>= 1)")
+    prune.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    prune.add_argument("--out", **out)
+    prune.set_defaults(handler=_lazy("flows.undo", "prune_command"))
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported when called, so ``papers --help`` and usage errors stay fast."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+
+    return handler
 
 
 def _run(args: argparse.Namespace) -> int:

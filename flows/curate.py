@@ -6,7 +6,7 @@ tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from flows.publish import (
     write_failed_run,
 )
 from flows.report import build_card, build_manifest
+from flows.undo import read_retractions
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
@@ -36,6 +37,7 @@ from transforms.derive import derive_fields
 from transforms.history import upsert
 from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
+from transforms.retraction import empty_retractions, withhold_retracted
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
 
@@ -51,6 +53,8 @@ class Ingested:
     inputs: list[InputReport]
     source_failures: list[dict[str, str]]
     previous: PreviousVersion | None
+    retractions: pl.DataFrame = field(default_factory=empty_retractions)
+    """Papers kept out of every run until un-retracted (``OUT/trending-papers/retractions.json``)."""
 
 
 @dataclass
@@ -89,7 +93,8 @@ def ingest(config: RunConfig) -> Ingested:
     version = new_version_id(datetime.now(UTC), latest.version if latest else None)
     read = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run=version)
     previous = latest if config.incremental else None
-    return Ingested(version, read.records, read.inputs, read.source_failures, previous)
+    retractions = read_retractions(config.out_dir)
+    return Ingested(version, read.records, read.inputs, read.source_failures, previous, retractions)
 
 
 @task(name="clean", **STAGE)
@@ -136,6 +141,13 @@ def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunCo
     return Deduplicated(
         records=pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed"), papers=matched
     )
+
+
+@task(name="retract", **STAGE)
+def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplicated:
+    """Papers on the retraction list stay out: their records go to quarantine as ``retracted``."""
+    records, papers = withhold_retracted(deduplicated.records, deduplicated.papers, retractions)
+    return Deduplicated(records=records, papers=papers)
 
 
 @task(name="derive", **STAGE)
@@ -206,6 +218,7 @@ def curate(config: RunConfig) -> RunSummary:
     cleaned = clean(ingested.records, config)
     detected = language(cleaned, ingested.previous, config)
     deduplicated = dedup(detected, ingested.previous, config)
+    deduplicated = withhold(deduplicated, ingested.retractions)
     derived = derive(deduplicated.papers)
     validated = validate(deduplicated, derived, ingested.previous, config)
     summary = publish(ingested, validated, config)

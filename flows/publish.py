@@ -10,6 +10,8 @@ Layout under ``OUT/trending-papers/``::
         manifest.json
         README.md                    dataset card (Hugging Face front matter)
     latest -> <version>              relative symlink, swapped atomically
+    journal.jsonl                    append-only: every publish, rollback, retraction and prune (flows/journal.py)
+    retractions.json                 papers kept out of every later run (flows/undo.py)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.journal import record_event
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -146,6 +149,13 @@ def publish_version(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     point_latest(root, version)
+    record_event(
+        root,
+        manifest.get("operation", "publish"),
+        version,
+        previous_version=manifest.get("previous_version"),
+        **({"retraction": manifest["retraction"]} if "retraction" in manifest else {}),
+    )
     return final
 
 

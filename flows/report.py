@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
@@ -48,8 +49,24 @@ def build_manifest(
         "config": config.model_dump(mode="json"),
         "inputs": [report.__dict__ for report in ingested.inputs],
         "source_failures": ingested.source_failures,
+        "listing_days": listing_days(config, ingested, previous),
+        "retractions": {
+            "active": sorted(ingested.retractions.get_column("paper_id").to_list()),
+            "withheld_records": counts["quarantined_by_reason"].get("retracted", 0),
+        },
         "counts": counts,
     }
+
+
+def listing_days(config: RunConfig, ingested: Ingested, previous: PreviousVersion | None) -> list[str]:
+    """Daily Papers days this version's history has read: the previous version's plus this run's (fetched or
+    replayed, not failed). ``papers backfill`` publishes only days not listed here, so it resumes."""
+    earlier: list[str] = []
+    if previous is not None and (previous.path / "manifest.json").exists():
+        earlier = json.loads((previous.path / "manifest.json").read_text("utf-8")).get("listing_days", [])
+    failed = {f["target"] for f in ingested.source_failures if f.get("source") == "hf-daily"}
+    this_run = {day.isoformat() for day in config.sources.days} - failed
+    return sorted(set(earlier) | this_run)
 
 
 def build_card(version: str, manifest: dict[str, Any], papers: pl.DataFrame) -> str:

@@ -27,6 +27,7 @@ STAGE_OF_REASON_PREFIX = {
     "language": "language",
     "dedup": "dedup",
     "expectation": "validate",
+    "retracted": "retract",
 }
 """The stage that rejects a record, from its first reason's prefix (``abstract:too-short`` -> ``clean``)."""
 
