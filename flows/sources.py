@@ -25,6 +25,7 @@ from prefect.context import FlowRunContext, TaskRunContext
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone, unique_captures
 from transforms.parse import Capture, parse_capture
 from transforms.parse.common import load_json
@@ -73,6 +74,9 @@ class SourceSettings(BaseModel):
     task_retries: Annotated[int, Field(ge=0)] = 2
     """Prefect-level retries of a whole fetch task (on top of the client's per-request retries)."""
     task_retry_delay: Seconds = 30.0
+    reuse_raw: bool = False
+    """Replay a Daily Papers day already complete in the raw zone, and a page already captured there, instead
+    of fetching it again (how ``papers backfill`` resumes; daily runs fetch fresh listings)."""
 
     @field_validator("hf_daily")
     @classmethod
@@ -262,8 +266,13 @@ def gather(
         except Exception as error:  # one broken target must not lose the others
             failures.append(SourceFailure(source, target, _reason(error)))
 
+    index = RawIndex.load(raw_dir) if settings.reuse_raw else None
     try:
         for day in settings.days:
+            replayed = index.day_captures(day, settings.hf_max_pages) if index else None
+            if replayed is not None:
+                captures.extend(replayed)
+                continue
             attempt(
                 HF_DAILY,
                 day.isoformat(),
@@ -272,6 +281,10 @@ def gather(
                 else (lambda d=day: fetch_hf_daily_captures(settings, d, http, zone, clock)),
             )
         for url in settings.hf_pages:
+            page = index.page_capture(url) if index else None
+            if page is not None:
+                captures.append(page)
+                continue
             attempt(
                 HF_PAGE,
                 url,

@@ -1,0 +1,128 @@
+"""What the raw zone already holds, by fetch target: whole Daily Papers days and captured pages.
+
+A backfill resumes from this: a day whose every page is in the raw zone is replayed from it, never fetched
+again. A day counts as complete when one run captured pages ``p=0..k`` with HTTP 200 and the last one ended
+the listing the way :func:`flows.sources.fetch_hf_daily_captures` stops: a page shorter than its ``limit``, a
+page repeating the one before, or the page cap. A day cut short (an interrupted run, a failed page) is not
+complete, and is fetched again from its first page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from flows.raw_zone import CAPTURE, RawEntry, read_entries, unique_captures
+from transforms.parse import Capture
+from transforms.parse.common import load_json
+from transforms.parse.hf_daily import daily_items
+
+HF_DAILY = "hf-daily"
+HF_PAGE = "hf-page"
+
+
+@dataclass
+class RawIndex:
+    """The raw zone's captures of ``hf-daily`` days and ``hf-page`` URLs, read once from its logs."""
+
+    root: Path
+    days: dict[date, dict[str | None, list[RawEntry]]] = field(default_factory=dict)
+    """Per listing day, per run: that run's HTTP 200 captures of the day's API pages."""
+    pages: dict[str, list[RawEntry]] = field(default_factory=dict)
+    """Per page URL: its HTTP 200 captures, oldest first."""
+
+    @classmethod
+    def load(cls, root: Path) -> RawIndex:
+        """Index ``root`` (``OUT/raw``); an absent zone is an empty index."""
+        index = cls(root)
+        days: dict[date, dict[str | None, list[RawEntry]]] = defaultdict(lambda: defaultdict(list))
+        pages: dict[str, list[RawEntry]] = defaultdict(list)
+        for source in (HF_DAILY, HF_PAGE):
+            folder = root / source
+            if not folder.is_dir():
+                continue
+            for entry in read_entries(folder):
+                if entry.kind != CAPTURE or entry.status != 200:
+                    continue
+                if source == HF_DAILY:
+                    day = _query_date(entry.url)
+                    if day is not None:
+                        days[day][entry.run].append(entry)
+                else:
+                    pages[entry.url].append(entry)
+        index.days = {day: dict(runs) for day, runs in days.items()}
+        index.pages = dict(pages)
+        return index
+
+    def day_captures(self, day: date, max_pages: int) -> list[Capture] | None:
+        """The captures of the latest run that fetched ``day`` completely, or None when no run did."""
+        complete = [
+            entries
+            for entries in self.days.get(day, {}).values()
+            if self._complete(entries, max_pages) is not None
+        ]
+        if not complete:
+            return None
+        latest = max(complete, key=lambda entries: max(e.captured_at for e in entries))
+        return unique_captures(self._capture(entry) for entry in self._complete(latest, max_pages) or [])
+
+    def page_capture(self, url: str) -> Capture | None:
+        """The latest capture of a page URL, or None when it was never captured."""
+        entries = self.pages.get(url)
+        return self._capture(max(entries, key=lambda e: e.captured_at)) if entries else None
+
+    def complete_days(self, days: list[date], max_pages: int) -> set[date]:
+        return {day for day in days if self.day_captures(day, max_pages) is not None}
+
+    def _complete(self, entries: list[RawEntry], max_pages: int) -> list[RawEntry] | None:
+        """Pages ``0..k`` of one run (the latest capture of each) when they end the listing, else None."""
+        by_page: dict[int, RawEntry] = {}
+        for entry in sorted(entries, key=lambda e: e.captured_at):
+            page = _query_int(entry.url, "p", 0)
+            by_page[page] = entry
+        chain: list[RawEntry] = []
+        for page in range(max_pages):
+            entry = by_page.get(page)
+            if entry is None:
+                return None
+            if chain and entry.sha256 == chain[-1].sha256:
+                return chain
+            chain.append(entry)
+            if self._item_count(entry) < _query_int(entry.url, "limit", 100):
+                return chain
+        return chain
+
+    def _item_count(self, entry: RawEntry) -> int:
+        try:
+            return len(daily_items(load_json(self._body(entry))))
+        except ValueError:
+            return 0
+
+    def _body(self, entry: RawEntry) -> bytes:
+        content = (self.root / entry.file).read_bytes()
+        if hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise ValueError(f"raw file {entry.file} does not match its sha256")
+        return content
+
+    def _capture(self, entry: RawEntry) -> Capture:
+        return Capture(entry.source, entry.url, self._body(entry), datetime.fromisoformat(entry.captured_at))
+
+
+def _query_date(url: str) -> date | None:
+    values = parse_qs(urlsplit(url).query).get("date")
+    try:
+        return date.fromisoformat(values[-1]) if values else None
+    except ValueError:
+        return None
+
+
+def _query_int(url: str, name: str, default: int) -> int:
+    values = parse_qs(urlsplit(url).query).get(name)
+    try:
+        return int(values[-1]) if values else default
+    except ValueError:
+        return default
