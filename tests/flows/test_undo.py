@@ -170,22 +170,24 @@ def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, publishe
     # The same mistake again: every record accounted for as `retracted`, nothing published.
     again = curate(RunConfig(inputs=[published["inputs"] / "bench"], out_dir=out))
     assert again.version is None
-    assert again.counts["quarantined_by_reason"] == {"retracted": 2}
+    assert again.counts["quarantined_by_reason"] == {"retracted": 2, "abstract:empty": 1}, (
+        "the '# bench notes' line"
+    )
     assert again.counts["accounting_holds"]
     failed = json.loads((again.path / "manifest.json").read_text())
     assert failed["retractions"] == {"active": mistaken, "withheld_records": 2}
     quarantine = pl.read_parquet(again.path / "quarantine.parquet")
-    assert quarantine.get_column("stage").to_list() == ["retract", "retract"]
+    assert sorted(quarantine.get_column("stage").to_list()) == ["clean", "retract", "retract"]
 
     # Together with real input: the real papers are published, the retracted ones still held back.
     mixed = curate(
         RunConfig(inputs=[published["inputs"] / "bench", published["inputs"] / "page-b.txt"], out_dir=out)
     )
     assert mixed.version is not None and mixed.counts["new_papers"] == 3
-    assert mixed.counts["quarantined_by_reason"] == {"retracted": 2}
+    assert mixed.counts["quarantined_by_reason"] == {"retracted": 2, "abstract:empty": 1}
     assert not set(mistaken) & set(papers_of(out).get_column("paper_id"))
     ledger = pl.read_parquet(mixed.path / "ledger.parquet")
-    assert ledger.filter(pl.col("outcome") == "quarantined").height == 2
+    assert ledger.filter(pl.col("outcome") == "quarantined").height == 3
 
 
 def test_unretract_lets_a_later_run_publish_the_papers_again(out, published, capsys) -> None:
