@@ -27,6 +27,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.parquet_writer import shard_slices, write_parquet
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -37,9 +38,6 @@ from transforms.schema import (
     empty,
     to_arrow,
 )
-
-ROWS_PER_SHARD = 250_000
-"""Rows per data file: small enough for comfortable reads, large enough that typical versions are one file."""
 
 METADATA_PREFIX = "trending_papers"
 DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
@@ -113,17 +111,9 @@ def publish_version(
         staging.mkdir()
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
         files = [
+            *_write_sharded(staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata),
             *_write_sharded(
-                staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata, ROWS_PER_SHARD
-            ),
-            *_write_sharded(
-                staging,
-                "quarantine",
-                "quarantine",
-                quarantine.sort("record_id"),
-                QUARANTINE_SCHEMA,
-                metadata,
-                None,
+                staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
             ),
             _write_table(
                 staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging
@@ -175,36 +165,27 @@ def sha256_file(path: Path) -> str:
 
 
 def _write_sharded(
-    staging: Path,
-    folder: str,
-    stem: str,
-    frame: pl.DataFrame,
-    schema: pa.Schema,
-    metadata: dict[str, str],
-    rows_per_shard: int | None,
+    staging: Path, folder: str, stem: str, frame: pl.DataFrame, schema: pa.Schema, metadata: dict[str, str]
 ) -> list[dict[str, Any]]:
+    """``folder/stem-0000i-of-0000N.parquet``: shards of bounded size (see ``flows/parquet_writer.py``)."""
     (staging / folder).mkdir()
-    size = rows_per_shard or max(frame.height, 1)
-    shards = max(1, -(-frame.height // size))
+    shards = shard_slices(to_arrow(frame, schema))
     return [
-        _write_table(
-            staging / folder / f"{stem}-{index:05d}-of-{shards:05d}.parquet",
-            frame.slice(index * size, size),
-            schema,
-            metadata,
-            staging,
+        _write_arrow(
+            staging / folder / f"{stem}-{index:05d}-of-{len(shards):05d}.parquet", shard, metadata, staging
         )
-        for index in range(shards)
+        for index, shard in enumerate(shards)
     ]
 
 
 def _write_table(
     path: Path, frame: pl.DataFrame, schema: pa.Schema, metadata: dict[str, str], staging: Path
 ) -> dict[str, Any]:
-    table = to_arrow(frame, schema)
-    keyed = {f"{METADATA_PREFIX}.{key}".encode(): value.encode() for key, value in metadata.items()}
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **keyed})
-    pq.write_table(table, path, compression="zstd", write_statistics=True)
+    return _write_arrow(path, to_arrow(frame, schema), metadata, staging)
+
+
+def _write_arrow(path: Path, table: pa.Table, metadata: dict[str, str], staging: Path) -> dict[str, Any]:
+    write_parquet(table, path, {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()})
     return {
         "path": path.relative_to(staging).as_posix(),
         "rows": table.num_rows,
