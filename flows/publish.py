@@ -7,7 +7,8 @@ Layout under ``OUT/trending-papers/``::
         quarantine/quarantine-00000-of-00001.parquet
         ledger.parquet               one row per input record of the run, with its outcome
         index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
-        manifest.json
+        manifest.json                with ``changes`` against the version before it
+        CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
     latest -> <version>              relative symlink, swapped atomically
 """
@@ -41,6 +42,7 @@ from transforms.schema import (
 
 METADATA_PREFIX = "trending_papers"
 DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
+CHANGELOG_FILE = "CHANGELOG.md"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def publish_version(
     manifest: dict[str, Any],
     card: str,
     dedup_index: pl.DataFrame | None = None,
+    changelog: str | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
@@ -125,6 +128,8 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
+        if changelog is not None:
+            (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
         manifest = {**manifest, "files": files}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
