@@ -43,10 +43,14 @@ def diff_papers(old: pl.DataFrame, new: pl.DataFrame, examples: int = EXAMPLES) 
             "papers": hits.height,
             "examples": [
                 {"paper_id": pid, "before": _short(before), "after": _short(after)}
-                for pid, before, after in hits.head(examples).select("paper_id", name, f"{name}__new").iter_rows()
+                for pid, before, after in hits.head(examples)
+                .select("paper_id", name, f"{name}__new")
+                .iter_rows()
             ],
         }
-    changed = int(flags.select(pl.any_horizontal(columns)).to_series().sum()) if columns and both.height else 0
+    changed = (
+        int(flags.select(pl.any_horizontal(columns)).to_series().sum()) if columns and both.height else 0
+    )
     return {
         "papers_before": old.height,
         "papers_after": new.height,
