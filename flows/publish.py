@@ -11,6 +11,7 @@ Layout under ``OUT/trending-papers/``::
         CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
     latest -> <version>              relative symlink, swapped atomically
+    README.md                        root card: ``load_dataset`` on this folder reads ``latest`` only
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ def publish_version(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     point_latest(root, version)
+    write_root_card(root)
     return final
 
 
@@ -150,6 +152,41 @@ def point_latest(root: Path, version: str) -> None:
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(version)
     os.replace(temporary, root / "latest")
+
+
+ROOT_CARD = """---
+pretty_name: Trending ML papers (all versions)
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: latest/data/train-*.parquet
+---
+
+# Trending ML papers: every published version
+
+Each folder here is one immutable version; `latest` points at the newest. **Load `latest/data/*.parquet`** (or one
+version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read `latest` only, while pandas and
+polars given this whole folder refuse it (it mixes versions, ledgers and quarantines) rather than concatenate
+versions. `papers versions` lists the versions, `papers diff A B` compares two.
+
+```python
+import polars as pl
+
+papers = pl.read_parquet("latest/data/*.parquet")
+```
+"""
+"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions."""
+
+
+def write_root_card(root: Path) -> None:
+    """Write the root card (atomically; unchanged when it is already there)."""
+    card = root / "README.md"
+    if card.exists() and card.read_text(encoding="utf-8") == ROOT_CARD:
+        return
+    temporary = root / ".README.md.tmp"
+    temporary.write_text(ROOT_CARD, encoding="utf-8")
+    os.replace(temporary, card)
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
