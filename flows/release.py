@@ -163,6 +163,8 @@ def release(
     call = _Caller(retry, sleep, token)
     try:
         plan = _remote_plan(api, call, repo_id, version_dir.name, private, offline=dry_run and _offline())
+    except UsageError:
+        raise
     except ReleaseError:
         if not dry_run:
             raise
@@ -274,6 +276,12 @@ def _remote_plan(
     plan.tag_commit = tags.get(version)
     earlier = sorted(name for name in tags if _looks_like_version(name) and name < version)
     plan.previous_release = earlier[-1] if earlier else None
+    newer = sorted(name for name in tags if _looks_like_version(name) and name > version)
+    if newer and plan.tag_commit is None:
+        raise UsageError(
+            f"{repo_id} has a newer release ({newer[-1]}): releasing {version} would move main back; "
+            f"load an older version with revision=<version> instead"
+        )
     return plan
 
 

@@ -138,6 +138,14 @@ def test_re_releasing_a_released_version_is_a_no_op_that_says_so(
     assert len(hub.repos[REPO].commits) == 2
 
 
+def test_an_older_version_is_not_released_over_a_newer_release(hub: FakeHub, tmp_path: Path) -> None:
+    publish(tmp_path, V1, three_papers())
+    publish(tmp_path, V2, later_papers())
+    release(tmp_path, V2, repo_id=REPO)
+    assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == EXIT_USAGE
+    assert list(hub.repos[REPO].tags) == [V2] and len(hub.repos[REPO].commits) == 2
+
+
 def test_a_429_waits_its_retry_after_and_a_503_backs_off(hub: FakeHub, tmp_path: Path) -> None:
     publish(tmp_path, V1, three_papers())
     hub.fail("POST", "/commit/main", Fault(429, {"Retry-After": "7"}), Fault(503))
