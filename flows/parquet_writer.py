@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +35,12 @@ CONTENT_DEFINED_CHUNKING_AVAILABLE = (
 )
 """Whether the installed pyarrow can write content-defined data pages (pyarrow 21 and later)."""
 
+CDC_PAGES = {"min_chunk_size": 64 * 1024, "max_chunk_size": 256 * 1024}
+"""Content-defined pages of 64-256 KiB before encoding, near the Hub's Xet chunks (~64 KiB): on the real captures
+a release with 1 % new and 1 % updated papers spread over the ids keeps 68 % of its bytes in chunks of the
+previous file, against 44 % with pyarrow's default 256 KiB-1 MiB pages and 41 % without CDC, for files 5 % larger
+(``bench/release.md``)."""
+
 
 @dataclass(frozen=True)
 class ParquetLayout:
@@ -46,8 +52,10 @@ class ParquetLayout:
     """Target Arrow (in-memory) size of one shard file of a sharded table."""
     compression: str = "zstd"
     page_index: bool = True
-    content_defined_chunking: bool | dict[str, int] = CONTENT_DEFINED_CHUNKING_AVAILABLE
-    """True for pyarrow's default chunker (pages of 256 KiB-1 MiB before encoding), or its options as a dict."""
+    content_defined_chunking: bool | dict[str, int] = field(
+        default_factory=lambda: dict(CDC_PAGES) if CONTENT_DEFINED_CHUNKING_AVAILABLE else False
+    )
+    """The chunker's options (``CDC_PAGES``), True for pyarrow's defaults (256 KiB-1 MiB), or False."""
 
 
 DEFAULT_LAYOUT = ParquetLayout()
