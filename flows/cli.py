@@ -13,6 +13,7 @@ EXIT_PUBLISHED = 0
 EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
 EXIT_USAGE = 3
+EXIT_RUNTIME_FAILURE = 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("output"), help="output root (default: output/)")
     report.set_defaults(handler=_dedup_report)
     _undo_commands(commands)
+
+    from flows.versions import add_commands as add_version_commands
+
+    add_version_commands(commands)
     return parser
 
 

@@ -9,10 +9,10 @@ Files beside the versions:
 
 * ``retractions.json``: the papers kept out of every later run until ``papers unretract`` (rows of
   ``transforms.retraction.RETRACTION_SCHEMA``), written atomically.
-* ``<version>/released.json``: the release marker. Whoever releases a version (``papers release``) writes it:
+* Released versions: ``OUT/releases/releases.jsonl`` (written by ``papers release``: version, Hub repo,
+  commit) and, for releases made by other means, a ``<version>/released.json`` marker
   ``{"version": ..., "released_at": ..., "copies": [{"kind": "hub", "location": ..., "revision": ...}]}``.
-  ``copies`` lists the places the released files also live; with none listed, the local folder is the only
-  copy and prune keeps it.
+  A released version with no other copy recorded (no Hub commit, no marker copy) is the only copy: prune keeps it.
 """
 
 from __future__ import annotations
@@ -74,15 +74,26 @@ def require_version(root: Path, version: str) -> str:
 
 
 def release_marker(folder: Path) -> dict[str, Any] | None:
-    """The version's ``released.json``, or None when it was never released."""
+    """The version's ``released.json``, or None when there is none."""
     marker = folder / RELEASED_MARKER
     return json.loads(marker.read_text("utf-8")) if marker.exists() else None
 
 
-def only_copy_of_release(folder: Path) -> bool:
-    """True when the version was released and its marker names no other copy of it."""
-    marker = release_marker(folder)
-    return marker is not None and not marker.get("copies")
+def release_copies(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Released versions and their other copies: Hub commits from ``OUT/releases/releases.jsonl`` (written by
+    ``papers release``) plus the ``copies`` of any ``released.json`` marker."""
+    from flows.release import read_release_log
+
+    copies: dict[str, list[dict[str, Any]]] = {}
+    for entry in read_release_log(out_dir):
+        hub = {"kind": "hub", "location": entry.get("repo_id"), "revision": entry.get("commit")}
+        copies.setdefault(entry["version"], []).extend([hub] if entry.get("commit") else [])
+    root = dataset_root(out_dir)
+    for version in list_versions(root):
+        marker = release_marker(root / version)
+        if marker is not None:
+            copies.setdefault(version, []).extend(marker.get("copies") or [])
+    return copies
 
 
 # --- rollback -----------------------------------------------------------------------------------------------
@@ -179,8 +190,13 @@ def retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     index = latest.dedup_index
     if index is not None:
         index = index.filter(~pl.col("paper_id").is_in(wanted))
-    from flows.report import build_card
+    from flows.card import build_card
+    from flows.report import render_changelog
+    from transforms.changes import diff_papers
 
+    changes = diff_papers(latest.papers, kept)
+    manifest["changes"] = {"since": latest.version, **changes}
+    card = build_card(manifest, kept, changes=changes, since=latest.version)
     write_retractions(out_dir, pl.concat([retractions, rows]))
     try:
         path = publish_version(
@@ -190,8 +206,9 @@ def retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
             empty(QUARANTINE_SCHEMA),
             empty(LEDGER_SCHEMA),
             manifest,
-            build_card(version, manifest, kept),
+            card,
             index,
+            changelog=render_changelog(version, latest.version, changes),
         )
     except BaseException:
         write_retractions(out_dir, retractions)
@@ -241,10 +258,11 @@ def _retraction_manifest(
         "schema_version": SCHEMA_VERSION,
         "operation": "retract",
         "retraction": {"reason": reason, "papers": papers},
-        "config": None,
+        "config": previous_manifest.get("config"),
         "inputs": [],
         "source_failures": [],
         "listing_days": previous_manifest.get("listing_days", []),
+        "provenance": previous_manifest.get("provenance", []),
         "counts": counts,
     }
 
@@ -283,8 +301,9 @@ def prune(out_dir: Path, keep: int, dry_run: bool = False) -> Prune:
         result.kept[version] = "newest"
     if latest in versions:
         result.kept.setdefault(latest, "latest")
+    released = release_copies(out_dir)
     for version in versions:
-        if version not in result.kept and only_copy_of_release(root / version):
+        if version not in result.kept and version in released and not released[version]:
             result.kept[version] = "released-only-copy"
     result.removed = [v for v in versions if v not in result.kept]
     if dry_run:

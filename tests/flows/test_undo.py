@@ -240,8 +240,9 @@ def test_prune_never_removes_the_only_copy_of_a_released_version(out, published,
     assert "kept 2 (newest, released-only-copy)" in capsys.readouterr().out
     assert list_versions(dataset_root(out)) == [v1, v2]
 
-    hub = {"kind": "hub", "location": "hf://datasets/acme/trending-papers", "revision": "abc123"}
-    (dataset_root(out) / v1 / RELEASED_MARKER).write_text(json.dumps({"version": v1, "copies": [hub]}))
+    (out / "releases").mkdir()
+    release = {"version": v1, "repo_id": "acme/trending-papers", "commit": "abc123", "tag": v1}
+    (out / "releases" / "releases.jsonl").write_text(json.dumps(release) + "\n")
     assert main(["prune", "--keep", "1", "--out", str(out)]) == EXIT_PUBLISHED
     assert list_versions(dataset_root(out)) == [v2], "a release with a copy elsewhere may go locally"
 
