@@ -68,7 +68,12 @@ def test_a_failed_write_leaves_no_version_and_latest_untouched(tmp_path: Path) -
     with pytest.raises((ValueError, pa.ArrowInvalid)):
         publish(tmp_path, "20240528T080000.000000Z", broken)
     root = tmp_path / "trending-papers"
-    assert sorted(p.name for p in root.iterdir()) == ["20240527T080000.000000Z", "README.md", "latest"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "20240527T080000.000000Z",
+        "README.md",
+        "journal.jsonl",
+        "latest",
+    ]
     assert os.readlink(root / "latest") == "20240527T080000.000000Z"
 
 
