@@ -92,3 +92,12 @@ def _day(text: pl.Expr) -> pl.Expr:
 
 def _file_name(location: pl.Expr) -> pl.Expr:
     return location.str.extract(r"([^/\\]*)$")
+
+
+def evidence_table() -> str:
+    """The markdown table of :data:`LISTED_ON_EVIDENCE` for the README, best evidence first."""
+    lines = ["| order | `listed_on_evidence` | the day comes from |", "| --- | --- | --- |"]
+    lines += [
+        f"| {n} | `{name}` | {meaning} |" for n, (name, meaning) in enumerate(LISTED_ON_EVIDENCE.items(), 1)
+    ]
+    return "\n".join(lines)
