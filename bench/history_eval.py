@@ -173,9 +173,24 @@ def main() -> None:
             f"| seconds (day by day / one run) | {daily_seconds:.0f} / {once_seconds:.0f} |",
             "",
         ]
+    out += NOTES
     report = "\n".join(out)
     print(report)
     (Path(__file__).resolve().parent / "history.md").write_text(report, encoding="utf-8")
+
+
+NOTES = [
+    "## Notes",
+    "",
+    "- In `hf-daily-api` every paper is on exactly one day's list (each arXiv id is in one file), so `days_listed` is",
+    "  1 for all of them. Papers listed on several days, in all three API shapes, are covered by",
+    "  `tests/flows/test_history.py`.",
+    "- Timings are single runs on the shared 2-core box under a load average of ~19, so they show scale only: this",
+    "  bench checks correctness, not speed.",
+    "- `captured_at` is `file-mtime` for every record because these are local copies with no raw-zone log. It dates",
+    "  only `sources`/`first_seen`/`last_seen`, never a listing: every `listed_on` here comes from the file name, or",
+    "  from the document (the wrapped day 2025-01-10).",
+]
 
 
 def _latest(out_dir: Path, pl: object) -> object:

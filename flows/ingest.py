@@ -50,7 +50,8 @@ def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: 
 
     Fetched responses are stored in the raw zone (``raw_dir``) by :func:`flows.sources.gather`. Local arXiv
     files are listings like any other input; arXiv captures fetched (or replayed) for enrichment only fill
-    missing fields of the other records and are not records themselves.
+    missing fields of the other records and are not records themselves. Every record is dated
+    (``listed_on`` and its evidence, :func:`transforms.listing.date_listings`).
     """
     local, reports = read_local_captures(paths)
     fetched, failures = (
