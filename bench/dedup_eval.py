@@ -54,6 +54,7 @@ def _record(source: str, sha: str, index: int, day: str, title: str, abstract: s
         "raw_sha256": sha,
         "raw_index": index,
         "captured_at": datetime.fromisoformat(day).replace(tzinfo=UTC),
+        "listed_on": datetime.fromisoformat(day).date(),
         "title_raw": title,
         "abstract_raw": abstract,
         "title": collapse_whitespace(title),

@@ -47,6 +47,8 @@ ROW_COLUMNS = (
     "topic",
     "code_status",
     "times_seen",
+    "days_listed",
+    "first_listed_on",
 )
 """The scalar columns the row suite reads (list columns stay in polars)."""
 
@@ -112,4 +114,6 @@ def _row_expectations(settings: GateSettings) -> list[tuple[str, gxe.Expectation
             gxe.ExpectColumnValuesToBeInSet(column="code_status", value_set=list(CODE_STATUSES)),
         ),
         ("times-seen-positive", gxe.ExpectColumnValuesToBeBetween(column="times_seen", min_value=1)),
+        ("days-listed-positive", gxe.ExpectColumnValuesToBeBetween(column="days_listed", min_value=1)),
+        ("listed-on-present", gxe.ExpectColumnValuesToNotBeNull(column="first_listed_on")),
     ]

@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
             "Parse the INPUTs (files or folders; formats recognised from content), clean, detect language, "
             "deduplicate (also against the latest version), derive fields, validate and publish a new immutable "
             "version under OUT/trending-papers/. Without INPUT, the bundled sample page is used. Exit status: "
-            "0 published, 1 nothing of this run could be published, 2 a contract check failed (nothing published)."
+            "0 published, 1 nothing of this run could be published, 2 a contract check failed (nothing published), "
+            "3 usage error (e.g. OUT holds a version of another major schema: rebuild it with --fresh)."
         ),
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="file or folder to read")
@@ -164,6 +165,14 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from flows.publish import IncompatibleSchema, check_latest_schema
+
+    try:
+        if not args.fresh:
+            check_latest_schema(args.out)  # before Prefect starts: a usage error, not a failed run
+    except IncompatibleSchema as error:
+        print(f"papers run: {error}", file=sys.stderr)
+        return EXIT_USAGE
     configure_prefect()
     from expectations.gate import ContractBroken
     from flows.config import RunConfig
@@ -188,6 +197,9 @@ def _run(args: argparse.Namespace) -> int:
     except ContractBroken as error:
         print(f"contract broken, nothing published: {error}", file=sys.stderr)
         return EXIT_CONTRACT_BROKEN
+    except IncompatibleSchema as error:
+        print(f"papers run: {error}", file=sys.stderr)
+        return EXIT_USAGE
     print(_format_summary(summary))
     return EXIT_PUBLISHED if summary.version else EXIT_NOTHING_PUBLISHED
 
@@ -202,6 +214,9 @@ def _format_summary(summary: object) -> str:
         f"quarantined  {counts['quarantined']}",
     ]
     lines += [f"  {reason:<40} {n}" for reason, n in counts["quarantined_by_reason"].items()]
+    dated = counts.get("listed_on_evidence_counts", {})
+    if dated:
+        lines.append("listed on    " + ", ".join(f"{n} by {evidence}" for evidence, n in dated.items()))
     lines.append(f"papers       {counts['papers_total']} in this version")
     for failure in summary.source_failures:
         lines.append(f"source failed: {failure}")

@@ -23,6 +23,7 @@ from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
 from flows.publish import (
     PreviousVersion,
+    latest_version_id,
     new_version_id,
     publish_version,
     read_latest,
@@ -36,7 +37,7 @@ from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import derive_fields
-from transforms.history import upsert
+from transforms.history import attach_listings, history_columns, upsert
 from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
 from transforms.retraction import empty_retractions, withhold_retracted
@@ -91,10 +92,9 @@ class RunSummary:
 def ingest(config: RunConfig) -> Ingested:
     """Read every input and parse it to records; read the previous version for incremental runs."""
     remove_stale_staging(config.out_dir)
-    latest = read_latest(config.out_dir)
-    version = new_version_id(datetime.now(UTC), latest.version if latest else None)
+    previous = read_latest(config.out_dir) if config.incremental else None
+    version = new_version_id(datetime.now(UTC), latest_version_id(config.out_dir))
     read = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run=version)
-    previous = latest if config.incremental else None
     retractions = read_retractions(config.out_dir)
     return Ingested(version, read.records, read.inputs, read.source_failures, previous, retractions)
 
@@ -164,11 +164,7 @@ def validate(
 ) -> Validated:
     """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
     seen_at = _seen_at(deduplicated.records)
-    candidates = papers.with_columns(
-        pl.lit(seen_at).alias("first_seen"),
-        pl.lit(seen_at).alias("last_seen"),
-        pl.lit(1, pl.Int64).alias("times_seen"),
-    )
+    candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
     failures = check_rows(candidates, _gate_settings(config)).failures
     records, passed = reject_failed_papers(deduplicated.records, candidates, failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))

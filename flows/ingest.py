@@ -11,6 +11,7 @@ import polars as pl
 from flows.raw_zone import LOG_NAME, is_raw_zone, read_raw_zone
 from flows.sources import ARXIV, SourceSettings, gather
 from transforms.enrich import enrich_with_arxiv
+from transforms.listing import FILE_MTIME, date_listings
 from transforms.parse import Capture, parse_capture
 from transforms.schema import RECORD_SCHEMA, empty
 
@@ -49,7 +50,8 @@ def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: 
 
     Fetched responses are stored in the raw zone (``raw_dir``) by :func:`flows.sources.gather`. Local arXiv
     files are listings like any other input; arXiv captures fetched (or replayed) for enrichment only fill
-    missing fields of the other records and are not records themselves.
+    missing fields of the other records and are not records themselves. Every record is dated
+    (``listed_on`` and its evidence, :func:`transforms.listing.date_listings`).
     """
     local, reports = read_local_captures(paths)
     fetched, failures = (
@@ -58,7 +60,7 @@ def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: 
     reports += [InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched]
     captures = [*local, *fetched]
     listings = [parse_capture(c) for c in captures if c.source != ARXIV]
-    records = pl.concat(listings) if listings else empty(RECORD_SCHEMA)
+    records = (pl.concat(listings) if listings else empty(RECORD_SCHEMA)).lazy().pipe(date_listings).collect()
     source_failures = [asdict(failure) for failure in failures]
     enrichment = [parse_capture(c) for c in captures if c.source == ARXIV]
     if enrichment:
@@ -119,9 +121,16 @@ def read_local_captures(paths: list[Path]) -> tuple[list[Capture], list[InputRep
 
 
 def _local_capture(path: Path) -> Capture:
-    """A local file as a capture: format recognised later from its content; mtime as the capture time."""
+    """A local file as a capture: format recognised later from its content; its mtime stands in for the capture
+    time (the last resort, recorded as ``file-mtime``: nothing else says when the bytes were fetched)."""
     mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return Capture(source="auto", location=str(path), content=path.read_bytes(), captured_at=mtime)
+    return Capture(
+        source="auto",
+        location=str(path),
+        content=path.read_bytes(),
+        captured_at=mtime,
+        captured_at_evidence=FILE_MTIME,
+    )
 
 
 def _is_sidecar(path: Path) -> bool:

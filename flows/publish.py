@@ -73,11 +73,54 @@ def new_version_id(now: datetime, previous: str | None = None) -> str:
     return candidate
 
 
+class IncompatibleSchema(Exception):
+    """The latest version was written with another major schema version: its columns mean other things."""
+
+
+def latest_version_id(out_dir: Path) -> str | None:
+    """The id of the version ``latest`` points at, or None before the first publish."""
+    link = dataset_root(out_dir) / "latest"
+    return link.resolve().name if link.exists() else None
+
+
+def version_schema(path: Path) -> str | None:
+    """The schema version a version folder was written with (its data files' metadata, else its manifest)."""
+    files = sorted((path / "data").glob("*.parquet"))
+    if files:
+        metadata = pq.read_schema(files[0]).metadata or {}
+        found = metadata.get(f"{METADATA_PREFIX}.schema_version".encode())
+        if found:
+            return found.decode()
+    manifest = path / "manifest.json"
+    if manifest.exists():
+        return json.loads(manifest.read_text(encoding="utf-8")).get("schema_version")
+    return None
+
+
+def check_latest_schema(out_dir: Path) -> None:
+    """Raise :class:`IncompatibleSchema` (one-line message) unless ``latest`` has this code's major version.
+
+    A run never merges into a history whose columns mean something else (schema 1.x counted ``times_seen`` in
+    runs and dated papers by file times): it refuses, and the operator rebuilds with ``--fresh``.
+    """
+    link = dataset_root(out_dir) / "latest"
+    if not link.exists():
+        return
+    found = version_schema(link.resolve())
+    if found is None or found.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise IncompatibleSchema(
+            f"{link.resolve()} has schema {found or 'unknown'} but this code writes {SCHEMA_VERSION} "
+            "(see SCHEMA_CHANGELOG.md): rebuild the history with `papers run --fresh INPUT...` "
+            "(OUT/raw replays fetched captures) or choose another --out"
+        )
+
+
 def read_latest(out_dir: Path) -> PreviousVersion | None:
-    """The version ``latest`` points at, or None before the first publish."""
+    """The version ``latest`` points at, or None before the first publish; refuses another major schema."""
     link = dataset_root(out_dir) / "latest"
     if not link.exists():
         return None
+    check_latest_schema(out_dir)
     path = link.resolve()
     files = sorted((path / "data").glob("*.parquet"))
     papers = (

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from transforms.listing import RAW_ZONE
 from transforms.parse import Capture
 
 LOG_NAME = "responses.jsonl"
@@ -163,7 +164,7 @@ def read_raw_zone(root: Path, run: str | None = None) -> list[Capture]:
         if hashlib.sha256(content).hexdigest() != entry.sha256:
             raise ValueError(f"raw file {entry.file} does not match its sha256")
         captured_at = datetime.fromisoformat(entry.captured_at)
-        captures.append(Capture(entry.source, entry.url, content, captured_at))
+        captures.append(Capture(entry.source, entry.url, content, captured_at, RAW_ZONE))
     return unique_captures(captures)
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone, unique_captures
+from transforms.listing import RAW_ZONE
 from transforms.parse import Capture, parse_capture
 from transforms.parse.common import load_json
 from transforms.parse.hf_daily import daily_items
@@ -354,7 +355,7 @@ def _fetch_one(
             str(response.request.url), f"http-status:{response.status_code}", response.status_code
         )
     entry = zone.store_response(source, response, captured_at)
-    capture = Capture(source=source, location=entry.url, content=response.content, captured_at=captured_at)
+    capture = Capture(source, entry.url, response.content, captured_at, captured_at_evidence=RAW_ZONE)
     return capture, _item_count(response.content)
 
 

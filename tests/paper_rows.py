@@ -29,6 +29,12 @@ def paper_row(**overrides: Any) -> dict[str, Any]:
         "first_seen": SEEN,
         "last_seen": SEEN,
         "times_seen": 1,
+        "first_listed_on": SEEN.date(),
+        "last_listed_on": SEEN.date(),
+        "days_listed": 1,
+        "listings": [
+            {"listed_on": SEEN.date(), "source": "hf-daily", "upvotes": 3, "num_comments": 0, "rank": 1}
+        ],
         "aliases": [],
         "authors": ["Ada Lovelace", "Zoë Ångström"],
     }

@@ -108,7 +108,9 @@ def build_ledger(records: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame
 
 
 def count_outcomes(ledger: pl.DataFrame) -> dict[str, Any]:
-    """The manifest's ``counts``: totals per outcome, quarantine per reason, and whether the rule holds."""
+    """The manifest's ``counts``: totals per outcome, quarantine per reason, whether the rule holds, and how
+    many records were dated by each kind of evidence (``listed_on_evidence_counts``,
+    ``captured_at_evidence_counts``)."""
     per_outcome = dict(ledger.group_by("outcome").len().iter_rows())
     per_reason = dict(
         ledger.filter(pl.col("outcome") == "quarantined")
@@ -128,7 +130,19 @@ def count_outcomes(ledger: pl.DataFrame) -> dict[str, Any]:
     counts["accounting_holds"] = counts["inputs"] == (
         counts["published"] + counts["duplicates"] + counts["quarantined"]
     )
+    counts |= {f"{column}_counts": _per_value(ledger, column) for column in DATING_EVIDENCE}
     return counts
+
+
+DATING_EVIDENCE = ("listed_on_evidence", "captured_at_evidence")
+"""Per-record evidence columns counted in the manifest, so an operator sees how many times are guesses."""
+
+
+def _per_value(ledger: pl.DataFrame, column: str) -> dict[str, int]:
+    per_value = (
+        ledger.group_by(pl.col(column).fill_null("none")).len().sort("len", column, descending=[True, False])
+    )
+    return dict(per_value.iter_rows())
 
 
 def record_hash_expr() -> pl.Expr:

@@ -316,14 +316,17 @@ def verified(params: DedupParams) -> pl.Expr:
 def kept_order() -> list[pl.Expr]:
     """Sort keys choosing a cluster's kept record, best first.
 
-    Has an arXiv id (the strongest identity), then the earliest ``captured_at`` (unknown last), then the
-    longest cleaned abstract, then the smallest ``record_id``. Every key is a property of the record, so the
-    choice never depends on input order. Earliest capture comes before abstract length so that one run over
-    many days keeps the same record (and so derives the same ``paper_id``) as day-by-day runs, where the first
-    record seen defines the paper; among records captured together the most complete abstract wins.
+    Has an arXiv id (the strongest identity), then the earliest ``listed_on``, then the earliest
+    ``captured_at`` (unknown last), then the longest cleaned abstract, then the smallest ``record_id``. Every key
+    is a property of the record, so the choice never depends on input order. The earliest listing and capture
+    come before abstract length so that one run over many days keeps the same record (and so derives the same
+    ``paper_id``) as day-by-day runs, where the first record listed defines the paper (whatever order the local
+    files' modification times say); among records listed and captured together the most complete abstract wins.
     """
     return [
         known_arxiv_id(pl.col("arxiv_id")).is_null(),
+        pl.col("listed_on").is_null(),
+        pl.col("listed_on"),
         pl.col("captured_at").is_null(),
         pl.col("captured_at"),
         -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
@@ -389,7 +392,7 @@ def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
     """Add ``cluster_id`` (record_id of the kept record), ``similarity`` and ``match_rule`` to every record.
 
-    Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id`` and ``captured_at``. Rows keep their input
+    Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id``, ``listed_on`` and ``captured_at``. Rows keep their input
     order. ``similarity`` is measured against the kept record (abstract shingle Jaccard, or title-word Jaccard
     when an abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else
     the strongest rule among the record's links, preferring a direct link to the kept record.

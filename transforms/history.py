@@ -1,6 +1,16 @@
-"""The version history: merging a run's papers into the previous version's (``upsert``).
+"""The version history: when and where each paper was listed and captured, merged across runs (``upsert``).
 
-A paper seen again keeps its id and descriptive fields and gains what the new records add; see :func:`upsert`.
+Every history column of a paper is derived from two lists, and each list is merged by a union that is
+commutative and idempotent, so the history does not depend on how the input was batched into runs:
+
+* ``sources``: one entry per capture (``source``, ``raw_sha256``) with its earliest ``captured_at``. Reading the
+  same bytes again adds nothing. ``first_seen``/``last_seen`` are the earliest/latest capture time,
+  ``times_seen`` the number of captures.
+* ``listings``: one entry per (``listed_on``, ``source``) with the highest upvotes and comments and the best
+  rank seen for that day. ``first_listed_on``/``last_listed_on`` are the earliest/latest day, ``days_listed``
+  the number of distinct days.
+
+One run over N days and N day-by-day runs therefore give the same history; re-reading a day adds nothing twice.
 """
 
 from __future__ import annotations
@@ -12,51 +22,101 @@ import polars as pl
 from transforms.dedup import clean_aliases
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
-__all__ = ["datetime_literal", "upsert"]
+__all__ = ["attach_listings", "datetime_literal", "history_columns", "upsert"]
 
 _MAX_COLUMNS = ("upvotes", "num_comments")
 """Counters that only grow: a merged paper keeps the highest value seen."""
 
-_SEEN_COLUMNS = ("first_seen", "last_seen", "times_seen")
+HISTORY_COLUMNS = (
+    "first_seen",
+    "last_seen",
+    "times_seen",
+    "first_listed_on",
+    "last_listed_on",
+    "days_listed",
+)
+"""Derived from ``sources`` and ``listings`` by :func:`history_columns`, never merged on their own."""
+
+_LISTING_FIELDS = ("listed_on", "source", "upvotes", "num_comments", "rank")
+_LISTINGS_DTYPE = polars_schema(PAPER_SCHEMA)["listings"]
+_SOURCES_DTYPE = polars_schema(PAPER_SCHEMA)["sources"]
+
+
+def attach_listings(papers: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """This run's papers with ``listings`` built from their member records (``member_record_ids``).
+
+    ``records`` needs ``record_id``, ``listed_on``, ``source``, ``upvotes``, ``num_comments`` and ``rank``.
+    Records without a ``listed_on`` add no listing.
+    """
+    members = papers.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_paper"),
+        pl.col("member_record_ids").alias("record_id"),
+    ).explode("record_id")
+    entries = members.join(records.select("record_id", *_LISTING_FIELDS), on="record_id", how="inner").drop(
+        "record_id"
+    )
+    listings = _listings_by(entries, "_paper")
+    return (
+        papers.with_row_index("_paper")
+        .join(listings, on="_paper", how="left", maintain_order="left")
+        .drop("_paper")
+        .with_columns(pl.col("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)))
+    )
+
+
+def history_columns(seen_at: datetime | None = None) -> list[pl.Expr]:
+    """The six history columns from ``sources`` and ``listings``.
+
+    ``seen_at`` stands in for ``first_seen``/``last_seen`` of a paper whose captures carry no time.
+    """
+    captured = pl.col("sources").list.eval(pl.element().struct.field("captured_at"))
+    days = pl.col("listings").list.eval(pl.element().struct.field("listed_on").drop_nulls())
+    fallback = datetime_literal(seen_at) if seen_at else pl.lit(None, pl.Datetime("us", "UTC"))
+    return [
+        pl.coalesce(captured.list.min(), fallback).alias("first_seen"),
+        pl.coalesce(captured.list.max(), fallback).alias("last_seen"),
+        pl.col("sources").list.len().cast(pl.Int64).alias("times_seen"),
+        days.list.min().alias("first_listed_on"),
+        days.list.max().alias("last_listed_on"),
+        days.list.n_unique().cast(pl.Int64).alias("days_listed"),
+    ]
 
 
 def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: datetime) -> pl.DataFrame:
     """Every paper of the previous version plus this run's, in PAPER_SCHEMA columns, sorted by paper_id.
 
-    ``new_papers`` has every PAPER_SCHEMA column but the three ``*_seen`` ones, with ``paper_id`` from
-    :func:`match_previous`. A paper seen again keeps its ``paper_id``, ``first_seen`` and descriptive fields
-    (title, abstract, raw text, authors...: the previous value unless it is empty), gains ``arxiv_id`` and
-    other missing values from the new row, takes ``last_seen`` = the latest capture, ``times_seen + 1``,
-    ``upvotes``/``num_comments`` = maximum, and the union of ``sources``, ``duplicates``, ``aliases`` (plus
-    the new title when its normalised form differs), ``code_urls``, ``project_urls`` and ``cleaning_flags``.
-    Several new rows with one ``paper_id`` (possible when two records each match one older paper) are merged
-    the same way first. Untouched previous rows are returned unchanged.
-
-    A new paper's ``first_seen``/``last_seen`` are the earliest/latest ``captured_at`` of its ``sources``, so a
-    backfill of many days in one run dates each paper by its own captures; ``seen_at`` stands in for a paper
-    without capture times.
+    ``new_papers`` has every PAPER_SCHEMA column but the history ones (``listings`` from
+    :func:`attach_listings`; a missing or null one counts as empty), with ``paper_id`` from
+    :func:`match_previous`. Rows sharing a ``paper_id`` (a paper seen again, or two new rows matching one older
+    paper) are merged: the row listed first (then captured first, then the previous version's) keeps its
+    descriptive fields (title, abstract, raw text, authors...: unless empty), missing values such as
+    ``arxiv_id`` come from the others, ``upvotes``/``num_comments`` are the maximum, and ``sources``,
+    ``listings``, ``duplicates``, ``aliases`` (plus the other rows' titles when their normalised form differs),
+    ``code_urls``, ``project_urls`` and ``cleaning_flags`` are unions. The history columns are then derived
+    (:func:`history_columns`). Untouched previous rows are returned unchanged.
     """
     target = polars_schema(PAPER_SCHEMA)
-    seen = datetime_literal(seen_at)
-    captured = pl.col("sources").list.eval(pl.element().struct.field("captured_at"))
+    if "listings" not in new_papers.columns:
+        new_papers = new_papers.with_columns(pl.lit(None, dtype=_LISTINGS_DTYPE).alias("listings"))
     incoming = new_papers.with_columns(
-        pl.coalesce(captured.list.min(), seen).alias("first_seen"),
-        pl.coalesce(captured.list.max(), seen).alias("last_seen"),
-        pl.lit(1, dtype=pl.Int64).alias("times_seen"),
+        pl.col("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)),
+        *[pl.lit(None, dtype=target[name]).alias(name) for name in HISTORY_COLUMNS],
     ).select([pl.col(name).cast(dtype) for name, dtype in target.items()])
-    incoming = _merge_same_id(incoming, run_count=pl.lit(1, dtype=pl.Int64))
     if previous is None or previous.height == 0:
-        return incoming.sort("paper_id")
-    old = previous.select([pl.col(name).cast(dtype) for name, dtype in target.items()])
-    seen_before = pl.col("paper_id").is_in(old["paper_id"].implode())
-    touched = old.filter(pl.col("paper_id").is_in(incoming["paper_id"].implode()))
-    untouched = old.filter(~pl.col("paper_id").is_in(incoming["paper_id"].implode()))
-    again = incoming.filter(seen_before)
-    both = pl.concat(
-        [touched.with_columns(pl.lit(0).alias("_order")), again.with_columns(pl.lit(1).alias("_order"))]
-    )
-    merged = _merge_same_id(both.sort("paper_id", "_order").drop("_order"), run_count=None)
-    return pl.concat([untouched, merged, incoming.filter(~seen_before)]).sort("paper_id")
+        rows, untouched = incoming.with_columns(pl.lit(1).alias("_order")), None
+    else:
+        old = previous.select([pl.col(name).cast(dtype) for name, dtype in target.items()])
+        ids = incoming["paper_id"].implode()
+        untouched = old.filter(~pl.col("paper_id").is_in(ids))
+        rows = pl.concat(
+            [
+                old.filter(pl.col("paper_id").is_in(ids)).with_columns(pl.lit(0).alias("_order")),
+                incoming.with_columns(pl.lit(1).alias("_order")),
+            ]
+        )
+    merged = _merge_same_id(_earliest_first(rows).drop("_order"))
+    merged = merged.with_columns(history_columns(seen_at)).select(list(target.names()))
+    return (merged if untouched is None else pl.concat([untouched, merged])).sort("paper_id")
 
 
 def datetime_literal(value: datetime) -> pl.Expr:
@@ -68,31 +128,33 @@ def datetime_literal(value: datetime) -> pl.Expr:
     )
 
 
-_UNION_LISTS = ("sources", "duplicates", "code_urls", "project_urls", "cleaning_flags")
+_UNION_LISTS = ("duplicates", "code_urls", "project_urls", "cleaning_flags")
 
 
-def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFrame:
-    """Merge rows sharing ``paper_id`` (in frame order: the first row wins descriptive fields).
+def _earliest_first(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows ordered so that, per paper, the first-listed (then first-captured, then previous) row comes first."""
+    first_day = pl.col("listings").list.eval(pl.element().struct.field("listed_on").drop_nulls()).list.min()
+    first_capture = pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.min()
+    return rows.sort(
+        pl.col("paper_id"), first_day, first_capture, pl.col("_order"), nulls_last=True, maintain_order=True
+    )
 
-    ``run_count`` set: rows are from one run, so ``times_seen`` stays as given; otherwise the row from the
-    previous version is first and ``times_seen`` is its count plus one.
-    """
-    if frame["paper_id"].is_duplicated().sum() == 0:
-        return frame
+
+def _merge_same_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """Merge rows sharing ``paper_id`` (in frame order: the first row wins descriptive fields); every row's
+    ``sources`` and ``listings`` come out canonical (one entry per key, sorted)."""
     schema = frame.schema
     aggregations: list[pl.Expr] = []
     for name, dtype in schema.items():
         if name == "paper_id":
             continue
         col = pl.col(name)
-        if name == "first_seen":
-            aggregations.append(col.min())
-        elif name == "last_seen":
-            aggregations.append(col.max())
-        elif name == "times_seen":
-            aggregations.append(col.first() if run_count is not None else col.first() + 1)
+        if name in HISTORY_COLUMNS:
+            aggregations.append(col.first())
         elif name in _MAX_COLUMNS:
             aggregations.append(col.max())
+        elif name in ("sources", "listings"):
+            aggregations.append(col.list.explode(keep_nulls=False, empty_as_null=False).alias(name))
         elif name in _UNION_LISTS:
             aggregations.append(
                 col.list.explode(keep_nulls=False, empty_as_null=False)
@@ -118,15 +180,51 @@ def _merge_same_id(frame: pl.DataFrame, run_count: pl.Expr | None) -> pl.DataFra
         else:
             aggregations.append(col.drop_nulls().first().alias(name))
     merged = frame.group_by("paper_id", maintain_order=True).agg(aggregations)
-    merged = merged.with_columns(
-        clean_aliases(merged),
-        pl.col("sources").list.eval(
-            pl.element().sort_by(
-                pl.element().struct.field("captured_at"),
-                pl.element().struct.field("source"),
-                pl.element().struct.field("raw_sha256"),
-                nulls_last=True,
-            )
-        ),
-    ).drop("_alias_candidates")
-    return merged.select(list(schema.names()))
+    merged = merged.with_columns(clean_aliases(merged)).drop("_alias_candidates")
+    keyed = merged.with_row_index("_paper")
+    sources = _sources_by(
+        keyed.select("_paper", pl.col("sources")).explode("sources").drop_nulls("sources").unnest("sources"),
+        "_paper",
+    )
+    listings = _listings_by(
+        keyed.select("_paper", pl.col("listings"))
+        .explode("listings")
+        .drop_nulls("listings")
+        .unnest("listings"),
+        "_paper",
+    )
+    return (
+        keyed.drop("sources", "listings")
+        .join(sources, on="_paper", how="left", maintain_order="left")
+        .join(listings, on="_paper", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("sources").fill_null(pl.lit([], dtype=_SOURCES_DTYPE)),
+            pl.col("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)),
+        )
+        .select(list(schema.names()))
+    )
+
+
+def _listings_by(entries: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``key`` and its ``listings``: one entry per (day, source), highest counts and best rank, sorted."""
+    return (
+        entries.drop_nulls("listed_on")
+        .group_by(key, "listed_on", "source")
+        .agg(pl.col("upvotes").max(), pl.col("num_comments").max(), pl.col("rank").min())
+        .sort(key, "listed_on", "source")
+        .group_by(key, maintain_order=True)
+        .agg(pl.struct(*_LISTING_FIELDS).alias("listings"))
+        .with_columns(pl.col("listings").cast(_LISTINGS_DTYPE))
+    )
+
+
+def _sources_by(entries: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``key`` and its ``sources``: one entry per (source, raw_sha256) with the earliest capture time, sorted."""
+    return (
+        entries.group_by(key, "source", "raw_sha256")
+        .agg(pl.col("captured_at").min())
+        .sort(key, "captured_at", "source", "raw_sha256", nulls_last=True)
+        .group_by(key, maintain_order=True)
+        .agg(pl.struct("source", "captured_at", "raw_sha256").alias("sources"))
+        .with_columns(pl.col("sources").cast(_SOURCES_DTYPE))
+    )

@@ -18,7 +18,8 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
+"""Semver of the published contract; every change is written in ``SCHEMA_CHANGELOG.md``."""
 DATASET_NAME = "trending-papers"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -72,6 +73,17 @@ LINK = pa.struct(
 )
 """A link found for a paper: canonical url, kind (code/project) and the field it came from."""
 
+LISTING = pa.struct(
+    [
+        pa.field("listed_on", pa.date32()),
+        pa.field("source", pa.string()),
+        pa.field("upvotes", pa.int64()),
+        pa.field("num_comments", pa.int64()),
+        pa.field("rank", pa.int32()),
+    ]
+)
+"""One day a paper was on a source's list: the day, the source, its upvotes and comments, its 1-based rank."""
+
 CODE_STATUSES = ("linked", "claimed", "planned", "none")
 OUTCOMES = ("published", "duplicate", "quarantined")
 
@@ -83,6 +95,10 @@ RECORD_SCHEMA = pa.schema(
         pa.field("raw_sha256", pa.string(), nullable=False),
         pa.field("raw_index", pa.int32(), nullable=False),
         pa.field("captured_at", UTC_TIMESTAMP),
+        pa.field("captured_at_evidence", pa.string()),
+        pa.field("listed_on", pa.date32()),
+        pa.field("listed_on_evidence", pa.string()),
+        pa.field("rank", pa.int32()),
         pa.field("title_raw", pa.string()),
         pa.field("abstract_raw", pa.string()),
         pa.field("arxiv_id", pa.string()),
@@ -108,6 +124,9 @@ RECORD_SCHEMA = pa.schema(
 """What a parser emits per input record.
 
 ``record_id`` is stable for a record: sha256 of ``raw_sha256:raw_index`` (see :func:`record_id_expr`).
+``captured_at`` is when the bytes were fetched and ``listed_on`` the day of the listing the record came from;
+``captured_at_evidence``/``listed_on_evidence`` say where each came from (``transforms/listing.py``). ``rank`` is
+the record's 1-based position in its listing when the source gives an order.
 ``source_code_url``/``source_project_url`` are links the source itself provides (HF ``githubRepo``/``projectPage``).
 ``venue_field`` is a structured venue from the source (Papers with Code ``conference``/``proceeding``).
 ``parse_error`` is set when the record (or the whole input) could not be parsed; such rows go to quarantine.
@@ -150,6 +169,10 @@ PAPER_SCHEMA = pa.schema(
         pa.field("first_seen", UTC_TIMESTAMP),
         pa.field("last_seen", UTC_TIMESTAMP),
         pa.field("times_seen", pa.int64()),
+        pa.field("first_listed_on", pa.date32()),
+        pa.field("last_listed_on", pa.date32()),
+        pa.field("days_listed", pa.int64()),
+        pa.field("listings", pa.list_(LISTING)),
         pa.field("cleaning_flags", pa.list_(pa.string())),
         pa.field("record_hash", pa.string()),
     ]
@@ -186,9 +209,14 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("merged_into", pa.string()),
         pa.field("similarity", pa.float64()),
         pa.field("reasons", pa.list_(pa.string())),
+        pa.field("captured_at", UTC_TIMESTAMP),
+        pa.field("captured_at_evidence", pa.string()),
+        pa.field("listed_on", pa.date32()),
+        pa.field("listed_on_evidence", pa.string()),
     ]
 )
-"""``merged_into`` names the kept record of a duplicate's cluster; ``paper_id`` the paper it ended up in."""
+"""``merged_into`` names the kept record of a duplicate's cluster; ``paper_id`` the paper it ended up in; the
+capture time and listing day of each record come with the evidence they were taken from."""
 
 DEDUP_INDEX_SCHEMA = pa.schema(
     [
@@ -270,7 +298,8 @@ COLUMN_DOCS: dict[str, str] = {
     "url": "Canonical page of the paper at its source.",
     "authors": "Author names in source order.",
     "published_at": "Publication time given by the source (UTC).",
-    "submitted_on_daily_at": "When the paper entered Hugging Face Daily Papers (UTC).",
+    "submitted_on_daily_at": "When the paper was submitted to Hugging Face Daily Papers (UTC): the paper's"
+    " `submittedOnDailyAt`, or on older API days (which lack it) the daily item's `publishedAt`.",
     "upvotes": "Upvotes at the latest capture (highest seen).",
     "num_comments": "Comments at the latest capture.",
     "keywords": "Keywords given by the source (HF `ai_keywords`).",
@@ -279,7 +308,8 @@ COLUMN_DOCS: dict[str, str] = {
     "doi": "DOI from arXiv.",
     "categories": "arXiv categories.",
     "primary_category": "arXiv primary category.",
-    "sources": "Every capture this paper was seen in: source adapter, capture time, sha256 of the raw capture.",
+    "sources": "Every capture this paper was found in, once per (source, raw_sha256): source adapter, capture"
+    " time (the earliest, when the same bytes were read twice), sha256 of the raw capture.",
     "language": "Language of the cleaned abstract (langdetect, seeded).",
     "language_score": "langdetect probability of `language`.",
     "topic": "Primary topic id from the taxonomy (`general-ml` when nothing else fits).",
@@ -290,9 +320,17 @@ COLUMN_DOCS: dict[str, str] = {
     "project_urls": "Project pages.",
     "links": "Every link with its kind (code/project) and the field it came from.",
     "code_status": "`linked` (repository URL), `claimed` (code said to be public, no URL), `planned`, or `none`.",
-    "first_seen": "First capture time of this paper (UTC).",
-    "last_seen": "Latest capture time of this paper (UTC).",
-    "times_seen": "Number of runs that saw this paper.",
+    "first_seen": "Earliest `captured_at` of the paper's `sources` (UTC): when its bytes were first fetched"
+    " (the raw zone's response time; for a local file, its modification time).",
+    "last_seen": "Latest `captured_at` of the paper's `sources` (UTC).",
+    "times_seen": "Number of distinct captures (`sources`) the paper was found in: the same bytes read again, in"
+    " any run, do not count twice, so the value does not depend on how runs were batched.",
+    "first_listed_on": "Earliest day the paper was on a listing (`listings`).",
+    "last_listed_on": "Latest day the paper was on a listing.",
+    "days_listed": "Number of distinct days in `listings`.",
+    "listings": "One entry per (day, source) the paper was listed: the day (see *Listing dates*), source, upvotes"
+    " and comments that day, and its 1-based rank on that day's list when the source gives an order"
+    " (highest counts and best rank when several captures list it that day).",
     "cleaning_flags": "Cleaning rules that changed the title or abstract (`<field>:<rule>`).",
     "record_hash": "sha256 of the paper's content columns: changes when the content changes.",
 }

@@ -45,3 +45,12 @@ def test_allowed_languages_is_a_setting() -> None:
         ["expectation:language-allowed"]
     ]
     assert isinstance(check_rows(papers, GateSettings()).failures, pl.DataFrame)
+
+
+def test_a_paper_without_a_listing_day_is_not_published() -> None:
+    papers = papers_frame(
+        paper_row(), paper_row(paper_id="arxiv:2401.00003", days_listed=0, first_listed_on=None)
+    )
+    assert check_rows(papers, GateSettings()).failures.to_dicts() == [
+        {"gate_row": 1, "reasons": ["expectation:days-listed-positive", "expectation:listed-on-present"]}
+    ]

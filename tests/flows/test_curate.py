@@ -96,7 +96,10 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
     assert read_latest(out).version == second.version
     before, after = version_papers(first.path), version_papers(second.path)
     assert after.get_column("paper_id").to_list() == before.get_column("paper_id").to_list()
-    assert (after.get_column("times_seen") == 2).all()
+    assert (after.get_column("times_seen") == 1).all(), "the same bytes read again are not a new capture"
+    assert (after.get_column("days_listed") == 1).all()
+    history = ["first_seen", "last_seen", "first_listed_on", "listings"]
+    assert after.select(history).equals(before.select(history))
     assert second.counts["new_papers"] == 0 and second.counts["updated_papers"] == 99
     assert after.get_column("record_hash").to_list() == before.get_column("record_hash").to_list()
 

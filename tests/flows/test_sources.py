@@ -240,6 +240,7 @@ def test_arxiv_ids_of_local_inputs_are_enriched_too(server: CaptureServer, tmp_p
         "page.json",
         data("hf-daily/2025-01-10-wrapped-excerpt.json"),
         datetime(2025, 1, 10, tzinfo=UTC),
+        "file-mtime",
     )
     settings = settings_for(server, arxiv_enrich=True)
     with client_for(settings, FakeClock()) as client:

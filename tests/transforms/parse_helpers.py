@@ -14,7 +14,7 @@ CAPTURED_AT = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 def capture(content: bytes | str, source: str = "auto", location: str = "test") -> Capture:
     """A capture of literal content (str is UTF-8 encoded)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return Capture(source=source, location=location, content=data, captured_at=CAPTURED_AT)
+    return Capture(source, location, data, CAPTURED_AT, captured_at_evidence="file-mtime")
 
 
 def fixture(relative: str, source: str = "auto") -> Capture:

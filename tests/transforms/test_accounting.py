@@ -16,6 +16,9 @@ def records(rows: list[dict]) -> pl.DataFrame:
         "source": "text",
         "raw_sha256": "s",
         "captured_at": CAPTURED,
+        "captured_at_evidence": "file-mtime",
+        "listed_on": CAPTURED.date(),
+        "listed_on_evidence": "captured-at:file-mtime",
     }
     frame = pl.DataFrame([base | row for row in rows], schema=polars_schema(RECORD_SCHEMA), orient="row")
     extra = pl.DataFrame(
@@ -100,6 +103,8 @@ def test_counts_follow_the_accounting_rule() -> None:
             "title:empty": 1,
         },
         "accounting_holds": True,
+        "listed_on_evidence_counts": {"captured-at:file-mtime": 5},
+        "captured_at_evidence_counts": {"file-mtime": 5},
     }
 
 

@@ -417,6 +417,7 @@ def test_paper_first_without_then_with_arxiv_id_keeps_id_and_gains_it() -> None:
                         "abstract": PRUNING,
                         "arxiv_id": "2401.00042",
                         "captured_at": DAY2,
+                        "raw_sha256": "day2",
                     }
                 ]
             )

@@ -12,7 +12,7 @@ ABSTRACT = " ".join(["We study a model and show that it learns well."] * 4)
 
 
 def capture(text: str) -> Capture:
-    return Capture("auto", "page.txt", text.encode(), datetime(2024, 1, 1, tzinfo=UTC))
+    return Capture("auto", "page.txt", text.encode(), datetime(2024, 1, 1, tzinfo=UTC), "file-mtime")
 
 
 def titles_and_abstracts(frame: pl.DataFrame) -> pl.DataFrame:
@@ -67,7 +67,9 @@ def test_unrecognised_input_is_one_reported_record() -> None:
 def test_bundled_sample_has_100_entries_and_no_newsletter_records() -> None:
     content = SAMPLE.read_bytes()
     assert detect_format(content) == "text"
-    parsed = parse_capture(Capture("auto", str(SAMPLE), content, datetime(2024, 1, 1, tzinfo=UTC)))
+    parsed = parse_capture(
+        Capture("auto", str(SAMPLE), content, datetime(2024, 1, 1, tzinfo=UTC), "file-mtime")
+    )
     assert parsed.height == 100
     assert parsed.get_column("record_id").n_unique() == 100
     assert not parsed.get_column("title_raw").str.contains("email inbox").any()

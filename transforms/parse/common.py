@@ -25,6 +25,9 @@ class Capture:
     """The file path or URL it came from."""
     content: bytes
     captured_at: datetime
+    captured_at_evidence: str
+    """Where ``captured_at`` comes from: ``raw-zone`` (the response time the raw zone logged, for fetched and
+    replayed captures) or ``file-mtime`` (a local file's modification time: the last resort)."""
 
     @property
     def sha256(self) -> str:
@@ -57,7 +60,15 @@ def parse_failure(capture: Capture, source: str, reason: str) -> pl.DataFrame:
     return _with_provenance(body, capture, source, first_index=-1)
 
 
-_PROVENANCE = ("record_id", "source", "input_path", "raw_sha256", "raw_index", "captured_at")
+_PROVENANCE = (
+    "record_id",
+    "source",
+    "input_path",
+    "raw_sha256",
+    "raw_index",
+    "captured_at",
+    "captured_at_evidence",
+)
 
 
 def _with_provenance(body: pl.DataFrame, capture: Capture, source: str, first_index: int = 0) -> pl.DataFrame:
@@ -67,6 +78,7 @@ def _with_provenance(body: pl.DataFrame, capture: Capture, source: str, first_in
         pl.lit(capture.sha256).alias("raw_sha256"),
         (pl.int_range(pl.len(), dtype=pl.Int32) + first_index).alias("raw_index"),
         pl.lit(capture.captured_at).cast(pl.Datetime("us", "UTC")).alias("captured_at"),
+        pl.lit(capture.captured_at_evidence, pl.String).alias("captured_at_evidence"),
     ).with_columns(record_id_expr(pl.col("raw_sha256"), pl.col("raw_index")).alias("record_id"))
     return conform(framed, RECORD_SCHEMA)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 
@@ -54,7 +56,30 @@ def parse_hf_daily(capture: Capture) -> pl.DataFrame:
         items = daily_items(document)
     except ValueError as error:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:{error}")
-    return records_frame(capture, SOURCE, [daily_item_record(item) for item in items])
+    day = document_day(document.get("date")) if isinstance(document, Mapping) else {}
+    first_rank = page_offset(capture.location) + 1
+    rows = [
+        daily_item_record(item) | {"rank": first_rank + position} | day for position, item in enumerate(items)
+    ]
+    return records_frame(capture, SOURCE, rows)
+
+
+def document_day(value: object) -> dict[str, Any]:
+    """``listed_on`` fields for a day the document names (``YYYY-MM-DD``); empty when it names none."""
+    if not isinstance(value, str):
+        return {}
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return {}
+    return {"listed_on": day, "listed_on_evidence": "document:date"}
+
+
+def page_offset(location: str) -> int:
+    """Items before this response in the day's list: ``p * limit`` from an API URL (0 when not paged)."""
+    query = parse_qs(urlsplit(location).query)
+    page, limit = as_int((query.get("p") or ["0"])[0]), as_int((query.get("limit") or ["0"])[0])
+    return page * limit if page and limit and page > 0 and limit > 0 else 0
 
 
 def daily_items(document: Any) -> list[Any]:
@@ -87,7 +112,9 @@ def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = 
     """RECORD_SCHEMA fields of a Hugging Face paper object (shared by the API and the pages' embedded JSON).
 
     ``fallback`` is the enclosing item, whose copies of title/summary/publishedAt are used when the paper
-    lacks them.
+    lacks them. The time the paper was submitted to Daily Papers is ``submittedOnDailyAt``; older API days lack
+    it, and there the enclosing item's own ``publishedAt`` is that time (the paper's ``publishedAt`` is the
+    arXiv date). Its UTC day is proposed as ``listed_on`` (see ``transforms/listing.py``).
     """
     outer = fallback or {}
     arxiv_id, arxiv_version = split_arxiv_id(paper.get("id"))
@@ -96,6 +123,12 @@ def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = 
         value = paper.get(name)
         return outer.get(name) if value is None else value
 
+    daily_field = "submittedOnDailyAt"
+    submitted = parse_timestamp(field(daily_field))
+    if submitted is None and outer is not paper and outer and daily_field not in paper:
+        daily_field = "publishedAt"
+        submitted = parse_timestamp(outer.get(daily_field))
+
     return {
         "arxiv_id": arxiv_id,
         "arxiv_version": arxiv_version,
@@ -103,7 +136,9 @@ def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = 
         "abstract_raw": as_text(field("summary")),
         "authors": _author_names(paper.get("authors")),
         "published_at": parse_timestamp(field("publishedAt")),
-        "submitted_on_daily_at": parse_timestamp(field("submittedOnDailyAt")),
+        "submitted_on_daily_at": submitted,
+        "listed_on": submitted.date() if submitted else None,
+        "listed_on_evidence": f"item:{daily_field}" if submitted else None,
         "upvotes": as_int(field("upvotes")),
         "num_comments": as_int(field("numComments")),
         "keywords": as_text_list(paper.get("ai_keywords")),

@@ -4,7 +4,8 @@ The pages are server-rendered Svelte: components carry their state as JSON in ``
 hold the same paper objects as the API. That JSON is used when present (every paper object found in any
 component, first occurrence wins). Otherwise the visible cards are read: headings linking to
 ``/papers/<arxiv id>`` (listings), or the page's ``h1`` with its canonical ``/papers/<id>`` URL (a
-single-paper page); card records have no abstract. Parsing uses the standard library's ``html.parser``.
+single-paper page); card records have no abstract. Parsing uses the standard library's ``html.parser``. A
+listing's order is its ``rank``; a daily page's canonical ``/papers/date/YYYY-MM-DD`` URL names the day listed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 import polars as pl
 
 from transforms.parse.common import Capture, as_int, parse_failure, records_frame, split_arxiv_id
-from transforms.parse.hf_daily import PAPER_URL, paper_record
+from transforms.parse.hf_daily import PAPER_URL, document_day, paper_record
 
 SOURCE = "hf-page"
+DATED_PATH = re.compile(r"/papers/date/(\d{4}-\d{2}-\d{2})(?:[/?#]|$)")
 PAPER_PATH = re.compile(r"^(?:https?://huggingface\.co)?/papers/(?P<id>[^/?#]+)/?(?:[?#].*)?$")
 HEADINGS = frozenset({"h1", "h2", "h3"})
 
@@ -42,7 +44,24 @@ def parse_hf_page(capture: Capture) -> pl.DataFrame:
         rows = _unique_by_id(scanner.cards())
     if not rows:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:no-papers-found")
-    return records_frame(capture, SOURCE, rows)
+    day = document_day(_dated_path(scanner.canonical))
+    listing = not _is_paper_page(scanner.canonical or capture.location)
+    return records_frame(
+        capture,
+        SOURCE,
+        [row | {"rank": position + 1 if listing else None} | day for position, row in enumerate(rows)],
+    )
+
+
+def _dated_path(url: str | None) -> str | None:
+    """The day of a ``/papers/date/YYYY-MM-DD`` URL (a daily page's canonical URL names its day)."""
+    match = DATED_PATH.search(url or "")
+    return match.group(1) if match else None
+
+
+def _is_paper_page(url: str) -> bool:
+    """A single paper's page (``/papers/<arXiv id>``): its paper has no rank on a list."""
+    return _paper_id(url)[0] is not None
 
 
 def embedded_records(node: Any) -> Iterator[dict[str, Any]]:

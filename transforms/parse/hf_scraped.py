@@ -2,7 +2,8 @@
 
 Shape: ``{"date": "YYYY-MM-DD", "papers": [{title, url, authors, pdf_url, abstract, upvotes}, ...]}``, where
 ``url`` is the paper's Hugging Face page and abstracts are hard-wrapped as on arXiv (kept raw: unwrapping is
-the cleaning stage's job). The arXiv id comes from ``url``, else from ``pdf_url``.
+the cleaning stage's job). The arXiv id comes from ``url``, else from ``pdf_url``. ``date`` is the day listed;
+the order of ``papers`` is the page's order (``rank``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from transforms.parse.common import (
     records_frame,
     split_arxiv_id,
 )
+from transforms.parse.hf_daily import document_day
 
 SOURCE = "hf-scraped"
 PAPER_KEYS = frozenset({"title", "url", "abstract"})
@@ -42,12 +44,15 @@ def looks_like_hf_scraped(content: bytes) -> bool:
 def parse_hf_scraped(capture: Capture) -> pl.DataFrame:
     """One record per listed paper; anything else is one ``parse_error`` record."""
     try:
-        papers = _papers(load_json(capture.content))
+        document = load_json(capture.content)
     except ValueError:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
+    papers = _papers(document)
     if papers is None:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-a-paper-dump")
-    return records_frame(capture, SOURCE, [paper_record(paper) for paper in papers])
+    day = document_day(document.get("date"))
+    rows = [paper_record(paper) | {"rank": position + 1} | day for position, paper in enumerate(papers)]
+    return records_frame(capture, SOURCE, rows)
 
 
 def paper_record(paper: Any) -> dict[str, Any]:

@@ -37,12 +37,12 @@ def parse_text_page(capture: Capture) -> pl.DataFrame:
     """One record per title line; its abstract is the abstract-like line after it ("" when missing).
 
     Chrome lines are dropped. An abstract-like line with no title before it becomes a record with an empty
-    title, so it is quarantined rather than lost.
+    title, so it is quarantined rather than lost. ``rank`` is the entry's position on the page.
     """
     text = capture.content.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line and not CHROME_LINE.match(line)]
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, str | int]] = []
     pending_title: str | None = None
     for line in lines:
         if _is_abstract_like(line):
@@ -54,7 +54,7 @@ def parse_text_page(capture: Capture) -> pl.DataFrame:
             pending_title = line
     if pending_title is not None:
         rows.append({"title_raw": pending_title, "abstract_raw": ""})
-    return records_frame(capture, "text", rows)
+    return records_frame(capture, "text", [row | {"rank": i + 1} for i, row in enumerate(rows)])
 
 
 def _is_abstract_like(line: str) -> bool:
