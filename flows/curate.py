@@ -20,6 +20,7 @@ from expectations.suites import GateSettings
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
+from flows.ownership import output_lock
 from flows.publish import (
     PreviousVersion,
     new_version_id,
@@ -87,7 +88,9 @@ def ingest(config: RunConfig) -> Ingested:
     remove_stale_staging(config.out_dir)
     latest = read_latest(config.out_dir)
     version = new_version_id(datetime.now(UTC), latest.version if latest else None)
-    read = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run=version)
+    read = read_inputs(
+        config.inputs, config.sources, config.out_dir / "raw", run=version, limits=config.limits
+    )
     previous = latest if config.incremental else None
     return Ingested(version, read.records, read.inputs, read.source_failures, previous)
 
@@ -201,14 +204,19 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
 
 @flow(name="curate-trending-papers", log_prints=False, validate_parameters=True)
 def curate(config: RunConfig) -> RunSummary:
-    """Turn listings of trending papers into a new validated, versioned Parquet dataset."""
-    ingested = ingest(config)
-    cleaned = clean(ingested.records, config)
-    detected = language(cleaned, ingested.previous, config)
-    deduplicated = dedup(detected, ingested.previous, config)
-    derived = derive(deduplicated.papers)
-    validated = validate(deduplicated, derived, ingested.previous, config)
-    summary = publish(ingested, validated, config)
+    """Turn listings of trending papers into a new validated, versioned Parquet dataset.
+
+    One run at a time per output folder: the lock is taken before ``latest`` is read (``OutputLocked``
+    otherwise) and held until the version is published.
+    """
+    with output_lock(config.out_dir):
+        ingested = ingest(config)
+        cleaned = clean(ingested.records, config)
+        detected = language(cleaned, ingested.previous, config)
+        deduplicated = dedup(detected, ingested.previous, config)
+        derived = derive(deduplicated.papers)
+        validated = validate(deduplicated, derived, ingested.previous, config)
+        summary = publish(ingested, validated, config)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return summary
 

@@ -17,9 +17,12 @@ import polars as pl
 from transforms.parse.common import (
     NOT_JSON,
     Capture,
+    ItemRejected,
     as_int,
     as_text,
     as_text_list,
+    current_limits,
+    item_record,
     json_document,
     load_json,
     parse_failure,
@@ -54,7 +57,7 @@ def parse_hf_daily(capture: Capture) -> pl.DataFrame:
         items = daily_items(document)
     except ValueError as error:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:{error}")
-    return records_frame(capture, SOURCE, [daily_item_record(item) for item in items])
+    return records_frame(capture, SOURCE, [item_record(SOURCE, daily_item_record, item) for item in items])
 
 
 def daily_items(document: Any) -> list[Any]:
@@ -69,6 +72,8 @@ def daily_items(document: Any) -> list[Any]:
 def daily_item_record(item: Any) -> dict[str, Any]:
     """RECORD_SCHEMA fields of one daily-papers item (a dict or its Python-repr string)."""
     if isinstance(item, str):
+        if len(item) > current_limits().max_text_chars:  # literal_eval costs ~500x the text in memory
+            raise ItemRejected("text-too-long")
         try:
             item = ast.literal_eval(item)
         except (ValueError, SyntaxError, MemoryError, RecursionError):

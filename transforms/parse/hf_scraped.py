@@ -19,6 +19,7 @@ from transforms.parse.common import (
     as_int,
     as_text,
     as_text_list,
+    item_record,
     json_document,
     load_json,
     parse_failure,
@@ -47,7 +48,7 @@ def parse_hf_scraped(capture: Capture) -> pl.DataFrame:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
     if papers is None:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-a-paper-dump")
-    return records_frame(capture, SOURCE, [paper_record(paper) for paper in papers])
+    return records_frame(capture, SOURCE, [item_record(SOURCE, paper_record, paper) for paper in papers])
 
 
 def paper_record(paper: Any) -> dict[str, Any]:
