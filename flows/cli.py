@@ -11,6 +11,10 @@ from flows.prefect_env import configure_prefect
 EXIT_PUBLISHED = 0
 EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
+EXIT_RUNTIME_FAILURE = 4
+"""Internal error, disk full, read-only output: one line on stderr, the traceback in a log file."""
+EXIT_OUTPUT_LOCKED = 5
+"""Another live run holds the output folder's lock."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
             "Parse the INPUTs (files or folders; formats recognised from content), clean, detect language, "
             "deduplicate (also against the latest version), derive fields, validate and publish a new immutable "
             "version under OUT/trending-papers/. Without INPUT, the bundled sample page is used. Exit status: "
-            "0 published, 1 nothing of this run could be published, 2 a contract check failed (nothing published)."
+            "0 published, 1 nothing of this run could be published, 2 a contract check failed (nothing published), "
+            "4 run-time failure (traceback in OUT/failed-runs/), 5 output folder locked by another run."
         ),
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="file or folder to read")
@@ -97,6 +102,8 @@ def _run(args: argparse.Namespace) -> int:
     from expectations.gate import ContractBroken
     from flows.config import RunConfig
     from flows.curate import curate
+    from flows.failures import failure_line, record_crash
+    from flows.ownership import OutputLocked
     from flows.sources import SourceSettings
 
     settings = {
@@ -117,6 +124,14 @@ def _run(args: argparse.Namespace) -> int:
     except ContractBroken as error:
         print(f"contract broken, nothing published: {error}", file=sys.stderr)
         return EXIT_CONTRACT_BROKEN
+    except OutputLocked as error:
+        print(f"papers: {error}; nothing was read or written", file=sys.stderr)
+        return EXIT_OUTPUT_LOCKED
+    except Exception as error:  # a run-time failure: one line for the person, the traceback for the log
+        log = record_crash(config.out_dir, error)
+        where = f"traceback in {log}" if log else "the traceback could not be written either"
+        print(f"papers: run failed, nothing published: {failure_line(error)} ({where})", file=sys.stderr)
+        return EXIT_RUNTIME_FAILURE
     print(_format_summary(summary))
     return EXIT_PUBLISHED if summary.version else EXIT_NOTHING_PUBLISHED
 

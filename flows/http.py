@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from flows.secrets import redact_url
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses worth another try; 501 and other 5xx that signal a permanent condition are not retried."""
 
@@ -38,6 +40,7 @@ class FetchError(Exception):
     """A request that failed for good (retries exhausted, refused by robots.txt, or not retryable)."""
 
     def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        url = redact_url(url)  # the message reaches logs and the manifest: no credentials in it
         super().__init__(f"{reason}: {url}" + (f" (HTTP {status})" if status is not None else ""))
         self.url = url
         self.reason = reason

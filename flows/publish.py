@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.ownership import claim, is_stale, owner_file, release
+from flows.secrets import redact_json
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -135,7 +136,7 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
-        full = {**manifest, "files": files}
+        full = redact_json({**manifest, "files": files})
         (staging / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
@@ -264,7 +265,7 @@ def write_failed_run(
                 folder / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, folder
             ),
         ]
-        record = {**manifest, "status": "failed", "error": error, "files": files}
+        record = redact_json({**manifest, "status": "failed", "error": error, "files": files})
         (folder / "manifest.json").write_text(json.dumps(record, indent=2, default=str) + "\n", "utf-8")
 
     return write_folder_atomically(failed_runs_root(out_dir) / version, write)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from flows.secrets import redact_url
 from transforms.parse import Capture
 
 LOG_NAME = "responses.jsonl"
@@ -89,7 +90,7 @@ class RawZone:
             _write_atomically(body, content)
         entry = RawEntry(
             source=source,
-            url=url,
+            url=redact_url(url),
             status=status,
             kind=kind,
             captured_at=captured_at.isoformat(),

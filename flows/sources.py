@@ -22,10 +22,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.raw_zone import RawZone, unique_captures
+from flows.secrets import redact_url
 from transforms.parse import Capture, parse_capture
 from transforms.parse.common import load_json
 from transforms.parse.hf_daily import daily_items
@@ -89,6 +90,15 @@ class SourceSettings(BaseModel):
             if parts.scheme not in {"http", "https"} or not parts.netloc:
                 raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
         return urls
+
+    @field_serializer("hf_pages", when_used="json")
+    def _pages_without_secrets(self, urls: list[str]) -> list[str]:
+        """Serialised (manifest, Prefect parameters) without credentials; the object keeps them for fetching."""
+        return [redact_url(url) for url in urls]
+
+    @field_serializer("hf_base_url", "arxiv_base_url", when_used="json")
+    def _base_without_secrets(self, url: str) -> str:
+        return redact_url(url)
 
     @property
     def days(self) -> list[date]:
@@ -216,9 +226,11 @@ def fetch_hf_daily(settings: SourceSettings, day: date, client: PoliteClient, zo
     return fetch_hf_daily_captures(settings, day, client, zone, _utc_now)
 
 
-@task(**NETWORK_TASK, task_run_name="hf-page {url}")
-def fetch_hf_page(settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone) -> list[Capture]:
-    """Prefect task: one Hugging Face page."""
+@task(**NETWORK_TASK, task_run_name="hf-page {label}")
+def fetch_hf_page(
+    settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone, label: str = ""
+) -> list[Capture]:
+    """Prefect task: one Hugging Face page (``label``: its URL without credentials, for the run's name)."""
     return fetch_hf_page_captures(settings, url, client, zone, _utc_now)
 
 
@@ -274,8 +286,12 @@ def gather(
         for url in settings.hf_pages:
             attempt(
                 HF_PAGE,
-                url,
-                (lambda u=url: fetch_hf_page.with_options(**task_options)(settings, u, http, zone))
+                redact_url(url),
+                (
+                    lambda u=url: fetch_hf_page.with_options(**task_options)(
+                        settings, u, http, zone, label=redact_url(u)
+                    )
+                )
                 if in_prefect
                 else (lambda u=url: fetch_hf_page_captures(settings, u, http, zone, clock)),
             )
