@@ -8,7 +8,8 @@ Layout under ``OUT/raw/``::
 A log line holds ``url``, ``status``, ``time`` (seconds the request took), ``size``, ``sha256``,
 ``captured_at``, ``source``, ``kind``, ``file`` and ``run``. ``kind`` says what the response was used for:
 ``capture`` (parsed by the run), ``attempt`` (a 429/5xx that was retried), ``robots`` (robots.txt),
-``rejected`` (a final response the source refused, e.g. HTTP 404). Replaying reads only ``capture`` lines,
+``rejected`` (a final response the source refused, e.g. HTTP 404), ``redirect`` (a 3xx hop followed to the
+next URL). Replaying reads only ``capture`` lines,
 so a replay parses exactly what the run parsed, with the original source and ``captured_at``.
 """
 
@@ -31,7 +32,7 @@ from transforms.parse import Capture
 
 LOG_NAME = "responses.jsonl"
 CAPTURE = "capture"
-KINDS = ("capture", "attempt", "robots", "rejected")
+KINDS = ("capture", "attempt", "robots", "rejected", "redirect")
 
 _EXTENSIONS = {
     "application/json": "json",

@@ -24,7 +24,7 @@ from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.http import FetchError, HttpConfig, PoliteClient
 from flows.raw_zone import RawZone, unique_captures
 from flows.secrets import redact_url
 from transforms.parse import Capture, parse_capture
@@ -68,6 +68,13 @@ class SourceSettings(BaseModel):
     arxiv_min_interval: Seconds = 3.0
     """arXiv asks for no more than one request every 3 seconds."""
     respect_robots: bool = True
+    request_deadline: Seconds = 120.0
+    """Seconds one request may take, body included."""
+    target_deadline: Seconds = 900.0
+    """Seconds one target (a day, a page, an arXiv batch) may take, retries and waits included."""
+    max_response_bytes: Annotated[int, Field(ge=1)] = 64 * 1024 * 1024
+    max_decoded_bytes: Annotated[int, Field(ge=1)] = 256 * 1024 * 1024
+    max_redirects: Annotated[int, Field(ge=0)] = 5
     hf_page_size: Annotated[int, Field(ge=1, le=100)] = 100
     hf_max_pages: Annotated[int, Field(ge=1)] = 20
     arxiv_batch_size: Annotated[int, Field(ge=1, le=500)] = 100
@@ -130,6 +137,11 @@ class SourceSettings(BaseModel):
             min_interval=self.min_interval,
             host_intervals={arxiv_host: max(self.arxiv_min_interval, self.min_interval)},
             respect_robots=self.respect_robots,
+            request_deadline=self.request_deadline,
+            target_deadline=self.target_deadline,
+            max_response_bytes=self.max_response_bytes,
+            max_decoded_bytes=self.max_decoded_bytes,
+            max_redirects=self.max_redirects,
         )
 
 
@@ -160,10 +172,8 @@ def worth_retrying(task: object, task_run: object, state: State) -> bool:
     """Prefect retry condition: robots.txt refusals and non-retryable statuses will not change on retry."""
     try:
         state.result()
-    except RobotsDisallowed:
-        return False
-    except FetchError as error:
-        return not error.reason.startswith("http-status:")
+    except FetchError as error:  # robots refusals, statuses, deadlines, caps, redirects: retryable=False
+        return error.retryable
     except Exception:  # any other failure may be transient
         return True
     return True
@@ -270,7 +280,8 @@ def gather(
 
     def attempt(source: str, target: str, fetch: Callable[[], list[Capture]]) -> None:
         try:
-            captures.extend(fetch())
+            with http.target():
+                captures.extend(fetch())
         except Exception as error:  # one broken target must not lose the others
             failures.append(SourceFailure(source, target, _reason(error)))
 
@@ -354,7 +365,10 @@ def _fetch_one(
     if response.status_code not in accept:
         zone.store_response(source, response, captured_at, kind="rejected")
         raise FetchError(
-            str(response.request.url), f"http-status:{response.status_code}", response.status_code
+            str(response.request.url),
+            f"http-status:{response.status_code}",
+            response.status_code,
+            retryable=False,
         )
     entry = zone.store_response(source, response, captured_at)
     capture = Capture(source=source, location=entry.url, content=response.content, captured_at=captured_at)
