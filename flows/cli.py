@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from flows.prefect_env import configure_prefect
@@ -120,7 +123,8 @@ def _run(args: argparse.Namespace) -> int:
         settings["inputs"] = args.inputs
     config = RunConfig(**settings)
     try:
-        summary = curate(config)
+        with _errors_to_logs_only():
+            summary = curate(config)
     except ContractBroken as error:
         print(f"contract broken, nothing published: {error}", file=sys.stderr)
         return EXIT_CONTRACT_BROKEN
@@ -134,6 +138,28 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_RUNTIME_FAILURE
     print(_format_summary(summary))
     return EXIT_PUBLISHED if summary.version else EXIT_NOTHING_PUBLISHED
+
+
+@contextlib.contextmanager
+def _errors_to_logs_only() -> Iterator[None]:
+    """Prefect's console handler prints a failing task's traceback; during a CLI run a person gets one line
+    instead (the traceback still reaches the Prefect API's logs and the crash log file)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    handlers = [
+        handler
+        for name in ("", "prefect")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, PrefectConsoleHandler)
+    ]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
 
 
 def _format_summary(summary: object) -> str:
