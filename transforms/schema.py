@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 DATASET_NAME = "trending-papers"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
