@@ -53,13 +53,16 @@ class FetchError(Exception):
     ``retryable`` says whether trying the whole target again later could help (a Prefect task retry).
     """
 
-    def __init__(self, url: str, reason: str, status: int | None = None, *, retryable: bool = True) -> None:
+    def __init__(
+        self, url: str, reason: str, status: int | None = None, *, retryable: bool | None = None
+    ) -> None:
         url = redact_url(url)  # the message reaches logs and the manifest: no credentials in it
         super().__init__(f"{reason}: {url}" + (f" (HTTP {status})" if status is not None else ""))
         self.url = url
         self.reason = reason
         self.status = status
-        self.retryable = retryable
+        self.retryable = not reason.startswith("http-status:") if retryable is None else retryable
+        """Whether trying the whole target again later could help (a final HTTP status never does)."""
 
 
 class RobotsDisallowed(FetchError):
