@@ -14,6 +14,7 @@ from flows.prefect_env import configure_prefect
 EXIT_PUBLISHED = 0
 EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
+EXIT_USAGE = 3
 EXIT_RUNTIME_FAILURE = 4
 """Internal error, disk full, read-only output: one line on stderr, the traceback in a log file."""
 EXIT_OUTPUT_LOCKED = 5
@@ -97,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
     report.add_argument("--out", type=Path, default=Path("output"), help="output root (default: output/)")
     report.set_defaults(handler=_dedup_report)
+
+    from flows.versions import add_commands as add_version_commands
+
+    add_version_commands(commands)
     return parser
 
 
