@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flows.prefect_env import configure_prefect
@@ -14,6 +16,9 @@ EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
 EXIT_USAGE = 3
 EXIT_RUNTIME_FAILURE = 4
+"""Internal error, disk full, read-only output: one line on stderr, the traceback in a log file."""
+EXIT_OUTPUT_LOCKED = 5
+"""Another live run holds the output folder's lock."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
             "deduplicate (also against the latest version), derive fields, validate and publish a new immutable "
             "version under OUT/trending-papers/. Without INPUT, the bundled sample page is used. Exit status: "
             "0 published, 1 nothing of this run could be published, 2 a contract check failed (nothing published), "
-            "3 usage error (e.g. OUT holds a version of another major schema: rebuild it with --fresh)."
+            "3 usage error (e.g. OUT holds a version of another major schema: rebuild it with --fresh), "
+            "4 run-time failure (traceback in OUT/failed-runs/), 5 output folder locked by another run."
         ),
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="file or folder to read")
@@ -177,6 +183,8 @@ def _run(args: argparse.Namespace) -> int:
     from expectations.gate import ContractBroken
     from flows.config import RunConfig
     from flows.curate import curate
+    from flows.failures import failure_line, record_crash
+    from flows.ownership import OutputLocked
     from flows.sources import SourceSettings
 
     settings = {
@@ -193,15 +201,46 @@ def _run(args: argparse.Namespace) -> int:
         settings["inputs"] = args.inputs
     config = RunConfig(**settings)
     try:
-        summary = curate(config)
+        with _errors_to_logs_only():
+            summary = curate(config)
     except ContractBroken as error:
         print(f"contract broken, nothing published: {error}", file=sys.stderr)
         return EXIT_CONTRACT_BROKEN
     except IncompatibleSchema as error:
         print(f"papers run: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputLocked as error:
+        print(f"papers: {error}; nothing was read or written", file=sys.stderr)
+        return EXIT_OUTPUT_LOCKED
+    except Exception as error:  # a run-time failure: one line for the person, the traceback for the log
+        log = record_crash(config.out_dir, error)
+        where = f"traceback in {log}" if log else "the traceback could not be written either"
+        print(f"papers: run failed, nothing published: {failure_line(error)} ({where})", file=sys.stderr)
+        return EXIT_RUNTIME_FAILURE
     print(_format_summary(summary))
     return EXIT_PUBLISHED if summary.version else EXIT_NOTHING_PUBLISHED
+
+
+@contextlib.contextmanager
+def _errors_to_logs_only() -> Iterator[None]:
+    """Prefect's console handler prints a failing task's traceback; during a CLI run a person gets one line
+    instead (the traceback still reaches the Prefect API's logs and the crash log file)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    handlers = [
+        handler
+        for name in ("", "prefect")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, PrefectConsoleHandler)
+    ]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
 
 
 def _format_summary(summary: object) -> str:

@@ -10,6 +10,7 @@ from flows.ingest import BUNDLED_SAMPLE
 from flows.sources import SourceSettings
 from transforms.clean import QualitySettings
 from transforms.dedup import DedupParams
+from transforms.parse import InputLimits
 
 
 class RunConfig(BaseModel):
@@ -19,6 +20,8 @@ class RunConfig(BaseModel):
 
     inputs: list[Path] = Field(default_factory=lambda: [BUNDLED_SAMPLE])
     """Local files or folders to read (format recognised from content)."""
+    limits: InputLimits = InputLimits()
+    """Bounds on what one input may cost (file size, JSON depth, items per file, text length)."""
     sources: SourceSettings = Field(default_factory=SourceSettings)
     """Network sources to fetch (Hugging Face daily API and pages, arXiv enrichment) and politeness settings."""
     out_dir: Path = Path("output")

@@ -21,6 +21,7 @@ from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
+from flows.ownership import output_lock
 from flows.publish import (
     PreviousVersion,
     latest_version_id,
@@ -94,7 +95,9 @@ def ingest(config: RunConfig) -> Ingested:
     remove_stale_staging(config.out_dir)
     previous = read_latest(config.out_dir) if config.incremental else None
     version = new_version_id(datetime.now(UTC), latest_version_id(config.out_dir))
-    read = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run=version)
+    read = read_inputs(
+        config.inputs, config.sources, config.out_dir / "raw", run=version, limits=config.limits
+    )
     retractions = read_retractions(config.out_dir)
     return Ingested(version, read.records, read.inputs, read.source_failures, previous, retractions)
 
@@ -216,15 +219,20 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
 
 @flow(name="curate-trending-papers", log_prints=False, validate_parameters=True)
 def curate(config: RunConfig) -> RunSummary:
-    """Turn listings of trending papers into a new validated, versioned Parquet dataset."""
-    ingested = ingest(config)
-    cleaned = clean(ingested.records, config)
-    detected = language(cleaned, ingested.previous, config)
-    deduplicated = dedup(detected, ingested.previous, config)
-    deduplicated = withhold(deduplicated, ingested.retractions)
-    derived = derive(deduplicated.papers)
-    validated = validate(deduplicated, derived, ingested.previous, config)
-    summary = publish(ingested, validated, config)
+    """Turn listings of trending papers into a new validated, versioned Parquet dataset.
+
+    One run at a time per output folder: the lock is taken before ``latest`` is read (``OutputLocked``
+    otherwise) and held until the version is published.
+    """
+    with output_lock(config.out_dir):
+        ingested = ingest(config)
+        cleaned = clean(ingested.records, config)
+        detected = language(cleaned, ingested.previous, config)
+        deduplicated = dedup(detected, ingested.previous, config)
+        deduplicated = withhold(deduplicated, ingested.retractions)
+        derived = derive(deduplicated.papers)
+        validated = validate(deduplicated, derived, ingested.previous, config)
+        summary = publish(ingested, validated, config)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return summary
 

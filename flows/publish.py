@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.journal import record_event
+from flows.ownership import claim, is_stale, owner_file, release
 from flows.parquet_writer import shard_slices, write_parquet
+from flows.secrets import redact_json
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -152,13 +155,11 @@ def publish_version(
     its sha256 and row count. A failure before the rename leaves no trace but the staging folder, removed here.
     """
     root = dataset_root(out_dir)
-    root.mkdir(parents=True, exist_ok=True)
     final = root / version
     if final.exists():
         raise FileExistsError(f"version {version} already exists: versions are immutable")
-    staging = root / f".staging-{version}"
-    try:
-        staging.mkdir()
+
+    def write(staging: Path) -> None:
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
         files = [
             *_write_sharded(staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata),
@@ -177,16 +178,13 @@ def publish_version(
         (staging / "README.md").write_text(card, encoding="utf-8")
         if changelog is not None:
             (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
-        manifest = {**manifest, "files": files}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")
+        full = redact_json({**manifest, "files": files})
+        (staging / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
                 path.chmod(0o444)
-        _fsync_tree(staging)
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder_atomically(final, write)
     point_latest(root, version)
     write_root_card(root)
     record_event(
@@ -243,11 +241,22 @@ def write_root_card(root: Path) -> None:
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
-    """Staging folders left by a crashed process (never visible as versions); removed before a run."""
-    root = dataset_root(out_dir)
-    stale = sorted(root.glob(".staging-*")) if root.exists() else []
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+    """Staging folders left by a dead process (never visible as versions); removed before a run.
+
+    A staging folder whose owner is alive is another run's work in progress and is left alone. Failed-run
+    folders are staged the same way.
+    """
+    stale: list[Path] = []
+    for root in (dataset_root(out_dir), failed_runs_root(out_dir)):
+        if not root.exists():
+            continue
+        for path in sorted(root.glob(".staging-*")):
+            staging = path.with_name(path.name.removesuffix(".owner"))
+            if path.exists() and is_stale(staging):  # may be gone: removed with its folder this loop
+                if staging.is_dir():
+                    shutil.rmtree(staging, ignore_errors=True)
+                    stale.append(staging)
+                owner_file(staging).unlink(missing_ok=True)
     return stale
 
 
@@ -313,16 +322,47 @@ def write_failed_run(
     manifest: dict[str, Any],
     error: str,
 ) -> Path:
-    """Keep the quarantine and ledger of a run that published nothing, outside the dataset (``latest`` untouched)."""
-    folder = failed_runs_root(out_dir) / version
-    folder.mkdir(parents=True, exist_ok=False)
+    """Keep the quarantine and ledger of a run that published nothing, outside the dataset (``latest`` untouched).
+
+    Written whole or not at all, like a version (staged, then renamed).
+    """
     metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
-    files = [
-        _write_table(
-            folder / "quarantine.parquet", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata, folder
-        ),
-        _write_table(folder / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, folder),
-    ]
-    record = {**manifest, "status": "failed", "error": error, "files": files}
-    (folder / "manifest.json").write_text(json.dumps(record, indent=2, default=str) + "\n", "utf-8")
-    return folder
+
+    def write(folder: Path) -> None:
+        files = [
+            _write_table(
+                folder / "quarantine.parquet",
+                quarantine.sort("record_id"),
+                QUARANTINE_SCHEMA,
+                metadata,
+                folder,
+            ),
+            _write_table(
+                folder / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, folder
+            ),
+        ]
+        record = redact_json({**manifest, "status": "failed", "error": error, "files": files})
+        (folder / "manifest.json").write_text(json.dumps(record, indent=2, default=str) + "\n", "utf-8")
+
+    return write_folder_atomically(failed_runs_root(out_dir) / version, write)
+
+
+def write_folder_atomically(final: Path, write: Callable[[Path], None]) -> Path:
+    """Build ``final`` in an owned staging folder beside it with ``write``, then rename it into place; on any
+    failure (disk full, read-only) nothing is left behind."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists")
+    staging = final.with_name(f".staging-{final.name}")
+    try:
+        claim(staging)
+        staging.mkdir()
+        write(staging)
+        _fsync_tree(staging)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        release(staging)
+    return final

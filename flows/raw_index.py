@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from flows.raw_zone import CAPTURE, RawEntry, read_entries, unique_captures
+from transforms.listing import RAW_ZONE
 from transforms.parse import Capture
 from transforms.parse.common import load_json
 from transforms.parse.hf_daily import daily_items
@@ -109,7 +110,8 @@ class RawIndex:
         return content
 
     def _capture(self, entry: RawEntry) -> Capture:
-        return Capture(entry.source, entry.url, self._body(entry), datetime.fromisoformat(entry.captured_at))
+        captured_at = datetime.fromisoformat(entry.captured_at)
+        return Capture(entry.source, entry.url, self._body(entry), captured_at, RAW_ZONE)
 
 
 def _query_date(url: str) -> date | None:

@@ -8,12 +8,14 @@ Layout under ``OUT/raw/``::
 A log line holds ``url``, ``status``, ``time`` (seconds the request took), ``size``, ``sha256``,
 ``captured_at``, ``source``, ``kind``, ``file`` and ``run``. ``kind`` says what the response was used for:
 ``capture`` (parsed by the run), ``attempt`` (a 429/5xx that was retried), ``robots`` (robots.txt),
-``rejected`` (a final response the source refused, e.g. HTTP 404). Replaying reads only ``capture`` lines,
+``rejected`` (a final response the source refused, e.g. HTTP 404), ``redirect`` (a 3xx hop followed to the
+next URL). Replaying reads only ``capture`` lines,
 so a replay parses exactly what the run parsed, with the original source and ``captured_at``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,12 +27,13 @@ from pathlib import Path
 
 import httpx
 
+from flows.secrets import redact_url
 from transforms.listing import RAW_ZONE
 from transforms.parse import Capture
 
 LOG_NAME = "responses.jsonl"
 CAPTURE = "capture"
-KINDS = ("capture", "attempt", "robots", "rejected")
+KINDS = ("capture", "attempt", "robots", "rejected", "redirect")
 
 _EXTENSIONS = {
     "application/json": "json",
@@ -89,7 +92,7 @@ class RawZone:
             _write_atomically(body, content)
         entry = RawEntry(
             source=source,
-            url=url,
+            url=redact_url(url),
             status=status,
             kind=kind,
             captured_at=captured_at.isoformat(),
@@ -135,18 +138,59 @@ def extension_for(content_type: str | None, content: bytes) -> str:
 
 
 def is_raw_zone(path: Path) -> bool:
-    """True when ``path`` is a folder holding raw-zone logs (a whole zone, a source or a day)."""
-    return path.is_dir() and next(path.rglob(LOG_NAME), None) is not None
+    """True when ``path`` is a folder holding real raw-zone logs (a whole zone, a source or a day).
+
+    A file merely named ``responses.jsonl`` does not make a raw zone: its lines must be raw-zone log lines.
+    """
+    return path.is_dir() and any(raw_log_kinds(log) is not None for log in path.rglob(LOG_NAME))
+
+
+def raw_log_kinds(log: Path) -> dict[str, str] | None:
+    """``{body file name: kind}`` of a raw-zone day log (``capture`` wins for bodies used twice), or None when
+    ``log`` is missing, empty or not a raw-zone log (any complete line that is not a log line)."""
+    try:
+        if not log.is_file():
+            return None
+        entries = _log_entries(log)
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if not entries:
+        return None
+    kinds: dict[str, str] = {}
+    for entry in entries:
+        name = Path(entry.file).name
+        kinds[name] = CAPTURE if CAPTURE in (entry.kind, kinds.get(name)) else entry.kind
+    return kinds
 
 
 def read_entries(root: Path) -> list[RawEntry]:
-    """Every log line under ``root``, in file then line order; a broken line raises (loudly)."""
+    """Every log line under ``root``, in file then line order; a broken line raises (loudly).
+
+    A last line without its newline that does not parse is a write torn by a kill: it is ignored (its body,
+    if any, was stored first and is simply not replayed).
+    """
     entries: list[RawEntry] = []
     for log in sorted(root.rglob(LOG_NAME)):
-        for line in log.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entries.append(RawEntry(**json.loads(line)))
+        entries.extend(_log_entries(log))
     return entries
+
+
+def _log_entries(log: Path) -> list[RawEntry]:
+    text = log.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    torn = lines.pop() if lines else ""
+    entries = [_entry(line) for line in lines if line.strip()]
+    if torn.strip():
+        with contextlib.suppress(ValueError, TypeError):
+            entries.append(_entry(torn))
+    return entries
+
+
+def _entry(line: str) -> RawEntry:
+    entry = RawEntry(**json.loads(line))
+    if entry.kind not in KINDS or not isinstance(entry.file, str) or not isinstance(entry.sha256, str):
+        raise ValueError(f"not a raw-zone log line: {line[:80]!r}")
+    return entry
 
 
 def read_raw_zone(root: Path, run: str | None = None) -> list[Capture]:

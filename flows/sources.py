@@ -22,11 +22,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.http import FetchError, HttpConfig, PoliteClient
 from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone, unique_captures
+from flows.secrets import redact_url
 from transforms.listing import RAW_ZONE
 from transforms.parse import Capture, parse_capture
 from transforms.parse.common import load_json
@@ -69,6 +70,13 @@ class SourceSettings(BaseModel):
     arxiv_min_interval: Seconds = 3.0
     """arXiv asks for no more than one request every 3 seconds."""
     respect_robots: bool = True
+    request_deadline: Seconds = 120.0
+    """Seconds one request may take, body included."""
+    target_deadline: Seconds = 900.0
+    """Seconds one target (a day, a page, an arXiv batch) may take, retries and waits included."""
+    max_response_bytes: Annotated[int, Field(ge=1)] = 64 * 1024 * 1024
+    max_decoded_bytes: Annotated[int, Field(ge=1)] = 256 * 1024 * 1024
+    max_redirects: Annotated[int, Field(ge=0)] = 5
     hf_page_size: Annotated[int, Field(ge=1, le=100)] = 100
     hf_max_pages: Annotated[int, Field(ge=1)] = 20
     arxiv_batch_size: Annotated[int, Field(ge=1, le=500)] = 100
@@ -94,6 +102,15 @@ class SourceSettings(BaseModel):
             if parts.scheme not in {"http", "https"} or not parts.netloc:
                 raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
         return urls
+
+    @field_serializer("hf_pages", when_used="json")
+    def _pages_without_secrets(self, urls: list[str]) -> list[str]:
+        """Serialised (manifest, Prefect parameters) without credentials; the object keeps them for fetching."""
+        return [redact_url(url) for url in urls]
+
+    @field_serializer("hf_base_url", "arxiv_base_url", when_used="json")
+    def _base_without_secrets(self, url: str) -> str:
+        return redact_url(url)
 
     @property
     def days(self) -> list[date]:
@@ -125,6 +142,11 @@ class SourceSettings(BaseModel):
             min_interval=self.min_interval,
             host_intervals={arxiv_host: max(self.arxiv_min_interval, self.min_interval)},
             respect_robots=self.respect_robots,
+            request_deadline=self.request_deadline,
+            target_deadline=self.target_deadline,
+            max_response_bytes=self.max_response_bytes,
+            max_decoded_bytes=self.max_decoded_bytes,
+            max_redirects=self.max_redirects,
         )
 
 
@@ -155,10 +177,8 @@ def worth_retrying(task: object, task_run: object, state: State) -> bool:
     """Prefect retry condition: robots.txt refusals and non-retryable statuses will not change on retry."""
     try:
         state.result()
-    except RobotsDisallowed:
-        return False
-    except FetchError as error:
-        return not error.reason.startswith("http-status:")
+    except FetchError as error:  # robots refusals, statuses, deadlines, caps, redirects: retryable=False
+        return error.retryable
     except Exception:  # any other failure may be transient
         return True
     return True
@@ -221,9 +241,11 @@ def fetch_hf_daily(settings: SourceSettings, day: date, client: PoliteClient, zo
     return fetch_hf_daily_captures(settings, day, client, zone, _utc_now)
 
 
-@task(**NETWORK_TASK, task_run_name="hf-page {url}")
-def fetch_hf_page(settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone) -> list[Capture]:
-    """Prefect task: one Hugging Face page."""
+@task(**NETWORK_TASK, task_run_name="hf-page {label}")
+def fetch_hf_page(
+    settings: SourceSettings, url: str, client: PoliteClient, zone: RawZone, label: str = ""
+) -> list[Capture]:
+    """Prefect task: one Hugging Face page (``label``: its URL without credentials, for the run's name)."""
     return fetch_hf_page_captures(settings, url, client, zone, _utc_now)
 
 
@@ -263,7 +285,8 @@ def gather(
 
     def attempt(source: str, target: str, fetch: Callable[[], list[Capture]]) -> None:
         try:
-            captures.extend(fetch())
+            with http.target():
+                captures.extend(fetch())
         except Exception as error:  # one broken target must not lose the others
             failures.append(SourceFailure(source, target, _reason(error)))
 
@@ -288,8 +311,12 @@ def gather(
                 continue
             attempt(
                 HF_PAGE,
-                url,
-                (lambda u=url: fetch_hf_page.with_options(**task_options)(settings, u, http, zone))
+                redact_url(url),
+                (
+                    lambda u=url: fetch_hf_page.with_options(**task_options)(
+                        settings, u, http, zone, label=redact_url(u)
+                    )
+                )
                 if in_prefect
                 else (lambda u=url: fetch_hf_page_captures(settings, u, http, zone, clock)),
             )
@@ -352,7 +379,10 @@ def _fetch_one(
     if response.status_code not in accept:
         zone.store_response(source, response, captured_at, kind="rejected")
         raise FetchError(
-            str(response.request.url), f"http-status:{response.status_code}", response.status_code
+            str(response.request.url),
+            f"http-status:{response.status_code}",
+            response.status_code,
+            retryable=False,
         )
     entry = zone.store_response(source, response, captured_at)
     capture = Capture(source, entry.url, response.content, captured_at, captured_at_evidence=RAW_ZONE)

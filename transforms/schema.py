@@ -119,6 +119,7 @@ RECORD_SCHEMA = pa.schema(
         pa.field("primary_category", pa.string()),
         pa.field("venue_field", pa.string()),
         pa.field("parse_error", pa.string()),
+        pa.field("raw_item", pa.string()),
     ]
 )
 """What a parser emits per input record.
@@ -130,6 +131,7 @@ the record's 1-based position in its listing when the source gives an order.
 ``source_code_url``/``source_project_url`` are links the source itself provides (HF ``githubRepo``/``projectPage``).
 ``venue_field`` is a structured venue from the source (Papers with Code ``conference``/``proceeding``).
 ``parse_error`` is set when the record (or the whole input) could not be parsed; such rows go to quarantine.
+``raw_item`` is the item of a record whose item failed to parse, as JSON (the whole input is in the raw zone).
 """
 
 PAPER_SCHEMA = pa.schema(

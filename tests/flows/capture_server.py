@@ -23,6 +23,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     truncate_to: int | None = None
+    drip: float = 0.0
+    """Seconds between body bytes (a server that trickles its answer)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,13 @@ class CaptureServer:
                         self.close_connection = True
                     self.end_headers()
                     body = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
-                    self.wfile.write(body)
+                    if reply.drip:
+                        for index in range(len(body)):
+                            self.wfile.write(body[index : index + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        self.wfile.write(body)
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True

@@ -97,9 +97,9 @@ def test_local_input_reading_replays_raw_zone_folders(tmp_path: Path) -> None:
     assert [r.path for r in reports][:3] == ["http://h/a", "http://x/q", "http://h/p"]
 
 
-def test_sidecars_and_logs_are_not_inputs(tmp_path: Path) -> None:
+def test_sidecars_are_not_inputs_and_a_log_only_when_it_is_a_real_one(tmp_path: Path) -> None:
     (tmp_path / "q.xml").write_text("<feed/>")
     (tmp_path / "q.meta.json").write_text('{"url": "u", "status_code": 200}')
     (tmp_path / "lonely.meta.json").write_text("{}")
-    (tmp_path / LOG_NAME).write_text("")
-    assert [p.name for p in expand_inputs([tmp_path])] == ["lonely.meta.json", "q.xml"]
+    (tmp_path / LOG_NAME).write_text("")  # an empty file named like a log is not a raw zone: it is read
+    assert [p.name for p in expand_inputs([tmp_path])] == ["lonely.meta.json", "q.xml", LOG_NAME]

@@ -57,10 +57,14 @@ def test_missing_abstract_and_orphan_abstract_become_records_not_losses() -> Non
 
 
 def test_unrecognised_input_is_one_reported_record() -> None:
-    for content in ["", "just one short line", '{"json": true}']:
+    for content, reason in [
+        ("", "parse:text:empty"),
+        ("just one short line", "parse:text:no-title-abstract-pairs"),
+        ('{"json": true}', "parse:unrecognised-format"),
+    ]:
         parsed = parse_capture(capture(content))
         assert parsed.height == 1
-        assert parsed.item(0, "parse_error") == "parse:unrecognised-format"
+        assert parsed.item(0, "parse_error") == reason
         assert parsed.item(0, "raw_index") == -1
 
 

@@ -7,12 +7,23 @@ from collections.abc import Callable
 import polars as pl
 
 from transforms.parse.arxiv import looks_like_arxiv_feed, parse_arxiv_feed
-from transforms.parse.common import Capture, parse_failure, records_frame
+from transforms.parse.common import (
+    DEFAULT_LIMITS,
+    Capture,
+    InputLimits,
+    ItemRejected,
+    error_reason,
+    input_limits,
+    is_json_document,
+    load_json,
+    parse_failure,
+    records_frame,
+)
 from transforms.parse.hf_daily import looks_like_hf_daily, parse_hf_daily
 from transforms.parse.hf_page import looks_like_html, parse_hf_page
 from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
 from transforms.parse.pwc import looks_like_pwc, parse_pwc
-from transforms.parse.text import looks_like_text_page, parse_text_page
+from transforms.parse.text import looks_like_text_page, parse_text_page, text_shape_problem
 
 Recogniser = Callable[[bytes], bool]
 Parser = Callable[[Capture], pl.DataFrame]
@@ -38,15 +49,62 @@ def detect_format(content: bytes) -> str | None:
     return next((name for name, (recognise, _) in FORMATS.items() if recognise(content)), None)
 
 
-def parse_capture(capture: Capture) -> pl.DataFrame:
-    """Parse one capture into records; an unrecognised or broken input becomes one ``parse_error`` record."""
-    name = capture.source if capture.source in FORMATS else detect_format(capture.content)
-    if name is None:
-        return parse_failure(capture, capture.source, "parse:unrecognised-format")
+def parse_capture(capture: Capture, limits: InputLimits = DEFAULT_LIMITS) -> pl.DataFrame:
+    """Parse one capture into records; never raises.
+
+    An item that breaks is one ``parse:<format>:<reason>`` record (its siblings are parsed); an unrecognised,
+    oversized or broken input is one such record for the whole input. ``limits`` bound the work.
+    """
+    with input_limits(limits):
+        try:
+            problem = _input_problem(capture, limits)
+            if problem is not None:
+                return parse_failure(capture, capture.source, problem)
+            name = capture.source if capture.source in FORMATS else detect_format(capture.content)
+            if name is None:
+                return parse_failure(capture, capture.source, unrecognised_reason(capture.content))
+        except Exception as error:  # a recogniser that breaks must not break the run
+            return parse_failure(capture, capture.source, f"parse:detect:{error_reason(error)}")
+        try:
+            return FORMATS[name][1](capture)
+        except Exception as error:  # the last line of isolation: one record for the whole input
+            return parse_failure(capture, name, f"parse:{name}:{error_reason(error)}")
+
+
+def _input_problem(capture: Capture, limits: InputLimits) -> str | None:
+    """A reason when the whole input is beyond the limits (size; JSON depth, checked before any recogniser)."""
+    if len(capture.content) > limits.max_file_bytes:
+        return "parse:input:too-large"
+    if is_json_document(capture.content):
+        try:
+            load_json(capture.content)
+        except ItemRejected as rejected:
+            return f"parse:json:{rejected.reason}"
+        except ValueError:  # not JSON after all: the recognisers decide
+            return None
+    return None
+
+
+def unrecognised_reason(content: bytes) -> str:
+    """Why no format took the content: ``parse:text:<shape>`` for text that is not a listing (markdown,
+    csv, code, log, no-title-abstract-pairs), else ``parse:unrecognised-format``."""
     try:
-        return FORMATS[name][1](capture)
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError, SyntaxError, RecursionError) as error:
-        return parse_failure(capture, name, f"parse:{type(error).__name__}")
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "parse:unrecognised-format"
+    if is_json_document(content) or text.lstrip()[:1] == "<":
+        return "parse:unrecognised-format"
+    problem = text_shape_problem(text)
+    return f"parse:text:{problem}" if problem else "parse:unrecognised-format"
 
 
-__all__ = ["FORMATS", "Capture", "detect_format", "parse_capture", "parse_failure", "records_frame"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "Capture",
+    "InputLimits",
+    "detect_format",
+    "parse_capture",
+    "parse_failure",
+    "records_frame",
+]

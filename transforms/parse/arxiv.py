@@ -16,6 +16,7 @@ import polars as pl
 
 from transforms.parse.common import (
     Capture,
+    item_record,
     parse_failure,
     parse_timestamp,
     records_frame,
@@ -40,6 +41,10 @@ def parse_arxiv_feed(capture: Capture) -> pl.DataFrame:
         root = ET.fromstring(capture.content)
     except ET.ParseError:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:malformed-xml")
+    except LookupError:  # <?xml encoding="no-such-codec"?>
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:unknown-encoding")
+    except ValueError:  # an encoding expat cannot read (multi-byte codecs)
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:unsupported-encoding")
     if root.tag != f"{ATOM}feed":
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-an-atom-feed")
     entries = root.findall(f"{ATOM}entry")
@@ -47,7 +52,7 @@ def parse_arxiv_feed(capture: Capture) -> pl.DataFrame:
     if errors:
         message = _text(errors[0], f"{ATOM}summary") or "unknown"
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:api-error:{error_slug(message)}")
-    return records_frame(capture, SOURCE, [entry_record(entry) for entry in entries])
+    return records_frame(capture, SOURCE, [item_record(SOURCE, entry_record, entry) for entry in entries])
 
 
 def entry_record(entry: ET.Element) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,16 +37,123 @@ class Capture:
         return hashlib.sha256(self.content).hexdigest()
 
 
+@dataclass(frozen=True)
+class InputLimits:
+    """Bounds on the work one input may cause; exceeding one is a quarantine reason, never a crash.
+
+    The defaults are far above every real capture (the largest real file is 16 MB, the deepest JSON 12 levels,
+    the longest abstract ~4,000 characters) and far below what would exhaust this machine.
+    """
+
+    max_file_bytes: int = 64 * 1024 * 1024
+    """Larger files are not read (``too-large`` in the manifest)."""
+    max_json_depth: int = 64
+    """Deeper JSON documents are one ``parse:json:too-deep`` record (Python would hit its recursion limit)."""
+    max_items: int = 100_000
+    """Files listing more items are one ``parse:<format>:too-many-items`` record."""
+    max_text_chars: int = 200_000
+    """Longer text fields (titles, abstracts, a Python-repr item) quarantine their item as ``text-too-long``."""
+
+
+DEFAULT_LIMITS = InputLimits()
+_LIMITS: contextvars.ContextVar[InputLimits] = contextvars.ContextVar("input_limits", default=DEFAULT_LIMITS)
+
+
+@contextmanager
+def input_limits(limits: InputLimits) -> Iterator[None]:
+    """Apply ``limits`` to the parsers called inside the block (``parse_capture`` does this)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def current_limits() -> InputLimits:
+    """The limits in effect (``DEFAULT_LIMITS`` outside :func:`input_limits`)."""
+    return _LIMITS.get()
+
+
+class ItemRejected(ValueError):
+    """Raised inside a parser for an item (or input) that cannot become a record; ``reason`` is a slug."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def error_reason(error: BaseException) -> str:
+    """A countable slug for an exception raised while parsing (never the message: it may hold data)."""
+    if isinstance(error, ItemRejected):
+        return error.reason
+    if isinstance(error, RecursionError):
+        return "too-deep"
+    if isinstance(error, OverflowError):
+        return "number-out-of-range"
+    if isinstance(error, LookupError) and not isinstance(error, KeyError | IndexError):
+        return "unknown-encoding"
+    if isinstance(error, UnicodeError):
+        return "invalid-unicode"
+    if isinstance(error, MemoryError):
+        return "too-large"
+    return "error-" + re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
+
+
+def item_record(source: str, build: Callable[[Any], dict[str, Any]], item: Any) -> dict[str, Any]:
+    """``build(item)``, or a ``parse_error`` row holding the raw item when building it fails.
+
+    This is the isolation unit of every parser: an item that breaks affects itself only, never its siblings.
+    """
+    try:
+        row = build(item)
+    except Exception as error:
+        return failed_item(source, error_reason(error), item)
+    reason = unstorable_reason(row)
+    return row if reason is None else failed_item(source, reason, item)
+
+
+def failed_item(source: str, reason: str, item: Any) -> dict[str, Any]:
+    """A row standing for one item that could not be parsed: its reason and the item as JSON (or repr)."""
+    return {"parse_error": f"parse:{source}:{reason}", "raw_item": raw_item_text(item)}
+
+
+def raw_item_text(item: Any) -> str:
+    """The item as ASCII JSON (lone surrogates escaped, so it is always writable); ``repr`` as a fallback.
+
+    Capped at ``max_text_chars``: the whole input stays in the raw zone or the input file (``raw_sha256``).
+    """
+    if isinstance(item, bytes):
+        text = item.decode("utf-8", errors="backslashreplace")
+    elif isinstance(item, ET.Element):
+        text = ET.tostring(item, encoding="unicode")
+    else:
+        try:
+            text = json.dumps(item, ensure_ascii=True, default=repr)
+        except (ValueError, TypeError, RecursionError):
+            text = ascii(item) if not isinstance(item, list | dict) else f"<{type(item).__name__}>"
+    limit = current_limits().max_text_chars
+    return text if len(text) <= limit else text[:limit] + "…[truncated]"
+
+
 def records_frame(capture: Capture, source: str, rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     """Parsed rows of one capture as a ``RECORD_SCHEMA`` frame, with provenance and stable record ids.
 
     Each row is a mapping of ``RECORD_SCHEMA`` field names (missing ones are null); its position in ``rows``
-    is its ``raw_index``.
+    is its ``raw_index``. A row that cannot be stored (a number beyond its column's range, a lone surrogate,
+    a text over the limit) is replaced by a ``parse_error`` row keeping the row as JSON, in place: its
+    siblings keep their index. More than ``max_items`` rows make the whole input one failure record.
     """
     target = polars_schema(RECORD_SCHEMA)
     provided = [name for name in target if name not in _PROVENANCE]
+    rows = list(rows)
+    if len(rows) > current_limits().max_items:
+        return parse_failure(capture, source, f"parse:{source}:too-many-items")
+    checked = [
+        row if (reason := unstorable_reason(row)) is None else failed_item(source, reason, dict(row))
+        for row in rows
+    ]
     body = pl.DataFrame(
-        [{name: row.get(name) for name in provided} for row in rows],
+        [{name: row.get(name) for name in provided} for row in checked],
         schema={name: target[name] for name in provided},
         orient="row",
     )
@@ -69,12 +179,69 @@ _PROVENANCE = (
     "captured_at",
     "captured_at_evidence",
 )
+_INT_RANGES = {pl.Int64: (-(2**63), 2**63 - 1), pl.Int32: (-(2**31), 2**31 - 1)}
+
+
+def unstorable_reason(row: Mapping[str, Any]) -> str | None:
+    """Why ``row`` cannot be stored in ``RECORD_SCHEMA`` (first misfit: a number beyond its column's range, a
+    lone surrogate, a text over ``max_text_chars``), or None."""
+    if row.get("parse_error") is not None:
+        return None
+    target = _record_schema()
+    limit = current_limits().max_text_chars
+    for name, value in row.items():
+        if value is None or name == "raw_item":
+            continue
+        reason = _misfit(value, target.get(name), limit)
+        if reason is not None:
+            return reason
+    return None
+
+
+_SCHEMA_CACHE: list[pl.Schema] = []
+
+
+def _record_schema() -> pl.Schema:
+    if not _SCHEMA_CACHE:
+        _SCHEMA_CACHE.append(polars_schema(RECORD_SCHEMA))
+    return _SCHEMA_CACHE[0]
+
+
+def _misfit(value: Any, dtype: pl.DataType | None, limit: int) -> str | None:
+    if isinstance(value, str):
+        if len(value) > limit:
+            return "text-too-long"
+        return None if _is_valid_unicode(value) else "invalid-unicode"
+    if isinstance(value, list):
+        inner = dtype.inner if isinstance(dtype, pl.List) else None
+        return next((r for v in value if v is not None and (r := _misfit(v, inner, limit))), None)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        low, high = _INT_RANGES.get(dtype, (-(2**63), 2**63 - 1)) if dtype is not None else (0, 0)
+        return None if low <= value <= high else "number-out-of-range"
+    return None
+
+
+def _is_valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def safe_text(text: str) -> str:
+    """``text`` with lone surrogates (e.g. from undecodable file names) replaced, so it can be stored."""
+    return (
+        text if _is_valid_unicode(text) else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    )
 
 
 def _with_provenance(body: pl.DataFrame, capture: Capture, source: str, first_index: int = 0) -> pl.DataFrame:
     framed = body.with_columns(
         pl.lit(source).alias("source"),
-        pl.lit(capture.location).alias("input_path"),
+        pl.lit(safe_text(capture.location)).alias("input_path"),
         pl.lit(capture.sha256).alias("raw_sha256"),
         (pl.int_range(pl.len(), dtype=pl.Int32) + first_index).alias("raw_index"),
         pl.lit(capture.captured_at).cast(pl.Datetime("us", "UTC")).alias("captured_at"),
@@ -116,7 +283,10 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 or 9999-12-31T23:59-01:00: outside the calendar in UTC
+        raise ItemRejected("date-out-of-range") from None
 
 
 def as_int(value: object) -> int | None:
@@ -142,9 +312,33 @@ def as_text_list(values: object) -> list[str] | None:
     return [value for value in values if isinstance(value, str) and value != ""]
 
 
-def load_json(content: bytes) -> Any:
-    """JSON with non-integer numbers kept as text, so an id like ``2503.02130`` never becomes a float."""
-    return json.loads(content.decode("utf-8-sig"), parse_float=str)
+def load_json(content: bytes | str) -> Any:
+    """JSON with non-integer numbers kept as text, so an id like ``2503.02130`` never becomes a float.
+
+    ItemRejected(``too-deep``) when it nests deeper than ``max_json_depth`` (or than Python can recurse).
+    """
+    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    try:
+        document = json.loads(text, parse_float=str)
+    except RecursionError:
+        raise ItemRejected("too-deep") from None
+    if json_depth(document) > current_limits().max_json_depth:
+        raise ItemRejected("too-deep")
+    return document
+
+
+def json_depth(document: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), computed without recursion."""
+    deepest = 0
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return deepest
 
 
 NOT_JSON = object()
@@ -157,7 +351,7 @@ def json_document(content: bytes) -> Any:
         return NOT_JSON
     try:
         return load_json(content)
-    except ValueError:
+    except ValueError:  # includes ItemRejected (too deep) and UnicodeDecodeError
         return NOT_JSON
 
 

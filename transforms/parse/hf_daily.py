@@ -19,9 +19,12 @@ import polars as pl
 from transforms.parse.common import (
     NOT_JSON,
     Capture,
+    ItemRejected,
     as_int,
     as_text,
     as_text_list,
+    current_limits,
+    item_record,
     json_document,
     load_json,
     parse_failure,
@@ -59,7 +62,8 @@ def parse_hf_daily(capture: Capture) -> pl.DataFrame:
     day = document_day(document.get("date")) if isinstance(document, Mapping) else {}
     first_rank = page_offset(capture.location) + 1
     rows = [
-        daily_item_record(item) | {"rank": first_rank + position} | day for position, item in enumerate(items)
+        item_record(SOURCE, daily_item_record, item) | {"rank": first_rank + position} | day
+        for position, item in enumerate(items)
     ]
     return records_frame(capture, SOURCE, rows)
 
@@ -94,6 +98,8 @@ def daily_items(document: Any) -> list[Any]:
 def daily_item_record(item: Any) -> dict[str, Any]:
     """RECORD_SCHEMA fields of one daily-papers item (a dict or its Python-repr string)."""
     if isinstance(item, str):
+        if len(item) > current_limits().max_text_chars:  # literal_eval costs ~500x the text in memory
+            raise ItemRejected("text-too-long")
         try:
             item = ast.literal_eval(item)
         except (ValueError, SyntaxError, MemoryError, RecursionError):

@@ -10,8 +10,6 @@ listing's order is its ``rank``; a daily page's canonical ``/papers/date/YYYY-MM
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
@@ -19,7 +17,17 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import Capture, as_int, parse_failure, records_frame, split_arxiv_id
+from transforms.parse.common import (
+    Capture,
+    ItemRejected,
+    as_int,
+    failed_item,
+    item_record,
+    load_json,
+    parse_failure,
+    records_frame,
+    split_arxiv_id,
+)
 from transforms.parse.hf_daily import PAPER_URL, document_day, paper_record
 
 SOURCE = "hf-page"
@@ -40,6 +48,7 @@ def parse_hf_page(capture: Capture) -> pl.DataFrame:
     scanner.feed(capture.content.decode("utf-8", errors="replace"))
     scanner.close()
     rows = _unique_by_id(record for props in scanner.props for record in embedded_records(props))
+    rows += scanner.failed
     if not rows:
         rows = _unique_by_id(scanner.cards())
     if not rows:
@@ -73,22 +82,27 @@ def embedded_records(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, Mapping):
         paper = node.get("paper")
         if isinstance(paper, Mapping) and _is_paper(paper):
-            record = paper_record(paper, fallback=node)
-            comments = node.get("comments")
-            count = as_int(node.get("numComments", paper.get("numComments")))
-            if count is None and isinstance(comments, list):
-                count = len(comments)
-            record["num_comments"] = count
-            yield record
+            yield item_record(SOURCE, _listing_item_record, node)
             return
         if _is_paper(node):
-            yield paper_record(node)
+            yield item_record(SOURCE, paper_record, node)
             return
         for value in node.values():
             yield from embedded_records(value)
     elif isinstance(node, list):
         for value in node:
             yield from embedded_records(value)
+
+
+def _listing_item_record(node: Mapping[str, Any]) -> dict[str, Any]:
+    paper = node["paper"]
+    record = paper_record(paper, fallback=node)
+    comments = node.get("comments")
+    count = as_int(node.get("numComments", paper.get("numComments")))
+    if count is None and isinstance(comments, list):
+        count = len(comments)
+    record["num_comments"] = count
+    return record
 
 
 def _is_paper(node: Mapping[str, Any]) -> bool:
@@ -114,6 +128,8 @@ class _PageScanner(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.props: list[Any] = []
+        self.failed: list[dict[str, Any]] = []
+        """Failure rows for ``data-props`` too deep to read (kept, not silently skipped)."""
         self.links: list[tuple[str, str]] = []
         self.h1: str | None = None
         self.canonical: str | None = None
@@ -126,8 +142,12 @@ class _PageScanner(HTMLParser):
         attributes = dict(attrs)
         props = attributes.get("data-props")
         if props:
-            with contextlib.suppress(ValueError):
-                self.props.append(json.loads(props, parse_float=str))
+            try:
+                self.props.append(load_json(props))
+            except ItemRejected as rejected:
+                self.failed.append(failed_item(SOURCE, rejected.reason, props))
+            except ValueError:  # not JSON: a component's state we do not read
+                pass
         if tag == "meta" and attributes.get("property") == "og:url":
             self.canonical = self.canonical or attributes.get("content")
         elif tag == "link" and attributes.get("rel") == "canonical":

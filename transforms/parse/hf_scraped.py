@@ -20,6 +20,7 @@ from transforms.parse.common import (
     as_int,
     as_text,
     as_text_list,
+    item_record,
     json_document,
     load_json,
     parse_failure,
@@ -50,8 +51,11 @@ def parse_hf_scraped(capture: Capture) -> pl.DataFrame:
     papers = _papers(document)
     if papers is None:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-a-paper-dump")
-    day = document_day(document.get("date"))
-    rows = [paper_record(paper) | {"rank": position + 1} | day for position, paper in enumerate(papers)]
+    day = document_day(document.get("date") if isinstance(document, Mapping) else None)
+    rows = [
+        item_record(SOURCE, paper_record, paper) | {"rank": position + 1} | day
+        for position, paper in enumerate(papers)
+    ]
     return records_frame(capture, SOURCE, rows)
 
 

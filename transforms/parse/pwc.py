@@ -18,6 +18,7 @@ from transforms.parse.common import (
     Capture,
     as_text,
     as_text_list,
+    item_record,
     json_document,
     load_json,
     parse_failure,
@@ -47,13 +48,13 @@ def parse_pwc(capture: Capture) -> pl.DataFrame:
     except ValueError:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
     if isinstance(document, Mapping) and _is_paper(document):
-        return records_frame(capture, SOURCE, [paper_record(document)])
+        return records_frame(capture, SOURCE, [item_record(SOURCE, paper_record, document)])
     if not (isinstance(document, Mapping) and _is_page(document)):
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:unknown-response")
     results = document["results"]
     if any(not (isinstance(item, Mapping) and _is_paper(item)) for item in results):
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-a-paper-listing")
-    return records_frame(capture, SOURCE, [paper_record(item) for item in results])
+    return records_frame(capture, SOURCE, [item_record(SOURCE, paper_record, item) for item in results])
 
 
 def paper_record(paper: Mapping[str, Any]) -> dict[str, Any]:

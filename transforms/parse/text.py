@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from itertools import pairwise
+from collections.abc import Callable
 
 import polars as pl
 
@@ -19,9 +19,23 @@ CHROME_LINE = re.compile(
 MIN_ABSTRACT_WORDS = 25
 """A line is abstract-like when it has at least this many words: real abstracts have 100-300, titles < 25."""
 
+MIN_PAIRED_SHARE = 0.5
+"""Share of abstract-like lines that must follow a title line, and share of the text's characters (page
+chrome excepted) that abstract-like lines must hold, for a text to be a listing."""
+
+MARKDOWN_LINE = re.compile(r"^(?:#{1,6}\s|\||```|~~~|[-*+]\s|>\s|\d+\.\s|[-=]{3,}$|!\[|\[[^\]]*\]\()")
+CODE_LINE = re.compile(
+    r"(?:^(?:def|class|import|from|return|function|const|let|var|if|for|while|#include|package|public)\b"
+    r"|[;{}]$|^[})\]]+[;,]?$)"
+)
+LOG_LINE = re.compile(
+    r"^(?:\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\[?\d{2}:\d{2}:\d{2}|\[?(?:DEBUG|INFO|WARN(?:ING)?|ERROR|CRITICAL)\b)"
+)
+
 
 def looks_like_text_page(content: bytes) -> bool:
-    """Plain UTF-8 text that is not JSON, XML or HTML, with at least one title line before an abstract line."""
+    """Plain UTF-8 text that is not JSON, XML or HTML and has the shape of a listing (see
+    :func:`text_shape_problem`)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -29,8 +43,54 @@ def looks_like_text_page(content: bytes) -> bool:
     head = text.lstrip("\ufeff \t\r\n")[:1]
     if head in {"{", "[", "<"}:
         return False
-    lines = [line for line in text.splitlines() if line.strip()]
-    return any(not _is_abstract_like(a) and _is_abstract_like(b) for a, b in pairwise(lines))
+    return text_shape_problem(text) is None
+
+
+def text_shape_problem(text: str) -> str | None:
+    """None when ``text`` reads as a listing: title lines paired with abstract-like lines through most of it.
+
+    Otherwise the kind of text it is instead: ``markdown``, ``csv``, ``code``, ``log``, ``empty`` or
+    ``no-title-abstract-pairs``. A markdown table row or a log line can be 25 words long, so the kinds are
+    recognised before the pairing is counted.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not CHROME_LINE.match(line)]
+    if not lines:
+        return "empty"
+    share = _share(lines)
+    if share(MARKDOWN_LINE.match) >= 0.2:
+        return "markdown"
+    if share(LOG_LINE.match) >= 0.3:
+        return "log"
+    if share(CODE_LINE.search) >= 0.3:
+        return "code"
+    if len(lines) >= 3 and _is_delimited(lines):
+        return "csv"
+    abstracts = [index for index, line in enumerate(lines) if _is_abstract_like(line)]
+    titled = [index for index in abstracts if index > 0 and not _is_abstract_like(lines[index - 1])]
+    abstract_chars = sum(len(lines[index]) for index in abstracts)
+    if (
+        not titled
+        or len(titled) / len(abstracts) < MIN_PAIRED_SHARE
+        or abstract_chars / sum(map(len, lines)) < MIN_PAIRED_SHARE
+    ):
+        return "no-title-abstract-pairs"
+    return None
+
+
+def _share(lines: list[str]) -> Callable[[Callable[[str], object]], float]:
+    """The share of ``lines`` passing a test."""
+    return lambda test: sum(1 for line in lines if test(line)) / len(lines)
+
+
+def _is_delimited(lines: list[str]) -> bool:
+    """Most lines hold the same (non-zero) number of commas, tabs or semicolons, as rows of a table do."""
+    for delimiter in (",", "\t", ";"):
+        counts = [line.count(delimiter) for line in lines]
+        common = max(set(counts), key=counts.count)
+        if common > 0 and counts.count(common) / len(counts) >= 0.8:
+            return True
+    return False
 
 
 def parse_text_page(capture: Capture) -> pl.DataFrame:

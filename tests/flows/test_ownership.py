@@ -1,0 +1,158 @@
+"""One writer per output folder: the lock, its recovery after a kill, and staging folders owned by their run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.ownership import LOCK_NAME, OutputLocked, claim, output_lock
+from flows.publish import remove_stale_staging
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from flows.ownership import output_lock
+    with output_lock(Path(sys.argv[1])):
+        print("locked", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def hold_lock_in_child(out: Path) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "locked"
+    return child
+
+
+def test_a_second_writer_is_refused_while_the_first_lives_and_admitted_after_it_is_killed(
+    tmp_path: Path,
+) -> None:
+    child = hold_lock_in_child(tmp_path)
+    try:
+        with pytest.raises(OutputLocked, match=f"pid {child.pid}"), output_lock(tmp_path):
+            pass
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    with output_lock(tmp_path):  # the kernel released the dead owner's lock: no manual cleanup
+        holder = json.loads((tmp_path / LOCK_NAME).read_text())
+        assert holder["pid"] == os.getpid()
+
+
+def test_the_lock_is_released_when_the_block_raises(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), output_lock(tmp_path):
+        raise RuntimeError("boom")
+    with output_lock(tmp_path):
+        pass
+
+
+def test_only_staging_folders_of_dead_owners_are_removed(tmp_path: Path) -> None:
+    root = tmp_path / "trending-papers"
+    root.mkdir()
+    live = root / ".staging-20240102T000000.000000Z"
+    claim(live)
+    live.mkdir()
+    dead = root / ".staging-20240101T000000.000000Z"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from flows.ownership import claim; from pathlib import Path; claim(Path({str(dead)!r}))",
+        ]
+    )
+    child.wait()
+    dead.mkdir()
+    unclaimed = root / ".staging-20231231T000000.000000Z"
+    unclaimed.mkdir()
+    assert remove_stale_staging(tmp_path) == [unclaimed, dead]
+    assert live.exists() and not dead.exists() and not unclaimed.exists()
+    assert sorted(p.name for p in root.iterdir()) == [live.name, live.name + ".owner"]
+
+
+def test_a_reused_pid_does_not_keep_a_staging_folder_alive(tmp_path: Path) -> None:
+    root = tmp_path / "trending-papers"
+    root.mkdir()
+    staging = root / ".staging-20240101T000000.000000Z"
+    staging.mkdir()
+    (root / (staging.name + ".owner")).write_text(
+        json.dumps({"pid": os.getpid(), "host": os.uname().nodename, "started": "1"})
+    )
+    assert remove_stale_staging(tmp_path) == [staging]
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_concurrent_runs_on_one_output_never_lose_an_update(tmp_path: Path) -> None:
+    """Two runs at once on different inputs (threads of one process, one Prefect API): each publishes or is
+    refused with OutputLocked; when both publish, the later version holds the papers of both. Before the lock,
+    both published from the same ``latest`` and the later version silently lacked the other's papers."""
+    from flows.config import RunConfig
+    from flows.curate import curate
+
+    repo = Path(__file__).resolve().parents[2]
+    inputs = [repo / "data" / "sample" / "trending-papers-page.txt", repo / "tests" / "data" / "hf-daily"]
+    out = tmp_path / "out"
+    start = threading.Barrier(len(inputs))
+    results: dict[int, object] = {}
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            results[index] = curate(RunConfig(inputs=[inputs[index]], out_dir=out))
+        except OutputLocked as refused:
+            results[index] = refused
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    published = [index for index, result in results.items() if not isinstance(result, OutputLocked)]
+    assert len(results) == 2 and published, results
+    latest = pl.read_parquet(out / "trending-papers" / "latest" / "data" / "*.parquet")
+    titles = " ".join(latest.get_column("title").to_list())
+    assert all(_a_title_of(inputs[index]) in titles for index in published), (
+        "a published run's papers were lost"
+    )
+    versions = [
+        p for p in (out / "trending-papers").iterdir() if not p.name.startswith(".") and p.name != "latest"
+    ]
+    assert len(versions) == len(published)
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_cli_exits_5_with_one_line_when_another_run_holds_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import EXIT_OUTPUT_LOCKED, main
+
+    child = hold_lock_in_child(tmp_path)
+    try:
+        code = main(["run", "--out", str(tmp_path)])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    err = capsys.readouterr().err
+    assert code == EXIT_OUTPUT_LOCKED == 5
+    assert err.count("\n") == 1 and "locked by another run" in err and "Traceback" not in err
+    assert not (tmp_path / "trending-papers").exists()
+
+
+def _a_title_of(given: Path) -> str:
+    if given.is_dir():
+        return "STR-Match"  # tests/data/hf-daily/2025-07-03-excerpt.json
+    return "Learning Hierarchical Polynomials with Three-Layer Neural Networks"

@@ -1,0 +1,74 @@
+"""No secret at rest: a run fetching with URL credentials and tokens writes them nowhere (grep of every file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.config import RunConfig
+from flows.curate import curate
+from flows.secrets import redact_text, redact_url
+from flows.sources import SourceSettings
+from tests.flows.capture_server import Reply, serving
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+PASSWORD = "pw-7f3a9c1e"
+TOKEN = "tok-52be0d44"
+
+
+def test_redaction_of_urls_and_text() -> None:
+    assert redact_url(f"https://user:{PASSWORD}@h.example/p?a=1&token={TOKEN}") == (
+        "https://REDACTED@h.example/p?a=1&token=REDACTED"
+    )
+    assert redact_url("https://h.example/p?date=2025-01-01&p=0") == "https://h.example/p?date=2025-01-01&p=0"
+    text = f"failed: http://u:{PASSWORD}@x/y?api_key={TOKEN} with Bearer abcdefghijklmnop and hf_{'a' * 30}"
+    assert PASSWORD not in redact_text(text) and TOKEN not in redact_text(text)
+    assert "abcdefghijklmnop" not in redact_text(text) and "hf_aaaa" not in redact_text(text)
+
+
+def every_file_as_text(root: Path) -> dict[Path, str]:
+    texts = {}
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            texts[path] = json.dumps(pq.read_table(path).to_pylist(), default=str)
+        else:
+            texts[path] = path.read_bytes().decode("utf-8", errors="replace")
+    return texts
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_with_credentials_in_its_urls_writes_them_nowhere(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
+
+    excerpt = (DATA / "hf-daily" / "2025-07-03-excerpt.json").read_bytes()
+    page = (DATA / "hf-page" / "listing-embedded.html").read_bytes()
+    with serving() as server:
+        server.route("/api/daily_papers", Reply(200, excerpt), date="2025-07-03", p="0")
+        server.route("/papers", Reply(200, page, {"Content-Type": "text/html"}))
+        server.route("/gone", Reply(404, b"no"))
+        with_user = server.base_url.replace("http://", f"http://reader:{PASSWORD}@")
+        sources = SourceSettings(
+            hf_base_url=with_user,
+            hf_daily="2025-07-03",
+            hf_pages=[f"{server.base_url}/papers?token={TOKEN}", f"{with_user}/gone?access_token={TOKEN}"],
+            min_interval=0,
+            max_retries=0,
+            task_retries=0,
+            read_timeout=5,
+        )
+        summary = curate(RunConfig(inputs=[], sources=sources, out_dir=tmp_path / "out"))
+        assert any(seen.headers.get("Authorization", "").startswith("Basic ") for seen in server.requests)
+    assert summary.version is not None and summary.source_failures
+    written = every_file_as_text(tmp_path / "out")
+    assert any(p.name == "responses.jsonl" for p in written) and any(p.suffix == ".parquet" for p in written)
+    leaks = [str(path) for path, text in written.items() if PASSWORD in text or TOKEN in text]
+    assert leaks == []
+    database = Path(str(PREFECT_API_DATABASE_CONNECTION_URL.value()).split("///", 1)[-1])
+    stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert stored and PASSWORD.encode() not in stored and TOKEN.encode() not in stored
