@@ -6,12 +6,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean-output
+.PHONY: run test lint bench clean-output system-deps
 
 run: $(STAMP)
 	$(BIN)/papers run
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# Debian packages the tests need (headless Chromium); does nothing when they are there.
+system-deps:
+	@bash scripts/install-system-deps.sh
 
 clean-output:
 	rm -rf output/trending-papers output/failed-runs output/raw

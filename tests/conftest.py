@@ -30,3 +30,12 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real ``prefect server start`` on a free 127.0.0.1 port for the whole session (see tests/prefect_server.py)."""
+    from tests.prefect_server import running_server
+
+    with running_server(tmp_path_factory.mktemp("prefect-server-home")) as server:
+        yield server
