@@ -176,6 +176,8 @@ def test_hub_repositories_have_their_own_kinds_and_are_not_code() -> None:
         ("GitHub - Newiz430/Psi-RAG: Official code of Psi-RAG", "https://github.com/Newiz430/Psi-RAG"),
         ("(GitHub – owner/my.repo) is the code.", "https://github.com/owner/my.repo"),
         ("Available at https://github.com/a/b?x=1&amp;y=2", "https://github.com/a/b"),
+        # Links are read from the captured text, where TeX escapes are still in the URL.
+        ("Code: \\url{https://github.com/a/b\\_c}", "https://github.com/a/b_c"),
     ],
 )
 def test_scrape_damage_repairs(text: str, repo: str) -> None:

@@ -54,13 +54,14 @@ GLUED_WORDS = (
 
 
 def repair_text(text: pl.Expr) -> pl.Expr:
-    """Undo scrape damage around URLs before extraction: braces, ``\\url{}``, ``&amp;``, a space before the
-    final slash, a lost slash (``https:/github.com``), repository URLs written without a scheme, and copied
-    GitHub page titles (``GitHub - owner/repo: ...``)."""
+    """Undo scrape damage around URLs before extraction: braces, ``\\url{}``, TeX escapes (``\\_``), ``&amp;``,
+    a space before the final slash, a lost slash (``https:/github.com``), repository URLs written without a
+    scheme, and copied GitHub page titles (``GitHub - owner/repo: ...``)."""
     return (
         text.fill_null("")
         .str.replace_all("&amp;", "&", literal=True)
         .str.replace_all(r"\\url\{", " ")
+        .str.replace_all(r"\\([_%&#~])", "$1")
         .str.replace_all(r"\b((?i:https?)):?\s?//", "$1://")
         .str.replace_all(r"\b((?i:https?)):/([A-Za-z0-9])", "$1://$2")
         .str.replace_all(GITHUB_PAGE_TITLE, "${1}https://github.com/$2/$3 ")
