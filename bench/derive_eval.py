@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -27,6 +28,12 @@ from tests.transforms.venue_labels import cases_frame, load_labelled_cases, scor
 from transforms.derive.links import extract_links  # noqa: E402
 from transforms.derive.topic import assign_topics, load_taxonomy  # noqa: E402
 from transforms.derive.venues import venue_hints  # noqa: E402
+from transforms.scripts import (  # noqa: E402
+    MIN_SECOND_SCRIPT_LETTERS,
+    MIXED_SCRIPT_SHARE,
+    is_mixed_script,
+    second_script_share,
+)
 
 AREAS_FILE = REPO_ROOT / "bench" / "derive_areas.toml"
 NOTES = [
@@ -62,6 +69,32 @@ NOTES = [
     "- Code links: the hf-daily-api captures carry `githubRepo` on only 21 items, and only a handful",
     "  of those also have a repository URL in the abstract, so the agreement figure rests on very few",
     "  pairs. The bundled page’s full link table is checked exactly by a test.",
+    "",
+    "### Issue 14: what changed and the figures before it",
+    "",
+    "- Topic (taxonomy 1.2.0): cross-venue validation below. The split was fixed before any 1.2.0 change, and",
+    "  1.2.0 was tuned on the `tune` rows only: single words that decided too much were removed or narrowed",
+    "  (`diagnos*` only as medical/clinical/disease diagnosis, `cluster*` only as `clustering`, `agent*` no",
+    "  longer weak evidence for reinforcement learning, `fast`/`faster` no longer efficient-ml) and",
+    "  `relative_threshold` went from 0.25 to 0.33 (0.33 met the topics-per-paper target on every tune area;",
+    "  0.40 lost the 90 % found target on four). Before (1.1.0) the held-out rows had 2.49 topics per paper",
+    "  (agents 3.05, data mining 2.96, vision 2.50), agents found 89.4 %, data mining 90.0 % found / 5.6 %",
+    "  wrong. Taxonomy 1.1.0 had been written against all rows, so the held-out figures are as out of sample",
+    "  as this data allows, not more: the measurement the issue quotes (other years and venues than",
+    "  `../shared/data`) is not reproducible here. No learned model was added: none was built and compared",
+    "  out of sample in this round, so the keyword scorer stays the only scorer.",
+    "- Venue hints: the labelled set grew by 31 `issue-14` strings (competitions, challenges, shared tasks,",
+    "  `-style`, citation/bibliometric and dataset mentions, genuine neighbours of them, and journal references",
+    "  with volume/issue/pages in full and ISO 4 form), labelled before the extractor was run on them; 24",
+    "  journal_ref labels now name the canonical journal without volume/issue/pages, 9 arXiv strings name",
+    "  venues added to the lexicon (AITest, STVR, IEEE Trans. Inf. Theory), and one audit string (`10k reviews",
+    "  of ICLR 2023 submissions`) is no longer a hint. On the resulting 313 strings the previous extractor scored",
+    "  precision 0.797 / recall 0.793 (0.227 / 0.333 on the 31 new strings); the figures below are after the",
+    "  fixes, which were written against these strings, so they are in-sample.",
+    "- Code links: before, with Hub models counted as code and Spaces as project pages, `code_status` was",
+    "  linked 527, claimed 85, planned 31, none 1777, and 508 abstracts had a repository URL. No abstract in",
+    "  the captures has a one-slash URL or a copied `GitHub - owner/repo` title (both repairs are pinned by",
+    "  tests), and no abstract URL in them is rewritten by cleaning any more (`…/Psi-RAG` is the pinned case).",
     "",
 ]
 SHORT_NAMES = {
@@ -139,6 +172,84 @@ def keyword_hits(keywords: str | None, table: dict[str, str]) -> set[str]:
     return found
 
 
+def load_split() -> dict:
+    """The cross-venue split and the targets (``[split]`` of ``bench/derive_areas.toml``)."""
+    return tomllib.loads(AREAS_FILE.read_text(encoding="utf-8"))["split"]
+
+
+def split_of(row: dict, split: dict) -> str:
+    """``held-out`` for the held-out venues and years, else ``tune``."""
+    conf, year = row["conf"], row.get("year")
+    if conf in split["held_out_venues"] or year in split["held_out_years"].get(conf, []):
+        return "held-out"
+    return "tune"
+
+
+def cross_venue_lines(rows: list[dict], topics_per_row: list[list[str]], primary: list[str]) -> list[str]:
+    """Per split and area: implied area found, clearly wrong primary (with and without author keywords),
+    mean topics per paper, and whether the targets are met (areas of at least ``min_papers``)."""
+    conf_map, area_map = load_areas()
+    keyword_topics, keyword_accept = load_keyword_refinements()
+    split = load_split()
+    stats: dict[tuple[str, str], Counter[str]] = {}
+    for row, topics, topic in zip(rows, topics_per_row, primary, strict=True):
+        spec = conf_map.get(row["conf"]) or area_map.get(row.get("primary_area") or "")
+        part = split_of(row, split)
+        totals = stats.setdefault((part, "(all papers)"), Counter())
+        totals["papers"] += 1
+        totals["topics"] += len(topics)
+        if spec is None:
+            continue
+        area = spec["area"]
+        counts = stats.setdefault((part, area), Counter())
+        counts["papers"] += 1
+        counts["topics"] += len(topics)
+        accept_kw = spec["accept"] | keyword_hits(row.get("keywords"), keyword_accept)
+        wrong_kw = spec["wrong"] - keyword_hits(row.get("keywords"), keyword_topics)
+        counts["found"] += any(t in spec["accept"] for t in topics)
+        counts["found_kw"] += any(t in accept_kw for t in topics)
+        counts["wrong"] += topic in spec["wrong"]
+        counts["wrong_kw"] += topic in wrong_kw
+    lines = [
+        "### Cross-venue validation",
+        "",
+        "Split (`[split]` in `bench/derive_areas.toml`): held out are whole venues ("
+        + ", ".join(v.upper() for v in split["held_out_venues"])
+        + ") and later years ("
+        + "; ".join(f"{c.upper()} {', '.join(map(str, ys))}" for c, ys in split["held_out_years"].items())
+        + "). Areas pool every venue and IJCAI/AAAI primary area that implies them. Targets (areas with at least "
+        f"{split['min_papers']} papers): implied area in `topics` >= {split['target_found']:.0%}, clearly wrong "
+        f"primary <= {split['target_wrong']:.0%}, mean topics per paper <= {split['target_topics']}. "
+        "`+kw`: with IJCAI's author keywords refining the mapping; the plain columns use the venue mapping alone.",
+        "",
+        "| split | area | papers | found | found +kw | wrong | wrong +kw | topics/paper | targets |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for (part, area), c in sorted(stats.items(), key=lambda item: (item[0][0] != "tune", item[0][1])):
+        n = c["papers"]
+        mean_topics = c["topics"] / n
+        if area == "(all papers)":
+            verdict = "met" if mean_topics <= split["target_topics"] else "missed"
+            lines.append(f"| {part} | {area} | {n} | | | | | {mean_topics:.2f} | {verdict} |")
+            continue
+        if n < split["min_papers"]:
+            verdict = f"not held (< {split['min_papers']})"
+        else:
+            misses = []
+            if c["found"] / n < split["target_found"]:
+                misses.append("found")
+            if c["wrong"] / n > split["target_wrong"]:
+                misses.append("wrong")
+            if mean_topics > split["target_topics"]:
+                misses.append("topics")
+            verdict = "met" if not misses else "missed: " + ", ".join(misses)
+        lines.append(
+            f"| {part} | {area} | {n} | {c['found'] / n:.1%} | {c['found_kw'] / n:.1%} | {c['wrong'] / n:.1%} | "
+            f"{c['wrong_kw'] / n:.1%} | {mean_topics:.2f} | {verdict} |"
+        )
+    return lines
+
+
 def load_hf_days(shared: Path) -> list[dict[str, object]]:
     """Papers of the hf-daily-api captures, tolerating the repr-string and wrapped days."""
     papers: list[dict[str, object]] = []
@@ -206,6 +317,7 @@ def topic_section(shared: Path) -> list[str]:
     total = sum(c["papers"] for c in per_area.values())
     wrong = sum(c["wrong"] for c in per_area.values())
     lines += ["", f"Clearly wrong primary overall: {wrong}/{total} = {wrong / total:.1%}.", ""]
+    lines += [*cross_venue_lines(rows, derived["topics"].to_list(), derived["topic"].to_list()), ""]
     ids = list(load_taxonomy().ids)
     short = {topic: SHORT_NAMES.get(topic, topic) for topic in ids}
     lines += [
@@ -299,6 +411,19 @@ def links_section(shared: Path) -> list[str]:
         any("github.io" in url for url in urls) for urls in abstract_only["code_urls"].to_list()
     )
     statuses = Counter(full["code_status"].to_list())
+    kinds = Counter(link["kind"] for links in full["links"].to_list() for link in links)
+    rows_with_kind = {
+        kind: sum(any(link["kind"] == kind for link in links) for links in full["links"].to_list())
+        for kind in ("code", "project", "model", "dataset", "space")
+    }
+    abstracts = [p.get("summary") or "" for p in papers]
+    one_slash = sum(bool(re.search(r"(?i)\bhttps?:/[A-Za-z0-9]", text)) for text in abstracts)
+    page_titles = sum(bool(re.search(r"\bGitHub\s+[-–—]\s+[\w.\-]+/[\w.\-]+", text)) for text in abstracts)
+    implementation_only = sum(
+        bool(re.search(r"(?i)\bimplementation", text))
+        and not re.search(r"(?i)\b(?:code|repositor|software)", text)
+        for text in abstracts
+    )
     return [
         "## Code links",
         "",
@@ -313,6 +438,11 @@ def links_section(shared: Path) -> list[str]:
         + ", ".join(
             f"{status} {statuses.get(status, 0)}" for status in ("linked", "claimed", "planned", "none")
         ),
+        "- links by kind (links / rows with one): "
+        + ", ".join(f"{kind} {kinds.get(kind, 0)} / {rows_with_kind[kind]}" for kind in rows_with_kind),
+        f"- abstracts with a one-slash URL (`https:/host`, repaired): {one_slash}; with a copied "
+        f"`GitHub - owner/repo` title: {page_titles}; mentioning `implementation` without a code word "
+        f"(no longer a claim on its own): {implementation_only}",
         "",
         "Bundled page: the expected link table (12 repositories, 1 project page, 4 claimed, 2 planned) "
         "is the "
@@ -320,14 +450,65 @@ def links_section(shared: Path) -> list[str]:
     ]
 
 
+def language_section(shared: Path) -> list[str]:
+    """Second-script shares of every real abstract, and how many would be ``language:mixed``."""
+    texts: list[tuple[str, str]] = [("hf-daily-api", p.get("summary") or "") for p in load_hf_days(shared)]
+    conference = shared / "data" / "conference-papers" / "papers.jsonl"
+    texts += [
+        ("conference-papers", json.loads(line)["abstract"] or "")
+        for line in conference.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for path in sorted((shared / "data" / "arxiv-api").rglob("*")):
+        if path.is_file():
+            body = path.read_text(encoding="utf-8", errors="replace")
+            texts += [("arxiv-api", m) for m in re.findall(r"<summary>(.*?)</summary>", body, flags=re.S)]
+    frame = pl.DataFrame(texts, schema=["source", "text"], orient="row").with_columns(
+        share=second_script_share(pl.col("text")),
+        mixed=is_mixed_script(pl.col("text")),
+        greek=pl.col("text").str.count_matches(r"\p{Greek}")
+        / pl.col("text").str.count_matches(r"\p{L}").clip(1),
+    )
+    summary = frame.group_by("source", maintain_order=True).agg(
+        pl.len().alias("abstracts"),
+        (pl.col("share") > 0).sum().alias("second_script"),
+        pl.col("mixed").sum().alias("mixed"),
+        (pl.col("greek") > 0).sum().alias("greek"),
+        pl.col("greek").max().alias("greek_max"),
+    )
+    lines = [
+        "## Language: mixed scripts",
+        "",
+        f"Threshold (`transforms/scripts.py`): second script >= {MIXED_SCRIPT_SHARE:.0%} of the letters and >= "
+        f"{MIN_SECOND_SCRIPT_LETTERS} letters; Greek is not counted (mathematics). An English abstract followed by "
+        "a two-sentence Korean or Chinese paragraph is ~20 %, OCR-garbled Hangul with Latin fragments ~37 %, a "
+        "quoted name in another script < 1 % (`tests/transforms/test_scripts.py`).",
+        "",
+        "| source | abstracts | with letters in a second counted script | `language:mixed` | with Greek | "
+        "max Greek share |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in summary.iter_rows(named=True):
+        lines.append(
+            f"| {row['source']} | {row['abstracts']} | {row['second_script']} | {row['mixed']} | {row['greek']} | "
+            f"{row['greek_max']:.1%} |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the measurements and print (or write) the markdown report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO_ROOT / ".." / "shared", help="shared data folder")
     parser.add_argument("--write", type=Path, help="write the markdown report to this file")
-    parser.add_argument("--only", choices=["topic", "venue", "links"], help="run one section")
+    parser.add_argument("--only", choices=["topic", "venue", "links", "language"], help="run one section")
     args = parser.parse_args(argv)
-    sections = {"topic": topic_section, "venue": venue_section, "links": links_section}
+    sections = {
+        "topic": topic_section,
+        "venue": venue_section,
+        "links": links_section,
+        "language": language_section,
+    }
     lines: list[str] = [
         "# Derived fields: measured",
         "",

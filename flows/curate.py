@@ -44,6 +44,7 @@ from transforms.matching import build_index, match_previous, update_index
 from transforms.retraction import empty_retractions, withhold_retracted
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
+from transforms.scripts import tag_mixed_script
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
 """Stages pass frames in memory: nothing to cache or persist between them."""
@@ -116,7 +117,8 @@ def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
 
 @task(name="language", **STAGE)
 def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
-    """Detect the abstract's language (reusing the previous version's results) and tag disallowed ones."""
+    """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
+    abstracts that mix two scripts (``language:mixed``)."""
     pending = pl.col("reasons").list.len() == 0
     known = previous.papers.select("abstract", "language", "language_score") if previous else None
     detected = detect_languages(records.filter(pending), known=known, workers=config.language_workers)
@@ -127,6 +129,7 @@ def language(records: pl.DataFrame, previous: PreviousVersion | None, config: Ru
         pl.concat([detected, rest], how="vertical_relaxed")
         .lazy()
         .pipe(tag_language, config.allowed_languages)
+        .pipe(tag_mixed_script)
         .collect()
     )
 

@@ -205,6 +205,21 @@ _GLUED_FORMAT_COMMANDS = (
 _COLOR_NAMES = "red|blue|green|teal|orange|purple|magenta|cyan|gray|grey|violet|brown|olive|pink|black"
 _SWITCH_COMMANDS = "em|it|bf|sl|sc|tt|rm|sf|bfseries|itshape|scshape|ttfamily|small|large|Large|footnotesize"
 
+# URLs as captured are taken out of the text before the first rule and put back after the last one, so no rule
+# can rewrite them (``.../Psi-RAG`` must not become ``.../Ψ-RAG``). The placeholder is a Unicode noncharacter:
+# no rule matches it and no captured text contains it (any stray one is dropped first).
+URL_PLACEHOLDER = "\ufdd0"
+_URL_CHARS = r"[^\s<>\"'{}|\\^`\[\]\ufdd0]"
+PROTECTED_URL = (
+    r"(?:(?i:https?)://|(?i:www)\.)" + _URL_CHARS + "+"
+    r"|(?-u:\b)(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|org|net|io|ai|co|edu|dev|page)/" + _URL_CHARS + "*"
+)
+# A flattened \href: "url{url}" or "url{this https URL}" is one protected URL, put back once.
+_PROTECTED_HREF = (
+    r"(?:" + PROTECTED_URL + r")"
+    r"(?:\{(?:(?:(?i:https?)://|www\.)?[^\s{}]*|[^{}]*\bURL|blue\{[^{}]*\})\})?"
+)
+
 # A URL or domain-like token: kept intact by rules that would otherwise touch digits or letters inside it.
 _URL = r"(?:https?://|www\.)[^\s<>\"]*|[A-Za-z0-9][A-Za-z0-9.-]*\.(?:com|org|net|io|ai|ms|be|edu|dev|co|page)\b[^\s]*"
 
@@ -330,7 +345,9 @@ def _tex_markup(text: pl.Expr) -> pl.Expr:
         r"((?:https?://|www\.)[^\s{}]+)\{(?:(?:https?://|www\.)?[^\s{}]*|[^{}]*\bURL|blue\{[^{}]*\})\}",
         "${1}",
     )
-    text = text.str.replace_all(r"((?:https?://|www\.)[^\s{}]+)\{([^{}]*)\}", "${1} (${2})")
+    text = text.str.replace_all(
+        r"((?:https?://|www\.)[^\s{}]+|" + URL_PLACEHOLDER + r")\{([^{}]*)\}", "${1} (${2})"
+    )
     text = text.str.replace_all(r"\\href\{([^{}]*)\}\{([^{}]*)\}", "${2} (${1})")
     text = text.str.replace_all(r"\\?textcolor\{[A-Za-z]+\}\{([^{}]*)\}", "${1}")
     # {\em text}, {\bf text}: drop the switch and its group.
@@ -611,26 +628,72 @@ RULES: tuple[Rule, ...] = (
 """The cleaning rules in the order they run (the README's rule table is generated from this)."""
 
 
+def protected_urls(text: pl.Expr) -> pl.Expr:
+    """The URLs of ``text`` as captured, in reading order (a flattened ``\\href`` pair counts once)."""
+    return (
+        text.fill_null("")
+        .str.replace_all(URL_PLACEHOLDER, "", literal=True)
+        .str.extract_all(_PROTECTED_HREF)
+        .list.eval(pl.element().str.replace(r"\{.*$", ""))
+    )
+
+
+def mask_urls(text: pl.Expr) -> pl.Expr:
+    """``text`` with every protected URL replaced by :data:`URL_PLACEHOLDER`."""
+    return (
+        text.fill_null("")
+        .str.replace_all(URL_PLACEHOLDER, "", literal=True)
+        .str.replace_all(_PROTECTED_HREF, URL_PLACEHOLDER)
+    )
+
+
+def unmask_urls(text: pl.Expr, urls: pl.Expr) -> pl.Expr:
+    """Put ``urls`` back into the placeholders of ``text``, in order (vectorised: split and interleave).
+
+    If a rule ever lost a placeholder the counts differ; the text then keeps its URLs out rather than
+    misplacing them (no rule does, which a test checks).
+    """
+    pieces = text.str.split(URL_PLACEHOLDER)
+    count = urls.list.len()
+    order = pl.int_ranges(0, 2 * count + 1)
+    interleaved = pl.concat_list(pieces, urls).list.gather(order // 2 + (order % 2) * (count + 1))
+    return (
+        pl.when(pieces.list.len() == count + 1)
+        .then(interleaved.list.join(""))
+        .otherwise(text.str.replace_all(URL_PLACEHOLDER, "", literal=True))
+    )
+
+
 def clean_text(text: pl.Expr, rules: Sequence[Rule] = RULES) -> pl.Expr:
-    """All rules applied to one text expression (no flags); null becomes ""."""
+    """All rules applied to one text expression (no flags), URLs protected; null becomes ""."""
     text = text.fill_null("")
+    urls = protected_urls(text)
+    masked = mask_urls(text)
     for rule in rules:
-        text = rule.apply(text)
-    return text
+        masked = rule.apply(masked)
+    return unmask_urls(masked, urls)
 
 
 def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Add cleaned ``title``/``abstract`` and ``cleaning_flags`` from ``title_raw``/``abstract_raw``.
 
     Each rule runs as its own column step so that a rule is flagged exactly when it changed its input; the
-    intermediate columns are dropped at the end.
+    intermediate columns are dropped at the end. URLs are masked before the first rule and restored after the
+    last (see :data:`URL_PLACEHOLDER`); a flattened ``\\href`` pair collapsed on the way is flagged as
+    ``tex_markup``.
     """
     steps: list[str] = []
     flags: list[pl.Expr] = []
     for field in CLEANED_FIELDS:
-        current = f"__{field}_0"
-        frame = frame.with_columns(pl.col(f"{field}_raw").cast(pl.String).fill_null("").alias(current))
-        steps.append(current)
+        current, urls = f"__{field}_0", f"__{field}_urls"
+        raw = pl.col(f"{field}_raw").cast(pl.String).fill_null("")
+        frame = frame.with_columns(mask_urls(raw).alias(current), protected_urls(raw).alias(urls))
+        flags.append(
+            pl.when(raw.str.contains(r"(?:" + PROTECTED_URL + r")\{"))
+            .then(pl.lit(f"{field}:tex_markup"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+        )
+        steps += [current, urls]
         for index, rule in enumerate(RULES, start=1):
             if field not in rule.fields:
                 continue
@@ -643,7 +706,7 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
             )
             steps.append(following)
             current = following
-        frame = frame.with_columns(pl.col(current).alias(field))
+        frame = frame.with_columns(unmask_urls(pl.col(current), pl.col(urls)).alias(field))
     return frame.with_columns(
         pl.concat_list(flags).list.drop_nulls().list.unique().list.sort().alias("cleaning_flags")
     ).drop(steps)

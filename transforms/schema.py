@@ -71,7 +71,7 @@ LINK = pa.struct(
         pa.field("field", pa.string()),
     ]
 )
-"""A link found for a paper: canonical url, kind (code/project) and the field it came from."""
+"""A link found for a paper: canonical url, kind (code/project/model/dataset/space) and the field it came from."""
 
 LISTING = pa.struct(
     [
@@ -318,9 +318,10 @@ COLUMN_DOCS: dict[str, str] = {
     "topics": "Every topic that applies.",
     "topic_scores": "Per topic: score and the terms or signals that decided it.",
     "venue_hints": "Venue mentions: canonical venue, year, status, workshop, evidence text, field it came from.",
-    "code_urls": "Canonical code repository URLs.",
+    "code_urls": "Canonical source-code repository URLs (Hub models, datasets and Spaces are not code).",
     "project_urls": "Project pages.",
-    "links": "Every link with its kind (code/project) and the field it came from.",
+    "links": "Every link with its kind (`code` repository, `project` page, Hugging Face Hub `model`, `dataset` or"
+    " `space`) and the field it came from.",
     "code_status": "`linked` (repository URL), `claimed` (code said to be public, no URL), `planned`, or `none`.",
     "first_seen": "Earliest `captured_at` of the paper's `sources` (UTC): when its bytes were first fetched"
     " (the raw zone's response time; for a local file, its modification time).",

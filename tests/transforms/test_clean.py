@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.clean import RULES, QualitySettings, clean_records, rules_table, tag_quality
+from transforms.clean import RULES, QualitySettings, clean_records, clean_text, rules_table, tag_quality
 
 
 def clean_one(text: str | None) -> str:
@@ -377,3 +377,47 @@ def test_tag_quality_appends_to_existing_reasons() -> None:
         "parse:error",
         "abstract:empty",
     ]
+
+
+# URLs with TeX-like words: every rule must leave them exactly as captured (issue 14: a rule published
+# https://github.com/Newiz430/Psi-RAG as .../Ψ-RAG).
+TEX_LIKE_URLS = [
+    "https://github.com/Newiz430/Psi-RAG",
+    "https://github.com/org/alpha-beta_gamma",
+    "https://example.org/mathcal{L}/x",
+    "https://example.com/~user/Theta_times/lambda.html",
+    "http://www.example.edu/~user/rightarrow--nabla",
+    "https://huggingface.co/spaces/org/Omega-demo",
+    "github.com/org/Phi-3_mathbb",
+    "https://ex.io/a&amp;b?q=sqrt{2}",
+]
+
+
+@pytest.mark.parametrize("url", TEX_LIKE_URLS)
+def test_every_rule_leaves_urls_as_captured(url: str) -> None:
+    captured = url.split("{")[0]
+    # Damage around the URL is still repaired; the URL itself comes back unchanged.
+    raw = f"We use \\alpha-decay and~the Psi model.Code: {captured} (see \\mathcal{{L}})."
+    cleaned = clean_one(raw)
+    assert captured in cleaned
+    assert "α" in cleaned and "Code: " in cleaned
+    for rule in RULES:
+        single = pl.select(clean_text(pl.lit(f"see {captured} now"), rules=[rule])).item()
+        assert single == f"see {captured} now", rule.name
+
+
+def test_psi_rag_url_is_not_rewritten() -> None:
+    raw = "Code is available at https://github.com/Newiz430/Psi-RAG."
+    assert clean_one(raw) == raw
+    assert flags_of("T", raw) == []
+
+
+def test_flattened_href_is_kept_once_and_flagged() -> None:
+    raw = "at https://ex.github.io/Psi/{https://ex.github.io/Psi/}."
+    assert clean_one(raw) == "at https://ex.github.io/Psi/."
+    assert flags_of("T", raw) == ["abstract:tex_markup"]
+
+
+def test_several_urls_come_back_in_order() -> None:
+    raw = "A https://a.io/alpha then B https://b.io/beta and github.com/c/Gamma_d end"
+    assert clean_one(raw) == raw

@@ -98,7 +98,6 @@ def test_repository_canonicalisation_per_host() -> None:
         {"abstract": "https://gitlab.com/group/project/-/blob/master/README.md"},
         {"abstract": "https://bitbucket.org/team/tool/src/master/"},
         {"abstract": "https://codeberg.org/user/thing/"},
-        {"abstract": "https://huggingface.co/org/model-7b/tree/main"},
         {"abstract": "HTTPS://GitHub.com/Owner/Repo/issues/3"},
     ]
     assert derived(rows)["code_urls"].to_list() == [
@@ -107,7 +106,6 @@ def test_repository_canonicalisation_per_host() -> None:
         ["https://gitlab.com/group/project"],
         ["https://bitbucket.org/team/tool"],
         ["https://codeberg.org/user/thing"],
-        ["https://huggingface.co/org/model-7b"],
         ["https://github.com/Owner/Repo"],
     ]
 
@@ -128,7 +126,7 @@ def test_classification_and_ignored_links() -> None:
             [
                 (["https://github.com/lab/proj"], ["https://lab.github.io/proj"], "linked"),
                 ([], [], "none"),
-                ([], ["https://huggingface.co/spaces/org/demo"], "none"),
+                ([], [], "none"),
                 ([], ["https://example.org/~me/project.html"], "none"),
                 ([], [], "none"),
                 ([], [], "none"),
@@ -136,6 +134,70 @@ def test_classification_and_ignored_links() -> None:
             ]
         ),
     )
+
+
+def test_hub_repositories_have_their_own_kinds_and_are_not_code() -> None:
+    rows = [
+        {"abstract": "Weights: https://huggingface.co/org/model-7b/tree/main and hf.co/org/small"},
+        {
+            "abstract": "Data: https://huggingface.co/datasets/org/data/viewer and https://huggingface.co/datasets/squad"
+        },
+        {"abstract": "Demo https://huggingface.co/spaces/org/demo. Code https://github.com/org/demo"},
+        {"abstract": "Models are publicly available: https://huggingface.co/org/model"},
+        {"abstract": "See https://huggingface.co/papers/2401.00001 and https://huggingface.co/docs/x"},
+    ]
+    out = extract_links(frame(rows)).collect()
+    assert out["links"].to_list() == [
+        [
+            {"url": "https://huggingface.co/org/model-7b", "kind": "model", "field": "abstract"},
+            {"url": "https://huggingface.co/org/small", "kind": "model", "field": "abstract"},
+        ],
+        [
+            {"url": "https://huggingface.co/datasets/org/data", "kind": "dataset", "field": "abstract"},
+            {"url": "https://huggingface.co/datasets/squad", "kind": "dataset", "field": "abstract"},
+        ],
+        [
+            {"url": "https://huggingface.co/spaces/org/demo", "kind": "space", "field": "abstract"},
+            {"url": "https://github.com/org/demo", "kind": "code", "field": "abstract"},
+        ],
+        [{"url": "https://huggingface.co/org/model", "kind": "model", "field": "abstract"}],
+        [],
+    ]
+    assert out["code_urls"].to_list() == [[], [], ["https://github.com/org/demo"], [], []]
+    assert out["project_urls"].to_list() == [[], [], [], [], []]
+    assert out["code_status"].to_list() == ["none", "none", "linked", "none", "none"]
+
+
+@pytest.mark.parametrize(
+    ("text", "repo"),
+    [
+        ("Code: https:/github.com/owner/repo.", "https://github.com/owner/repo"),
+        ("Code: http:/github.com/owner/repo", "https://github.com/owner/repo"),
+        ("GitHub - Newiz430/Psi-RAG: Official code of Psi-RAG", "https://github.com/Newiz430/Psi-RAG"),
+        ("(GitHub – owner/my.repo) is the code.", "https://github.com/owner/my.repo"),
+        ("Available at https://github.com/a/b?x=1&amp;y=2", "https://github.com/a/b"),
+        # Links are read from the captured text, where TeX escapes are still in the URL.
+        ("Code: \\url{https://github.com/a/b\\_c}", "https://github.com/a/b_c"),
+    ],
+)
+def test_scrape_damage_repairs(text: str, repo: str) -> None:
+    assert derived([{"abstract": text}])["code_urls"].to_list() == [[repo]]
+
+
+def test_links_are_read_from_the_captured_abstract() -> None:
+    captured = pl.LazyFrame(
+        {
+            "abstract_raw": ["Code: https://github.com/Newiz430/Psi-RAG"],
+            "abstract": ["Code: https://github.com/Newiz430/Ψ-RAG"],
+        }
+    )
+    rows = captured.with_columns(
+        [
+            pl.lit(None, dtype=pl.String).alias(name)
+            for name in ("arxiv_comment", "source_code_url", "source_project_url")
+        ]
+    )
+    assert extract_links(rows).collect()["code_urls"].to_list() == [["https://github.com/Newiz430/Psi-RAG"]]
 
 
 def test_source_links_merged_deduplicated_in_field_order() -> None:
@@ -178,6 +240,14 @@ def test_source_links_merged_deduplicated_in_field_order() -> None:
         ("Our dataset is available at https://huggingface.co/datasets/org/data.", "none"),
         ("Code LLMs are publicly available and strong.", "none"),
         ("Pseudo-code is available in the appendix.", "none"),
+        # "implementation" alone is the method, not a release (issue 14).
+        (
+            "A reusable trick to simplify RLM implementation is open-source friendly and available at scale.",
+            "none",
+        ),
+        ("Our implementation is publicly available.", "none"),
+        ("Our implementation and code are publicly available.", "claimed"),
+        ("The repository is publicly available.", "claimed"),
         ("", "none"),
     ],
 )

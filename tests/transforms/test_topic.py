@@ -178,3 +178,43 @@ def test_ambiguous_words_do_not_make_robotics_or_vision() -> None:
     assert out["topic"][1] == "reinforcement-learning"
     assert "robotics" not in out["topics"][0].to_list()
     assert "computer-vision" not in out["topics"][2].to_list()
+
+
+def test_single_words_no_longer_decide_the_topic() -> None:
+    """Issue 14: "diagnosing", "cluster", "agent" and "fast" alone gave ai-for-science, data-mining,
+    reinforcement-learning and efficient-ml."""
+    rows = [
+        {
+            "title": "Diagnosing failure modes of retrieval",
+            "abstract": "We study why retrieval fails on long text.",
+        },
+        {
+            "title": "Scheduling jobs on a GPU cluster of language models",
+            "abstract": "We serve large language models.",
+        },
+        {
+            "title": "An agent that writes code",
+            "abstract": "A language model agent uses tools to write programs.",
+        },
+        {
+            "title": "Fast machine-learned force fields",
+            "abstract": "We fit molecular dynamics potentials to DFT data.",
+        },
+    ]
+    out = assign_topics(frame(rows)).collect()
+    topics = out["topics"].to_list()
+    assert "ai-for-science" not in topics[0]
+    assert "data-mining" not in topics[1]
+    assert "reinforcement-learning" not in topics[2] and out["topic"][2] == "agents"
+    assert "efficient-ml" not in topics[3] and out["topic"][3] == "ai-for-science"
+
+
+def test_robot_vision_paper_carries_both() -> None:
+    rows = [
+        {
+            "title": "Visual place recognition for mobile robot localization",
+            "abstract": "A mobile robot localizes itself from camera images with a learned image descriptor.",
+        }
+    ]
+    topics = assign_topics(frame(rows)).collect()["topics"].to_list()[0]
+    assert {"robotics", "computer-vision"} <= set(topics)

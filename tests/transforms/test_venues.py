@@ -116,7 +116,7 @@ def test_status_year_workshop_and_field() -> None:
                 ],
                 [
                     hint(
-                        "Phys. Rev. B 74, 024520 (2006)",
+                        "Physical Review B",
                         2006,
                         "published",
                         False,
@@ -192,7 +192,7 @@ def test_audit_rules_sibling_journals_abbreviations_clauses_and_years() -> None:
         ]
     )
     assert _tuples(out) == [
-        [("Nature Communications 14, 5120 (2023)", 2023, "published", False)],
+        [("Nature Communications", 2023, "published", False)],
         [("IJCV", 2023, "published", False)],
         [("TPAMI", 2023, "published", False)],
         [("NeurIPS", 2017, "mentioned", False), ("JMLR", None, "submitted", False)],
@@ -201,3 +201,63 @@ def test_audit_rules_sibling_journals_abbreviations_clauses_and_years() -> None:
         [("ICML", 2024, "accepted", False)],
         [("ICLR", None, "accepted", False), ("NeurIPS", 2022, "mentioned", False)],
     ]
+
+
+def _venues(field: str, text: str) -> list[tuple[str, int | None, str]]:
+    hints = hints_for([{field: text}])["venue_hints"].to_list()[0]
+    return [(h["venue"], h["year"], h["status"]) for h in hints]
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("arxiv_comment", "1st place solution of the KDD Cup 2024"),
+        ("abstract", "We report the results of a competition held at CVPR 2024 on low-light enhancement."),
+        ("abstract", "We compare against ICLR-style baselines trained for 100 epochs in 2024."),
+        ("abstract", "We train CVPR 2023-style detectors on the new data."),
+        ("abstract", "We conduct a citation study of ACL and EMNLP papers published between 2000 and 2023."),
+        ("abstract", "A bibliometric analysis of NeurIPS 2022 papers shows that most release code."),
+        ("abstract", "We evaluate on the NIPS 2017 dataset of paper reviews and on PeerRead."),
+    ],
+)
+def test_mentions_that_are_not_venues(field: str, text: str) -> None:
+    """Issue 14: competitions, "-style", citation studies and dataset names are not venue hints."""
+    assert _venues(field, text) == []
+
+
+def test_ordinary_word_venue_needs_a_cue_right_before_it() -> None:
+    text = "Accepted to the CVPR 2024 Workshop on Computer Vision for Science"
+    assert _venues("arxiv_comment", text) == [("CVPR", 2024, "accepted")]
+    assert _venues("arxiv_comment", "Published in Science, 2023") == [("Science", 2023, "published")]
+
+
+@pytest.mark.parametrize(
+    ("journal_ref", "venue", "year"),
+    [
+        ("Phys. Rev. B 85, 115117 (2012)", "Physical Review B", 2012),
+        ("Physical Review B 82, 060515(R) (2010)", "Physical Review B", 2010),
+        ("Phys.Lett.B573:94-100,2003", "Physics Letters B", 2003),
+        ("Int. J. Mod. Phys. B, 26, 1244002 (2012)", "International Journal of Modern Physics B", 2012),
+        ("Nat. Commun. 15, 2201 (2024)", "Nature Communications", 2024),
+        (
+            "Softw. Test. Verif. Reliab. 31(4): e1771 (2021)",
+            "Software Testing, Verification and Reliability",
+            2021,
+        ),
+        ("J. Mach. Learn. Res. 25 (2024) 1-30", "JMLR", 2024),
+        # Outside the lexicon: the name without volume, issue, pages and date.
+        ("Neural Computation, Volume 36, Issue 3, March 2024, pp. 385-410", "Neural Computation", 2024),
+        (
+            "Mathematics of Operations Research 49(2):1100-1125, 2024",
+            "Mathematics of Operations Research",
+            2024,
+        ),
+        (
+            "2022 IEEE International Conference on Cloud Engineering (IC2E 2022)",
+            "IEEE International Conference on Cloud Engineering",
+            2022,
+        ),
+    ],
+)
+def test_journals_are_normalised(journal_ref: str, venue: str, year: int) -> None:
+    assert _venues("journal_ref", journal_ref) == [(venue, year, "published")]

@@ -21,7 +21,13 @@ TEXT_FIELDS = ("abstract", "arxiv_comment")
 
 CODE_HOSTS = r"github\.com|gitlab\.com|bitbucket\.org|codeberg\.org"
 # Written without a scheme in abstracts often enough ("code: github.com/x/y") to be worth recognising.
-SCHEMELESS_HOSTS = r"(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co)/"
+SCHEMELESS_HOSTS = (
+    r"(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co|hf\.co)/"
+)
+# A copied GitHub page title: "GitHub - owner/repo: description" names the repository.
+GITHUB_PAGE_TITLE = r"(^|[\s(\[:;,])GitHub\s+[-–—]\s+([A-Za-z0-9][\w.\-]*)/([\w.\-]*[\w\-])"
+# Hugging Face Hub repositories: models, datasets and Spaces are links of their own kinds, never code.
+HUB_KINDS = ("model", "dataset", "space")
 URL_PATTERN = r"(?i:https?)://[^\s<>\"'{}|\\^`\[\]]+"
 # Pages of the code hosts that are not repositories.
 CODE_HOST_RESERVED = (
@@ -48,12 +54,17 @@ GLUED_WORDS = (
 
 
 def repair_text(text: pl.Expr) -> pl.Expr:
-    """Undo scrape damage around URLs before extraction: braces, ``\\url{}``, a space before the final slash,
-    and repository URLs written without a scheme."""
+    """Undo scrape damage around URLs before extraction: braces, ``\\url{}``, TeX escapes (``\\_``), ``&amp;``,
+    a space before the final slash, a lost slash (``https:/github.com``), repository URLs written without a
+    scheme, and copied GitHub page titles (``GitHub - owner/repo: ...``)."""
     return (
         text.fill_null("")
+        .str.replace_all("&amp;", "&", literal=True)
         .str.replace_all(r"\\url\{", " ")
+        .str.replace_all(r"\\([_%&#~])", "$1")
         .str.replace_all(r"\b((?i:https?)):?\s?//", "$1://")
+        .str.replace_all(r"\b((?i:https?)):/([A-Za-z0-9])", "$1://$2")
+        .str.replace_all(GITHUB_PAGE_TITLE, "${1}https://github.com/$2/$3 ")
         .str.replace_all(r"[{}]", " ")
         .str.replace_all(r"((?i:https?)://\S+) /(\s|$)", "$1/$2")
         .str.replace_all(r"(^|[\s(\[:;,])(" + SCHEMELESS_HOSTS + ")", "${1}https://$2")
@@ -73,7 +84,12 @@ def clean_url(url: pl.Expr) -> pl.Expr:
 
 
 def classify_url(url: pl.Expr) -> pl.Expr:
-    """A struct (url, kind): the canonical URL and ``code``/``project``, or kind null for ignored links."""
+    """A struct (url, kind): the canonical URL and its kind, or kind null for ignored links.
+
+    Kinds: ``code`` (a source repository), ``project`` (a project page), and the Hugging Face Hub's ``model``,
+    ``dataset`` and ``space`` (released artefacts or demos: not the paper's code, so kept out of ``code_urls``
+    and ``code_status``).
+    """
     host_path = url.str.replace(r"^https?://(?:www\.)?", "")
     repo = host_path.str.extract_groups(r"^(" + CODE_HOSTS + r")/([^/?#]+)/([^/?#]+)")
     repo_url = pl.concat_str(
@@ -88,16 +104,24 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     raw_github_url = pl.concat_str(
         pl.lit("https://github.com/"), raw_github.struct.field("1"), pl.lit("/"), raw_github.struct.field("2")
     )
-    hf_model = host_path.str.extract_groups(r"^huggingface\.co/([^/?#]+)/([^/?#]+)")
+    hub_path = host_path.str.replace(r"^hf\.co/", "huggingface.co/")
+    hf_model = hub_path.str.extract_groups(r"^huggingface\.co/([^/?#]+)/([^/?#]+)")
     hf_model_url = pl.concat_str(
         pl.lit("https://huggingface.co/"), hf_model.struct.field("1"), pl.lit("/"), hf_model.struct.field("2")
     )
-    hf_space = host_path.str.extract_groups(r"^huggingface\.co/spaces/([^/?#]+)/([^/?#]+)")
-    hf_space_url = pl.concat_str(
-        pl.lit("https://huggingface.co/spaces/"),
-        hf_space.struct.field("1"),
+    hf_model_ok = hf_model.struct.field("1").is_not_null() & ~hf_model.struct.field("1").str.contains(
+        f"^(?:{HF_RESERVED})$"
+    )
+    hf_repo = hub_path.str.extract_groups(r"^huggingface\.co/(spaces|datasets)/([^/?#]+)(?:/([^/?#]+))?")
+    hf_repo_kind = hf_repo.struct.field("1").str.strip_suffix("s")
+    hf_repo_url = pl.concat_str(
+        pl.lit("https://huggingface.co/"),
+        hf_repo.struct.field("1"),
         pl.lit("/"),
-        hf_space.struct.field("2"),
+        hf_repo.struct.field("2"),
+        pl.when(hf_repo.struct.field("3").is_not_null())
+        .then(pl.lit("/") + hf_repo.struct.field("3"))
+        .otherwise(pl.lit("")),
     )
     anonymous = host_path.str.extract(r"^(anonymous\.4open\.science/r/[^/?#]+)", 1)
     host = host_path.str.extract(r"^([^/?#:]+)", 1)
@@ -107,7 +131,7 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     # A repository named "<name>.github.io" holds a project page's source, not the paper's code.
     page_source = repo.struct.field("3").str.contains(r"(?i)\.github\.io$").fill_null(False)
     code_host_page = host.str.contains(r"^(?:" + CODE_HOSTS + r")$")
-    hf_host = host.str.contains(r"^huggingface\.co$")
+    hf_host = host.str.contains(r"^(?:huggingface\.co|hf\.co)$")
     canonical = (
         pl.when(~is_http)
         .then(pl.lit(None, dtype=pl.String))
@@ -115,12 +139,9 @@ def classify_url(url: pl.Expr) -> pl.Expr:
         .then(repo_url)
         .when(raw_github.struct.field("1").is_not_null())
         .then(raw_github_url)
-        .when(hf_space.struct.field("1").is_not_null())
-        .then(hf_space_url)
-        .when(
-            hf_model.struct.field("1").is_not_null()
-            & ~hf_model.struct.field("1").str.contains(f"^(?:{HF_RESERVED})$")
-        )
+        .when(hf_repo.struct.field("2").is_not_null())
+        .then(hf_repo_url)
+        .when(hf_model_ok)
         .then(hf_model_url)
         .when(anonymous.is_not_null())
         .then(pl.concat_str(pl.lit("https://"), anonymous))
@@ -135,13 +156,10 @@ def classify_url(url: pl.Expr) -> pl.Expr:
         .then(pl.lit("code"))
         .when(raw_github.struct.field("1").is_not_null() | anonymous.is_not_null())
         .then(pl.lit("code"))
-        .when(hf_space.struct.field("1").is_not_null())
-        .then(pl.lit("project"))
-        .when(
-            hf_model.struct.field("1").is_not_null()
-            & ~hf_model.struct.field("1").str.contains(f"^(?:{HF_RESERVED})$")
-        )
-        .then(pl.lit("code"))
+        .when(hf_repo.struct.field("2").is_not_null())
+        .then(hf_repo_kind)
+        .when(hf_model_ok)
+        .then(pl.lit("model"))
         .when(hf_host | host.str.contains(r"^" + IGNORED_HOSTS + r"$"))
         .then(pl.lit(None, dtype=pl.String))
         .when(code_host_page & reserved_owner.fill_null(False))
@@ -151,6 +169,14 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     return pl.struct(canonical.alias("url"), kind.alias("kind"))
 
 
+def captured_text(papers: pl.LazyFrame, field: str) -> pl.Expr:
+    """The field as captured (``<field>_raw``) when the frame has it, else the field: URLs are read from the
+    text before any cleaning rule could touch them."""
+    if f"{field}_raw" in papers.collect_schema().names():
+        return pl.coalesce(pl.col(f"{field}_raw"), pl.col(field))
+    return pl.col(field)
+
+
 def _candidates(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
     """One row per URL candidate: paper row, field, field rank and raw URL, in reading order."""
     parts = [
@@ -158,7 +184,7 @@ def _candidates(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
             pl.col("_row"),
             pl.lit(field).alias("field"),
             pl.lit(rank, dtype=pl.Int32).alias("_rank"),
-            repair_text(pl.col(field)).str.extract_all(URL_PATTERN).alias("url"),
+            repair_text(captured_text(papers, field)).str.extract_all(URL_PATTERN).alias("url"),
         ).explode("url")
         for rank, field in enumerate(fields)
     ]
@@ -187,7 +213,9 @@ def _link_lists(papers: pl.LazyFrame, fields: tuple[str, ...]) -> pl.LazyFrame:
     )
 
 
-CODE_NOUN = r"\b(?:code|codes|source code|codebase|implementation|implementations|software|toolkit|library)\b"
+# A claim needs a code or repository word: "implementation" alone is how papers describe their method ("to
+# simplify RLM implementation"), not a release of it.
+CODE_NOUN = r"\b(?:code|codes|source code|codebase|code base|repository|repositories|repo|software|toolkit)\b"
 # Phrases where "code" is not the paper's code: tasks on code, coding theory, pseudo-code.
 CODE_NOT_OURS = (
     r"\bcode[\s\-]+(?:generation|completion|llms?|large language models?|language models?|models?|editing|"
@@ -233,13 +261,16 @@ def code_claim_status(text: pl.Expr) -> pl.Expr:
 def extract_links(papers: pl.LazyFrame, fields: tuple[str, ...] = LINK_FIELDS) -> pl.LazyFrame:
     """Add ``links``, ``code_urls``, ``project_urls`` and ``code_status``.
 
+    ``code_urls`` and ``code_status`` count source repositories only; Hub models, datasets and Spaces are in
+    ``links`` with their own kind.
+
     Needs the columns named in ``fields`` (default: abstract, arxiv_comment, source_code_url,
     source_project_url). ``fields`` lets a measurement restrict extraction, e.g. to the abstract only.
     """
     indexed = papers.with_row_index("_row")
     lists = _link_lists(indexed, fields)
     links = pl.col("links").fill_null(pl.lit([], dtype=LINKS_DTYPE))
-    text_fields = [pl.col(field).fill_null("") for field in fields if field in TEXT_FIELDS]
+    text_fields = [captured_text(papers, field).fill_null("") for field in fields if field in TEXT_FIELDS]
     claim = code_claim_status(pl.concat_str(text_fields, separator="\n")) if text_fields else pl.lit(None)
     code_urls = links.list.eval(pl.element().filter(pl.element().struct.field("kind") == "code")).list.eval(
         pl.element().struct.field("url")

@@ -8,6 +8,7 @@ written.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -43,6 +44,30 @@ STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
 # A workshop, or an event co-located with the conference (not its main track).
 WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin conjunction with\b|@"
 NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
+# A venue used as an adjective is not a venue: "ICLR-style baselines", "a NeurIPS-like rubric".
+STYLE_TAIL = r"[\s\-]*(?:style|like|format|formatted|template)\b"
+# An abstract clause about venues' papers as data (citation studies, review corpora, datasets named after a
+# venue) mentions venues without being published at them. "this paper" / "our work" do not count.
+BIBLIOMETRIC = (
+    r"\b(?:citations?|cited|citing|bibliometrics?|bibliometric|scientometrics?|scientometric|submissions|"
+    r"papers|paper|articles|publications|proceedings|reviews|reviewers|openreview|peer[\s\-]review|corpus|"
+    r"corpora|dataset|datasets|anthology|authors)\b"
+)
+OWN_PAPER = r"\b(?:this|our|the present|the current)\s+(?:paper|work|article|submission)\b"
+# A mention of a venue that is also an ordinary word ("Science", "Nature") counts only right after a cue:
+# "published in Nature", not "Computer Vision for Science".
+CUE_BEFORE = (
+    r"(?i)\b(?:accepted|published|appear(?:s|ed|ing)?|submitted|presented|under review|forthcoming|"
+    r"to be published|rejected)\s+(?:in|to|at|by|for|from)\s+(?:the\s+)?(?:journal\s+)?"
+)
+# The tail of a journal reference after the journal's name: volume, issue, pages, article number, date.
+JOURNAL_TAIL = (
+    r"(?i)(?:\s*\(\s*(?:vol\.?|volume)\b[^)]*\)"
+    r"|,?\s*\b(?:vol\.?|volume|no\.?|issue|pp\.?|pages?)\s*[:.]?\s*\d.*"
+    r"|[\s,.]+\d+\s*(?:\(\d+\))?\s*[:,]\s*e?\d.*"
+    r"|\s*\((?:19|20)\d{2}\).*"
+    r"|[\s,]+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:19|20)\d{2}\)?)$"
+)
 NOT_A_JOURNAL = r"(?i)\barxiv\b|\bcorr\b|\bpreprint\b"
 # A URL is never venue evidence ("github.com/x/ACL-tools", "icst2021.example.org").
 URL = r"(?i)\b(?:[a-z][a-z0-9+.\-]*://|www\.)\S+"
@@ -85,14 +110,40 @@ def load_venues() -> tuple[Venue, ...]:
     )
 
 
+@cache
+def abbreviations_regex() -> str:
+    """:data:`ABBREVIATIONS` plus every abbreviated word of the lexicon's names ("Nat. Commun.", "Softw.")."""
+    text = resources.files("transforms").joinpath("data/venues.toml").read_text(encoding="utf-8")
+    words = {
+        word.rstrip(".").lower()
+        for entry in tomllib.loads(text)["venue"]
+        for name in entry.get("names", ())
+        for word in name.replace(".", ". ").split()
+        if word.endswith(".")
+    }
+    extra = "".join("|" + re.escape(word) for word in sorted(words - {""}))
+    return ABBREVIATIONS[:-3] + extra + r")\."
+
+
 def _alias_key(text: pl.Expr) -> pl.Expr:
     """Alias text normalised to join a mention to the lexicon (year removed, lower-case, single spaces)."""
     return (
         text.str.replace(YEAR_SUFFIX + "$", "")
         .str.to_lowercase()
+        .str.replace_all(r"\.[\s\-_]*", ". ")
         .str.replace_all(r"[\s\-_]+", " ")
         .str.strip_chars()
     )
+
+
+def _name_pattern(name: str) -> str:
+    """A full or abbreviated name: words joined by spaces/hyphens, optional after an abbreviation's period
+    ("Phys.Lett.B" is "Phys. Lett. B")."""
+    words = name.split()
+    body = re.escape(words[0])
+    for previous, word in itertools.pairwise(words):
+        body += (r"[\s\-]*" if previous.endswith(".") else r"[\s\-]+") + re.escape(word)
+    return body
 
 
 @cache
@@ -105,8 +156,7 @@ def mention_regex(structured: bool) -> str:
     parts: list[tuple[int, str]] = []
     for venue in load_venues():
         for name in venue.names:
-            body = r"[\s\-]+".join(re.escape(word) for word in name.split())
-            parts.append((len(name), f"(?i:{body})"))
+            parts.append((len(name), f"(?i:{_name_pattern(name)})"))
         tail = ""
         if venue.journal_family:
             tail = FAMILY_TAIL_STRUCTURED if structured else FAMILY_TAIL_FREE
@@ -133,9 +183,15 @@ def _clauses(papers: pl.LazyFrame) -> pl.LazyFrame:
     """One row per (paper, field, clause) with the clause text and its order."""
     parts = []
     for rank, field in enumerate(VENUE_FIELDS):
-        text = pl.col(field).fill_null("").str.replace_all(r"\s+", " ")
+        # "Phys.Lett.B573:94" is "Phys. Lett. B" volume 573.
+        text = (
+            pl.col(field)
+            .fill_null("")
+            .str.replace_all(r"\s+", " ")
+            .str.replace_all(r"(\.[A-Z])(\d)", "$1 $2")
+        )
         split = (
-            text.str.replace_all(ABBREVIATIONS, "$1" + PROTECTED_DOT)
+            text.str.replace_all(abbreviations_regex(), "$1" + PROTECTED_DOT)
             .str.replace_all(r"([;])\s*|(\.)\s+", "$1$2\n")
             .str.replace_all(STATUS_COMMA, "\n${1}")
             .str.split("\n")
@@ -198,6 +254,16 @@ def _continuation_year(structured: pl.Expr) -> pl.Expr:
     return pl.when(~names_venue).then(following.str.extract(CLAUSE_YEAR, 1).cast(pl.Int32))
 
 
+def canonical_journal_name(journal: pl.Expr) -> pl.Expr:
+    """A journal reference outside the lexicon without volume, issue, pages and date, a leading year or a
+    parenthesised acronym: "Neural Computation, Volume 36, Issue 3, March 2024" is "Neural Computation"."""
+    name = journal.str.replace_all(r"\s*\([A-Z][A-Za-z0-9\-]*(?:\s(?:19|20)\d{2})?\)", "")
+    for _ in range(3):  # tails nest: "..., Vol.3, No.1, January 2012"
+        name = name.str.replace(JOURNAL_TAIL, "")
+    name = name.str.replace(r"^(?:19|20)\d{2}\s+", "").str.strip_chars(" .;,:")
+    return pl.when(name.str.len_chars() > 0).then(name).otherwise(journal)
+
+
 def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``venue_hints`` (List[VENUE_HINT]). Needs journal_ref, venue_field, arxiv_comment, abstract."""
     indexed = papers.with_row_index("_row")
@@ -227,16 +293,26 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     )
     free_text = ~structured
     mentioned = pl.col("status") == "mentioned"
-    challenge = pl.col("evidence").str.to_lowercase().str.contains(NOT_A_VENUE_TAIL)
+    evidence = pl.col("evidence")
+    challenge = evidence.str.to_lowercase().str.contains(NOT_A_VENUE_TAIL)
+    mention = pl.col("_mention").str.escape_regex()
+    style = evidence.str.contains(pl.concat_str(pl.lit("(?i)"), mention, pl.lit(STYLE_TAIL)))
+    bibliometric = evidence.str.to_lowercase().str.replace_all(OWN_PAPER, " ").str.contains(
+        BIBLIOMETRIC
+    ) & ~evidence.str.to_lowercase().str.contains(r"\b(?:accepted|to appear)\b")
+    cued = evidence.str.contains(pl.concat_str(pl.lit(CUE_BEFORE), mention))
     keep = ~(
-        (free_text & pl.col("_needs_cue") & mentioned)
+        (free_text & pl.col("_needs_cue") & (mentioned | ~cued))
         | (free_text & challenge & mentioned)
+        | (free_text & style)
+        | ((pl.col("field") == "abstract") & bibliometric)
         | ((pl.col("field") == "abstract") & mentioned & ~pl.col("_adjacent_year"))
     )
     lexicon_hints = mentions.filter(keep).select(
         "_row", "_rank", "_clause", "venue", "year", "status", "workshop", "evidence", "field"
     )
     journal = pl.col("journal_ref").fill_null("").str.replace_all(r"\s+", " ").str.strip_chars(" .;,")
+    journal_name = canonical_journal_name(journal)
     with_lexicon_journal = lexicon_hints.filter(pl.col("field") == "journal_ref").select("_row").unique()
     passthrough = (
         indexed.filter((journal.str.len_chars() > 0) & ~journal.str.contains(NOT_A_JOURNAL))
@@ -245,7 +321,7 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
             "_row",
             pl.lit(0, dtype=pl.Int32).alias("_rank"),
             pl.lit(0, dtype=pl.Int64).alias("_clause"),
-            journal.alias("venue"),
+            journal_name.alias("venue"),
             journal.str.extract(CLAUSE_YEAR, 1).cast(pl.Int32).alias("year"),
             pl.lit("published").alias("status"),
             journal.str.contains(WORKSHOP).alias("workshop"),
