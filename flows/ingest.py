@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.raw_zone import LOG_NAME, is_raw_zone, read_raw_zone
-from flows.sources import ARXIV, SourceSettings, gather
+from flows.sources import ARXIV, SourceSettings, every_listing_source_failed, gather
 from transforms.enrich import enrich_with_arxiv
 from transforms.parse import Capture, parse_capture
 from transforms.schema import RECORD_SCHEMA, empty
@@ -42,6 +42,8 @@ class InputRecords:
     records: pl.DataFrame
     inputs: list[InputReport]
     source_failures: list[dict[str, str]]
+    every_source_failed: bool = False
+    """Listing sources were configured and not one of their targets returned a capture."""
 
 
 def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: str) -> InputRecords:
@@ -69,7 +71,12 @@ def read_inputs(paths: list[Path], sources: SourceSettings, raw_dir: Path, run: 
             for path, reason in broken.select("input_path", "parse_error").iter_rows()
         ]
         records = enrich_with_arxiv(records.lazy(), arxiv.filter(pl.col("parse_error").is_null())).collect()
-    return InputRecords(records=records, inputs=reports, source_failures=source_failures)
+    return InputRecords(
+        records=records,
+        inputs=reports,
+        source_failures=source_failures,
+        every_source_failed=every_listing_source_failed(sources, fetched, failures),
+    )
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:

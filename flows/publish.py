@@ -9,6 +9,8 @@ Layout under ``OUT/trending-papers/``::
         index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
         manifest.json
         README.md                    dataset card (Hugging Face front matter)
+        validation/index.html        the Great Expectations results of the run (self-contained HTML)
+        validation/results.json      the same results as JSON
     latest -> <version>              relative symlink, swapped atomically
 """
 
@@ -97,11 +99,13 @@ def publish_version(
     manifest: dict[str, Any],
     card: str,
     dedup_index: pl.DataFrame | None = None,
+    documents: dict[str, str] | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
-    its sha256 and row count. A failure before the rename leaves no trace but the staging folder, removed here.
+    its sha256 and row count. ``documents`` (relative path -> text, e.g. the validation report) are written
+    and listed too. A failure before the rename leaves no trace but the staging folder, removed here.
     """
     root = dataset_root(out_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -135,6 +139,11 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
+        for relative, text in (documents or {}).items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            files.append({"path": relative, "sha256": sha256_file(target), "bytes": target.stat().st_size})
         manifest = {**manifest, "files": files}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):

@@ -70,7 +70,7 @@ def test_manifest_and_ledger_account_for_every_record(first_run) -> None:
     assert (
         duplicate.height == 1 and duplicate.item(0, "merged_into") in ledger.get_column("record_id").to_list()
     )
-    for entry in manifest["files"]:
+    for entry in (e for e in manifest["files"] if e["path"].endswith(".parquet")):
         assert pq.read_metadata(summary.path / entry["path"]).num_rows == entry["rows"]
 
 
