@@ -10,6 +10,7 @@ A new subcommand adds a parser in :func:`_parser`, a ``validate`` (optional) and
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -340,5 +341,17 @@ def _dedup_report(args: argparse.Namespace) -> int:
     return EXIT_PUBLISHED
 
 
+def entry() -> NoReturn:
+    """The ``papers`` console script: :func:`main`, then a quick exit.
+
+    ``gc.freeze()`` spares the interpreter's final garbage collection over everything Prefect, GX and polars
+    loaded (measured here: ~9 s of a loaded machine's time after Ctrl-C, ~1 s with it); atexit handlers
+    (Prefect's log and event flushes) still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

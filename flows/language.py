@@ -11,15 +11,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
 import polars as pl
 
 from transforms.language import LANGUAGE_SCHEMA, detect_many, ensure_profiles_loaded
 
+R = TypeVar("R")
 _KEY = "__language_key"
 SERIAL_CHUNK = 250
 """Abstracts detected between two progress reports on the serial path (~1 s of work)."""
+WAIT_SLICE_S = 0.2
 CHUNKS_PER_WORKER = 4
 """Chunks handed to each worker: enough to even out uneven texts, few enough to keep pickling cheap."""
 
@@ -93,7 +96,8 @@ def _detect(
         max_workers=min(processes, len(chunks)), mp_context=context, initializer=ensure_profiles_loaded
     )
     try:
-        for chunk_codes, chunk_scores in pool.map(detect_many, chunks):
+        for future in [pool.submit(detect_many, chunk) for chunk in chunks]:
+            chunk_codes, chunk_scores = _interruptible_result(future)
             codes.extend(chunk_codes)
             scores.extend(chunk_scores)
             progress(len(codes), len(texts))
@@ -105,6 +109,16 @@ def _detect(
         raise
     pool.shutdown()
     return codes, scores
+
+
+def _interruptible_result(future: Future[R]) -> R:
+    """The future's result, waited for in short slices: Ctrl-C may be delivered to another thread of the
+    process, and a main thread blocked in one long wait would only see it when the chunk is done."""
+    while True:
+        try:
+            return future.result(timeout=WAIT_SLICE_S)
+        except TimeoutError:
+            continue
 
 
 def _no_progress(done: int, total: int) -> None:
