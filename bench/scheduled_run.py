@@ -33,7 +33,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--day-file", type=Path, default=REPO.parent / "shared/data/hf-daily-api/2024-06-04.json")
+    parser.add_argument(
+        "--day-file", type=Path, default=REPO.parent / "shared/data/hf-daily-api/2024-10-10.json"
+    )
     args = parser.parse_args()
     env = {**os.environ, "PREFECT_API_URL": args.api_url, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     for name in ("PREFECT_LOGGING_LEVEL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"):
@@ -67,7 +69,9 @@ def main() -> None:
                     assert finished["state_type"] == "COMPLETED", finished["state"]
                     published = len(list((work / f"{name}-{n}" / "trending-papers").glob("2*")))
                     results[name].append((wall, finished["total_run_time"], published))
-                    print(f"{name} #{n}: wall {wall:.1f} s, run {finished['total_run_time']:.1f} s", flush=True)
+                    print(
+                        f"{name} #{n}: wall {wall:.1f} s, run {finished['total_run_time']:.1f} s", flush=True
+                    )
     for name, rows in results.items():
         walls, runs = [row[0] for row in rows], [row[1] for row in rows]
         print(
