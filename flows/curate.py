@@ -4,8 +4,6 @@ Each stage is one Prefect task around pure transforms; all I/O happens in ingest
 tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same way again.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
