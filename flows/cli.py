@@ -176,6 +176,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
     report.add_argument("--out", type=Path, default=Path("output"), help="output root (default: output/)")
     report.set_defaults(handler=_dedup_report, validate=lambda args: _check_out(args.out))
+
+    from flows.versions import add_commands as add_version_commands
+
+    add_version_commands(commands)
     return parser
 
 

@@ -19,6 +19,7 @@ from prefect.states import Failed, State
 from expectations.docs import render_validation_html
 from expectations.gate import ExpectationOutcome, check_rows, require_table
 from expectations.suites import GateSettings
+from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
@@ -31,8 +32,9 @@ from flows.publish import (
     remove_stale_staging,
     write_failed_run,
 )
-from flows.report import build_card, build_manifest, run_markdown, topic_table
+from flows.report import build_manifest, render_changelog, run_markdown, topic_table
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
+from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import derive_fields
@@ -230,7 +232,11 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             "no record of this run could be published",
             ingested.every_source_failed,
         )
-    card = build_card(version, manifest, validated.version_papers)
+    latest = previous or read_latest(config.out_dir)  # a --fresh run still records what it replaces
+    since = latest.version if latest else None
+    changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
+    manifest["changes"] = {"since": since, **changes}
+    card = build_card(manifest, validated.version_papers, changes=changes if since else None, since=since)
     results = [outcome.__dict__ for outcome in validated.outcomes]
     documents = {
         VALIDATION_HTML: render_validation_html(version, validated.outcomes),
@@ -246,6 +252,7 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         card,
         validated.dedup_index,
         documents,
+        changelog=render_changelog(version, since, changes),
     )
     return RunSummary(
         version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed
