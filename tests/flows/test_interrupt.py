@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from flows.cli import EXIT_INTERRUPTED
@@ -79,7 +80,8 @@ def generated_page(path: Path, papers: int, seed: int = 7) -> Path:
 def test_ctrl_c_stops_quickly_exits_130_and_publishes_nothing(prefect_server, tmp_path: Path) -> None:
     page = generated_page(tmp_path / "page.txt", 6000)
     out = tmp_path / "out"
-    env = prefect_server.env() | {key: value for key, value in QUIET_DEFAULTS.items()}
+    # a user's shell: the server's URL and nothing else, so the command line picks its own log settings
+    env = {key: value for key, value in prefect_server.env().items() if key not in QUIET_DEFAULTS}
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", str(page), "--out", str(out), "--workers", "2"],
         cwd=REPO,
@@ -111,3 +113,11 @@ def test_ctrl_c_stops_quickly_exits_130_and_publishes_nothing(prefect_server, tm
     root = out / "trending-papers"
     assert not root.exists() or [p.name for p in root.iterdir()] == []
     assert stopped_after < 20, f"took {stopped_after:.1f} s to stop"
+
+    # the CLI run sent its stage logs to the server (PREFECT_API_URL was set), the interrupted one included
+    logs = httpx.post(
+        f"{prefect_server.api_url}/logs/filter", json={"sort": "TIMESTAMP_DESC", "limit": 200}, timeout=30
+    ).json()
+    assert any(log["message"].startswith("stage clean     6,000 -> 6,000 records") for log in logs), [
+        log["message"] for log in logs[:20]
+    ]
