@@ -44,7 +44,8 @@ def render_validation_html(version: str, outcomes: Sequence[ExpectationOutcome])
 <h1>Validation results</h1>
 <p class="meta">Version <code>{escape(version)}</code>, Great Expectations suites as code in
 <code>expectations/suites.py</code>.</p>
-<p class="summary"><span>{len(outcomes)} expectations</span><span class="pass">{len(outcomes) - failed} passed</span>
+<p class="summary"><span>{len(outcomes)} expectations</span>
+<span class="pass">{len(outcomes) - failed} passed</span>
 <span class="{"fail" if failed else "pass"}">{failed} failed</span></p>
 {sections}
 </body>
