@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import great_expectations as gx
 import polars as pl
@@ -24,6 +26,21 @@ class ContractBroken(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result, as the validation report of a version shows it."""
+
+    suite: str
+    name: str
+    expectation: str
+    kwargs: dict[str, Any]
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    observed: str | None
+    """The observed value (table rules) or a few unexpected values (row rules), as text."""
+
+
+@dataclass(frozen=True)
 class RowGateResult:
     """Rows of the checked frame with the reasons they failed (``expectation:<name>``), one row per row."""
 
@@ -31,6 +48,7 @@ class RowGateResult:
     """Columns ``gate_row`` (position in the checked frame) and ``reasons`` (List[String])."""
     evaluated: list[str]
     """Names of the expectations that ran."""
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
 
 
 def check_rows(papers: pl.DataFrame, settings: GateSettings) -> RowGateResult:
@@ -52,11 +70,20 @@ def check_rows(papers: pl.DataFrame, settings: GateSettings) -> RowGateResult:
         .agg(pl.col("reason").unique().sort().alias("reasons"))
         .sort(ROW_INDEX)
     )
-    return RowGateResult(failures=failures, evaluated=[e.meta["name"] for e in suite.expectations])
+    return RowGateResult(
+        failures=failures,
+        evaluated=[e.meta["name"] for e in suite.expectations],
+        outcomes=outcomes_of(suite.name, results),
+    )
 
 
 def check_table(papers: pl.DataFrame) -> list[str]:
     """Run the table suite on the whole version; return the names of failed expectations (empty: passed)."""
+    return [outcome.name for outcome in table_outcomes(papers) if not outcome.success]
+
+
+def table_outcomes(papers: pl.DataFrame) -> list[ExpectationOutcome]:
+    """Run the table suite on the whole version; every expectation's outcome."""
     scalar = papers.select(
         [
             pl.col(c) if not isinstance(dtype, pl.List) else pl.col(c).list.len().alias(c)
@@ -64,15 +91,42 @@ def check_table(papers: pl.DataFrame) -> list[str]:
         ]
     ).with_row_index(ROW_INDEX)
     _context()
-    results = _validate(scalar, paper_table_suite(), index_column=ROW_INDEX, drop_index=True)
-    return [r.expectation_config.meta["name"] for r in results.results if not r.success]
+    suite = paper_table_suite()
+    results = _validate(scalar, suite, index_column=ROW_INDEX, drop_index=True)
+    return outcomes_of(suite.name, results)
 
 
-def require_table(papers: pl.DataFrame) -> None:
-    """Raise :class:`ContractBroken` when a table-level expectation fails."""
-    failures = check_table(papers)
+def require_table(papers: pl.DataFrame) -> list[ExpectationOutcome]:
+    """The table suite's outcomes; raise :class:`ContractBroken` when a table-level expectation fails."""
+    outcomes = table_outcomes(papers)
+    failures = [outcome.name for outcome in outcomes if not outcome.success]
     if failures:
         raise ContractBroken(failures)
+    return outcomes
+
+
+def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -> list[ExpectationOutcome]:
+    """GX results as plain values (JSON-ready), in suite order."""
+    outcomes = []
+    for result in results.results:
+        config, details = result.expectation_config, result.result or {}
+        observed = details.get("observed_value")
+        if observed is None and details.get("partial_unexpected_list"):
+            observed = ", ".join(repr(value) for value in details["partial_unexpected_list"][:5])
+        kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id", "result_format"}}
+        outcomes.append(
+            ExpectationOutcome(
+                suite=suite,
+                name=config.meta.get("name", config.type),
+                expectation=config.type,
+                kwargs=json.loads(json.dumps(kwargs, default=str)),
+                success=bool(result.success),
+                element_count=details.get("element_count"),
+                unexpected_count=details.get("unexpected_count"),
+                observed=None if observed is None else str(observed)[:300],
+            )
+        )
+    return outcomes
 
 
 def _validate(

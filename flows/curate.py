@@ -6,6 +6,7 @@ tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same w
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,15 +14,19 @@ from typing import Any
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Failed, State
 
-from expectations.gate import check_rows, require_table
+from expectations.docs import render_validation_html
+from expectations.gate import ExpectationOutcome, check_rows, require_table
 from expectations.suites import GateSettings
 from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
 from flows.ownership import output_lock
+from flows.progress import forget_run_timings, progress, run_timings, timed
 from flows.publish import (
     PreviousVersion,
     latest_version_id,
@@ -33,6 +38,7 @@ from flows.publish import (
 )
 from flows.report import build_manifest, render_changelog
 from flows.undo import read_retractions
+from flows.report import build_manifest, render_changelog, run_markdown, topic_table
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
@@ -49,6 +55,9 @@ from transforms.scripts import tag_mixed_script
 STAGE = {"cache_policy": NONE, "persist_result": False}
 """Stages pass frames in memory: nothing to cache or persist between them."""
 
+VALIDATION_HTML = "validation/index.html"
+VALIDATION_JSON = "validation/results.json"
+
 
 @dataclass
 class Ingested:
@@ -60,6 +69,8 @@ class Ingested:
     previous: PreviousVersion | None
     retractions: pl.DataFrame = field(default_factory=empty_retractions)
     """Papers kept out of every run until un-retracted (``OUT/trending-papers/retractions.json``)."""
+    every_source_failed: bool = False
+    """Every network source of the run failed: the run ends Failed whatever it read locally."""
 
 
 @dataclass
@@ -79,6 +90,8 @@ class Validated:
     """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``."""
     dedup_index: pl.DataFrame
     """Lookup keys of every paper of the new version."""
+    outcomes: list[ExpectationOutcome]
+    """Every expectation's result (row suite on this run's papers, table suite on the version)."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,18 @@ class RunSummary:
     counts: dict[str, Any]
     source_failures: list[dict[str, str]]
     error: str | None = None
+    every_source_failed: bool = False
+
+
+def _pending(frame: pl.DataFrame) -> int:
+    """Records still on their way to publication (no reason tagged yet)."""
+    return (
+        frame.filter(pl.col("reasons").list.len() == 0).height if "reasons" in frame.columns else frame.height
+    )
 
 
 @task(name="ingest", **STAGE)
+@timed("ingest", lambda args, out: (len(out.inputs), out.records.height))
 def ingest(config: RunConfig) -> Ingested:
     """Read every input and parse it to records; read the previous version for incremental runs."""
     remove_stale_staging(config.out_dir)
@@ -100,10 +122,19 @@ def ingest(config: RunConfig) -> Ingested:
         config.inputs, config.sources, config.out_dir / "raw", run=version, limits=config.limits
     )
     retractions = read_retractions(config.out_dir)
-    return Ingested(version, read.records, read.inputs, read.source_failures, previous, retractions)
+    return Ingested(
+        version,
+        read.records,
+        read.inputs,
+        read.source_failures,
+        previous,
+        retractions=retractions,
+        every_source_failed=read.every_source_failed,
+    )
 
 
 @task(name="clean", **STAGE)
+@timed("clean", lambda args, out: (args[0].height, _pending(out)))
 def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
     parsed, unparsed = split(
@@ -116,12 +147,18 @@ def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
 
 
 @task(name="language", **STAGE)
+@timed("language", lambda args, out: (_pending(args[0]), _pending(out)))
 def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
     pending = pl.col("reasons").list.len() == 0
     known = previous.papers.select("abstract", "language", "language_score") if previous else None
-    detected = detect_languages(records.filter(pending), known=known, workers=config.language_workers)
+    detected = detect_languages(
+        records.filter(pending),
+        known=known,
+        workers=config.language_workers,
+        progress=lambda done, total: progress("language", done, total),
+    )
     rest = records.filter(~pending).with_columns(
         pl.lit(None, pl.String).alias("language"), pl.lit(None, pl.Float64).alias("language_score")
     )
@@ -135,6 +172,7 @@ def language(records: pl.DataFrame, previous: PreviousVersion | None, config: Ru
 
 
 @task(name="dedup", **STAGE)
+@timed("dedup", lambda args, out: (_pending(args[0]), out.papers.height))
 def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> Deduplicated:
     """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers."""
     pending = pl.col("reasons").list.len() == 0
@@ -159,32 +197,51 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
 
 
 @task(name="derive", **STAGE)
+@timed("derive", lambda args, out: (args[0].height, out.height))
 def derive(papers: pl.DataFrame) -> pl.DataFrame:
     """Topic, venue hints and code links for this run's papers."""
     return papers.lazy().pipe(derive_fields).collect()
 
 
 @task(name="validate", **STAGE)
+@timed("validate", lambda args, out: (args[1].height, out.run_papers.height))
 def validate(
     deduplicated: Deduplicated, papers: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig
 ) -> Validated:
     """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
     seen_at = _seen_at(deduplicated.records)
     candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
-    failures = check_rows(candidates, _gate_settings(config)).failures
-    records, passed = reject_failed_papers(deduplicated.records, candidates, failures)
+    row_gate = check_rows(candidates, _gate_settings(config))
+    records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
+    candidates = papers.with_columns(
+        pl.lit(seen_at).alias("first_seen"),
+        pl.lit(seen_at).alias("last_seen"),
+        pl.lit(1, pl.Int64).alias("times_seen"),
+    )
+    row_gate = check_rows(candidates, _gate_settings(config))
+    records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))
     version_papers = upsert(previous.papers if previous else None, passed, seen_at).with_columns(
         record_hash_expr().alias("record_hash")
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
+    table_outcomes = []
     if passed.height:  # with nothing of this run to publish, publish() records a failed run instead
-        require_table(version_papers)
+        table_outcomes = require_table(version_papers)
     index = update_index(_index_of(previous, config), passed, config.dedup)
-    return Validated(records=records, run_papers=passed, version_papers=version_papers, dedup_index=index)
+    return Validated(
+        records=records,
+        run_papers=passed,
+        version_papers=version_papers,
+        dedup_index=index,
+        outcomes=[*row_gate.outcomes, *table_outcomes],
+    )
 
 
 @task(name="publish", **STAGE)
+@timed(
+    "publish", lambda args, out: (args[1].run_papers.height, out.counts["papers_total"] if out.version else 0)
+)
 def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
     """Write the new version atomically (or, when nothing of this run could be published, a failed-run record)."""
     previous, version = ingested.previous, ingested.version
@@ -193,19 +250,29 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     counts = count_outcomes(ledger) | _paper_counts(validated, previous)
     if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
         raise RuntimeError(f"accounting does not hold: {counts}, {validated.run_papers.height} papers")
-    manifest = build_manifest(version, config, ingested, counts, previous)
+    manifest = build_manifest(version, config, ingested, counts, previous, run_timings())
     if counts["published"] == 0:
         path = write_failed_run(
             config.out_dir, version, quarantine, ledger, manifest, "no record was published"
         )
         return RunSummary(
-            None, path, counts, ingested.source_failures, "no record of this run could be published"
+            None,
+            path,
+            counts,
+            ingested.source_failures,
+            "no record of this run could be published",
+            ingested.every_source_failed,
         )
     latest = previous or read_latest(config.out_dir)  # a --fresh run still records what it replaces
     since = latest.version if latest else None
     changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
     manifest["changes"] = {"since": since, **changes}
     card = build_card(manifest, validated.version_papers, changes=changes if since else None, since=since)
+    results = [outcome.__dict__ for outcome in validated.outcomes]
+    documents = {
+        VALIDATION_HTML: render_validation_html(version, validated.outcomes),
+        VALIDATION_JSON: json.dumps(results, indent=2) + "\n",
+    }
     path = publish_version(
         config.out_dir,
         version,
@@ -215,17 +282,55 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         manifest,
         card,
         validated.dedup_index,
+        documents,
         changelog=render_changelog(version, since, changes),
     )
-    return RunSummary(version, path, counts, ingested.source_failures)
+    return RunSummary(
+        version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed
+    )
+
+
+@task(name="report", **STAGE)
+def report(summary: RunSummary, validated: Validated) -> None:
+    """The run's Prefect artifacts: a markdown summary and a table of topics and code availability."""
+    stages = run_timings()
+    forget_run_timings()
+    create_markdown_artifact(
+        key="curation-summary",
+        markdown=run_markdown(summary, stages, validated.run_papers, failure_reason(summary)),
+        description=f"Curation run: {summary.version or 'nothing published'}",
+    )
+    create_table_artifact(
+        key="curation-topics",
+        table=topic_table(validated.version_papers) or [{"topic": "(no papers)", "papers": 0}],
+        description="Papers per topic and code availability in the version",
+    )
+
+
+def failure_reason(summary: RunSummary) -> str | None:
+    """Why a run counts as failed (its sources all failed, or it published nothing); None when it published."""
+    failures = "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
+    if summary.every_source_failed:
+        return f"every source failed ({failures})"
+    if summary.version is None:
+        return f"nothing published: {summary.error}" + (f" (source failures: {failures})" if failures else "")
+    return None
+
+
+def final_state(summary: RunSummary) -> RunSummary | State:
+    """A Failed state carrying the summary when the run failed (so schedules and operators see it), else the
+    summary itself (Completed)."""
+    reason = failure_reason(summary)
+    return Failed(message=reason, data=summary) if reason else summary
 
 
 @flow(name="curate-trending-papers", log_prints=False, validate_parameters=True)
-def curate(config: RunConfig) -> RunSummary:
+def curate(config: RunConfig = RunConfig()) -> RunSummary:
     """Turn listings of trending papers into a new validated, versioned Parquet dataset.
 
     One run at a time per output folder: the lock is taken before ``latest`` is read (``OutputLocked``
-    otherwise) and held until the version is published.
+    otherwise) and held until the version is published. Ends Failed (with the reason) when every source failed
+    or nothing of the run could be published.
     """
     with output_lock(config.out_dir):
         ingested = ingest(config)
@@ -236,8 +341,21 @@ def curate(config: RunConfig) -> RunSummary:
         derived = derive(deduplicated.papers)
         validated = validate(deduplicated, derived, ingested.previous, config)
         summary = publish(ingested, validated, config)
+def curate(config: RunConfig = RunConfig()) -> RunSummary:
+    """Turn listings of trending papers into a new validated, versioned Parquet dataset.
+
+    Ends Failed (with the reason) when every source failed or nothing of the run could be published.
+    """
+    ingested = ingest(config)
+    cleaned = clean(ingested.records, config)
+    detected = language(cleaned, ingested.previous, config)
+    deduplicated = dedup(detected, ingested.previous, config)
+    derived = derive(deduplicated.papers)
+    validated = validate(deduplicated, derived, ingested.previous, config)
+    summary = publish(ingested, validated, config)
+    report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
-    return summary
+    return final_state(summary)
 
 
 def _index_of(previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:

@@ -13,7 +13,7 @@ import polars as pl
 
 from flows.input_scan import Skipped, scan_inputs
 from flows.raw_zone import read_raw_zone, unique_captures
-from flows.sources import ARXIV, SourceSettings, gather
+from flows.sources import ARXIV, SourceSettings, every_listing_source_failed, gather
 from transforms.enrich import enrich_with_arxiv
 from transforms.listing import FILE_MTIME, date_listings
 from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits, parse_capture
@@ -44,6 +44,8 @@ class InputRecords:
     records: pl.DataFrame
     inputs: list[InputReport]
     source_failures: list[dict[str, str]]
+    every_source_failed: bool = False
+    """Listing sources were configured and not one of their targets returned a capture."""
 
 
 def read_inputs(
@@ -78,7 +80,12 @@ def read_inputs(
             for path, reason in broken.select("input_path", "parse_error").iter_rows()
         ]
         records = enrich_with_arxiv(records.lazy(), arxiv.filter(pl.col("parse_error").is_null())).collect()
-    return InputRecords(records=records, inputs=reports, source_failures=source_failures)
+    return InputRecords(
+        records=records,
+        inputs=reports,
+        source_failures=source_failures,
+        every_source_failed=every_listing_source_failed(sources, fetched, failures),
+    )
 
 
 def expand_inputs(paths: list[Path], limits: InputLimits = DEFAULT_LIMITS) -> list[Path]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
 import polars as pl
 
 from transforms.language import LANGUAGE_SCHEMA, detect_many, ensure_profiles_loaded
 
+R = TypeVar("R")
 _KEY = "__language_key"
+SERIAL_CHUNK = 250
+"""Abstracts detected between two progress reports on the serial path (~1 s of work)."""
+WAIT_SLICE_S = 0.2
 CHUNKS_PER_WORKER = 4
 """Chunks handed to each worker: enough to even out uneven texts, few enough to keep pickling cheap."""
 
@@ -28,20 +33,24 @@ def detect_languages(
     known: pl.DataFrame | None = None,
     workers: int = 0,
     parallel_threshold: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
     """``frame`` with ``language`` and ``language_score`` for its ``abstract`` column.
 
     ``known`` (columns ``abstract``, ``language``, ``language_score``, e.g. the previous published version) is
     reused: an abstract found there is not detected again. The remaining distinct abstracts are detected in
     this process, or across ``workers`` processes (0: one per CPU) when there are at least
-    ``parallel_threshold`` of them. Row order and all other columns of ``frame`` are kept.
+    ``parallel_threshold`` of them. Row order and all other columns of ``frame`` are kept. ``progress`` is
+    called with (texts detected, texts to detect) as chunks finish.
     """
     base = frame.drop([name for name in LANGUAGE_SCHEMA if name in frame.columns])
     base = base.with_columns(pl.col("abstract").cast(pl.String).fill_null("").alias(_KEY))
     reusable = _known_results(known)
     pending = base.select(_KEY).unique(maintain_order=True).join(reusable, on=_KEY, how="anti")
     texts = pending.get_column(_KEY).to_list()
-    codes, scores = _detect(texts, workers=workers, parallel_threshold=parallel_threshold)
+    codes, scores = _detect(
+        texts, workers=workers, parallel_threshold=parallel_threshold, progress=progress or _no_progress
+    )
     detected = pl.DataFrame({_KEY: texts, "language": codes, "language_score": scores}).cast(
         {_KEY: pl.String, **LANGUAGE_SCHEMA}
     )
@@ -65,24 +74,55 @@ def _known_results(known: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
-def _detect(texts: Sequence[str], *, workers: int, parallel_threshold: int) -> tuple[list[str], list[float]]:
+def _detect(
+    texts: Sequence[str], *, workers: int, parallel_threshold: int, progress: Callable[[int, int], None]
+) -> tuple[list[str], list[float]]:
     """Detect in this process for small batches, across processes for large ones."""
     processes = workers or os.cpu_count() or 1
+    codes: list[str] = []
+    scores: list[float] = []
     if len(texts) < parallel_threshold or processes < 2:
         ensure_profiles_loaded()
-        return detect_many(texts)
+        for start in range(0, len(texts), SERIAL_CHUNK):
+            chunk_codes, chunk_scores = detect_many(texts[start : start + SERIAL_CHUNK])
+            codes.extend(chunk_codes)
+            scores.extend(chunk_scores)
+            progress(len(codes), len(texts))
+        return codes, scores
     chunks = _chunks(texts, processes * CHUNKS_PER_WORKER)
     # spawn: a fresh interpreter per worker (forking a process that runs polars' thread pool can deadlock).
     context = multiprocessing.get_context("spawn")
-    codes: list[str] = []
-    scores: list[float] = []
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=min(processes, len(chunks)), mp_context=context, initializer=ensure_profiles_loaded
-    ) as pool:
-        for chunk_codes, chunk_scores in pool.map(detect_many, chunks):
+    )
+    try:
+        for future in [pool.submit(detect_many, chunk) for chunk in chunks]:
+            chunk_codes, chunk_scores = _interruptible_result(future)
             codes.extend(chunk_codes)
             scores.extend(chunk_scores)
+            progress(len(codes), len(texts))
+    except BaseException:
+        # Ctrl-C (or a failure): stop the workers now instead of waiting for their chunks to finish.
+        for process in list((pool._processes or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return codes, scores
+
+
+def _interruptible_result(future: Future[R]) -> R:
+    """The future's result, waited for in short slices: Ctrl-C may be delivered to another thread of the
+    process, and a main thread blocked in one long wait would only see it when the chunk is done."""
+    while True:
+        try:
+            return future.result(timeout=WAIT_SLICE_S)
+        except TimeoutError:
+            continue
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
 
 
 def _chunks(texts: Sequence[str], count: int) -> list[list[str]]:

@@ -10,6 +10,8 @@ Layout under ``OUT/trending-papers/``::
         manifest.json                with ``changes`` against the version before it
         CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
+        validation/index.html        the Great Expectations results of the run (self-contained HTML)
+        validation/results.json      the same results as JSON
     latest -> <version>              relative symlink, swapped atomically
     README.md                        root card: ``load_dataset`` on this folder reads ``latest`` only
     journal.jsonl                    append-only: every publish, rollback, retraction and prune (flows/journal.py)
@@ -147,12 +149,14 @@ def publish_version(
     manifest: dict[str, Any],
     card: str,
     dedup_index: pl.DataFrame | None = None,
+    documents: dict[str, str] | None = None,
     changelog: str | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
-    its sha256 and row count. A failure before the rename leaves no trace but the staging folder, removed here.
+    its sha256 and row count. ``documents`` (relative path -> text, e.g. the validation report) are written
+    and listed too. A failure before the rename leaves no trace but the staging folder, removed here.
     """
     root = dataset_root(out_dir)
     final = root / version
@@ -176,6 +180,11 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
+        for relative, text in (documents or {}).items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            files.append({"path": relative, "sha256": sha256_file(target), "bytes": target.stat().st_size})
         if changelog is not None:
             (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
         full = redact_json({**manifest, "files": files})

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from flows.prefect_env import PROJECT_ROOT
+from flows.progress import StageTiming, describe
 from transforms.schema import DATASET_NAME, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from flows.config import RunConfig
-    from flows.curate import Ingested
+    from flows.curate import Ingested, RunSummary
     from flows.publish import PreviousVersion
 
 
@@ -37,7 +41,9 @@ def build_manifest(
     ingested: Ingested,
     counts: dict[str, Any],
     previous: PreviousVersion | None,
+    stages: Sequence[StageTiming] = (),
 ) -> dict[str, Any]:
+    """``stages``: the timings of the stages before publish (publish itself is timed in the run's artifacts)."""
     return {
         "dataset": DATASET_NAME,
         "version": version,
@@ -54,6 +60,7 @@ def build_manifest(
             "withheld_records": counts["quarantined_by_reason"].get("retracted", 0),
         },
         "counts": counts,
+        "stages": [timing.as_dict() for timing in stages],
         "provenance": input_provenance([report.__dict__ for report in ingested.inputs]),
     }
 
@@ -124,6 +131,101 @@ def _provenance_fields(text: str) -> dict[str, str]:
         if sep and key.strip().lower() in ("source", "licence", "license"):
             fields["licence" if key.strip().lower() == "license" else key.strip().lower()] = value.strip()
     return fields
+
+
+def run_markdown(
+    summary: RunSummary, stages: Sequence[StageTiming], papers: pl.DataFrame, outcome: str | None
+) -> str:
+    """The run's Prefect markdown artifact: outcome, counts per stage and reason, papers, failures, timings.
+
+    ``papers`` are this run's published papers (``paper_id``, ``title``, ``is_new``); ``outcome`` is the
+    reason the run failed (None: it published).
+    """
+    counts = summary.counts
+    status = f"published version `{summary.version}`" if summary.version else "**nothing published**"
+    lines = [f"# Curation run: {status}", ""]
+    if outcome:
+        lines += [f"**Failed:** {outcome}", ""]
+    lines += [
+        f"Path: `{summary.path}`",
+        "",
+        "## Records",
+        "",
+        "| outcome | records |",
+        "| --- | ---: |",
+        f"| inputs | {counts.get('inputs', 0)} |",
+        f"| published | {counts.get('published', 0)} |",
+        f"| merged as duplicates | {counts.get('duplicates', 0)} |",
+        f"| quarantined | {counts.get('quarantined', 0)} |",
+        "",
+        "| quarantine reason | records |",
+        "| --- | ---: |",
+        *(
+            [f"| `{reason}` | {n} |" for reason, n in counts.get("quarantined_by_reason", {}).items()]
+            or ["| none | 0 |"]
+        ),
+        "",
+        "## Stages",
+        "",
+        "| stage | records in | records out | seconds |",
+        "| --- | ---: | ---: | ---: |",
+        *[
+            f"| {t.stage} | {_cell(t.records_in)} | {_cell(t.records_out)} | {t.seconds:.2f} |"
+            for t in stages
+        ],
+        "",
+        f"## Papers: {counts.get('new_papers', 0)} new, {counts.get('updated_papers', 0)} updated, "
+        f"{counts.get('papers_total', 0)} in the version",
+        "",
+    ]
+    for label, is_new in (("New", True), ("Updated", False)):
+        chosen = papers.filter(pl.col("is_new") == is_new) if papers.height else papers
+        if chosen.height:
+            lines += [f"{label} (first {min(chosen.height, 20)} of {chosen.height}):", ""]
+            lines += [
+                f"- `{paper_id}` {_escape(title)}"
+                for paper_id, title in chosen.sort("paper_id")
+                .head(20)
+                .select("paper_id", "title")
+                .iter_rows()
+            ]
+            lines.append("")
+    lines += ["## Source failures", ""]
+    lines += [
+        f"- {failure['source']} `{failure['target']}`: {failure['reason']}"
+        for failure in summary.source_failures
+    ] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def topic_table(papers: pl.DataFrame) -> list[dict[str, Any]]:
+    """The run's table artifact: papers per topic and code availability (``code_status``) in the version."""
+    if papers.height == 0:
+        return []
+    return (
+        papers.group_by("topic")
+        .agg(
+            pl.len().alias("papers"),
+            *[(pl.col("code_status") == status).sum().alias(f"code_{status}") for status in CODE_STATUSES],
+        )
+        .sort(["papers", "topic"], descending=[True, False])
+        .to_dicts()
+    )
+
+
+CODE_STATUSES = ("linked", "claimed", "planned", "none")
+
+
+def stage_lines(stages: Sequence[StageTiming]) -> list[str]:
+    return [describe(timing) for timing in stages]
+
+
+def _cell(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _escape(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
 def _git(*args: str) -> str | None:

@@ -8,10 +8,9 @@ all configured sources, one target at a time, so a failing target is reported an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -24,7 +23,9 @@ from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, TaskRunContext
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from flows.http import FetchError, HttpConfig, PoliteClient
+from flows.dates import parse_days
+from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.progress import progress
 from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone, unique_captures
 from flows.secrets import redact_url
@@ -36,8 +37,6 @@ from transforms.parse.hf_daily import daily_items
 HF_DAILY = "hf-daily"
 HF_PAGE = "hf-page"
 ARXIV = "arxiv"
-DATE_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?$")
-MAX_BACKFILL_DAYS = 366
 
 Seconds = Annotated[float, Field(ge=0)]
 
@@ -48,7 +47,8 @@ class SourceSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     hf_daily: str | None = None
-    """One day ``YYYY-MM-DD`` or an inclusive range ``FROM..TO`` (the day a paper entered Daily Papers)."""
+    """A day or an inclusive range ``FROM..TO`` (the day a paper entered Daily Papers): ``2025-01-10``,
+    ``yesterday``, ``-7d..yesterday`` (``flows/dates.py``); relative days resolve when the run starts (UTC)."""
     hf_pages: list[str] = Field(default_factory=list)
     """Hugging Face papers page URLs (``/papers``, ``/papers/date/…``, ``/papers/trending``, a paper page)."""
     arxiv_enrich: bool = False
@@ -157,20 +157,6 @@ class SourceFailure:
     source: str
     target: str
     reason: str
-
-
-def parse_days(value: str) -> list[date]:
-    """``2025-01-10`` -> one day; ``2025-01-01..2025-01-03`` -> three days. ValueError when malformed."""
-    match = DATE_RANGE.match(value.strip())
-    if match is None:
-        raise ValueError(f"expected YYYY-MM-DD or FROM..TO, got {value!r}")
-    first = date.fromisoformat(match.group(1))
-    last = date.fromisoformat(match.group(2)) if match.group(2) else first
-    if last < first:
-        raise ValueError(f"date range ends before it starts: {value!r}")
-    if (last - first).days >= MAX_BACKFILL_DAYS:
-        raise ValueError(f"date range longer than {MAX_BACKFILL_DAYS} days: {value!r}")
-    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 def worth_retrying(task: object, task_run: object, state: State) -> bool:
@@ -282,6 +268,7 @@ def gather(
     task_options = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay}
     captures: list[Capture] = []
     failures: list[SourceFailure] = []
+    targets = {"done": 0, "total": len(settings.days) + len(settings.hf_pages)}
 
     def attempt(source: str, target: str, fetch: Callable[[], list[Capture]]) -> None:
         try:
@@ -289,6 +276,8 @@ def gather(
                 captures.extend(fetch())
         except Exception as error:  # one broken target must not lose the others
             failures.append(SourceFailure(source, target, _reason(error)))
+        targets["done"] += 1
+        progress("fetch", targets["done"], targets["total"])
 
     index = RawIndex.load(raw_dir) if settings.reuse_raw else None
     try:
@@ -322,6 +311,7 @@ def gather(
             )
         if settings.arxiv_enrich:
             wanted = arxiv_ids_of([*local_captures, *captures])
+            targets["total"] += len(_batches(wanted, settings.arxiv_batch_size))
             for batch in _batches(wanted, settings.arxiv_batch_size):
                 attempt(
                     ARXIV,

@@ -20,7 +20,10 @@ from pathlib import Path
 import httpx
 
 START_TIMEOUT_S = 300.0
-"""Start-up takes ~10-20 s on an idle machine (database migrations); minutes when the 2 cores are saturated."""
+"""Start-up takes ~10-20 s on an idle machine (database migrations) and over 120 s on a shared, loaded one."""
+
+REUSE_ENV = "PAPERS_TEST_PREFECT_API_URL"
+"""Set to a running server's API URL (and ``PAPERS_TEST_PREFECT_HOME`` to its home) to reuse it while developing."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,13 @@ def free_port() -> int:
 @contextmanager
 def running_server(home: Path) -> Iterator[PrefectServer]:
     """Start the server, wait until ``/api/health`` answers, and stop it (and its children) afterwards."""
+    if os.environ.get(REUSE_ENV):
+        yield PrefectServer(
+            api_url=os.environ[REUSE_ENV],
+            home=Path(os.environ.get("PAPERS_TEST_PREFECT_HOME", home)),
+            log=home / "server.log",
+        )
+        return
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"

@@ -21,6 +21,11 @@ from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, em
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
+FRENCH_ABSTRACT = (
+    "Nous étudions les réseaux de neurones profonds et montrons que leur entraînement est stable "
+    "lorsque le taux d'apprentissage diminue lentement au cours du temps, ce qui confirme nos "
+    "hypothèses théoriques sur la géométrie du paysage de perte."
+)
 CHANNEL_PRUNING = {
     "Channel Pruning for Accelerating Very Deep Neural Networks",
     "Pruning Very Deep Neural Network Channels for Efficient Inference",
@@ -70,7 +75,7 @@ def test_manifest_and_ledger_account_for_every_record(first_run) -> None:
     assert (
         duplicate.height == 1 and duplicate.item(0, "merged_into") in ledger.get_column("record_id").to_list()
     )
-    for entry in manifest["files"]:
+    for entry in (e for e in manifest["files"] if e["path"].endswith(".parquet")):
         assert pq.read_metadata(summary.path / entry["path"]).num_rows == entry["rows"]
 
 
@@ -106,13 +111,7 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
 
 def test_run_with_nothing_publishable_exits_non_zero_and_keeps_its_quarantine(tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
-    page.write_text(
-        "Un article\n"
-        + "Nous étudions les réseaux de neurones profonds et montrons que leur entraînement est stable "
-        "lorsque le taux d'apprentissage diminue lentement au cours du temps, ce qui confirme nos "
-        "hypothèses théoriques sur la géométrie du paysage de perte.\n",
-        encoding="utf-8",
-    )
+    page.write_text("Un article\n" + FRENCH_ABSTRACT + "\n", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["run", str(page), "--out", str(out)]) == EXIT_NOTHING_PUBLISHED
     assert read_latest(out) is None
@@ -133,10 +132,79 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     assert sorted(p.name for p in root.iterdir()) == ["20000101T000000.000000Z", "README.md", "latest"]
 
 
-def test_cli_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+STAGES = ["ingest", "clean", "language", "dedup", "derive", "validate", "publish"]
+
+
+def test_cli_run_prints_a_line_per_stage_then_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", "--out", str(tmp_path)]) == EXIT_PUBLISHED
     printed = capsys.readouterr().out
     assert "published    99" in printed and "duplicates   1" in printed and "trending-papers" in printed
+    lines = printed.splitlines()
+    assert [line.split()[0] for line in lines[: len(STAGES)]] == STAGES
+    assert lines[0].split()[1:4] == ["1", "->", "100"] and lines[0].endswith(" s")
+    assert lines[3].split()[1:5] == ["100", "->", "99", "records"]  # dedup: the channel-pruning pair merged
+
+
+def test_cli_json_prints_the_summary_as_json_and_stage_lines_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--json", "--out", str(tmp_path)]) == EXIT_PUBLISHED
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["status"] == "published" and summary["exit_code"] == 0
+    assert summary["counts"]["published"] == 99 and summary["path"].endswith(summary["version"])
+    assert [stage["stage"] for stage in summary["stages"]] == STAGES
+    assert all(stage["seconds"] >= 0 for stage in summary["stages"])
+    assert [line.split()[0] for line in captured.err.splitlines()] == STAGES
+
+
+def test_cli_quiet_prints_nothing_and_a_run_without_output_is_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Un article\n" + FRENCH_ABSTRACT + "\n", encoding="utf-8")
+    assert main(["run", str(page), "--quiet", "--out", str(tmp_path / "out")]) == EXIT_NOTHING_PUBLISHED
+    assert capsys.readouterr() == ("", "")
+    state = curate(RunConfig(inputs=[page], out_dir=tmp_path / "out"), return_state=True)
+    assert state.is_failed()
+    assert state.message == "nothing published: no record of this run could be published"
+    assert state.result(raise_on_failure=False).counts["quarantined_by_reason"] == {"language:fr": 1}
+
+
+def test_manifest_records_stage_timings(first_run) -> None:
+    _, summary = first_run
+    stages = json.loads((summary.path / "manifest.json").read_text())["stages"]
+    assert [stage["stage"] for stage in stages] == STAGES[:-1]  # publish writes the manifest while it runs
+    assert stages[0] | {"seconds": 0} == {
+        "stage": "ingest",
+        "records_in": 1,
+        "records_out": 100,
+        "seconds": 0,
+    }
+    assert all(isinstance(stage["seconds"], float) for stage in stages)
+
+
+def test_version_holds_its_validation_results_as_a_page_that_renders(first_run, tmp_path: Path) -> None:
+    from tests.browser import open_page
+
+    _, summary = first_run
+    results = json.loads((summary.path / "validation" / "results.json").read_text())
+    names = [result["name"] for result in results]
+    assert {"paper-id-format", "paper-id-unique", "not-empty"} <= set(names)
+    assert all(result["success"] for result in results)
+    with open_page(summary.path / "validation" / "index.html") as (page, log):
+        assert page.title() == f"Validation results: {summary.version}"
+        rows = page.locator("tr.expectation")
+        assert rows.count() == len(results)
+        assert rows.first.inner_text().startswith(names[0])
+        assert page.locator(".summary").inner_text().split() == [
+            str(len(results)), "expectations", str(len(results)), "passed", "0", "failed"
+        ]  # fmt: skip
+        assert page.get_by_text("expect_column_values_to_match_regex").first.is_visible()
+        page.screenshot(path=str(tmp_path / "validation.png"), full_page=True)
+    assert log.errors == [] and log.failed_requests == []
 
 
 def test_unparseable_input_is_counted_and_quarantined_with_its_parse_reason_only(tmp_path: Path) -> None:

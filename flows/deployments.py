@@ -1,0 +1,57 @@
+"""The daily deployment: yesterday's Hugging Face daily papers and the trending page, enriched from arXiv, published.
+
+The same deployment is declared twice, for two setups, and a test keeps them equal:
+- ``prefect.yaml`` (``prefect deploy -n daily``) for a server with a process work pool and a worker;
+- ``papers serve`` (:func:`serve_daily`) for one box: the serving process is the worker.
+
+The parameters store the date expression ``yesterday``, not a date, so every scheduled run fetches its own day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flows.config import RunConfig
+from flows.sources import SourceSettings
+
+DEPLOYMENT_NAME = "daily"
+DAILY_CRON = "30 6 * * *"
+"""06:30 UTC: Hugging Face's previous day of Daily Papers is complete by then (its days are UTC dates)."""
+DAILY_TIMEZONE = "UTC"
+TRENDING_PAGE = "https://huggingface.co/papers/trending"
+WORK_POOL = "papers"
+
+
+def daily_config(out_dir: Path = Path("output"), contact: str = "") -> RunConfig:
+    """What the daily run does: no local input, yesterday's Daily Papers, the trending page, arXiv enrichment."""
+    return RunConfig(
+        inputs=[],
+        out_dir=out_dir,
+        sources=SourceSettings(
+            hf_daily="yesterday", hf_pages=[TRENDING_PAGE], arxiv_enrich=True, contact=contact
+        ),
+    )
+
+
+def daily_parameters(out_dir: Path = Path("output"), contact: str = "") -> dict[str, Any]:
+    """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON."""
+    return {"config": daily_config(out_dir, contact).model_dump(mode="json", exclude_defaults=True)}
+
+
+def serve_daily(
+    name: str = DEPLOYMENT_NAME, cron: str = DAILY_CRON, out_dir: Path = Path("output"), contact: str = ""
+) -> None:
+    """Register the daily deployment on the configured server and execute its runs in this process (blocks)."""
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from flows.curate import curate
+
+    curate.serve(
+        name=name,
+        schedules=[CronSchedule(cron=cron, timezone=DAILY_TIMEZONE)],
+        parameters=daily_parameters(out_dir, contact),
+        description=__doc__.splitlines()[0],
+        tags=["trending-papers", "daily"],
+        limit=1,
+    )

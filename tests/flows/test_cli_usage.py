@@ -1,0 +1,90 @@
+"""Usage errors: caught before Prefect is imported, one line on stderr, exit status 3, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import EXIT_USAGE, main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def a_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a folder\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["run", "{tmp}/missing.txt"], "input not found: {tmp}/missing.txt"),
+        (["run", "--out", "{file}"], "--out: not a folder: {file}"),
+        (["run", "--out", "{file}/sub"], "--out: not a folder: {file} (in {file}/sub)"),
+        (["run", "--hf-daily", "2025-13-01"], "--hf-daily: not a calendar date: '2025-13-01'"),
+        (["run", "--hf-daily", "2025-01-10..2025-01-01"], "--hf-daily: date range ends before it starts"),
+        (["run", "--hf-daily", "tomorrow"], "--hf-daily: expected YYYY-MM-DD, today, yesterday or -Nd"),
+        (["run", "--hf-page", "huggingface.co/papers"], "--hf-page: expected an absolute http(s) URL"),
+        (["run", "--languages", " , "], "--languages: give at least one language code"),
+        (["run", "--languages", "english"], "--languages: not a language code: 'english'"),
+        (["run", "--workers", "-1"], "--workers must be 0 (one per core) or more, got -1"),
+        (["run", "--workers", "two"], "argument --workers: invalid int value: 'two'"),
+        (["run", "--quiet", "--json"], "--quiet and --json exclude each other"),
+        (["run", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["nonsense"], "argument COMMAND: invalid choice: 'nonsense'"),
+        (["dedup-report", "--out", "{file}"], "--out: not a folder: {file}"),
+        (["serve", "--cron", "daily"], "papers serve needs a Prefect server"),
+    ],
+)
+def test_usage_error_is_one_line_and_exit_3(
+    arguments: list[str],
+    message: str,
+    tmp_path: Path,
+    a_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    fill = {"tmp": str(tmp_path), "file": str(a_file)}
+    assert main([argument.format(**fill) for argument in arguments]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("papers: error: ")
+    assert message.format(**fill) in lines[0]
+
+
+def test_serve_checks_its_cron_once_a_server_is_configured(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["serve", "--cron", "daily"]) == EXIT_USAGE
+    assert "--cron: expected five fields" in capsys.readouterr().err
+
+
+def test_relative_ranges_may_start_with_a_dash(tmp_path: Path, a_file: Path, capsys) -> None:
+    """``--hf-daily -7d..yesterday`` is a value, not an option (argparse alone would refuse it)."""
+    assert main(["run", "--hf-daily", "-7d..yesterday", "--out", str(a_file)]) == EXIT_USAGE
+    assert "--out: not a folder" in capsys.readouterr().err  # the date passed; the next check stopped it
+
+
+def test_usage_errors_are_caught_before_prefect_is_imported(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        "code = main(['run', '--hf-daily', '2025-13-01', '--out', sys.argv[1]])\n"
+        "assert 'prefect' not in sys.modules, 'prefect was imported'\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert result.stderr == "papers: error: --hf-daily: not a calendar date: '2025-13-01'\n"
+    assert "Traceback" not in result.stderr
