@@ -29,15 +29,17 @@ from flows.publish import (
     write_failed_run,
 )
 from flows.report import build_card, build_manifest
+from flows.version_report import render_report
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
-from transforms.derive import derive_fields
+from transforms.derive import add_analysis_columns, derive_fields
 from transforms.history import upsert
 from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
+from transforms.summary import summarize
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
 """Stages pass frames in memory: nothing to cache or persist between them."""
@@ -158,8 +160,11 @@ def validate(
     failures = check_rows(candidates, _gate_settings(config)).failures
     records, passed = reject_failed_papers(deduplicated.records, candidates, failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))
-    version_papers = upsert(previous.papers if previous else None, passed, seen_at).with_columns(
-        record_hash_expr().alias("record_hash")
+    # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
+    version_papers = (
+        upsert(previous.papers if previous else None, passed, seen_at)
+        .pipe(add_analysis_columns)
+        .with_columns(record_hash_expr().alias("record_hash"))
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
     if passed.height:  # with nothing of this run to publish, publish() records a failed run instead
@@ -186,6 +191,9 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             None, path, counts, ingested.source_failures, "no record of this run could be published"
         )
     card = build_card(version, manifest, validated.version_papers)
+    new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id").to_list()
+    summary = summarize(validated.version_papers, quarantine, new_ids)
+    report = render_report(version, manifest, validated.version_papers, summary)
     path = publish_version(
         config.out_dir,
         version,
@@ -195,6 +203,7 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         manifest,
         card,
         validated.dedup_index,
+        report=report,
     )
     return RunSummary(version, path, counts, ingested.source_failures)
 

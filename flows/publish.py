@@ -9,6 +9,7 @@ Layout under ``OUT/trending-papers/``::
         index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
         manifest.json
         README.md                    dataset card (Hugging Face front matter)
+        report.html                  static report: counts, charts (embedded PNG) and tables
     latest -> <version>              relative symlink, swapped atomically
 """
 
@@ -97,11 +98,13 @@ def publish_version(
     manifest: dict[str, Any],
     card: str,
     dedup_index: pl.DataFrame | None = None,
+    report: str | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
-    its sha256 and row count. A failure before the rename leaves no trace but the staging folder, removed here.
+    its sha256 and row count; ``report`` (HTML) becomes ``report.html``. A failure before the rename leaves no
+    trace but the staging folder, removed here.
     """
     root = dataset_root(out_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -135,6 +138,8 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
+        if report is not None:
+            (staging / "report.html").write_text(report, encoding="utf-8")
         manifest = {**manifest, "files": files}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+"""Changes are written down in ``SCHEMA_CHANGELOG.md`` at the repository root."""
 DATASET_NAME = "trending-papers"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -147,6 +148,11 @@ PAPER_SCHEMA = pa.schema(
         pa.field("project_urls", pa.list_(pa.string())),
         pa.field("links", pa.list_(LINK)),
         pa.field("code_status", pa.string()),
+        pa.field("venue", pa.string()),
+        pa.field("venue_year", pa.int32()),
+        pa.field("venue_status", pa.string()),
+        pa.field("venue_workshop", pa.bool_()),
+        pa.field("has_code", pa.bool_()),
         pa.field("first_seen", UTC_TIMESTAMP),
         pa.field("last_seen", UTC_TIMESTAMP),
         pa.field("times_seen", pa.int64()),
@@ -290,6 +296,13 @@ COLUMN_DOCS: dict[str, str] = {
     "project_urls": "Project pages.",
     "links": "Every link with its kind (code/project) and the field it came from.",
     "code_status": "`linked` (repository URL), `claimed` (code said to be public, no URL), `planned`, or `none`.",
+    "venue": "Venue of the strongest hint in `venue_hints` (status published > accepted > under-review > submitted"
+    " > mentioned; among equals the first, structured fields first); null when there is no hint.",
+    "venue_year": "Year of that hint (null when the hint names none).",
+    "venue_status": "Status of that hint: `published`, `accepted`, `under-review`, `submitted` or `mentioned`.",
+    "venue_workshop": "Whether that hint is a workshop (or an event co-located with the venue), not its main track.",
+    "has_code": "The paper links a source repository (GitHub, GitLab, Bitbucket, Codeberg, anonymous review repo);"
+    " a Hugging Face model or dataset alone is a checkpoint, not code.",
     "first_seen": "First capture time of this paper (UTC).",
     "last_seen": "Latest capture time of this paper (UTC).",
     "times_seen": "Number of runs that saw this paper.",
