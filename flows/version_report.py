@@ -51,7 +51,7 @@ def render_report(
                 "percent",
                 "% of the topic's papers with a repository",
                 "Share of papers with a code repository",
-                limit=1.0,
+                percent=True,
             ),
             _table(summary.code_by_topic.with_columns(_share("share"))),
         ),
@@ -172,9 +172,9 @@ def _empty_chart(title: str) -> str:
 
 
 def _bar_chart(
-    frame: pl.DataFrame, label: str, value: str, xlabel: str, title: str, limit: float | None = None
+    frame: pl.DataFrame, label: str, value: str, xlabel: str, title: str, percent: bool = False
 ) -> str:
-    """Horizontal bars, largest on top."""
+    """Horizontal bars, largest on top (``percent``: the axis runs from 0 to 100)."""
     if frame.height == 0:
         return _empty_chart(title)
     labels = [_short(str(v)) for v in frame.get_column(label).to_list()][::-1]
@@ -183,7 +183,7 @@ def _bar_chart(
     axes.barh(labels, values, color=CHART_COLOR)
     axes.set_xlabel(xlabel)
     axes.set_title(title)
-    if limit is not None:
+    if percent:
         axes.set_xlim(0, 100)
     axes.tick_params(axis="y", labelsize=8)
     return _image(plt, figure, title)

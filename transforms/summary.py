@@ -31,7 +31,7 @@ class VersionSummary:
     """title, url, topic, venue, has_code, upvotes: the papers this run added, most upvoted first."""
 
 
-def listed_on(papers: pl.LazyFrame | pl.DataFrame) -> pl.Expr:
+def listed_on() -> pl.Expr:
     """The date a paper was first listed: its Daily Papers date when known, else its first capture."""
     return pl.coalesce(pl.col("submitted_on_daily_at"), pl.col("first_seen")).dt.date()
 
@@ -74,7 +74,7 @@ def top_venues(papers: pl.DataFrame, limit: int = 15) -> pl.DataFrame:
 
 def weekly_new_papers(papers: pl.DataFrame) -> pl.DataFrame:
     return (
-        papers.select(listed_on(papers).dt.truncate("1w").alias("week"))
+        papers.select(listed_on().dt.truncate("1w").alias("week"))
         .drop_nulls()
         .group_by("week")
         .agg(pl.len().cast(pl.Int64).alias("papers"))
