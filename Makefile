@@ -6,13 +6,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean-output system-deps
+.PHONY: run test lint notebooks bench clean-output system-deps
 
 run: $(STAMP)
 	$(BIN)/papers run
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+# Executes every examples/ notebook on the latest published version and saves output/notebooks/*.html.
+notebooks: $(STAMP)
+	$(BIN)/python -m examples.execute --version output/trending-papers/latest --html output/notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -36,14 +36,14 @@ from flows.publish import (
     remove_stale_staging,
     write_failed_run,
 )
-from flows.report import build_manifest, render_changelog
-from flows.undo import read_retractions
 from flows.report import build_manifest, render_changelog, run_markdown, topic_table
+from flows.undo import read_retractions
+from flows.version_report import render_report
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
 from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
-from transforms.derive import derive_fields
+from transforms.derive import add_analysis_columns, derive_fields
 from transforms.history import attach_listings, history_columns, upsert
 from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
@@ -51,6 +51,7 @@ from transforms.retraction import empty_retractions, withhold_retracted
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
 from transforms.scripts import tag_mixed_script
+from transforms.summary import summarize
 
 STAGE = {"cache_policy": NONE, "persist_result": False}
 """Stages pass frames in memory: nothing to cache or persist between them."""
@@ -213,16 +214,12 @@ def validate(
     candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
     row_gate = check_rows(candidates, _gate_settings(config))
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
-    candidates = papers.with_columns(
-        pl.lit(seen_at).alias("first_seen"),
-        pl.lit(seen_at).alias("last_seen"),
-        pl.lit(1, pl.Int64).alias("times_seen"),
-    )
-    row_gate = check_rows(candidates, _gate_settings(config))
-    records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))
-    version_papers = upsert(previous.papers if previous else None, passed, seen_at).with_columns(
-        record_hash_expr().alias("record_hash")
+    # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
+    version_papers = (
+        upsert(previous.papers if previous else None, passed, seen_at)
+        .pipe(add_analysis_columns)
+        .with_columns(record_hash_expr().alias("record_hash"))
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
     table_outcomes = []
@@ -273,6 +270,9 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         VALIDATION_HTML: render_validation_html(version, validated.outcomes),
         VALIDATION_JSON: json.dumps(results, indent=2) + "\n",
     }
+    new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id").to_list()
+    tables = summarize(validated.version_papers, quarantine, new_ids)
+    report_html = render_report(version, manifest, validated.version_papers, tables)
     path = publish_version(
         config.out_dir,
         version,
@@ -284,6 +284,7 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         validated.dedup_index,
         documents,
         changelog=render_changelog(version, since, changes),
+        report=report_html,
     )
     return RunSummary(
         version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed
@@ -341,18 +342,6 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary:
         derived = derive(deduplicated.papers)
         validated = validate(deduplicated, derived, ingested.previous, config)
         summary = publish(ingested, validated, config)
-def curate(config: RunConfig = RunConfig()) -> RunSummary:
-    """Turn listings of trending papers into a new validated, versioned Parquet dataset.
-
-    Ends Failed (with the reason) when every source failed or nothing of the run could be published.
-    """
-    ingested = ingest(config)
-    cleaned = clean(ingested.records, config)
-    detected = language(cleaned, ingested.previous, config)
-    deduplicated = dedup(detected, ingested.previous, config)
-    derived = derive(deduplicated.papers)
-    validated = validate(deduplicated, derived, ingested.previous, config)
-    summary = publish(ingested, validated, config)
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)

@@ -12,6 +12,7 @@ Layout under ``OUT/trending-papers/``::
         README.md                    dataset card (Hugging Face front matter)
         validation/index.html        the Great Expectations results of the run (self-contained HTML)
         validation/results.json      the same results as JSON
+        report.html                  static report: counts, charts (embedded PNG) and tables
     latest -> <version>              relative symlink, swapped atomically
     README.md                        root card: ``load_dataset`` on this folder reads ``latest`` only
     journal.jsonl                    append-only: every publish, rollback, retraction and prune (flows/journal.py)
@@ -151,12 +152,14 @@ def publish_version(
     dedup_index: pl.DataFrame | None = None,
     documents: dict[str, str] | None = None,
     changelog: str | None = None,
+    report: str | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
     its sha256 and row count. ``documents`` (relative path -> text, e.g. the validation report) are written
-    and listed too. A failure before the rename leaves no trace but the staging folder, removed here.
+    and listed too; ``report`` (HTML) becomes ``report.html``. A failure before the rename leaves no trace but
+    the staging folder, removed here.
     """
     root = dataset_root(out_dir)
     final = root / version
@@ -187,6 +190,8 @@ def publish_version(
             files.append({"path": relative, "sha256": sha256_file(target), "bytes": target.stat().st_size})
         if changelog is not None:
             (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
+        if report is not None:
+            (staging / "report.html").write_text(report, encoding="utf-8")
         full = redact_json({**manifest, "files": files})
         (staging / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):

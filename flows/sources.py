@@ -24,7 +24,7 @@ from prefect.context import FlowRunContext, TaskRunContext
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
 from flows.dates import parse_days
-from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.http import FetchError, HttpConfig, PoliteClient
 from flows.progress import progress
 from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone, unique_captures

@@ -39,3 +39,11 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
 
     with running_server(tmp_path_factory.mktemp("prefect-server-home")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def multi_day_dataset(tmp_path_factory: pytest.TempPathFactory, prefect_harness):
+    """Two published versions of real captures over two weeks (see tests/multi_day.py)."""
+    from tests.multi_day import build
+
+    return build(tmp_path_factory.mktemp("multi-day"))

@@ -168,6 +168,11 @@ PAPER_SCHEMA = pa.schema(
         pa.field("project_urls", pa.list_(pa.string())),
         pa.field("links", pa.list_(LINK)),
         pa.field("code_status", pa.string()),
+        pa.field("venue", pa.string()),
+        pa.field("venue_year", pa.int32()),
+        pa.field("venue_status", pa.string()),
+        pa.field("venue_workshop", pa.bool_()),
+        pa.field("has_code", pa.bool_()),
         pa.field("first_seen", UTC_TIMESTAMP),
         pa.field("last_seen", UTC_TIMESTAMP),
         pa.field("times_seen", pa.int64()),
@@ -334,6 +339,13 @@ COLUMN_DOCS: dict[str, str] = {
     "listings": "One entry per (day, source) the paper was listed: the day (see *Listing dates*), source, upvotes"
     " and comments that day, and its 1-based rank on that day's list when the source gives an order"
     " (highest counts and best rank when several captures list it that day).",
+    "venue": "Venue of the strongest hint in `venue_hints` (status published > accepted > under-review > submitted"
+    " > mentioned; among equals the first, structured fields first); null when there is no hint.",
+    "venue_year": "Year of that hint (null when the hint names none).",
+    "venue_status": "Status of that hint: `published`, `accepted`, `under-review`, `submitted` or `mentioned`.",
+    "venue_workshop": "Whether that hint is a workshop (or an event co-located with the venue), not its main track.",
+    "has_code": "The paper links a source repository (GitHub, GitLab, Bitbucket, Codeberg, anonymous review repo);"
+    " a Hugging Face model or dataset alone is a checkpoint, not code.",
     "cleaning_flags": "Cleaning rules that changed the title or abstract (`<field>:<rule>`).",
     "record_hash": "sha256 of the paper's content columns: changes when the content changes.",
 }

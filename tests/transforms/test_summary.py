@@ -1,0 +1,77 @@
+"""The report's tables on tiny frames."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from transforms.summary import (
+    code_share_by_topic,
+    new_papers,
+    quarantine_reasons,
+    top_venues,
+    topic_distribution,
+    weekly_new_papers,
+)
+
+
+def papers() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "paper_id": ["a", "b", "c", "d"],
+            "title": ["A", "B", "C", "D"],
+            "url": ["u/a", "u/b", None, "u/d"],
+            "topic": ["nlp", "nlp", "vision", "nlp"],
+            "has_code": [True, False, True, False],
+            "venue": ["ACL", "ACL", "CVPR", "NeurIPS"],
+            "venue_status": ["accepted", "published", "accepted", "under-review"],
+            "venue_workshop": [False, True, None, False],
+            "upvotes": [3, None, 10, 1],
+            # Monday 2024-06-03 and Sunday 2024-06-09 are one week; 2024-06-10 is the next.
+            "submitted_on_daily_at": [
+                datetime(2024, 6, 3, tzinfo=UTC),
+                None,
+                None,
+                datetime(2024, 6, 10, tzinfo=UTC),
+            ],
+            "first_seen": [
+                datetime(2024, 6, 20, tzinfo=UTC),
+                datetime(2024, 6, 9, 23, tzinfo=UTC),
+                datetime(2024, 6, 12, tzinfo=UTC),
+                datetime(2024, 6, 20, tzinfo=UTC),
+            ],
+        }
+    )
+
+
+def test_topics_and_code_share() -> None:
+    assert topic_distribution(papers()).select("topic", "papers").rows() == [("nlp", 3), ("vision", 1)]
+    shares = code_share_by_topic(papers())
+    assert shares.select("topic", "papers", "with_code").rows() == [("vision", 1, 1), ("nlp", 3, 1)]
+    assert shares["share"].to_list() == [1.0, 1 / 3]
+
+
+def test_top_venues_count_accepted_and_published_only_split_by_track() -> None:
+    assert top_venues(papers()).rows() == [("ACL", 2, 1, 1), ("CVPR", 1, 1, 0)]
+
+
+def test_weeks_use_the_daily_date_before_the_first_capture() -> None:
+    expected = pl.DataFrame({"week": [date(2024, 6, 3), date(2024, 6, 10)], "papers": [2, 2]})
+    assert_frame_equal(weekly_new_papers(papers()), expected)
+
+
+def test_quarantine_reasons_count_each_reason_of_a_record() -> None:
+    quarantine = pl.DataFrame(
+        {"reasons": [["language:fr"], ["abstract:empty", "title:empty"], ["language:fr"]]}
+    )
+    assert quarantine_reasons(quarantine).rows() == [
+        ("language:fr", 2),
+        ("abstract:empty", 1),
+        ("title:empty", 1),
+    ]
+
+
+def test_new_papers_are_the_runs_most_upvoted_first() -> None:
+    assert new_papers(papers(), ["b", "c", "a"])["title"].to_list() == ["C", "A", "B"]
