@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 DATASET_NAME = "trending-papers"
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -281,7 +281,7 @@ COLUMN_DOCS: dict[str, str] = {
     "primary_category": "arXiv primary category.",
     "sources": "Every capture this paper was seen in: source adapter, capture time, sha256 of the raw capture.",
     "language": "Language of the cleaned abstract (langdetect, seeded).",
-    "language_score": "langdetect probability of `language`.",
+    "language_score": "langdetect probability of `language` (1.0 where the English gate settled it).",
     "topic": "Primary topic id from the taxonomy (`general-ml` when nothing else fits).",
     "topics": "Every topic that applies.",
     "topic_scores": "Per topic: score and the terms or signals that decided it.",
