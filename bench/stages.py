@@ -82,7 +82,10 @@ def measured(name: str, results: dict[str, Any], sampler: PeakRss) -> Iterator[N
     started = time.perf_counter()
     yield
     time.sleep(sampler._interval * 2)
-    results[name] = {"seconds": round(time.perf_counter() - started, 2), "peak_mb": round(sampler.peak / 2**20)}
+    results[name] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_mb": round(sampler.peak / 2**20),
+    }
 
 
 def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]:
@@ -101,25 +104,35 @@ def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]
         days = sorted((corpus / "days").glob("*.json"))
         if floor:
             with measured("floor", results, sampler):
-                frame = pl.concat([pl.read_json(day, infer_schema_length=None) for day in days], how="diagonal_relaxed")
+                frame = pl.concat(
+                    [pl.read_json(day, infer_schema_length=None) for day in days], how="diagonal_relaxed"
+                )
                 frame.write_parquet(Path(scratch) / "floor.parquet")
                 del frame
         if history is not None:
-            _run_stages(stages, RunConfig(inputs=[history / "days"], out_dir=out), {}, sampler, measured_=False)
+            _run_stages(
+                stages, RunConfig(inputs=[history / "days"], out_dir=out), {}, sampler, measured_=False
+            )
             results["history_bytes"] = _tree_bytes(out / "trending-papers")
         before = _tree_bytes(out / "trending-papers") if history is not None else 0
         started = time.perf_counter()
         summary = _run_stages(stages, RunConfig(inputs=[corpus / "days"], out_dir=out), results, sampler)
         results["total_seconds"] = round(time.perf_counter() - started, 2)
         results["peak_mb"] = max(value["peak_mb"] for name, value in results.items() if name in STAGES)
-        results["counts"] = {k: summary.counts[k] for k in ("records", "published", "merged", "quarantined") if k in summary.counts}
+        results["counts"] = {
+            k: summary.counts[k]
+            for k in ("records", "published", "merged", "quarantined")
+            if k in summary.counts
+        }
         results["version_bytes"] = _tree_bytes(summary.path) if summary.path else 0
         results["new_bytes"] = _tree_bytes(out / "trending-papers") - before
         sampler.stop()
         return results
 
 
-def _run_stages(stages: Any, config: Any, results: dict[str, Any], sampler: PeakRss, measured_: bool = True) -> Any:
+def _run_stages(
+    stages: Any, config: Any, results: dict[str, Any], sampler: PeakRss, measured_: bool = True
+) -> Any:
     def step(name: str, call: Callable[[], Any]) -> Any:
         if not measured_:
             return call()
@@ -131,9 +144,9 @@ def _run_stages(stages: Any, config: Any, results: dict[str, Any], sampler: Peak
     cleaned = step("clean", lambda: stages.clean.fn(ingested.records, config))
     ingested.records = None  # the flow's frame is not needed after cleaning
     detected = step("language", lambda: stages.language.fn(cleaned, ingested.previous, config))
-    del cleaned
+    cleaned = None  # release the frame before the next stage
     deduplicated = step("dedup", lambda: stages.dedup.fn(detected, ingested.previous, config))
-    del detected
+    detected = None
     derived = step("derive", lambda: stages.derive.fn(deduplicated.papers))
     validated = step("validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config))
     return step("publish", lambda: stages.publish.fn(ingested, validated, config))
@@ -153,7 +166,9 @@ def _tree_bytes(path: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--history", type=Path)
     parser.add_argument("--floor", action="store_true")
@@ -168,7 +183,14 @@ def main() -> None:
         command = [sys.executable, __file__, str(args.corpus), "--child"]
         command += ["--history", str(args.history)] if args.history else []
         command += ["--floor"] if args.floor else []
-        done = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        done = subprocess.run(
+            command,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(runs[-1]), flush=True)
     names = [name for name in ("floor", *STAGES) if name in runs[0]]

@@ -381,8 +381,34 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
 
 
+def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
+    """Like :func:`band_frame`, but only the (doc, band, key) rows whose key another doc shares in that band.
+
+    Nearly every band key is unique, so dropping those first (one hash pass per band) leaves a frame of a few
+    rows per candidate pair instead of ``bands`` rows per document: the bucket grouping then costs nothing.
+    """
+    signatures, has_shingles = minhash_signatures(texts, params)
+    keys = band_keys(signatures, params)
+    del signatures
+    docs = np.flatnonzero(has_shingles).astype(np.uint32)
+    parts = []
+    for band in range(params.bands):
+        column = pl.Series("key", keys[docs, band])
+        shared = column.is_duplicated().to_numpy()
+        parts.append(
+            pl.DataFrame(
+                {
+                    "doc": docs[shared],
+                    "band": np.full(int(shared.sum()), band, dtype=np.int16),
+                    "key": column.filter(shared),
+                }
+            )
+        )
+    return pl.concat(parts)
+
+
 def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    bands = band_frame(docs["abstract"], params)
+    bands = shared_band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 
