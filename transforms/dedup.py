@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from transforms.identity import (
     known_arxiv_id,
-    normalise_text,
+    normalise_text_series,
     normalise_title,
     paper_id_expr,
     stable_hash64,
@@ -119,9 +119,9 @@ def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarr
     Texts shorter than the shingle size give one shingle of all their words; empty texts give none.
     """
     tokens = (
-        pl.DataFrame({"text": texts.cast(pl.String)})
+        pl.DataFrame({"text": normalise_text_series(texts)})
         .with_row_index("doc")
-        .select("doc", normalise_text(pl.col("text")).str.split(" ").alias("token"))
+        .select("doc", pl.col("text").str.split(" ").alias("token"))
         .explode("token")
         .filter(pl.col("token") != "")
     )
