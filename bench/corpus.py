@@ -102,7 +102,9 @@ def load_items(shared: Path) -> list[dict]:
             continue
         if isinstance(document, dict):
             document = document.get("data", [])
-        items.extend(item for item in document if isinstance(item, dict) and isinstance(item.get("paper"), dict))
+        items.extend(
+            item for item in document if isinstance(item, dict) and isinstance(item.get("paper"), dict)
+        )
     return items
 
 
@@ -191,7 +193,9 @@ def _index_of(paper: dict) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shared", type=Path, default=REPO / ".." / "shared")
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--duplicates", type=float, default=0.10)

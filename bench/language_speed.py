@@ -1,6 +1,6 @@
 """The language stage against naive langdetect on every abstract, side by side: speed and agreement.
 
-    .venv/bin/python bench/language_speed.py --shared ../shared [--corpus /tmp/corpus-100k] [--repeat 3]
+    .venv/bin/python bench/language_speed.py --shared ../shared [--corpus /tmp/corpus-100k] [--repeat 3] [--sample K]
 
 Abstracts: every distinct abstract of the real captures (``hf-daily-api`` and ``conference-papers``), plus the
 non-English abstracts of a ``bench/corpus.py`` corpus when given, each cleaned by ``clean_records`` as the
@@ -63,8 +63,13 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO / ".." / "shared")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--sample", type=int, help="every k-th abstract only (a quicker run on a busy machine)"
+    )
     args = parser.parse_args()
     texts = abstracts(args.shared, args.corpus)
+    if args.sample:
+        texts = texts.gather_every(args.sample)
     frame = pl.DataFrame({"abstract": texts})
     ours_times = []
     for _ in range(args.repeat):

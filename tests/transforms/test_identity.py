@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import polars as pl
-from polars.testing import assert_frame_equal, assert_series_equal
-
 from hypothesis import given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal, assert_series_equal
 
 from transforms.identity import (
     normalise_text,
