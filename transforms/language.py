@@ -11,9 +11,9 @@ it in their initializer).
 langdetect costs ~3 ms per abstract. :func:`clearly_english` is a vectorised gate (one pass of polars string
 expressions, ~microseconds per abstract) that settles the abstracts that are English beyond doubt: long enough,
 written in Latin letters, dense in English function words and free of other languages' function words. Only the
-rest go to langdetect. The gate is calibrated to agree with langdetect (see ``bench/language-speed.md``): on every
-abstract it settles, langdetect says ``en`` with probability >= 0.9999 on the real captures, so it records
-``language_score`` :data:`GATE_SCORE`.
+rest go to langdetect. The gate is calibrated to agree with langdetect (``bench/language_speed.py``, figures in
+``bench/README.md``): on every abstract of the real captures it settles, langdetect says ``en`` too. It records
+``language_score`` :data:`GATE_SCORE` there, since langdetect's probability was never computed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ UNDETECTABLE = "undetectable"
 LANGUAGE_SCHEMA = {"language": pl.String, "language_score": pl.Float64}
 
 GATE_SCORE = 1.0
-"""``language_score`` of an abstract the English gate settled (langdetect not run: it says >= 0.9999 there)."""
+"""``language_score`` of an abstract the English gate settled (langdetect is not run)."""
 
 GATE_MIN_WORDS = 40
 """Shorter texts go to langdetect: a few words can be English-looking in several languages."""
