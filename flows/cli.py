@@ -11,6 +11,8 @@ from flows.prefect_env import configure_prefect
 EXIT_PUBLISHED = 0
 EXIT_NOTHING_PUBLISHED = 1
 EXIT_CONTRACT_BROKEN = 2
+EXIT_USAGE = 3
+EXIT_RUNTIME_FAILURE = 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
     report.add_argument("--out", type=Path, default=Path("output"), help="output root (default: output/)")
     report.set_defaults(handler=_dedup_report)
+
+    from flows.versions import add_commands as add_version_commands
+
+    add_version_commands(commands)
     return parser
 
 

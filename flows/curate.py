@@ -17,6 +17,7 @@ from prefect.cache_policies import NONE
 
 from expectations.gate import check_rows, require_table
 from expectations.suites import GateSettings
+from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
 from flows.language import detect_languages
@@ -28,8 +29,9 @@ from flows.publish import (
     remove_stale_staging,
     write_failed_run,
 )
-from flows.report import build_card, build_manifest
+from flows.report import build_manifest, render_changelog
 from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
+from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import derive_fields
@@ -185,7 +187,11 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         return RunSummary(
             None, path, counts, ingested.source_failures, "no record of this run could be published"
         )
-    card = build_card(version, manifest, validated.version_papers)
+    latest = previous or read_latest(config.out_dir)  # a --fresh run still records what it replaces
+    since = latest.version if latest else None
+    changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
+    manifest["changes"] = {"since": since, **changes}
+    card = build_card(manifest, validated.version_papers, changes=changes if since else None, since=since)
     path = publish_version(
         config.out_dir,
         version,
@@ -195,6 +201,7 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         manifest,
         card,
         validated.dedup_index,
+        changelog=render_changelog(version, since, changes),
     )
     return RunSummary(version, path, counts, ingested.source_failures)
 

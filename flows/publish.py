@@ -7,9 +7,11 @@ Layout under ``OUT/trending-papers/``::
         quarantine/quarantine-00000-of-00001.parquet
         ledger.parquet               one row per input record of the run, with its outcome
         index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
-        manifest.json
+        manifest.json                with ``changes`` against the version before it
+        CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
     latest -> <version>              relative symlink, swapped atomically
+    README.md                        root card: ``load_dataset`` on this folder reads ``latest`` only
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.parquet_writer import shard_slices, write_parquet
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -38,11 +41,9 @@ from transforms.schema import (
     to_arrow,
 )
 
-ROWS_PER_SHARD = 250_000
-"""Rows per data file: small enough for comfortable reads, large enough that typical versions are one file."""
-
 METADATA_PREFIX = "trending_papers"
 DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
+CHANGELOG_FILE = "CHANGELOG.md"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def publish_version(
     manifest: dict[str, Any],
     card: str,
     dedup_index: pl.DataFrame | None = None,
+    changelog: str | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
@@ -113,17 +115,9 @@ def publish_version(
         staging.mkdir()
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
         files = [
+            *_write_sharded(staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata),
             *_write_sharded(
-                staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata, ROWS_PER_SHARD
-            ),
-            *_write_sharded(
-                staging,
-                "quarantine",
-                "quarantine",
-                quarantine.sort("record_id"),
-                QUARANTINE_SCHEMA,
-                metadata,
-                None,
+                staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
             ),
             _write_table(
                 staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging
@@ -135,6 +129,8 @@ def publish_version(
                 _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
+        if changelog is not None:
+            (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
         manifest = {**manifest, "files": files}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
@@ -146,6 +142,7 @@ def publish_version(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     point_latest(root, version)
+    write_root_card(root)
     return final
 
 
@@ -155,6 +152,41 @@ def point_latest(root: Path, version: str) -> None:
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(version)
     os.replace(temporary, root / "latest")
+
+
+ROOT_CARD = """---
+pretty_name: Trending ML papers (all versions)
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: latest/data/train-*.parquet
+---
+
+# Trending ML papers: every published version
+
+Each folder here is one immutable version; `latest` points at the newest. **Load `latest/data/*.parquet`** (or one
+version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read `latest` only, while pandas and
+polars given this whole folder refuse it (it mixes versions, ledgers and quarantines) rather than concatenate
+versions. `papers versions` lists the versions, `papers diff A B` compares two.
+
+```python
+import polars as pl
+
+papers = pl.read_parquet("latest/data/*.parquet")
+```
+"""
+"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions."""
+
+
+def write_root_card(root: Path) -> None:
+    """Write the root card (atomically; unchanged when it is already there)."""
+    card = root / "README.md"
+    if card.exists() and card.read_text(encoding="utf-8") == ROOT_CARD:
+        return
+    temporary = root / ".README.md.tmp"
+    temporary.write_text(ROOT_CARD, encoding="utf-8")
+    os.replace(temporary, card)
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
@@ -175,36 +207,27 @@ def sha256_file(path: Path) -> str:
 
 
 def _write_sharded(
-    staging: Path,
-    folder: str,
-    stem: str,
-    frame: pl.DataFrame,
-    schema: pa.Schema,
-    metadata: dict[str, str],
-    rows_per_shard: int | None,
+    staging: Path, folder: str, stem: str, frame: pl.DataFrame, schema: pa.Schema, metadata: dict[str, str]
 ) -> list[dict[str, Any]]:
+    """``folder/stem-0000i-of-0000N.parquet``: shards of bounded size (see ``flows/parquet_writer.py``)."""
     (staging / folder).mkdir()
-    size = rows_per_shard or max(frame.height, 1)
-    shards = max(1, -(-frame.height // size))
+    shards = shard_slices(to_arrow(frame, schema))
     return [
-        _write_table(
-            staging / folder / f"{stem}-{index:05d}-of-{shards:05d}.parquet",
-            frame.slice(index * size, size),
-            schema,
-            metadata,
-            staging,
+        _write_arrow(
+            staging / folder / f"{stem}-{index:05d}-of-{len(shards):05d}.parquet", shard, metadata, staging
         )
-        for index in range(shards)
+        for index, shard in enumerate(shards)
     ]
 
 
 def _write_table(
     path: Path, frame: pl.DataFrame, schema: pa.Schema, metadata: dict[str, str], staging: Path
 ) -> dict[str, Any]:
-    table = to_arrow(frame, schema)
-    keyed = {f"{METADATA_PREFIX}.{key}".encode(): value.encode() for key, value in metadata.items()}
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **keyed})
-    pq.write_table(table, path, compression="zstd", write_statistics=True)
+    return _write_arrow(path, to_arrow(frame, schema), metadata, staging)
+
+
+def _write_arrow(path: Path, table: pa.Table, metadata: dict[str, str], staging: Path) -> dict[str, Any]:
+    write_parquet(table, path, {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()})
     return {
         "path": path.relative_to(staging).as_posix(),
         "rows": table.num_rows,

@@ -1,4 +1,4 @@
-"""The manifest and the dataset card of a version (written by ``flows/publish.py``)."""
+"""The manifest of a version, its changelog, and the provenance of its inputs (written by ``flows/publish.py``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from flows.prefect_env import PROJECT_ROOT
-from transforms.schema import DATASET_NAME, SCHEMA_VERSION, column_table
+from transforms.schema import DATASET_NAME, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from flows.config import RunConfig
@@ -49,79 +48,65 @@ def build_manifest(
         "inputs": [report.__dict__ for report in ingested.inputs],
         "source_failures": ingested.source_failures,
         "counts": counts,
+        "provenance": input_provenance([report.__dict__ for report in ingested.inputs]),
     }
 
 
-def build_card(version: str, manifest: dict[str, Any], papers: pl.DataFrame) -> str:
-    """A Hugging Face dataset card: front matter that maps the Parquet files to a split, then the essentials."""
-    counts = manifest["counts"]
-    topics = (
-        papers.group_by("topic").len().sort("len", "topic", descending=[True, False]).head(10).iter_rows()
-        if papers.height
-        else []
-    )
-    topic_lines = "\n".join(f"| {topic} | {n} |" for topic, n in topics)
-    reasons = (
-        "\n".join(f"| `{reason}` | {n} |" for reason, n in counts["quarantined_by_reason"].items())
-        or "| none | 0 |"
-    )
-    return f"""---
-pretty_name: Trending ML papers
-license: other
-language:
-- en
-tags:
-- arxiv
-- papers
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: data/train-*.parquet
----
+def render_changelog(version: str, since: str | None, changes: dict[str, Any]) -> str:
+    """``CHANGELOG.md`` of a version: what changed against the version before it."""
+    from flows.card import render_changes
 
-# Trending ML papers, version `{version}`
+    if since is None:
+        return f"# {version}\n\nFirst version: {changes['added']} papers.\n"
+    return f"# {version}\n\nChanges since `{since}`:\n\n{render_changes(changes)}\n"
 
-Curated listings of trending machine-learning papers: cleaned titles and abstracts, one row per paper
-(duplicates merged, with their titles kept in `aliases`), English only, with topic, venue hints and code links.
-Schema version `{SCHEMA_VERSION}`; previous version `{manifest["previous_version"]}`.
 
-Texts are the papers' own titles and abstracts, under the licences their authors chose on arXiv; this card's
-`license: other` says so. `manifest.json` lists every input with its sha256 and every file with its sha256.
+PROVENANCE_FILE = "PROVENANCE.txt"
 
-## This version
+_NETWORK_ORIGINS = {
+    "huggingface.co": ("Hugging Face (fetched)", "not stated: the Hugging Face terms of service apply"),
+    "export.arxiv.org": (
+        "arXiv API (fetched)",
+        "arXiv metadata is CC0 1.0; abstracts are under their authors' licences",
+    ),
+}
 
-| | |
-| --- | --- |
-| papers | {papers.height} |
-| input records of this run | {counts["inputs"]} |
-| published (new / updated) | {counts["published"]} ({counts["new_papers"]} / {counts["updated_papers"]}) |
-| merged as duplicates | {counts["duplicates"]} |
-| quarantined | {counts["quarantined"]} |
 
-Quarantine reasons of this run:
+def input_provenance(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sources of a run's inputs with their licences, one row per source folder or fetched host.
 
-| reason | records |
-| --- | --- |
-{reasons}
+    A local file's source is the nearest ``PROVENANCE.txt`` in its folder or above it (its ``Source:`` and
+    ``Licence:`` lines); a fetched response's is its host.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for item in inputs:
+        name, origin, licence = _provenance_of(str(item["path"]))
+        entry = found.setdefault(name, {"name": name, "origin": origin, "licence": licence, "inputs": 0})
+        entry["inputs"] += 1
+    return sorted(found.values(), key=lambda entry: entry["name"])
 
-Top topics:
 
-| topic | papers |
-| --- | --- |
-{topic_lines}
+def _provenance_of(location: str) -> tuple[str, str, str]:
+    if "://" in location:
+        host = location.split("://", 1)[1].split("/", 1)[0]
+        name, licence = _NETWORK_ORIGINS.get(host, (host, "not stated"))
+        return name, location.split("?", 1)[0].rsplit("/", 1)[0], licence
+    path = Path(location).resolve()
+    for folder in list(path.parents)[:4]:
+        record = folder / PROVENANCE_FILE
+        if record.is_file():
+            fields = _provenance_fields(record.read_text(encoding="utf-8", errors="replace"))
+            return folder.name, fields.get("source", "not stated"), fields.get("licence", "not stated")
+    return "local files", "no PROVENANCE.txt beside the input", "unknown"
 
-## Loading
 
-```python
-import polars as pl
-papers = pl.read_parquet("data/*.parquet")
-```
-
-## Columns
-
-{column_table()}
-"""
+def _provenance_fields(text: str) -> dict[str, str]:
+    fields = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in ("source", "licence", "license"):
+            fields["licence" if key.strip().lower() == "license" else key.strip().lower()] = value.strip()
+    return fields
 
 
 def _git(*args: str) -> str | None:

@@ -127,7 +127,7 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     assert main(["run", "--out", str(out)]) == EXIT_CONTRACT_BROKEN
     root = dataset_root(out)
     assert os.readlink(root / "latest") == "20000101T000000.000000Z"
-    assert sorted(p.name for p in root.iterdir()) == ["20000101T000000.000000Z", "latest"]
+    assert sorted(p.name for p in root.iterdir()) == ["20000101T000000.000000Z", "README.md", "latest"]
 
 
 def test_cli_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

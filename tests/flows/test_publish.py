@@ -68,7 +68,7 @@ def test_a_failed_write_leaves_no_version_and_latest_untouched(tmp_path: Path) -
     with pytest.raises((ValueError, pa.ArrowInvalid)):
         publish(tmp_path, "20240528T080000.000000Z", broken)
     root = tmp_path / "trending-papers"
-    assert sorted(p.name for p in root.iterdir()) == ["20240527T080000.000000Z", "latest"]
+    assert sorted(p.name for p in root.iterdir()) == ["20240527T080000.000000Z", "README.md", "latest"]
     assert os.readlink(root / "latest") == "20240527T080000.000000Z"
 
 
@@ -81,3 +81,31 @@ def test_stale_staging_folders_are_removed(tmp_path: Path) -> None:
 
 def test_read_latest_before_any_publish_is_none(tmp_path: Path) -> None:
     assert read_latest(tmp_path) is None
+
+
+def test_the_dataset_root_loads_as_latest_and_never_as_a_concatenation_of_versions(tmp_path: Path) -> None:
+    """What each reader of the README gives on the dataset root, with two versions published."""
+    import datasets
+    import pandas as pd
+
+    publish(tmp_path, "20240527T080000.000000Z", papers_frame(paper_row(paper_id="arxiv:1", arxiv_id="1")))
+    publish(
+        tmp_path,
+        "20240528T080000.000000Z",
+        papers_frame(
+            paper_row(paper_id="arxiv:1", arxiv_id="1"), paper_row(paper_id="arxiv:2", arxiv_id="2")
+        ),
+    )
+    root = tmp_path / "trending-papers"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_DATASETS_OFFLINE", "1")
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+        loaded = datasets.load_dataset(str(root), split="train", cache_dir=str(tmp_path / "cache"))
+    assert sorted(loaded["paper_id"]) == ["arxiv:1", "arxiv:2"]  # latest only: 2 rows, not 1 + 2
+    with pytest.raises(Exception):  # noqa: B017 - pyarrow refuses the mixed folder
+        pd.read_parquet(root)
+    with pytest.raises(Exception):  # noqa: B017 - polars too
+        pl.read_parquet(root)
+    assert pl.read_parquet(root / "latest" / "data" / "*.parquet").height == 2
+    assert duckdb.sql(f"select count(*) from '{root}/latest/data/*.parquet'").fetchall() == [(2,)]

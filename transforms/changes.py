@@ -1,0 +1,71 @@
+"""What changed between two versions of the papers table: added, removed, and changed papers per field.
+
+Pure: two frames in ``PAPER_SCHEMA`` in, a JSON-ready summary out (counts plus a few examples, so a person can
+see what a number means). Used for the manifest's ``changes``, each version's ``CHANGELOG.md``, the card's
+"changes since the previous release", and ``papers diff``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+EXAMPLES = 3
+"""Examples kept per kind of change."""
+
+_MAX_VALUE_CHARS = 160
+
+
+def diff_papers(old: pl.DataFrame, new: pl.DataFrame, examples: int = EXAMPLES) -> dict[str, Any]:
+    """Papers added (ids only in ``new``), removed (only in ``old``), and changed, per column, with examples.
+
+    ``fields`` maps every column that changed in at least one paper to the number of papers it changed in and
+    up to ``examples`` of them (``paper_id``, ``before``, ``after``, values rendered as short text). Examples
+    are the smallest paper ids, so the summary is deterministic.
+    """
+    old_ids, new_ids = old.select("paper_id"), new.select("paper_id")
+    added = new_ids.join(old_ids, on="paper_id", how="anti").sort("paper_id")
+    removed = old_ids.join(new_ids, on="paper_id", how="anti").sort("paper_id")
+    columns = [name for name in new.columns if name != "paper_id" and name in old.columns]
+    both = old.select("paper_id", *columns).join(
+        new.select("paper_id", *columns), on="paper_id", how="inner", suffix="__new"
+    )
+    flags = both.select(
+        "paper_id", *[pl.col(name).ne_missing(pl.col(f"{name}__new")).alias(name) for name in columns]
+    )
+    fields: dict[str, Any] = {}
+    for name in columns:
+        hits = both.filter(flags.get_column(name)).sort("paper_id")
+        if hits.height == 0:
+            continue
+        fields[name] = {
+            "papers": hits.height,
+            "examples": [
+                {"paper_id": pid, "before": _short(before), "after": _short(after)}
+                for pid, before, after in hits.head(examples)
+                .select("paper_id", name, f"{name}__new")
+                .iter_rows()
+            ],
+        }
+    changed = (
+        int(flags.select(pl.any_horizontal(columns)).to_series().sum()) if columns and both.height else 0
+    )
+    return {
+        "papers_before": old.height,
+        "papers_after": new.height,
+        "added": added.height,
+        "removed": removed.height,
+        "changed": changed,
+        "unchanged": both.height - changed,
+        "added_examples": added.head(examples).get_column("paper_id").to_list(),
+        "removed_examples": removed.head(examples).get_column("paper_id").to_list(),
+        "fields": dict(sorted(fields.items(), key=lambda item: (-item[1]["papers"], item[0]))),
+    }
+
+
+def _short(value: object) -> str:
+    """A value as one line of text, cut to a readable length."""
+    text = "null" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
