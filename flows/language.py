@@ -1,5 +1,5 @@
-"""Language detection at scale: skip texts already known, detect each distinct text once, and spread large
-batches over processes.
+"""Language detection at scale: skip texts already known, settle the clearly English ones with a vectorised
+gate, detect each remaining distinct text once with langdetect, and spread large batches over processes.
 
 langdetect costs ~4 ms per abstract and holds the GIL, so threads do not help; processes do. Each worker
 seeds langdetect and loads its profiles in its initializer, before it detects anything, and the detection of
@@ -16,7 +16,13 @@ from typing import TypeVar
 
 import polars as pl
 
-from transforms.language import LANGUAGE_SCHEMA, detect_many, ensure_profiles_loaded
+from transforms.language import (
+    GATE_SCORE,
+    LANGUAGE_SCHEMA,
+    clearly_english,
+    detect_many,
+    ensure_profiles_loaded,
+)
 
 R = TypeVar("R")
 _KEY = "__language_key"
@@ -34,27 +40,34 @@ def detect_languages(
     workers: int = 0,
     parallel_threshold: int = 2000,
     progress: Callable[[int, int], None] | None = None,
+    gate: bool = True,
 ) -> pl.DataFrame:
     """``frame`` with ``language`` and ``language_score`` for its ``abstract`` column.
 
     ``known`` (columns ``abstract``, ``language``, ``language_score``, e.g. the previous published version) is
-    reused: an abstract found there is not detected again. The remaining distinct abstracts are detected in
-    this process, or across ``workers`` processes (0: one per CPU) when there are at least
-    ``parallel_threshold`` of them. Row order and all other columns of ``frame`` are kept. ``progress`` is
-    called with (texts detected, texts to detect) as chunks finish.
+    reused: an abstract found there is not detected again. Of the remaining distinct abstracts, those
+    :func:`~transforms.language.clearly_english` settles are ``en`` (score :data:`GATE_SCORE`) unless
+    ``gate`` is False; the others are detected with langdetect in this process, or across ``workers``
+    processes (0: one per CPU) when there are at least ``parallel_threshold`` of them.
+    Row order and all other columns of ``frame`` are kept. ``progress`` is called with (texts detected, texts
+    to detect) as chunks finish.
     """
     base = frame.drop([name for name in LANGUAGE_SCHEMA if name in frame.columns])
     base = base.with_columns(pl.col("abstract").cast(pl.String).fill_null("").alias(_KEY))
     reusable = _known_results(known)
     pending = base.select(_KEY).unique(maintain_order=True).join(reusable, on=_KEY, how="anti")
-    texts = pending.get_column(_KEY).to_list()
+    settled = pending.filter(clearly_english(pl.col(_KEY)) if gate else pl.lit(False))
+    gated = settled.with_columns(
+        pl.lit("en", pl.String).alias("language"), pl.lit(GATE_SCORE, pl.Float64).alias("language_score")
+    )
+    texts = pending.join(settled, on=_KEY, how="anti", maintain_order="left").get_column(_KEY).to_list()
     codes, scores = _detect(
         texts, workers=workers, parallel_threshold=parallel_threshold, progress=progress or _no_progress
     )
     detected = pl.DataFrame({_KEY: texts, "language": codes, "language_score": scores}).cast(
         {_KEY: pl.String, **LANGUAGE_SCHEMA}
     )
-    results = pl.concat([reusable, detected])
+    results = pl.concat([reusable, gated, detected])
     return base.join(results, on=_KEY, how="left", maintain_order="left").drop(_KEY)
 
 

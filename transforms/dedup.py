@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from transforms.identity import (
     known_arxiv_id,
-    normalise_text,
+    normalise_text_series,
     normalise_title,
     paper_id_expr,
     stable_hash64,
@@ -119,9 +119,9 @@ def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarr
     Texts shorter than the shingle size give one shingle of all their words; empty texts give none.
     """
     tokens = (
-        pl.DataFrame({"text": texts.cast(pl.String)})
+        pl.DataFrame({"text": normalise_text_series(texts)})
         .with_row_index("doc")
-        .select("doc", normalise_text(pl.col("text")).str.split(" ").alias("token"))
+        .select("doc", pl.col("text").str.split(" ").alias("token"))
         .explode("token")
         .filter(pl.col("token") != "")
     )
@@ -384,8 +384,34 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
 
 
+def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
+    """Like :func:`band_frame`, but only the (doc, band, key) rows whose key another doc shares in that band.
+
+    Nearly every band key is unique, so dropping those first (one hash pass per band) leaves a frame of a few
+    rows per candidate pair instead of ``bands`` rows per document: the bucket grouping then costs nothing.
+    """
+    signatures, has_shingles = minhash_signatures(texts, params)
+    keys = band_keys(signatures, params)
+    del signatures
+    docs = np.flatnonzero(has_shingles).astype(np.uint32)
+    parts = []
+    for band in range(params.bands):
+        column = pl.Series("key", keys[docs, band])
+        shared = column.is_duplicated().to_numpy()
+        parts.append(
+            pl.DataFrame(
+                {
+                    "doc": docs[shared],
+                    "band": np.full(int(shared.sum()), band, dtype=np.int16),
+                    "key": column.filter(shared),
+                }
+            )
+        )
+    return pl.concat(parts)
+
+
 def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    bands = band_frame(docs["abstract"], params)
+    bands = shared_band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 

@@ -318,7 +318,7 @@ COLUMN_DOCS: dict[str, str] = {
     "sources": "Every capture this paper was found in, once per (source, raw_sha256): source adapter, capture"
     " time (the earliest, when the same bytes were read twice), sha256 of the raw capture.",
     "language": "Language of the cleaned abstract (langdetect, seeded).",
-    "language_score": "langdetect probability of `language`.",
+    "language_score": "langdetect probability of `language` (1.0 where the English gate settled it).",
     "topic": "Primary topic id from the taxonomy (`general-ml` when nothing else fits).",
     "topics": "Every topic that applies.",
     "topic_scores": "Per topic: score and the terms or signals that decided it.",

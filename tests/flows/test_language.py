@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 import flows.language
 from flows.language import detect_languages
 from tests.transforms.test_language import ENGLISH, NON_ENGLISH
-from transforms.language import with_language
+from transforms.language import GATE_SCORE, with_language
 
 TEXTS = [ENGLISH, *NON_ENGLISH.values(), "", None, "1234 5678", ENGLISH, "Ünïcödé naïve café résumé"]
 
@@ -79,3 +79,22 @@ def test_existing_language_columns_are_replaced_and_empty_frames_work() -> None:
     assert empty.height == 0
     assert empty.schema["language"] == pl.String
     assert empty.schema["language_score"] == pl.Float64
+
+
+def test_gate_settles_clear_english_without_langdetect(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.transforms.test_language import LONG_ENGLISH
+
+    seen: list[list[str]] = []
+    real = flows.language.detect_many
+
+    def recording(texts: list[str]) -> tuple[list[str], list[float]]:
+        seen.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(flows.language, "detect_many", recording)
+    result = detect_languages(frame_of([LONG_ENGLISH, NON_ENGLISH["fr"]]))
+    assert result["language"].to_list() == ["en", "fr"]
+    assert result["language_score"][0] == GATE_SCORE
+    assert seen == [[NON_ENGLISH["fr"]]]
+    ungated = detect_languages(frame_of([LONG_ENGLISH]), gate=False)
+    assert ungated["language"].to_list() == ["en"] and ungated["language_score"][0] < GATE_SCORE

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.language import detect_language, tag_language, with_language
+from transforms.language import clearly_english, detect_language, tag_language, with_language
 
 # Abstract-like sentences written for these tests (not taken from any capture).
 NON_ENGLISH = {
@@ -116,3 +116,32 @@ def test_tag_language_respects_allowed_languages_and_existing_reasons() -> None:
 def test_tag_language_adds_reasons_column_when_missing() -> None:
     frame = pl.LazyFrame({"language": ["en", "ja"]})
     assert tag_language(frame).collect()["reasons"].to_list() == [[], ["language:ja"]]
+
+
+LONG_ENGLISH = (
+    "We study how the learning rate schedule of stochastic gradient descent affects the stability of training "
+    "for deep networks. Our analysis shows that a slowly decaying schedule keeps the iterates in a flat region "
+    "of the loss, and we confirm this on image classification and language modelling benchmarks, where the "
+    "proposed schedule matches or improves on the accuracy of the standard cosine schedule."
+)
+LONG_FRENCH = " ".join([NON_ENGLISH["fr"]] * 3)
+ENGLISH_WITH_FRENCH_QUOTE = LONG_ENGLISH + " " + NON_ENGLISH["fr"]
+
+
+def test_english_gate_settles_only_clear_english_prose() -> None:
+    texts = [
+        LONG_ENGLISH,  # settled
+        ENGLISH,  # too short: left to langdetect
+        LONG_FRENCH,  # no English function words
+        ENGLISH_WITH_FRENCH_QUOTE,  # other languages' function words
+        LONG_ENGLISH + " " + NON_ENGLISH["zh-cn"] * 2,  # another script
+        None,
+        "",
+    ]
+    gated = pl.DataFrame({"text": texts}).select(clearly_english(pl.col("text")))["text"].to_list()
+    assert gated == [True, False, False, False, False, False, False]
+
+
+def test_what_the_gate_settles_langdetect_calls_english() -> None:
+    assert detect_language(LONG_ENGLISH)[0] == "en"
+    assert detect_language(LONG_ENGLISH)[1] > 0.9999

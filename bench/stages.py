@@ -1,0 +1,214 @@
+"""Per-stage wall time and peak RSS of the curation pipeline on a corpus from ``bench/corpus.py``.
+
+    .venv/bin/python bench/corpus.py --records 100000 --out /tmp/corpus-100k
+    .venv/bin/python bench/stages.py /tmp/corpus-100k [--history /tmp/corpus-1m] [--floor] [--repeat 3]
+
+Each repetition is a fresh process that runs the flow's stages in order (the task functions of
+``flows/curate.py``, without Prefect's orchestration, which adds a constant few seconds) into a temporary output
+folder and prints one JSON line: per stage its wall seconds and the process's peak RSS during it (this process
+plus its children, sampled every 20 ms). ``--floor`` also times a plain polars read of the same JSON files and
+a Parquet write of what was read: the yardstick of the "≤ 10× the floor" target. ``--history DIR`` first
+publishes DIR's corpus (once, not timed) and then times a run of the given corpus on top of it: the daily case.
+The parent prints the medians as a Markdown row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ("ingest", "clean", "language", "dedup", "derive", "validate", "publish")
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            direct = [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+    return direct + [grandchild for child in direct for grandchild in _children(child)]
+
+
+class PeakRss:
+    """Samples the RSS of this process and its descendants; ``peak`` since the last ``reset``."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.peak = 0
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        pid = os.getpid()
+        while not self._stop.is_set():
+            total = _rss_bytes(pid) + sum(_rss_bytes(child) for child in _children(pid))
+            self.peak = max(self.peak, total)
+            time.sleep(self._interval)
+
+    def reset(self) -> None:
+        self.peak = _rss_bytes(os.getpid())
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@contextmanager
+def measured(name: str, results: dict[str, Any], sampler: PeakRss) -> Iterator[None]:
+    sampler.reset()
+    started = time.perf_counter()
+    yield
+    time.sleep(sampler._interval * 2)
+    results[name] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_mb": round(sampler.peak / 2**20),
+    }
+
+
+def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        from flows.prefect_env import configure_prefect
+
+        configure_prefect(Path(scratch) / ".prefect")
+        import polars as pl
+
+        from flows import curate as stages
+        from flows.config import RunConfig
+
+        out = Path(scratch) / "out"
+        results: dict[str, Any] = {"corpus": str(corpus)}
+        sampler = PeakRss()
+        days = sorted((corpus / "days").glob("*.json"))
+        if floor:
+            with measured("floor", results, sampler):
+                frame = pl.concat(
+                    [pl.read_json(day, infer_schema_length=None) for day in days], how="diagonal_relaxed"
+                )
+                frame.write_parquet(Path(scratch) / "floor.parquet")
+                del frame
+        if history is not None:
+            _run_stages(
+                stages, RunConfig(inputs=[history / "days"], out_dir=out), {}, sampler, measured_=False
+            )
+            results["history_bytes"] = _tree_bytes(out / "trending-papers")
+        before = _tree_bytes(out / "trending-papers") if history is not None else 0
+        started = time.perf_counter()
+        summary = _run_stages(stages, RunConfig(inputs=[corpus / "days"], out_dir=out), results, sampler)
+        results["total_seconds"] = round(time.perf_counter() - started, 2)
+        results["peak_mb"] = max(value["peak_mb"] for name, value in results.items() if name in STAGES)
+        results["counts"] = {
+            k: summary.counts[k]
+            for k in ("records", "published", "merged", "quarantined")
+            if k in summary.counts
+        }
+        results["version_bytes"] = _tree_bytes(summary.path) if summary.path else 0
+        results["new_bytes"] = _tree_bytes(out / "trending-papers") - before
+        sampler.stop()
+        return results
+
+
+def _run_stages(
+    stages: Any, config: Any, results: dict[str, Any], sampler: PeakRss, measured_: bool = True
+) -> Any:
+    def step(name: str, call: Callable[[], Any]) -> Any:
+        if not measured_:
+            return call()
+        with measured(name, results, sampler):
+            value = call()
+        return value
+
+    ingested = step("ingest", lambda: stages.ingest.fn(config))
+    cleaned = step("clean", lambda: stages.clean.fn(ingested.records, config))
+    ingested.records = None  # the flow's frame is not needed after cleaning
+    detected = step("language", lambda: stages.language.fn(cleaned, ingested.previous, config))
+    cleaned = None  # release the frame before the next stage
+    deduplicated = step("dedup", lambda: stages.dedup.fn(detected, ingested.previous, config))
+    detected = None
+    derived = step("derive", lambda: stages.derive.fn(deduplicated.papers))
+    validated = step("validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config))
+    return step("publish", lambda: stages.publish.fn(ingested, validated, config))
+
+
+def _tree_bytes(path: Path) -> int:
+    """Bytes on disk under ``path``, counting a hard-linked file once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for file in path.rglob("*") if path.exists() else []:
+        if file.is_file() and not file.is_symlink():
+            stat = file.stat()
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen.add((stat.st_dev, stat.st_ino))
+                total += stat.st_size
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--history", type=Path)
+    parser.add_argument("--floor", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args.corpus, args.history, args.floor)))
+        return
+    runs = []
+    for _ in range(args.repeat):
+        command = [sys.executable, __file__, str(args.corpus), "--child"]
+        command += ["--history", str(args.history)] if args.history else []
+        command += ["--floor"] if args.floor else []
+        done = subprocess.run(
+            command,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(runs[-1]), flush=True)
+    names = [name for name in ("floor", *STAGES) if name in runs[0]]
+    median = {name: statistics.median(run[name]["seconds"] for run in runs) for name in names}
+    peak = {name: statistics.median(run[name]["peak_mb"] for run in runs) for name in names}
+    print("| " + " | ".join(["total s", "peak MB", *names]) + " |")
+    print(
+        "| "
+        + " | ".join(
+            [
+                f"{statistics.median(run['total_seconds'] for run in runs):.1f}",
+                f"{statistics.median(run['peak_mb'] for run in runs):.0f}",
+                *[f"{median[name]:.1f} s / {peak[name]:.0f} MB" for name in names],
+            ]
+        )
+        + " |"
+    )
+
+
+if __name__ == "__main__":
+    main()
