@@ -22,9 +22,10 @@
 #
 # The version read is `$PAPERS_VERSION`, by default `output/trending-papers/latest` (run `make run` first).
 #
-# **Listing date.** A paper's listing date is its Hugging Face Daily Papers date (`submitted_on_daily_at`) when
-# the source gave one, else its first capture (`first_seen`). The trending-history columns (`first_listed_on`,
-# `days_listed`, `listings`) will replace both once they are in the published schema.
+# **Listing dates.** Every paper carries its trending history from the data itself (schema 2.0.0):
+# `first_listed_on` / `last_listed_on` (the days of the listings it was on, not when a file was copied),
+# `days_listed` (distinct listing days) and `listings` (one entry per day and source, with that day's upvotes,
+# comments and rank). They do not depend on how runs were batched: a backfill gives the same as daily runs.
 
 # %%
 import os
@@ -35,9 +36,9 @@ import polars as pl
 
 VERSION = Path(os.environ.get("PAPERS_VERSION", "../output/trending-papers/latest")).resolve()
 papers = pl.read_parquet(VERSION / "data" / "*.parquet")
-papers = papers.with_columns(
-    pl.coalesce("submitted_on_daily_at", "first_seen").dt.date().alias("listed_on"),
-).with_columns(pl.col("listed_on").dt.truncate("1w").alias("week"))
+papers = papers.with_columns(pl.col("first_listed_on").alias("listed_on")).with_columns(
+    pl.col("listed_on").dt.truncate("1w").alias("week")
+)
 first, last = papers["listed_on"].min(), papers["listed_on"].max()
 print(f"version {VERSION.name}: {papers.height} papers, listed {first} .. {last}")
 
@@ -90,32 +91,53 @@ by_topic
 
 # %% [markdown]
 # ## 3. Longest-listed papers
-# Distinct days on which a capture listed the paper (from `sources[].captured_at`), then upvotes.
+# `days_listed`: distinct days on which a listing had the paper (from `listings`), then upvotes.
 
 # %%
-listed = papers.with_columns(
-    pl.col("sources")
-    .list.eval(pl.element().struct.field("captured_at").dt.date())
-    .list.n_unique()
-    .alias("days_captured")
-)
-longest = listed.sort(["days_captured", "upvotes"], descending=True, nulls_last=True).select(
-    "title", "topic", "listed_on", "days_captured", "times_seen", "upvotes"
+longest = papers.sort(["days_listed", "upvotes"], descending=True, nulls_last=True).select(
+    "title", "topic", "first_listed_on", "last_listed_on", "days_listed", "upvotes"
 )
 fig, ax = plt.subplots(figsize=(6, 2.5))
-distribution = listed["days_captured"].value_counts().sort("days_captured")
-ax.bar(distribution["days_captured"].to_list(), distribution["count"].to_list())
-ax.set_xticks(distribution["days_captured"].to_list())
-ax.set_xlabel("days on which the paper was captured")
+distribution = papers["days_listed"].value_counts().sort("days_listed")
+ax.bar(distribution["days_listed"].to_list(), distribution["count"].to_list())
+ax.set_xticks(distribution["days_listed"].to_list())
+ax.set_xlabel("days on which the paper was listed")
 ax.set_ylabel("papers")
 ax.set_title("How long papers stay listed")
 plt.show()
 longest.head(10)
 
 # %% [markdown]
-# ## 4. Upvote growth across published versions
-# Every version folder beside this one is immutable and holds the upvotes known when it was published, so
-# reading them all gives each paper's upvotes over time. Only versions up to this one are read.
+# ## 4. Upvote growth
+# Within one version, `listings` has a paper's upvotes on each day it was listed:
+
+# %%
+per_day = (
+    papers.select("paper_id", "title", "listings")
+    .explode("listings")
+    .unnest("listings")
+    .drop_nulls("upvotes")
+    .sort("paper_id", "listed_on")
+)
+listed_growth = (
+    per_day.group_by("paper_id", maintain_order=True)
+    .agg(
+        pl.col("title").first(),
+        pl.col("upvotes").first().alias("first"),
+        pl.col("upvotes").last().alias("last"),
+    )
+    .with_columns((pl.col("last") - pl.col("first")).alias("growth"))
+    .sort("growth", descending=True)
+)
+print(
+    f"{per_day.height} listing days with upvotes; {listed_growth.filter(pl.col('growth') > 0).height} papers grew"
+)
+listed_growth.head(10)
+
+# %% [markdown]
+# Captures of a day taken later (a re-scrape) update the counts of a paper that is not listed again; every
+# version folder beside this one is immutable and holds the upvotes known when it was published, so reading
+# them all gives each paper's upvotes over time. Only versions up to this one are read.
 
 # %%
 root = VERSION.parent

@@ -109,10 +109,10 @@ def backfill(
     todo = [day for day in ready if day.isoformat() not in published]
     chunks = consecutive_chunks(todo, chunk_days)
     task = progress.add_task("publish", total=len(chunks)) if progress is not None and chunks else None
-    from flows.curate import curate
+    from flows.curate import run_curation
 
     for chunk in chunks:
-        summary = curate(_chunk_config(config, chunk, pages))
+        summary = run_curation(_chunk_config(config, chunk, pages))
         record = {
             "days": f"{chunk[0]}..{chunk[-1]}",
             "version": summary.version,

@@ -4,8 +4,6 @@ Each stage is one Prefect task around pure transforms; all I/O happens in ingest
 tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same way again.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -345,6 +343,19 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary:
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)
+
+
+def run_curation(config: RunConfig) -> RunSummary:
+    """Run the flow and return its summary, also when it ended Failed because nothing was published.
+
+    The flow's Failed state is for schedules and operators; a caller in Python (backfill, undo, benches) wants
+    the summary either way. A real failure (broken contract, lock, crash) is raised.
+    """
+    state = curate(config, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 def _index_of(previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:

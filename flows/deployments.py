@@ -35,8 +35,26 @@ def daily_config(out_dir: Path = Path("output"), contact: str = "") -> RunConfig
 
 
 def daily_parameters(out_dir: Path = Path("output"), contact: str = "") -> dict[str, Any]:
-    """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON."""
-    return {"config": daily_config(out_dir, contact).model_dump(mode="json", exclude_defaults=True)}
+    """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON.
+
+    Compared as JSON, not with pydantic's ``exclude_defaults``: fields with a serializer (the redacted source
+    URLs) would otherwise always be written out.
+    """
+    chosen = daily_config(out_dir, contact).model_dump(mode="json")
+    return {"config": _without_defaults(chosen, RunConfig().model_dump(mode="json"))}
+
+
+def _without_defaults(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for name, value in values.items():
+        default = defaults.get(name)
+        if isinstance(value, dict) and isinstance(default, dict):
+            nested = _without_defaults(value, default)
+            if nested:
+                kept[name] = nested
+        elif value != default:
+            kept[name] = value
+    return kept
 
 
 def serve_daily(

@@ -215,10 +215,10 @@ PROTECTED_URL = (
     r"|(?-u:\b)(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:com|org|net|io|ai|co|edu|dev|page)/" + _URL_CHARS + "*"
 )
 # A flattened \href: "url{url}" or "url{this https URL}" is one protected URL, put back once.
-_PROTECTED_HREF = (
-    r"(?:" + PROTECTED_URL + r")"
-    r"(?:\{(?:(?:(?i:https?)://|www\.)?[^\s{}]*|[^{}]*\bURL|blue\{[^{}]*\})\})?"
-)
+_HREF_TEXT = r"\{(?:(?:(?i:https?)://|www\.)?[^\s{}]*|[^{}]*\bURL|blue\{[^{}]*\})\}"
+_PROTECTED_HREF = r"(?:" + PROTECTED_URL + r")(?:" + _HREF_TEXT + r")?"
+_FLATTENED_HREF = r"(?:" + PROTECTED_URL + r")" + _HREF_TEXT
+"""Only a closed pair is collapsed (and flagged): ``https://x.io/mathcal{`` is a URL followed by a brace."""
 
 # A URL or domain-like token: kept intact by rules that would otherwise touch digits or letters inside it.
 _URL = r"(?:https?://|www\.)[^\s<>\"]*|[A-Za-z0-9][A-Za-z0-9.-]*\.(?:com|org|net|io|ai|ms|be|edu|dev|co|page)\b[^\s]*"
@@ -689,7 +689,7 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
         raw = pl.col(f"{field}_raw").cast(pl.String).fill_null("")
         frame = frame.with_columns(mask_urls(raw).alias(current), protected_urls(raw).alias(urls))
         flags.append(
-            pl.when(raw.str.contains(r"(?:" + PROTECTED_URL + r")\{"))
+            pl.when(raw.str.contains(_FLATTENED_HREF))
             .then(pl.lit(f"{field}:tex_markup"))
             .otherwise(pl.lit(None, dtype=pl.String))
         )

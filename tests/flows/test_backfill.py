@@ -192,7 +192,7 @@ def test_consecutive_chunks_split_at_gaps_and_size() -> None:
 @pytest.mark.parametrize(
     ("first", "last", "message"),
     [
-        ("2025-13-01", "2025-01-02", "month must be in 1..12"),
+        ("2025-13-01", "2025-01-02", "not a calendar date"),
         ("2025-01-05", "2025-01-02", "ends before it starts"),
         ("2020-01-01", "2025-01-02", "longer than 366 days"),
         (str(date.today() - timedelta(days=2)), str(date.today() + timedelta(days=2)), "after today"),

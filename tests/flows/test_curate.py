@@ -129,7 +129,12 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     assert main(["run", "--out", str(out)]) == EXIT_CONTRACT_BROKEN
     root = dataset_root(out)
     assert os.readlink(root / "latest") == "20000101T000000.000000Z"
-    assert sorted(p.name for p in root.iterdir()) == ["20000101T000000.000000Z", "README.md", "latest"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "20000101T000000.000000Z",
+        "README.md",
+        "journal.jsonl",
+        "latest",
+    ]
 
 
 STAGES = ["ingest", "clean", "language", "dedup", "derive", "validate", "publish"]

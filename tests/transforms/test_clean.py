@@ -421,3 +421,11 @@ def test_flattened_href_is_kept_once_and_flagged() -> None:
 def test_several_urls_come_back_in_order() -> None:
     raw = "A https://a.io/alpha then B https://b.io/beta and github.com/c/Gamma_d end"
     assert clean_one(raw) == raw
+
+
+def test_a_url_followed_by_an_open_brace_is_kept_and_not_flagged() -> None:
+    """Found by the idempotence property: only a closed flattened ``\\href`` pair is collapsed and flagged."""
+    frame = pl.LazyFrame({"title_raw": ["https://x.io/mathcal{"], "abstract_raw": ["https://x.io/mathcal{"]})
+    cleaned = clean_records(frame).collect()
+    assert cleaned["abstract"].to_list() == ["https://x.io/mathcal{"]
+    assert cleaned["cleaning_flags"].to_list() == [[]]
