@@ -97,6 +97,9 @@ def test_served_run_whose_sources_all_fail_ends_failed_with_the_reason(
         serving() as server,
         background([sys.executable, "-m", "flows.cli", "serve", "--name", name], env, tmp_path),
     ):
+        server.route(
+            "/api/daily_papers", Reply(500, b"oops"), date="2025-07-04"
+        )  # a bad day; no trending page
         api = httpx.Client(base_url=prefect_server.api_url, timeout=30)
         deployment = wait_for_deployment(api, name)
         out = tmp_path / "out"
@@ -106,7 +109,9 @@ def test_served_run_whose_sources_all_fail_ends_failed_with_the_reason(
     assert finished["state_type"] == "FAILED"
     message = finished["state"]["message"]
     assert message.startswith("every source failed (hf-daily 2025-07-04: "), message
-    assert "http:500" in message and f"{server.base_url}/papers/trending: http-status:404" in message
+    daily_reason = message.split(";")[0]
+    assert "500" in daily_reason, message
+    assert f"{server.base_url}/papers/trending: http-status:404" in message
     assert read_latest(out) is None
 
 
