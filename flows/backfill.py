@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.config import RunConfig
+from flows.errors import UsageError
 from flows.http import PoliteClient
 from flows.publish import dataset_root
 from flows.raw_index import RawIndex
@@ -42,7 +43,6 @@ from flows.sources import (
     fetch_hf_page_captures,
     parse_days,
 )
-from flows.undo import UsageError
 
 DEFAULT_CHUNK_DAYS = 7
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from flows.errors import UsageError
 from flows.prefect_env import configure_prefect
 
 EXIT_PUBLISHED = 0
@@ -36,10 +37,6 @@ EXIT_INTERRUPTED = 130
 """The exit codes (README "Exit status"): one table, one place."""
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z]{2})?$")
-
-
-class UsageError(Exception):
-    """A mistake on the command line: reported as one line on stderr with exit status 3."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from flows.card import build_card
+from flows.errors import UsageError
 from flows.parquet_writer import row_group_sizes
 from flows.publish import dataset_root, sha256_file
 from transforms.changes import diff_papers
@@ -47,10 +48,6 @@ T = TypeVar("T")
 
 class ReleaseError(Exception):
     """A release that cannot go on: the message is one line for a person."""
-
-
-class UsageError(ReleaseError):
-    """Bad arguments (unknown version, malformed repo id, no token): nothing was contacted or changed."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from typing import Any
 
 import polars as pl
 
+from flows.errors import UsageError
 from flows.journal import record_event
 from flows.publish import dataset_root, new_version_id, point_latest, publish_version, read_latest
 from transforms.retraction import RETRACTION_SCHEMA, empty_retractions, retraction_rows
@@ -40,10 +41,6 @@ VERSION_ID = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 RETRACTIONS_NAME = "retractions.json"
 RELEASED_MARKER = "released.json"
 PRUNING_PREFIX = ".pruning-"
-
-
-class UsageError(Exception):
-    """A request that cannot be carried out as asked (unknown version or paper id...): nothing was changed."""
 
 
 # --- versions -----------------------------------------------------------------------------------------------

@@ -245,7 +245,8 @@ def _show(args: argparse.Namespace) -> int:
 
 def _release(args: argparse.Namespace) -> int:
     from flows.cli import EXIT_RUNTIME_FAILURE, EXIT_USAGE
-    from flows.release import ReleaseError, UsageError, release
+    from flows.errors import UsageError
+    from flows.release import ReleaseError, release
 
     try:
         outcome = release(

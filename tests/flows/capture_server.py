@@ -12,8 +12,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,14 @@ class _Route:
         return reply
 
 
-class CaptureServer:
+class CaptureServer(LoopbackServer):
     """Scripted routes; unmatched paths get 404 (so robots.txt defaults to 'allow everything')."""
 
     def __init__(self) -> None:
         self.routes: list[_Route] = []
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._handler())
 
     @property
     def host(self) -> str:
@@ -122,22 +116,11 @@ class CaptureServer:
 
         return Handler
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
 
 @contextmanager
 def serving() -> Iterator[CaptureServer]:
-    server = CaptureServer()
-    server.start()
-    try:
+    with CaptureServer() as server:
         yield server
-    finally:
-        server.stop()
 
 
 class FakeClock:

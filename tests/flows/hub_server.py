@@ -24,8 +24,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.loopback import LoopbackServer
 
 GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
 
@@ -78,7 +80,7 @@ def git_blob(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-class FakeHub:
+class FakeHub(LoopbackServer):
     def __init__(self, token: str) -> None:
         self.token = token
         self.repos: dict[str, Repo] = {}
@@ -88,14 +90,11 @@ class FakeHub:
         self.faults: list[tuple[str, str, list[Fault]]] = []
         self._lock = threading.Lock()
         self._counter = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+        super().__init__(self._handler())
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
     def fail(self, method: str, path_pattern: str, *faults: Fault) -> None:
         """The next requests ``method`` on a path matching ``path_pattern`` (regex) get ``faults``, in order."""
@@ -341,19 +340,8 @@ class FakeHub:
 
         return Handler
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
 
 @contextmanager
 def fake_hub(token: str) -> Iterator[FakeHub]:
-    hub = FakeHub(token)
-    hub.start()
-    try:
+    with FakeHub(token) as hub:
         yield hub
-    finally:
-        hub.stop()

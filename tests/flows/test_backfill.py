@@ -15,10 +15,11 @@ from rich.progress import Progress
 from flows.backfill import _progress, backfill, backfill_days, consecutive_chunks
 from flows.cli import EXIT_USAGE, main
 from flows.config import RunConfig
+from flows.errors import UsageError
 from flows.publish import dataset_root
 from flows.raw_index import RawIndex
 from flows.sources import SourceSettings
-from flows.undo import UsageError, rollback
+from flows.undo import rollback
 from tests.flows.capture_server import CaptureServer, Reply, serving
 from tests.flows.daily_listings import daily_requests, serve_days
 
