@@ -30,6 +30,7 @@ from typing import Any
 from flows.config import RunConfig
 from flows.errors import UsageError
 from flows.http import PoliteClient
+from flows.ownership import OutputLocked, output_lock
 from flows.publish import dataset_root
 from flows.raw_index import RawIndex
 from flows.raw_zone import RawZone
@@ -90,10 +91,25 @@ def backfill(
 ) -> BackfillResult:
     """Fetch the days missing from the raw zone, then publish the days missing from ``latest``'s history.
 
-    ``progress`` is a ``rich.progress.Progress`` (or None); ``on_chunk`` is called after each chunk run.
+    ``progress`` is a ``rich.progress.Progress`` (or None); ``on_chunk`` is called after each chunk run. The
+    output lock is held from the first fetch to the last chunk, so no other run writes the raw zone or
+    publishes between this backfill's chunks (:class:`~flows.ownership.OutputLocked` when one holds it).
     """
     if chunk_days < 0:
         raise UsageError(f"--chunk-days must be 0 or more, got {chunk_days}")
+    with output_lock(config.out_dir):
+        return _backfill(days, config, chunk_days, pages, progress, client, on_chunk)
+
+
+def _backfill(
+    days: list[date],
+    config: RunConfig,
+    chunk_days: int,
+    pages: bool,
+    progress: Any,
+    client: PoliteClient | None,
+    on_chunk: Callable[[dict[str, Any]], None] | None,
+) -> BackfillResult:
     settings = config.sources
     raw_dir = config.out_dir / "raw"
     result = BackfillResult(days=days)
@@ -217,7 +233,13 @@ def _utc_now() -> datetime:
 
 
 def backfill_command(args: argparse.Namespace) -> int:
-    from flows.cli import EXIT_CONTRACT_BROKEN, EXIT_NOTHING_PUBLISHED, EXIT_PUBLISHED, EXIT_USAGE
+    from flows.cli import (
+        EXIT_CONTRACT_BROKEN,
+        EXIT_NOTHING_PUBLISHED,
+        EXIT_OUTPUT_LOCKED,
+        EXIT_PUBLISHED,
+        EXIT_USAGE,
+    )
 
     try:
         days = backfill_days(args.first, args.last)
@@ -249,6 +271,9 @@ def backfill_command(args: argparse.Namespace) -> int:
     except ContractBroken as error:
         print(f"contract broken, nothing more published: {error}", file=sys.stderr)
         return EXIT_CONTRACT_BROKEN
+    except OutputLocked as error:
+        print(f"papers: {error}; nothing was fetched or published", file=sys.stderr)
+        return EXIT_OUTPUT_LOCKED
     except KeyboardInterrupt:
         print("interrupted: fetched days are kept; run the same command to resume", file=sys.stderr)
         return 130

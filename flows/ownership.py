@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,10 +76,27 @@ def process_start(pid: int) -> str | None:
     return stat.rsplit(")", 1)[-1].split()[19]
 
 
+_held = threading.local()
+"""Per thread: how deeply each output folder's lock is held (a command that runs flows holds it across them)."""
+
+
 @contextlib.contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
-    """Hold the output folder's lock for the block; :class:`OutputLocked` at once when another run has it."""
+    """Hold the output folder's lock for the block; :class:`OutputLocked` at once when another run has it.
+
+    Re-entrant within one thread, so that a command holding the lock (a backfill, a retraction) can run the
+    curation flow, which takes it too; another thread or process is refused, as before.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    key = str(out_dir.resolve())
+    depth: dict[str, int] = _held.__dict__.setdefault("depth", {})
+    if depth.get(key):
+        depth[key] += 1
+        try:
+            yield
+        finally:
+            depth[key] -= 1
+        return
     path = out_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -87,16 +105,24 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         holder = _read_holder(fd)
         os.close(fd)
         raise OutputLocked(out_dir, holder) from None
+    depth[key] = 1
     try:
         me = Owner.me()
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({**json.loads(me.to_json()), "since": _now()}).encode(), 0)
         yield
     finally:
+        depth.pop(key, None)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def lock_if_present(out_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The output lock when ``out_dir`` exists; nothing otherwise (there is nothing to protect, and a command
+    on a mistyped folder should say so rather than create it)."""
+    return output_lock(out_dir) if out_dir.is_dir() else contextlib.nullcontext()
 
 
 def _read_holder(fd: int) -> dict[str, object]:

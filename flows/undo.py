@@ -33,6 +33,7 @@ import polars as pl
 
 from flows.errors import UsageError
 from flows.journal import record_event
+from flows.ownership import OutputLocked, lock_if_present
 from flows.publish import dataset_root, new_version_id, point_latest, publish_version, read_latest
 from transforms.retraction import RETRACTION_SCHEMA, empty_retractions, retraction_rows
 from transforms.schema import DATASET_NAME, LEDGER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
@@ -104,6 +105,11 @@ class Rollback:
 
 def rollback(out_dir: Path, version: str, reason: str = "") -> Rollback:
     """Point ``latest`` at an earlier (or any existing) version and journal it; the next run builds on it."""
+    with lock_if_present(out_dir):
+        return _rollback(out_dir, version, reason)
+
+
+def _rollback(out_dir: Path, version: str, reason: str) -> Rollback:
     root = dataset_root(out_dir)
     target = require_version(root, version)
     current = latest_version(root)
@@ -158,6 +164,11 @@ def retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     """
     if not reason.strip():
         raise UsageError("a retraction needs a --reason")
+    with lock_if_present(out_dir):
+        return _retract(out_dir, paper_ids, reason)
+
+
+def _retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     root = dataset_root(out_dir)
     latest = read_latest(out_dir)
     if latest is None:
@@ -215,6 +226,11 @@ def retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
 
 def unretract(out_dir: Path, paper_ids: list[str], reason: str = "") -> list[str]:
     """Take papers off the retraction list (later runs publish them again when they capture them)."""
+    with lock_if_present(out_dir):
+        return _unretract(out_dir, paper_ids, reason)
+
+
+def _unretract(out_dir: Path, paper_ids: list[str], reason: str) -> list[str]:
     retractions = read_retractions(out_dir)
     listed = set(retractions.get_column("paper_id").to_list())
     wanted = list(dict.fromkeys(paper_ids))
@@ -287,6 +303,13 @@ def prune(out_dir: Path, keep: int, dry_run: bool = False) -> Prune:
     """
     if keep < 1:
         raise UsageError(f"--keep must be at least 1, got {keep}")
+    if dry_run:
+        return _prune(out_dir, keep, dry_run)
+    with lock_if_present(out_dir):
+        return _prune(out_dir, keep, dry_run)
+
+
+def _prune(out_dir: Path, keep: int, dry_run: bool) -> Prune:
     root = dataset_root(out_dir)
     if not dry_run:
         for leftover in root.glob(f"{PRUNING_PREFIX}*") if root.is_dir() else []:
@@ -377,12 +400,15 @@ def _say_retract(result: Retraction) -> None:
 
 
 def _guarded(action: Any) -> int:
-    """Run a command: 0 when done, 3 (one line on stderr) on a usage error."""
-    from flows.cli import EXIT_PUBLISHED, EXIT_USAGE
+    """Run a command: 0 when done, 3 on a usage error, 5 when another run holds the output (one line on stderr)."""
+    from flows.cli import EXIT_OUTPUT_LOCKED, EXIT_PUBLISHED, EXIT_USAGE
 
     try:
         action()
     except UsageError as error:
         print(f"papers: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputLocked as error:
+        print(f"papers: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_OUTPUT_LOCKED
     return EXIT_PUBLISHED

@@ -154,6 +154,58 @@ def test_cli_exits_5_with_one_line_when_another_run_holds_the_output(
     assert not (tmp_path / "trending-papers").exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["backfill", "2025-07-01", "2025-07-02", "--quiet"],
+        ["rollback", "20250701T000000.000000Z"],
+        ["retract", "arxiv:2507.00001", "--reason", "duplicate of a journal version"],
+        ["unretract", "arxiv:2507.00001"],
+        ["prune", "--keep", "1"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_every_command_that_writes_the_output_exits_5_while_another_run_holds_it(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Backfill, rollback, retract, unretract and prune take the same lock as a run, before reading anything."""
+    import expectations.gate  # noqa: F401  its import-time library warnings reach stderr only under pytest
+    from flows.cli import EXIT_OUTPUT_LOCKED, main
+
+    child = hold_lock_in_child(tmp_path)
+    try:
+        code = main([*command, "--out", str(tmp_path)])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    err = capsys.readouterr().err
+    assert code == EXIT_OUTPUT_LOCKED
+    assert err.count("\n") == 1 and f"locked by another run (pid {child.pid}" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]
+
+
+def test_the_lock_is_reentrant_in_its_thread_and_refused_to_another_thread(tmp_path: Path) -> None:
+    """A backfill holds the lock and runs the curation flow, which takes it again in the same thread."""
+    refused: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            with output_lock(tmp_path):
+                pass
+        except OutputLocked as error:
+            refused.append(error)
+
+    with output_lock(tmp_path):
+        with output_lock(tmp_path):
+            pass
+        thread = threading.Thread(target=other_thread)  # still held by the outer block
+        thread.start()
+        thread.join()
+    assert len(refused) == 1
+    with output_lock(tmp_path):  # released once the outer block ended
+        pass
+
+
 def _a_title_of(given: Path) -> str:
     if given.is_dir():
         return "STR-Match"  # tests/data/hf-daily/2025-07-03-excerpt.json
