@@ -180,7 +180,9 @@ def test_every_command_that_writes_the_output_exits_5_while_another_run_holds_it
         child.wait()
     err = capsys.readouterr().err
     assert code == EXIT_OUTPUT_LOCKED
-    assert err.count("\n") == 1 and f"locked by another run (pid {child.pid}" in err and "Traceback" not in err
+    assert (
+        err.count("\n") == 1 and f"locked by another run (pid {child.pid}" in err and "Traceback" not in err
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]
 
 
