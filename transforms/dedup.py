@@ -7,8 +7,9 @@ Identify first, remove second:
    abstracts exist and are unrelated) and ``near_duplicate`` (MinHash + LSH banding over word shingles of the
    abstract proposes candidates; a candidate is merged only when the exact Jaccard similarity of the two
    abstracts, and of the two titles, passes :class:`DedupParams`' thresholds). Records whose known arXiv ids
-   differ are never linked directly. Each cluster keeps one record, chosen by :func:`kept_order`
-   (independent of input order).
+   differ are never linked directly, and a component that still holds two known ids through records without
+   one is cut into one cluster per id (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen
+   by :func:`kept_order` (independent of input order).
 2. :func:`collapse_clusters` turns each cluster into one row carrying its members' provenance.
 
 Matching against earlier versions lives in :mod:`transforms.matching`, and merging a run into the version history
@@ -525,12 +526,13 @@ def split_arxiv_conflicts(
 
 
 def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """Add ``cluster_id`` (record_id of the kept record), ``similarity`` and ``match_rule`` to every record.
+    """Add ``cluster_id`` (record_id of the kept record), ``similarity``, ``match_rule`` and ``decisions``.
 
     Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id``, ``listed_on`` and ``captured_at``. Rows keep their input
     order. ``similarity`` is measured against the kept record (abstract shingle Jaccard, or title-word Jaccard
     when an abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else
-    the strongest rule among the record's links, preferring a direct link to the kept record.
+    the strongest rule among the record's links, preferring a direct link to the kept record. ``decisions``
+    is ``[SPLIT_ARXIV_CONFLICT]`` for the records of a component that was split, else empty.
     """
     if records.height == 0:
         return records.with_columns(
