@@ -37,7 +37,13 @@ from flows.publish import (
 from flows.report import build_manifest, render_changelog, run_markdown, topic_table
 from flows.undo import read_retractions
 from flows.version_report import render_report
-from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
+from transforms.accounting import (
+    build_ledger,
+    build_quarantine,
+    count_outcomes,
+    record_hash_expr,
+    with_paper_decisions,
+)
 from transforms.changes import diff_papers
 from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
@@ -183,9 +189,8 @@ def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunCo
         config.dedup,
         index=_index_of(previous, config),
     )
-    return Deduplicated(
-        records=pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed"), papers=matched
-    )
+    every_record = pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed")
+    return Deduplicated(records=with_paper_decisions(every_record, matched), papers=matched)
 
 
 @task(name="retract", **STAGE)

@@ -86,8 +86,12 @@ def build_ledger(records: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame
     """``LEDGER_SCHEMA``: one row per record with its outcome and the paper it ended up in.
 
     ``records`` carries ``reasons`` and, for records that reached dedup, ``cluster_id``/``similarity``/
-    ``match_rule``; ``published`` holds this run's published papers with ``paper_id`` and ``member_record_ids``.
+    ``match_rule`` and ``decisions`` (see :func:`with_paper_decisions`; absent or null counts as none);
+    ``published`` holds this run's published papers with ``paper_id`` and ``member_record_ids``.
     """
+    no_decisions = pl.lit([], dtype=pl.List(pl.String))
+    if "decisions" not in records.columns:
+        records = records.with_columns(no_decisions.alias("decisions"))
     membership = published.select("paper_id", pl.col("member_record_ids").alias("record_id")).explode(
         "record_id"
     )
@@ -103,8 +107,35 @@ def build_ledger(records: pl.DataFrame, published: pl.DataFrame) -> pl.DataFrame
         pl.when(merged & ~quarantined).then(pl.col("cluster_id")).alias("merged_into"),
         pl.when(~quarantined).then(pl.col("similarity")).alias("similarity"),
         pl.when(~quarantined).then(pl.col("paper_id")).alias("paper_id"),
+        pl.col("decisions").fill_null(no_decisions),
     )
     return conform(ledger, LEDGER_SCHEMA)
+
+
+def with_paper_decisions(records: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
+    """Each record's ``decisions`` plus those of the paper it is a member of (``member_record_ids``), distinct
+    and sorted, so the ledger carries what dedup and matching decided (``dedup:split_arxiv_conflict``,
+    ``match:split_arxiv_conflict``). Records of no paper keep theirs (null becomes empty)."""
+    empty_list = pl.lit([], dtype=pl.List(pl.String))
+    own = pl.col("decisions").fill_null(empty_list) if "decisions" in records.columns else empty_list
+    if "decisions" not in papers.columns:
+        return records.with_columns(own.alias("decisions"))
+    by_record = (
+        papers.select(pl.col("member_record_ids").alias("record_id"), pl.col("decisions").alias("_paper"))
+        .explode("record_id")
+        .drop_nulls("record_id")
+        .unique("record_id", keep="first")
+    )
+    return (
+        records.join(by_record, on="record_id", how="left", maintain_order="left")
+        .with_columns(
+            own.list.concat(pl.col("_paper").fill_null(empty_list))
+            .list.unique()
+            .list.sort()
+            .alias("decisions")
+        )
+        .drop("_paper")
+    )
 
 
 def count_outcomes(ledger: pl.DataFrame) -> dict[str, Any]:

@@ -7,8 +7,9 @@ Identify first, remove second:
    abstracts exist and are unrelated) and ``near_duplicate`` (MinHash + LSH banding over word shingles of the
    abstract proposes candidates; a candidate is merged only when the exact Jaccard similarity of the two
    abstracts, and of the two titles, passes :class:`DedupParams`' thresholds). Records whose known arXiv ids
-   differ are never linked directly. Each cluster keeps one record, chosen by :func:`kept_order`
-   (independent of input order).
+   differ are never linked directly, and a component that still holds two known ids through records without
+   one is cut into one cluster per id (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen
+   by :func:`kept_order` (independent of input order).
 2. :func:`collapse_clusters` turns each cluster into one row carrying its members' provenance.
 
 Matching against earlier versions lives in :mod:`transforms.matching`, and merging a run into the version history
@@ -39,6 +40,7 @@ from transforms.schema import DUPLICATE_REF, SOURCE_REF
 
 __all__ = [
     "MATCH_RULES",
+    "SPLIT_ARXIV_CONFLICT",
     "DedupParams",
     "band_keys",
     "collapse_clusters",
@@ -47,6 +49,7 @@ __all__ = [
     "minhash_signatures",
     "normalise_title",
     "paper_id_expr",
+    "split_arxiv_conflicts",
 ]
 
 MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
@@ -415,19 +418,128 @@ def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 
+SPLIT_ARXIV_CONFLICT = "dedup:split_arxiv_conflict"
+"""``decisions`` tag of every record of a component that held two known arXiv ids and was split (see
+:func:`split_arxiv_conflicts`)."""
+
+
+def split_arxiv_conflicts(
+    docs: pl.DataFrame, edges: pl.DataFrame, component: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components relabelled so that none holds two known arXiv ids, and a mask of the records that were split.
+
+    Records with different known ids are never linked, but records without an id can still join them into one
+    component. Each such component is cut into one cluster per id (its anchor):
+
+    * a record with an id belongs to that id's anchor;
+    * records without an id that are linked to one another form blobs; a blob linked to records of one id only
+      joins that id's anchor;
+    * the rest (bridges: blobs linked to two ids or more) are assigned outward from the anchors, round by round:
+      an unassigned record joins the anchor of the assigned record it is linked to most closely, by the
+      link's abstract Jaccard, then its title Jaccard (missing scores last), then the smaller arXiv id.
+
+    Every key is a property of the records, so the result does not depend on input order. Only the conflicting
+    components are looked at; ``edges`` needs ``a``, ``b``, ``abstract_sim`` and ``title_sim``.
+    """
+    arxiv = docs["arxiv_key"]
+    per_component = (
+        pl.DataFrame({"component": component, "arxiv": arxiv})
+        .drop_nulls("arxiv")
+        .group_by("component")
+        .agg(pl.col("arxiv").n_unique().alias("ids"))
+        .filter(pl.col("ids") > 1)
+    )
+    split = np.isin(component, per_component["component"].to_numpy())
+    if not split.any():
+        return component, split
+    members = np.flatnonzero(split)
+    local = np.full(len(component), -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    a_all, b_all = edges["a"].to_numpy(), edges["b"].to_numpy()
+    inside = split[a_all]  # both ends of an edge are in one component
+    a, b = local[a_all[inside]], local[b_all[inside]]
+    scores = edges.filter(pl.Series(inside, dtype=pl.Boolean)).select("abstract_sim", "title_sim")
+    key = arxiv.gather(members)
+    has_id = key.is_not_null().to_numpy()
+
+    idless = ~has_id[a] & ~has_id[b]
+    m = len(members)
+    blob_graph = coo_matrix((np.ones(int(idless.sum()), dtype=np.int8), (a[idless], b[idless])), shape=(m, m))
+    _, blob = connected_components(blob_graph, directed=False)
+    touching = pl.concat(
+        [
+            pl.DataFrame(
+                {"blob": blob[a[~has_id[a] & has_id[b]]], "anchor": key.gather(b[~has_id[a] & has_id[b]])}
+            ),
+            pl.DataFrame(
+                {"blob": blob[b[~has_id[b] & has_id[a]]], "anchor": key.gather(a[~has_id[b] & has_id[a]])}
+            ),
+        ]
+    )
+    single = (
+        touching.group_by("blob")
+        .agg(pl.col("anchor").unique().alias("anchors"))
+        .filter(pl.col("anchors").list.len() == 1)
+        .select("blob", pl.col("anchors").list.first().alias("anchor"))
+    )
+    anchors = (
+        pl.DataFrame({"doc": np.arange(m), "blob": blob, "key": key})
+        .join(single, on="blob", how="left", maintain_order="left")
+        .select("doc", pl.coalesce("key", "anchor").alias("anchor"))
+    )
+    links = pl.concat(
+        [
+            pl.DataFrame({"src": a, "dst": b}).with_columns(scores),
+            pl.DataFrame({"src": b, "dst": a}).with_columns(scores),
+        ]
+    )
+    while anchors["anchor"].null_count():
+        assigned = anchors.drop_nulls("anchor").rename({"doc": "dst"})
+        open_docs = anchors.filter(pl.col("anchor").is_null()).select(pl.col("doc").alias("src"))
+        best = (
+            links.join(open_docs, on="src")
+            .join(assigned, on="dst")
+            .sort(
+                "src",
+                "abstract_sim",
+                "title_sim",
+                "anchor",
+                descending=[False, True, True, False],
+                nulls_last=True,
+            )
+            .group_by("src", maintain_order=True)
+            .agg(pl.col("anchor").first().alias("best"))
+        )
+        if best.height == 0:  # every record of a component is linked to it, so this cannot happen
+            raise RuntimeError("split_arxiv_conflicts: a record is linked to no anchor")
+        anchors = anchors.join(
+            best.rename({"src": "doc"}), on="doc", how="left", maintain_order="left"
+        ).select("doc", pl.coalesce("anchor", "best").alias("anchor"))
+    labels = (
+        pl.DataFrame({"component": component[members], "anchor": anchors["anchor"]})
+        .select(pl.struct("component", "anchor").rank("dense").cast(pl.Int64).alias("label"))["label"]
+        .to_numpy()
+    )
+    relabelled = component.copy()
+    relabelled[members] = component.max() + labels
+    return relabelled, split
+
+
 def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """Add ``cluster_id`` (record_id of the kept record), ``similarity`` and ``match_rule`` to every record.
+    """Add ``cluster_id`` (record_id of the kept record), ``similarity``, ``match_rule`` and ``decisions``.
 
     Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id``, ``listed_on`` and ``captured_at``. Rows keep their input
     order. ``similarity`` is measured against the kept record (abstract shingle Jaccard, or title-word Jaccard
     when an abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else
-    the strongest rule among the record's links, preferring a direct link to the kept record.
+    the strongest rule among the record's links, preferring a direct link to the kept record. ``decisions``
+    is ``[SPLIT_ARXIV_CONFLICT]`` for the records of a component that was split, else empty.
     """
     if records.height == 0:
         return records.with_columns(
             pl.lit(None, dtype=pl.String).alias("cluster_id"),
             pl.lit(None, dtype=pl.Float64).alias("similarity"),
             pl.lit(None, dtype=pl.String).alias("match_rule"),
+            pl.lit([], dtype=pl.List(pl.String)).alias("decisions"),
         )
     docs = prepare_docs(records, params)
     same_title = _bucket_pairs(
@@ -436,21 +548,34 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
     title_pairs = (
         score_pairs(docs, same_title, params)
         .filter(title_not_contradicted(params))
-        .select("a", "b", pl.lit("title").alias("rule"))
+        .select("a", "b", pl.lit("title").alias("rule"), "abstract_sim", "title_sim")
     )
-    exact = pl.concat(
-        [_exact_pairs(docs, "arxiv_key").with_columns(pl.lit("arxiv_id").alias("rule")), title_pairs]
+    arxiv_pairs = _exact_pairs(docs, "arxiv_key").with_columns(
+        pl.lit("arxiv_id").alias("rule"),
+        pl.lit(None, dtype=pl.Float64).alias("abstract_sim"),
+        pl.lit(None, dtype=pl.Float64).alias("title_sim"),
     )
     candidates = _near_pairs(docs, params)
     scored = score_pairs(docs, candidates, params)
-    near = scored.filter(verified(params)).select("a", "b", pl.lit("near_duplicate").alias("rule"))
-    edges = with_arxiv(pl.concat([exact, near]), docs).filter(arxiv_compatible()).select("a", "b", "rule")
+    near = scored.filter(verified(params)).select(
+        "a", "b", pl.lit("near_duplicate").alias("rule"), "abstract_sim", "title_sim"
+    )
+    edges = (
+        with_arxiv(pl.concat([arxiv_pairs, title_pairs, near]), docs)
+        .filter(arxiv_compatible())
+        .select("a", "b", "rule", "abstract_sim", "title_sim")
+    )
 
     n = docs.height
     graph = coo_matrix(
         (np.ones(edges.height, dtype=np.int8), (edges["a"].to_numpy(), edges["b"].to_numpy())), shape=(n, n)
     )
     _, component = connected_components(graph, directed=False)
+    component, split = split_arxiv_conflicts(docs, edges, component.astype(np.int64))
+    # A split cluster keeps only the links between its own members.
+    edges = edges.filter(
+        pl.Series(component[edges["a"].to_numpy()] == component[edges["b"].to_numpy()], dtype=pl.Boolean)
+    )
     ranked = docs.with_columns(pl.Series("component", component, dtype=pl.Int64)).sort(
         ["component", *kept_order()]
     )
@@ -494,8 +619,11 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
         )
         .sort("doc")
     )
+    decisions = pl.Series("decisions", [[SPLIT_ARXIV_CONFLICT], []], dtype=pl.List(pl.String)).gather(
+        np.where(split, 0, 1)
+    )
     return records.with_columns(
-        annotated["cluster_id"], annotated["similarity"].cast(pl.Float64), annotated["match_rule"]
+        annotated["cluster_id"], annotated["similarity"].cast(pl.Float64), annotated["match_rule"], decisions
     )
 
 
@@ -519,7 +647,7 @@ _KEPT_COLUMNS = (
     "similarity",
     "match_rule",
 )
-_UNION_COLUMNS = ("cleaning_flags",)
+_UNION_COLUMNS = ("cleaning_flags", "decisions")
 
 
 def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from datetime import datetime
 import polars as pl
 
 from transforms.dedup import clean_aliases
+from transforms.identity import known_arxiv_id
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 __all__ = ["attach_listings", "datetime_literal", "history_columns", "upsert"]
@@ -114,9 +115,28 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
                 incoming.with_columns(pl.lit(1).alias("_order")),
             ]
         )
+    _refuse_two_arxiv_ids(rows)
     merged = _merge_same_id(_earliest_first(rows).drop("_order"))
     merged = merged.with_columns(history_columns(seen_at)).select(list(target.names()))
     return (merged if untouched is None else pl.concat([untouched, merged])).sort("paper_id")
+
+
+def _refuse_two_arxiv_ids(rows: pl.DataFrame) -> None:
+    """Rows sharing a ``paper_id`` never carry two different known arXiv ids: merging them would lose one
+    paper. :func:`transforms.matching.match_previous` never assigns ids that way; this guards the invariant."""
+    clashes = (
+        rows.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("arxiv"))
+        .drop_nulls("arxiv")
+        .group_by("paper_id")
+        .agg(pl.col("arxiv").unique().sort())
+        .filter(pl.col("arxiv").list.len() > 1)
+        .sort("paper_id")
+    )
+    if clashes.height:
+        example = clashes.row(0)
+        raise ValueError(
+            f"{clashes.height} paper_id(s) would merge different arXiv ids, e.g. {example[0]}: {example[1]}"
+        )
 
 
 def datetime_literal(value: datetime) -> pl.Expr:

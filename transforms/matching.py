@@ -30,7 +30,11 @@ from transforms.identity import (
 )
 from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
 
-__all__ = ["INDEX_SCHEMA", "build_index", "match_previous", "update_index"]
+__all__ = ["INDEX_SCHEMA", "MATCH_SPLIT_ARXIV_CONFLICT", "build_index", "match_previous", "update_index"]
+
+MATCH_SPLIT_ARXIV_CONFLICT = "match:split_arxiv_conflict"
+"""``decisions`` tag of a run's paper that, with another paper of the run carrying a different arXiv id,
+matched one previous paper without an id (only the more similar one keeps it; see match_previous)."""
 
 INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
 """Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
@@ -115,10 +119,15 @@ def match_previous(
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
     (from :func:`build_index`/:func:`update_index`) only the candidate rows of ``previous`` are read, so a
     LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
-    papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id``.
+    papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id`` (a new
+    paper without an arXiv id between previous papers with two known ids takes the most similar, see
+    :func:`_best_matches`). No previous paper takes two new papers with different known arXiv ids (see
+    :func:`_resolve_arxiv_conflicts`); the papers of such a contest get :data:`MATCH_SPLIT_ARXIV_CONFLICT` in
+    ``decisions`` (added, empty, when absent).
     """
     if previous is None:
-        return _assign_ids(new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), None)
+        unmatched = new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
+        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), None)
     previous_lazy = previous.lazy()
     if index is None:
         index = build_index(previous_lazy.collect(), params)
@@ -135,7 +144,8 @@ def match_previous(
         .agg(pl.col("kind").unique().alias("kinds"))
     )
     if hits.height == 0:
-        return _assign_ids(new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched")), previous_lazy)
+        unmatched = new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
+        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), previous_lazy)
     candidate_ids = hits["paper_id"].unique()
     old = (
         previous_lazy.filter(pl.col("paper_id").is_in(candidate_ids.implode()))
@@ -172,13 +182,10 @@ def match_previous(
         .then(2)
         .otherwise(None)
     )
-    best = (
-        scored.with_columns(rule.alias("priority"))
-        .filter(pl.col("priority").is_not_null() & arxiv_compatible())
-        .sort("a", "priority", pl.col("similarity"), "paper_id", descending=[False, False, True, False])
-        .group_by("a", maintain_order=True)
-        .agg(pl.col("paper_id").first().alias("_matched"))
+    candidates = scored.with_columns(rule.alias("priority")).filter(
+        pl.col("priority").is_not_null() & arxiv_compatible()
     )
+    best, contested = _resolve_arxiv_conflicts(candidates)
     matched = new.with_row_index("_doc").join(
         best.with_columns(pl.col("a").cast(pl.UInt32)),
         left_on="_doc",
@@ -186,7 +193,92 @@ def match_previous(
         how="left",
         maintain_order="left",
     )
+    matched = _with_decisions(matched, pl.col("_doc").is_in(contested.cast(pl.UInt32).implode()))
     return _assign_ids(matched.drop("_doc"), previous_lazy)
+
+
+def _best_matches(candidates: pl.DataFrame) -> pl.DataFrame:
+    """One previous paper per new paper ``a``: the strongest rule, then the highest similarity, then the
+    smallest ``paper_id``; a new paper without an arXiv id whose candidates carry two known ids or more takes
+    the most similar one instead (abstract Jaccard, then title Jaccard, then the smaller arXiv id), as
+    :func:`transforms.dedup.split_arxiv_conflicts` does within a run."""
+    by_similarity = pl.col("arxiv_a").is_null() & (pl.col("arxiv_b").drop_nulls().n_unique().over("a") > 1)
+    return (
+        candidates.with_columns(by_similarity.alias("_by_similarity"))
+        .sort(
+            "a",
+            pl.when("_by_similarity").then(0).otherwise("priority"),
+            pl.when("_by_similarity").then("abstract_sim").otherwise("similarity"),
+            pl.when("_by_similarity").then("title_sim"),
+            pl.when("_by_similarity").then("arxiv_b"),
+            "paper_id",
+            descending=[False, False, True, True, False, False],
+            nulls_last=True,
+        )
+        .group_by("a", maintain_order=True)
+        .agg(
+            pl.col("paper_id").first().alias("_matched"),
+            pl.col("arxiv_a").first(),
+            pl.col("abstract_sim").first(),
+            pl.col("title_sim").first(),
+        )
+    )
+
+
+def _resolve_arxiv_conflicts(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """Best matches (``a``, ``_matched``) such that no previous paper takes new papers with two known arXiv ids.
+
+    A previous paper without an arXiv id can be the best match of several new papers whose ids differ (it would
+    merge them in :func:`transforms.history.upsert`). The new paper most similar to it (abstract Jaccard, then
+    title Jaccard, then the smaller arXiv id) keeps the match; the others lose that candidate and take their
+    next best, until no previous paper is contested. Also returns the new papers that took part in a contest.
+    """
+    contested: list[pl.Series] = [pl.Series("a", [], dtype=candidates.schema["a"])]
+    while True:
+        best = _best_matches(candidates)
+        conflicts = (
+            best.drop_nulls("arxiv_a")
+            .group_by("_matched")
+            .agg(pl.col("arxiv_a").n_unique().alias("ids"))
+            .filter(pl.col("ids") > 1)
+            .select("_matched")
+        )
+        if conflicts.height == 0:
+            return best.select("a", "_matched"), pl.concat(contested).unique()
+        involved = best.join(conflicts, on="_matched")
+        winners = (
+            involved.drop_nulls("arxiv_a")
+            .sort(
+                "_matched",
+                "abstract_sim",
+                "title_sim",
+                "arxiv_a",
+                descending=[False, True, True, False],
+                nulls_last=True,
+            )
+            .group_by("_matched", maintain_order=True)
+            .agg(pl.col("arxiv_a").first().alias("winner"))
+        )
+        losers = (
+            involved.join(winners, on="_matched")
+            .filter(pl.col("arxiv_a").is_not_null() & (pl.col("arxiv_a") != pl.col("winner")))
+            .select("a", pl.col("_matched").alias("paper_id"))
+        )
+        contested.append(involved["a"])
+        candidates = candidates.join(losers, on=["a", "paper_id"], how="anti")
+
+
+def _with_decisions(frame: pl.DataFrame, contested: pl.Expr) -> pl.DataFrame:
+    """``decisions`` (kept from the run, empty when absent) plus :data:`MATCH_SPLIT_ARXIV_CONFLICT` where
+    ``contested``."""
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    existing = pl.col("decisions").fill_null(empty) if "decisions" in frame.columns else empty
+    return frame.with_columns(
+        pl.when(contested)
+        .then(existing.list.concat(pl.lit([MATCH_SPLIT_ARXIV_CONFLICT])).list.unique().list.sort())
+        .otherwise(existing)
+        .alias("decisions")
+    )
 
 
 def _first_capture() -> pl.Expr:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 """Semver of the published contract; every change is written in ``SCHEMA_CHANGELOG.md``."""
 DATASET_NAME = "trending-papers"
 
@@ -220,10 +220,15 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("captured_at_evidence", pa.string()),
         pa.field("listed_on", pa.date32()),
         pa.field("listed_on_evidence", pa.string()),
+        pa.field("decisions", pa.list_(pa.string())),
     ]
 )
 """``merged_into`` names the kept record of a duplicate's cluster; ``paper_id`` the paper it ended up in; the
-capture time and listing day of each record come with the evidence they were taken from."""
+capture time and listing day of each record come with the evidence they were taken from. ``decisions`` are
+identity decisions that shaped the record's outcome without being a quarantine reason (``reasons`` stays empty
+for every record that was not quarantined): ``dedup:split_arxiv_conflict`` (its cluster was cut out of a
+component that held two known arXiv ids) and ``match:split_arxiv_conflict`` (its paper and another of the run,
+with a different arXiv id, matched one previous paper without an id; the more similar one took it)."""
 
 DEDUP_INDEX_SCHEMA = pa.schema(
     [

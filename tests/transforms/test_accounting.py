@@ -5,7 +5,13 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from tests.paper_rows import paper_row, papers_frame
-from transforms.accounting import build_ledger, build_quarantine, count_outcomes, record_hash_expr
+from transforms.accounting import (
+    build_ledger,
+    build_quarantine,
+    count_outcomes,
+    record_hash_expr,
+    with_paper_decisions,
+)
 from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, polars_schema
 
 CAPTURED = datetime(2024, 5, 27, tzinfo=UTC)
@@ -122,3 +128,26 @@ def test_record_hash_changes_with_content_not_with_sightings() -> None:
     edited = papers_frame(paper_row(title="Another Title"))
     hashes = [f.select(record_hash_expr()).item() for f in (base, seen_again, edited)]
     assert hashes[0] == hashes[1] != hashes[2]
+
+
+def test_ledger_carries_the_decisions_of_records_and_of_their_papers() -> None:
+    decided = RECORDS.with_columns(
+        pl.Series("decisions", [["dedup:split_arxiv_conflict"], [], None, None, []], dtype=pl.List(pl.String))
+    )
+    papers = PUBLISHED.with_columns(
+        pl.Series("decisions", [["match:split_arxiv_conflict", "dedup:split_arxiv_conflict"]])
+    )
+    with_papers = with_paper_decisions(decided, papers)
+    assert with_papers["decisions"].to_list() == [
+        ["dedup:split_arxiv_conflict", "match:split_arxiv_conflict"],
+        ["dedup:split_arxiv_conflict", "match:split_arxiv_conflict"],
+        [],
+        [],
+        [],
+    ]
+    ledger = build_ledger(with_papers, PUBLISHED)
+    assert ledger["decisions"].to_list() == with_papers["decisions"].to_list()
+    # A decision is not a quarantine reason: outcomes and counts are those of the undecided records.
+    assert_frame_equal(ledger.drop("decisions"), build_ledger(RECORDS, PUBLISHED).drop("decisions"))
+    assert build_ledger(RECORDS, PUBLISHED)["decisions"].to_list() == [[]] * RECORDS.height
+    assert with_paper_decisions(RECORDS, PUBLISHED)["decisions"].to_list() == [[]] * RECORDS.height

@@ -548,3 +548,302 @@ def test_a_backfill_dates_each_paper_by_its_own_captures() -> None:
     papers = upsert(None, match_previous(papers_from(find_clusters(backfill)), None).drop("is_new"), later)
     seen = {row["title"]: (row["first_seen"], row["last_seen"]) for row in papers.iter_rows(named=True)}
     assert seen == {"Filter Pruning": (DAY1, DAY2), "Lazy to Rich Grokking": (DAY2, DAY2)}
+
+
+# ----- two known arXiv ids never end in one paper (issue 15) -----
+
+SPLIT = "dedup:split_arxiv_conflict"
+MATCH_SPLIT = "match:split_arxiv_conflict"
+
+
+def bridge_records() -> pl.DataFrame:
+    """A (id X) and B (id Y) are never linked directly; C (no id) has A's abstract and B's title."""
+    return records(
+        [
+            {
+                "record_id": "a",
+                "title": "Filter Pruning for Fast Deep Networks",
+                "abstract": PRUNING,
+                "arxiv_id": "2401.00001",
+            },
+            {
+                "record_id": "b",
+                "title": "Pruning Deep Network Filters for Fast Inference",
+                "abstract": PRUNING_REVISED,
+                "arxiv_id": "2401.00002",
+            },
+            {
+                "record_id": "c",
+                "title": "Pruning Deep Network Filters for Fast Inference",
+                "abstract": PRUNING,
+            },
+        ]
+    )
+
+
+def known_ids_per_cluster(clustered: pl.DataFrame) -> pl.DataFrame:
+    return clustered.group_by("cluster_id").agg(pl.col("arxiv_id").drop_nulls().n_unique().alias("ids"))
+
+
+def test_an_id_less_bridge_record_does_not_merge_two_arxiv_ids() -> None:
+    # C links to A (same abstract, Jaccard 1.0) and to B (same title, abstracts 0.82): one component on main.
+    assert cluster_map(find_clusters(bridge_records())) == {"a": "a", "b": "b", "c": "a"}
+    result = find_clusters(bridge_records()).select(
+        "record_id", "cluster_id", "similarity", "match_rule", "decisions"
+    )
+    expected = pl.DataFrame(
+        {
+            "record_id": ["a", "b", "c"],
+            "cluster_id": ["a", "b", "a"],
+            "similarity": [1.0, 1.0, 1.0],
+            "match_rule": ["kept", "kept", "near_duplicate"],
+            "decisions": [[SPLIT], [SPLIT], [SPLIT]],
+        }
+    )
+    assert_frame_equal(result, expected)
+    papers = collapse_clusters(find_clusters(bridge_records()))
+    assert papers.select("arxiv_id", "member_record_ids").rows() == [
+        ("2401.00001", ["a", "c"]),
+        ("2401.00002", ["b"]),
+    ]
+
+
+def test_records_outside_a_conflict_carry_no_decision() -> None:
+    result = find_clusters(POOL)
+    assert result["decisions"].to_list() == [[]] * POOL.height
+    assert find_clusters(POOL.head(0)).schema["decisions"] == pl.List(pl.String)
+
+
+def test_the_bridge_goes_by_abstract_then_title_similarity() -> None:
+    # The bridge's abstract is closer to B's here, although its title is A's.
+    frame = bridge_records().with_columns(
+        pl.when(pl.col("record_id") == "c")
+        .then(pl.lit(PRUNING_REVISED))
+        .otherwise(pl.col("abstract"))
+        .alias("abstract"),
+        pl.when(pl.col("record_id") == "c")
+        .then(pl.lit("Filter Pruning for Fast Deep Networks"))
+        .otherwise(pl.col("title"))
+        .alias("title"),
+    )
+    assert cluster_map(find_clusters(frame)) == {"a": "a", "b": "b", "c": "b"}
+    # Same abstract on all three: the title decides.
+    same_abstract = frame.with_columns(pl.lit(PRUNING).alias("abstract"))
+    assert cluster_map(find_clusters(same_abstract)) == {"a": "a", "b": "b", "c": "a"}
+
+
+def test_a_chain_of_bridges_splits_between_the_two_ids() -> None:
+    # x - c1 - c2 - y: c1 shares x's abstract, c2 (no abstract) shares c1's and y's title. x2 (same id) and xt
+    # (same title, no abstract) hang off x only, so they belong to x whatever the bridges do.
+    frame = records(
+        [
+            {
+                "record_id": "x",
+                "title": "Grokking on Modular Addition",
+                "abstract": GROKKING_A,
+                "arxiv_id": "2402.1",
+            },
+            {"record_id": "x2", "title": "Another Title", "abstract": "", "arxiv_id": "2402.1"},
+            {"record_id": "xt", "title": "Grokking on modular addition", "abstract": ""},
+            {"record_id": "c1", "title": "Sparse Regression Rebuilds Layers", "abstract": GROKKING_A},
+            {"record_id": "c2", "title": "Sparse Regression Rebuilds Layers", "abstract": ""},
+            {
+                "record_id": "y",
+                "title": "Sparse Regression Rebuilds Layers",
+                "abstract": PRUNING,
+                "arxiv_id": "2402.2",
+            },
+        ]
+    )
+    result = find_clusters(frame)
+    assert cluster_map(result) == {"x": "x", "x2": "x", "xt": "x", "c1": "x", "c2": "y", "y": "y"}
+    assert result["match_rule"].to_list() == ["kept", "arxiv_id", "title", "near_duplicate", "title", "kept"]
+    assert result["decisions"].to_list() == [[SPLIT]] * 6
+    assert known_ids_per_cluster(result)["ids"].max() == 1
+
+
+EQUAL_BRIDGE = records(
+    [
+        {
+            "record_id": "a",
+            "title": "Filter Pruning for Fast Deep Networks",
+            "abstract": PRUNING,
+            "arxiv_id": "2401.9",
+        },
+        {
+            "record_id": "b",
+            "title": "Filter Pruning for Fast Deep Networks",
+            "abstract": PRUNING,
+            "arxiv_id": "2401.10",
+        },
+        {"record_id": "c", "title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+        {
+            "record_id": "d",
+            "title": "Grokking on Modular Addition",
+            "abstract": GROKKING_A,
+            "arxiv_id": "2402.1",
+        },
+        {"record_id": "e", "title": "Lazy to Rich Grokking", "abstract": GROKKING_A},
+        {"record_id": "f", "title": "Lazy to Rich Grokking", "abstract": "", "arxiv_id": "2402.2"},
+        {"record_id": "g", "title": "Lazy to Rich Grokking", "abstract": ""},
+    ]
+)
+"""Two conflicts: c ties a and b exactly; e (d's abstract, f's title) and g (f's title) form one bridge."""
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(list(range(EQUAL_BRIDGE.height))))
+def test_no_cluster_holds_two_known_ids_whatever_the_input_order(order: list[int]) -> None:
+    expected = find_clusters(EQUAL_BRIDGE).sort("record_id")
+    shuffled = find_clusters(EQUAL_BRIDGE[order])
+    assert known_ids_per_cluster(shuffled)["ids"].max() == 1
+    assert_frame_equal(shuffled.sort("record_id"), expected)
+    assert_frame_equal(collapse_clusters(shuffled), collapse_clusters(expected))
+    # A perfect tie (same title and abstract as a and b) goes to the smaller arXiv id, "2401.10" < "2401.9".
+    assert cluster_map(expected) == {"a": "a", "b": "b", "c": "b", "d": "d", "e": "d", "f": "f", "g": "f"}
+
+
+def previous_without_id() -> pl.DataFrame:
+    day1 = papers_from(
+        find_clusters(
+            records(
+                [{"record_id": "p", "title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING}]
+            )
+        )
+    )
+    return upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+
+
+def run_of(rows: list[dict]) -> pl.DataFrame:
+    return papers_from(
+        find_clusters(records([row | {"captured_at": DAY2, "raw_sha256": "day2"} for row in rows]))
+    )
+
+
+def test_an_id_less_history_paper_does_not_merge_two_arxiv_ids_of_a_run() -> None:
+    first = previous_without_id()
+    # A (id X, same abstract as the old paper) and B (id Y, revised abstract) both match it; only A may.
+    run = run_of(
+        [
+            {
+                "record_id": "a",
+                "title": "Some Other Title Entirely",
+                "abstract": PRUNING,
+                "arxiv_id": "2401.00001",
+            },
+            {
+                "record_id": "b",
+                "title": "Pruning Deep Network Filters for Fast Inference",
+                "abstract": PRUNING_REVISED,
+                "arxiv_id": "2401.00002",
+            },
+        ]
+    )
+    matched = match_previous(run, first)
+    old_id = first["paper_id"][0]
+    second = upsert(first, matched.drop("is_new"), DAY2)
+    assert second.sort("paper_id").select("paper_id", "arxiv_id").rows() == [
+        ("arxiv:2401.00002", "2401.00002"),
+        (old_id, "2401.00001"),
+    ]
+    assert matched.sort("record_id").select("record_id", "paper_id", "is_new", "decisions").rows() == [
+        ("a", old_id, False, [MATCH_SPLIT]),
+        ("b", "arxiv:2401.00002", True, [MATCH_SPLIT]),
+    ]
+
+
+def test_the_loser_of_a_history_conflict_falls_back_to_its_next_match() -> None:
+    # Two id-less old papers: P (title T, PRUNING) and Q (another title, PRUNING_REVISED). A (id X) and B (id Y)
+    # both match P by title; A has P's abstract, so B loses P and takes Q, whose abstract it has.
+    day1 = papers_from(
+        find_clusters(
+            records(
+                [
+                    {"record_id": "p", "title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+                    {
+                        "record_id": "q",
+                        "title": "Sparse Regression Rebuilds Layers",
+                        "abstract": PRUNING_REVISED,
+                    },
+                ]
+            )
+        )
+    )
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first.height == 2
+    run = run_of(
+        [
+            {
+                "record_id": "a",
+                "title": "Filter Pruning for Fast Deep Networks",
+                "abstract": PRUNING,
+                "arxiv_id": "2401.00001",
+            },
+            {
+                "record_id": "b",
+                "title": "Filter Pruning for Fast Deep Networks",
+                "abstract": PRUNING_REVISED,
+                "arxiv_id": "2401.00002",
+            },
+        ]
+    )
+    matched = match_previous(run, first)
+    by_record = dict(zip(day1["record_id"], match_previous(day1, None)["paper_id"], strict=True))
+    assert dict(zip(matched["record_id"], matched["paper_id"], strict=True)) == {
+        "a": by_record["p"],
+        "b": by_record["q"],
+    }
+    second = upsert(first, matched.drop("is_new"), DAY2)
+    assert second.height == 2
+    assert second["arxiv_id"].sort().to_list() == ["2401.00001", "2401.00002"]
+
+
+def test_an_id_less_run_paper_matches_the_more_similar_of_two_history_ids() -> None:
+    day1 = run_of(
+        [
+            {
+                "record_id": "x",
+                "title": "Filter Pruning for Fast Deep Networks",
+                "abstract": PRUNING,
+                "arxiv_id": "2401.00001",
+            },
+            {
+                "record_id": "y",
+                "title": "Pruning Deep Network Filters for Fast Inference",
+                "abstract": PRUNING_REVISED,
+                "arxiv_id": "2401.00002",
+            },
+        ]
+    )
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    assert first.height == 2
+    bridge = run_of(
+        [{"record_id": "c", "title": "Pruning Deep Network Filters for Fast Inference", "abstract": PRUNING}]
+    )
+    matched = match_previous(bridge, first)
+    assert matched["paper_id"].to_list() == ["arxiv:2401.00001"]
+    assert matched["decisions"].to_list() == [[]]
+    second = upsert(first, matched.drop("is_new"), DAY2)
+    assert second.select("paper_id", "arxiv_id").rows() == [
+        ("arxiv:2401.00001", "2401.00001"),
+        ("arxiv:2401.00002", "2401.00002"),
+    ]
+
+
+def test_a_run_paper_with_one_id_never_takes_a_history_paper_with_another() -> None:
+    first = upsert(
+        None,
+        match_previous(
+            run_of(
+                [{"record_id": "x", "title": "Filter Pruning", "abstract": PRUNING, "arxiv_id": "2401.00001"}]
+            ),
+            None,
+        ).drop("is_new"),
+        DAY1,
+    )
+    run = run_of(
+        [{"record_id": "y", "title": "Filter Pruning", "abstract": PRUNING, "arxiv_id": "2401.00002"}]
+    )
+    matched = match_previous(run, first)
+    assert matched.select("paper_id", "is_new").rows() == [("arxiv:2401.00002", True)]
+    assert upsert(first, matched.drop("is_new"), DAY2).height == 2

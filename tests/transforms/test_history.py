@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from transforms.history import HISTORY_COLUMNS, attach_listings, upsert
@@ -120,3 +121,18 @@ def test_the_earliest_listing_keeps_the_text_whatever_the_order_of_runs() -> Non
     late_backfill = upsert(upsert(None, later, T2), first, T1)
     assert_frame_equal(in_order, late_backfill)
     assert in_order.select("title", "aliases").row(0) == ("First Title", ["Later Title"])
+
+
+def test_rows_of_one_paper_with_two_known_arxiv_ids_are_refused() -> None:
+    first = upsert(None, frame(paper("A", [("s1", T1)], [(DAY1, 3)]) | {"arxiv_id": "2401.00001"}), T1)
+    same = frame(paper("A", [("s2", T2)], [(DAY2, 4)]) | {"arxiv_id": "2401.00001"})
+    assert upsert(first, same, T2)["arxiv_id"].to_list() == ["2401.00001"]
+    other = frame(paper("A", [("s2", T2)], [(DAY2, 4)]) | {"arxiv_id": "2401.00002"})
+    with pytest.raises(ValueError, match=r"1 paper_id\(s\) would merge different arXiv ids, e\.g\. A"):
+        upsert(first, other, T2)
+    two_new = frame(
+        paper("B", [("s2", T2)], [(DAY2, 4)]) | {"arxiv_id": "2401.00003"},
+        paper("B", [("s3", T2)], [(DAY2, 5)]) | {"arxiv_id": " 2401.00004"},
+    )
+    with pytest.raises(ValueError, match=r"e\.g\. B"):
+        upsert(first, two_new, T2)
