@@ -16,6 +16,7 @@ re-parented away from it), costs one idle ~10 MB process, and catches every desc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -81,10 +82,8 @@ def watch(read_end: int, token: str) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
+            with contextlib.suppress(OSError):  # gone meanwhile
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         time.sleep(0.05)
 
 
