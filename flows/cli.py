@@ -48,7 +48,9 @@ DATE_OPTIONS = ("--hf-daily",)
 """Options whose values may start with ``-`` (``-7d..yesterday``), which argparse would take for an option."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, reap: bool = False) -> int:
+    """Parse, validate, run. ``reap`` (the console script): no process the command starts outlives it, even
+    when it is SIGKILLed (flows/reaper.py); in-process callers (tests) leave their own process alone."""
     try:
         parser = _parser()
         args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
@@ -61,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"papers: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if reap:
+        from flows.reaper import reap_descendants_at_exit
+
+        reap_descendants_at_exit()  # after validation (usage errors stay fast), before any child starts
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -468,7 +474,7 @@ def entry() -> NoReturn:
     loaded (measured here: ~9 s of a loaded machine's time after Ctrl-C, ~1 s with it); atexit handlers
     (Prefect's log and event flushes) still run.
     """
-    code = main()
+    code = main(reap=True)
     gc.freeze()
     sys.exit(code)
 
