@@ -1,8 +1,9 @@
 """Paper identity: normalised titles, text tokens and the stable ``paper_id``.
 
 Kept apart from :mod:`transforms.dedup` because other stages (derive, publish) need ``paper_id`` without the
-near-duplicate machinery. Everything here is a polars expression; hashing uses sha256/blake2b so that ids and
-persisted keys stay the same across polars versions (``Expr.hash`` makes no such promise).
+near-duplicate machinery. Everything here is a polars expression (and :func:`text_words`, its fast word split);
+hashing uses sha256/blake2b so that ids and persisted arXiv/title keys stay the same across polars versions
+(``Expr.hash`` makes no such promise; the LSH band keys do use it, see ``DedupParams.fingerprint``).
 """
 
 from __future__ import annotations
