@@ -21,6 +21,7 @@ of records is compared unless an exact key or an LSH band puts them in the same 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,11 +31,10 @@ from scipy.sparse.csgraph import connected_components
 
 from transforms.identity import (
     known_arxiv_id,
-    normalise_text_series,
     normalise_title,
     paper_id_expr,
-    stable_hash64,
     text_tokens,
+    text_words,
 )
 from transforms.schema import DUPLICATE_REF, SOURCE_REF
 
@@ -109,40 +109,45 @@ class DedupParams:
         """Identifies the hash family; an index built with another fingerprint must be rebuilt."""
         return (
             f"w{self.shingle_size}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}"
-            f"-t{self.min_title_words}-blake2b-v1"
+            f"-t{self.min_title_words}-plhash-polars{pl.__version__}"
         )
 
 
 # ----- Shingles and signatures (numpy, vectorised over a chunk of documents) -----
 
 
+_TOKEN_SEED = 0x5EED_70CE
+
+
+def token_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(document index, 64-bit word hash) of every word of :func:`text_words` of the texts, in text order.
+
+    Words are hashed by polars' native ``Series.hash`` with a fixed seed: the same values in every run and
+    process with one polars version, but polars does not promise them across versions, so the polars version
+    is part of :attr:`DedupParams.fingerprint` (an index built under another version is rebuilt).
+    """
+    words = text_words(texts)
+    doc = words["doc"].to_numpy()
+    return doc, words["word"].hash(seed=_TOKEN_SEED).to_numpy()
+
+
 def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
     """(document index, shingle hash) for every word ``shingle_size``-gram, grouped by document in order.
 
-    Texts shorter than the shingle size give one shingle of all their words; empty texts give none.
+    Texts shorter than the shingle size give one shingle of all their words; empty texts give none. A shingle's
+    hash combines its words' :func:`token_hashes` (``h = h * MIX + next``, 0 past the end of the text).
     """
-    tokens = (
-        pl.DataFrame({"text": normalise_text_series(texts)})
-        .with_row_index("doc")
-        .select("doc", pl.col("text").str.split(" ").alias("token"))
-        .explode("token")
-        .filter(pl.col("token") != "")
-    )
-    if tokens.height == 0:
-        return np.empty(0, dtype=np.uint32), np.empty(0, dtype=_U64)
-    vocabulary = tokens.select(pl.col("token").unique()).with_columns(
-        stable_hash64(pl.col("token")).alias("h")
-    )
-    hashed = tokens.join(vocabulary, on="token", how="left", maintain_order="left")
-    doc = hashed["doc"].to_numpy()
-    token_hash = hashed["h"].to_numpy()
+    doc, token_hash = token_hashes(texts)
     count = len(doc)
+    if count == 0:
+        return doc, token_hash
     shingle = token_hash.copy()
     for offset in range(1, shingle_size):
         following = np.zeros(count, dtype=_U64)
         same_doc = doc[offset:] == doc[:-offset]
         following[:-offset] = np.where(same_doc, token_hash[offset:], _U64(0))
-        shingle = shingle * _MIX + following
+        shingle *= _MIX
+        shingle += following
     starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
     lengths = np.diff(np.r_[starts, count])
     position = np.arange(count) - np.repeat(starts, lengths)
@@ -180,14 +185,40 @@ def minhash_signatures(
         starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
         rows = doc[starts].astype(np.int64) + start
         has_shingles[rows] = True
-        permuted = np.empty_like(shingle)
-        for perm in range(params.num_perm):
-            # min(h >> 32) == min(h) >> 32, so the shift is applied to the per-document minima only.
-            np.multiply(shingle, multipliers[perm], out=permuted)
-            np.add(permuted, increments[perm], out=permuted)
-            minima = np.minimum.reduceat(permuted, starts)
-            signatures[rows, perm] = (minima >> _U64(32)).astype(np.uint32)
+        signatures[rows] = _minima(shingle, starts, multipliers, increments)
     return signatures, has_shingles
+
+
+_BLOCK_SHINGLES = 1 << 15
+"""Shingles per block of whole documents in :func:`_minima` (256 KB of uint64: stays in the CPU cache across
+the ``num_perm`` passes)."""
+
+
+def _minima(
+    shingle: np.ndarray, starts: np.ndarray, multipliers: np.ndarray, increments: np.ndarray
+) -> np.ndarray:
+    """``(documents, num_perm)`` uint32: per document (shingles ``starts[i]:starts[i+1]``) and permutation
+    ``p``, ``min((multipliers[p] * shingle + increments[p]) mod 2^64) >> 32``.
+
+    min(h >> 32) == min(h) >> 32, so the shift is applied to the per-document minima only. The permutations run
+    over blocks of whole documents of about ``_BLOCK_SHINGLES`` shingles, so each pass reads from the cache
+    instead of memory.
+    """
+    documents = len(starts)
+    bounds = np.r_[starts, len(shingle)]
+    cuts = np.unique(np.r_[np.searchsorted(bounds, np.arange(0, len(shingle), _BLOCK_SHINGLES)), documents])
+    out = np.empty((documents, len(multipliers)), dtype=np.uint32)
+    buffer = np.empty(min(len(shingle), int(np.diff(bounds[cuts]).max())), dtype=_U64)
+    for first, last in itertools.pairwise(cuts):
+        low, high = bounds[first], bounds[last]
+        block = shingle[low:high]
+        permuted = buffer[: high - low]
+        block_starts = starts[first:last] - low
+        for perm in range(len(multipliers)):
+            np.multiply(block, multipliers[perm], out=permuted)
+            np.add(permuted, increments[perm], out=permuted)
+            out[first:last, perm] = np.minimum.reduceat(permuted, block_starts) >> _U64(32)
+    return out
 
 
 def band_keys(signatures: np.ndarray, params: DedupParams = DedupParams()) -> np.ndarray:

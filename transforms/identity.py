@@ -1,15 +1,18 @@
 """Paper identity: normalised titles, text tokens and the stable ``paper_id``.
 
 Kept apart from :mod:`transforms.dedup` because other stages (derive, publish) need ``paper_id`` without the
-near-duplicate machinery. Everything here is a polars expression; hashing uses sha256/blake2b so that ids and
-persisted keys stay the same across polars versions (``Expr.hash`` makes no such promise).
+near-duplicate machinery. Everything here is a polars expression (and :func:`text_words`, its fast word split);
+hashing uses sha256/blake2b so that ids and persisted arXiv/title keys stay the same across polars versions
+(``Expr.hash`` makes no such promise; the LSH band keys do use it, see ``DedupParams.fingerprint``).
 """
 
 from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 _NON_ALNUM = r"[^\p{L}\p{N}]+"
 
@@ -45,6 +48,86 @@ def normalise_text_series(texts: pl.Series) -> pl.Series:
     rows = non_ascii.arg_true()
     unicode = frame.select(normalise_text(pl.col("text").gather(rows)))["text"]
     return plain.scatter(rows, unicode)
+
+
+def _ascii_fold_table() -> np.ndarray:
+    """Byte map of :func:`normalise_text` on ASCII: letters lowercased, digits kept, every other ASCII byte a space.
+
+    Bytes >= 0x80 map to themselves, so a mapped UTF-8 text stays valid UTF-8 (its non-ASCII texts are
+    normalised by the expression instead).
+    """
+    table = np.arange(256, dtype=np.uint8)
+    ascii_bytes = table[:128]
+    is_lower = (ascii_bytes >= ord("a")) & (ascii_bytes <= ord("z"))
+    is_upper = (ascii_bytes >= ord("A")) & (ascii_bytes <= ord("Z"))
+    is_digit = (ascii_bytes >= ord("0")) & (ascii_bytes <= ord("9"))
+    table[:128] = np.where(is_upper, ascii_bytes + 32, np.where(is_lower | is_digit, ascii_bytes, ord(" ")))
+    return table
+
+
+_ASCII_FOLD = _ascii_fold_table()
+
+
+def _utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of all texts back to back (uint8, null as empty) and the ``n + 1`` int64 offsets."""
+    arrow = texts.cast(pl.String).fill_null("").rechunk().to_arrow()
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    arrow = arrow.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = arrow.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[arrow.offset : arrow.offset + len(arrow) + 1]
+    if data_buffer is None or len(arrow) == 0:
+        return np.empty(0, dtype=np.uint8), np.zeros(len(arrow) + 1, dtype=np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data, offsets - offsets[0]
+
+
+_NON_ASCII_NON_ALNUM = r"[^\p{L}\p{N}\x00-\x7F]+"
+
+
+def _non_ascii_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Rows (int64) of the texts holding a byte >= 0x80."""
+    non_empty = np.flatnonzero(offsets[:-1] < offsets[1:])
+    if len(non_empty) == 0:
+        return non_empty
+    return non_empty[np.logical_or.reduceat(data >= 0x80, offsets[non_empty])]
+
+
+def text_words(texts: pl.Series) -> pl.DataFrame:
+    """Frame ``doc`` (UInt32 row of ``texts``), ``word``: the words of :func:`normalise_text` of every text, in
+    order (no rows for an empty or null text).
+
+    The same words as splitting ``normalise_text`` on spaces, for a fraction of its cost: no regex runs over
+    ASCII text. A text with a non-ASCII byte is first given the expression's NFKC and lowercasing and its
+    non-ASCII non-alphanumerics become spaces (a regex that only matches outside ASCII); then one byte-table
+    lookup over the Arrow buffer of all texts lowercases ASCII letters and turns every other ASCII
+    non-alphanumeric into a space, and the texts are split on single spaces (the empty words runs of spaces give
+    are dropped). Same operations in the same order as ``normalise_text``, so the same words.
+    """
+    texts = texts.cast(pl.String).fill_null("")
+    data, offsets = _utf8_buffers(texts)
+    rows = _non_ascii_rows(data, offsets)
+    if len(rows):
+        rows = pl.Series(rows, dtype=pl.UInt32)
+        unicode = pl.DataFrame({"text": texts.gather(rows)}).select(
+            pl.col("text").str.normalize("NFKC").str.to_lowercase().str.replace_all(_NON_ASCII_NON_ALNUM, " ")
+        )
+        texts = texts.clone().scatter(rows, unicode["text"])
+        data, offsets = _utf8_buffers(texts)
+    folded = pl.Series(
+        "text",
+        pa.LargeStringArray.from_buffers(
+            len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(_ASCII_FOLD[data])
+        ),
+        dtype=pl.String,
+    )
+    return (
+        pl.DataFrame({"text": folded})
+        .with_row_index("doc")
+        .select("doc", pl.col("text").str.split(" ").alias("word"))
+        .explode("word")
+        .filter(pl.col("word") != "")
+    )
 
 
 def normalise_title(expr: pl.Expr) -> pl.Expr:

@@ -5,18 +5,23 @@ All abstracts below are written for these tests.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.dedup import DedupParams, collapse_clusters, find_clusters
+import transforms.dedup as dedup
+from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
 from transforms.history import upsert
-from transforms.identity import paper_id_expr
+from transforms.identity import paper_id_expr, text_words
 from transforms.matching import build_index, match_previous, update_index
 from transforms.schema import (
     PAPER_SCHEMA,
@@ -847,3 +852,49 @@ def test_a_run_paper_with_one_id_never_takes_a_history_paper_with_another() -> N
     matched = match_previous(run, first)
     assert matched.select("paper_id", "is_new").rows() == [("arxiv:2401.00002", True)]
     assert upsert(first, matched.drop("is_new"), DAY2).height == 2
+
+
+def test_signatures_do_not_depend_on_chunks_or_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = pl.Series(
+        [PRUNING, "", None, "tiny", PRUNING.upper(), "Ünïcode — ﬁne text here", *PRUNING.split(". ")]
+    )
+    params = DedupParams()
+    signatures, has = dedup.minhash_signatures(texts, params)
+    assert has.tolist() == [True, False, False, True, True, True] + [True] * len(PRUNING.split(". "))
+    np.testing.assert_array_equal(signatures[0], signatures[4])  # case and punctuation do not matter
+    chunked, _ = dedup.minhash_signatures(texts, DedupParams(chunk_docs=3))
+    monkeypatch.setattr(dedup, "_BLOCK_SHINGLES", 7)
+    blocked, _ = dedup.minhash_signatures(texts, params)
+    np.testing.assert_array_equal(signatures, chunked)
+    np.testing.assert_array_equal(signatures, blocked)
+    # Against the definition: per permutation, the minimum of (a * h + b) mod 2^64 over the shingles, >> 32.
+    doc, shingle = dedup._shingles(texts, params.shingle_size)
+    multipliers, increments, _ = dedup._hash_family(params)
+    for row in (0, 3, 5):
+        hashes = [int(h) for h in shingle[doc == row]]
+        expected = [
+            min((int(a) * h + int(b)) % 2**64 for h in hashes) >> 32
+            for a, b in zip(multipliers, increments, strict=True)
+        ]
+        assert signatures[row].tolist() == expected
+
+
+def test_word_hashes_are_the_same_in_a_new_process_and_the_fingerprint_names_polars() -> None:
+    code = (
+        "import polars as pl, sys; from transforms.dedup import token_hashes; "
+        "print(token_hashes(pl.Series([sys.argv[1]]))[1].tolist())"
+    )
+    text = PRUNING + " Ünïcode"
+    here = token_hashes(pl.Series([text]))[1].tolist()
+    other = subprocess.run(
+        [sys.executable, "-c", code, text],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+    ).stdout
+    assert json.loads(other) == here
+    words = text_words(pl.Series([text]))["word"].to_list()
+    assert len(here) == len(words) and len(set(here)) == len(set(words))
+    assert f"polars{pl.__version__}" in DedupParams().fingerprint

@@ -16,6 +16,7 @@ from transforms.identity import (
     paper_id_expr,
     stable_hash64,
     text_tokens,
+    text_words,
 )
 
 
@@ -106,3 +107,23 @@ def test_series_normalisation_equals_the_expression(texts: list[str | None]) -> 
     series = pl.Series("t", texts, dtype=pl.String)
     expected = pl.DataFrame({"t": series}).select(normalise_text(pl.col("t")))["t"]
     assert normalise_text_series(series).to_list() == expected.to_list()
+
+
+def _words_by_expression(texts: pl.Series) -> list[tuple[int, str]]:
+    normalised = pl.DataFrame({"t": texts}).select(normalise_text(pl.col("t")))["t"].to_list()
+    return [(doc, word) for doc, text in enumerate(normalised) for word in text.split(" ") if word]
+
+
+def test_text_words_are_the_words_of_the_expression() -> None:
+    texts = pl.Series("t", [*MIXED, "  İstanbul   K-means, ﬁ (x)__y  ", "a\x00b\tc\n"], dtype=pl.String)
+    words = text_words(texts)
+    assert words.schema == pl.Schema({"doc": pl.UInt32, "word": pl.String})
+    assert list(words.iter_rows()) == _words_by_expression(texts)
+    assert text_words(texts.slice(2, 3)).rows() == _words_by_expression(texts.slice(2, 3))
+    assert text_words(pl.Series([], dtype=pl.String)).height == 0
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=40)), max_size=20))
+def test_text_words_equal_the_expression_on_any_text(texts: list[str | None]) -> None:
+    series = pl.Series("t", texts, dtype=pl.String)
+    assert list(text_words(series).iter_rows()) == _words_by_expression(series)
