@@ -11,8 +11,11 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/papers run
 
+# Two workers (TEST_WORKERS=0 for one process); a test file stays on one worker, so its fixtures start once.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Executes every examples/ notebook on the latest published version and saves output/notebooks/*.html.
 notebooks: $(STAMP)
