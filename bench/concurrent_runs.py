@@ -47,10 +47,16 @@ def sequential(out: Path, order: tuple[Path, ...], env: dict[str, str]) -> set[s
 def trial(out: Path, env: dict[str, str], reference: set[str]) -> dict[str, object]:
     started = time.monotonic()
     processes = [papers_run(out, source, env=env) for source in INPUTS]
+    ended: dict[int, float] = {}
+    while len(ended) < len(processes):  # poll, so that each run's own end time is seen
+        for index, process in enumerate(processes):
+            if index not in ended and process.poll() is not None:
+                ended[index] = round(time.monotonic() - started, 1)
+        time.sleep(0.05)
     outcomes = []
-    for process in processes:
-        _, err = process.communicate(timeout=1800)
-        outcomes.append((process.returncode, err.strip(), round(time.monotonic() - started, 1)))
+    for index, process in enumerate(processes):
+        _, err = process.communicate(timeout=60)
+        outcomes.append((process.returncode, err.strip(), ended[index]))
     codes = [code for code, _, _ in outcomes]
     refused = [index for index, code in enumerate(codes) if code == 5]
     unexpected = [code for code in codes if code not in (0, 5)]
@@ -61,7 +67,8 @@ def trial(out: Path, env: dict[str, str], reference: set[str]) -> dict[str, obje
             unexpected.append(code)
     final = published_paper_ids(out)
     problems = version_problems(out)
-    one_line = all(err.count("\n") == 0 and "Traceback" not in err for code, err, _ in outcomes if code == 5)
+    refusals = [err for code, err, _ in outcomes if code == 5]
+    one_line = all(err.count("\n") == 0 and "Traceback" not in err for err in refusals)
     return {
         "exit_codes": codes,
         "seconds": [seconds for _, _, seconds in outcomes],
@@ -72,6 +79,7 @@ def trial(out: Path, env: dict[str, str], reference: set[str]) -> dict[str, obje
         "extra": len(final - reference),
         "failed": bool(unexpected or problems or final != reference or not one_line),
         "problems": problems,
+        "refusal": refusals[0] if refusals else None,
     }
 
 

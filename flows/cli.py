@@ -321,14 +321,16 @@ def _run(args: argparse.Namespace) -> int:
     from flows.curate import curate
     from flows.failures import failure_line, record_crash
     from flows.feedback import ConsoleFeedback
-    from flows.ownership import OutputLocked
+    from flows.ownership import OutputLocked, output_lock
     from flows.progress import observing
     from flows.publish import IncompatibleSchema
 
     config = _run_config(args)
     feedback = ConsoleFeedback(lines=sys.stderr if args.json else sys.stdout)
     try:
-        with _errors_to_logs_only():
+        # The flow takes the lock itself (for deployments); taking it here first refuses a second run before
+        # Prefect creates a flow run for it, and the flow re-enters it in this thread.
+        with output_lock(config.out_dir), _errors_to_logs_only():
             if args.quiet:
                 state = curate(config, return_state=True)
             else:
