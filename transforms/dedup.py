@@ -47,6 +47,7 @@ __all__ = [
     "find_clusters",
     "kept_order",
     "minhash_signatures",
+    "most_similar",
     "normalise_title",
     "paper_id_expr",
     "split_arxiv_conflicts",
@@ -454,6 +455,18 @@ SPLIT_ARXIV_CONFLICT = "dedup:split_arxiv_conflict"
 :func:`split_arxiv_conflicts`)."""
 
 
+def most_similar(frame: pl.DataFrame, group: str, choice: str, alias: str) -> pl.DataFrame:
+    """Per ``group``, the ``choice`` of its row closest by ``abstract_sim``, then ``title_sim`` (missing scores
+    last), then the smaller ``choice``: how an arXiv-id conflict is settled, in a run and against history."""
+    return (
+        frame.sort(
+            group, "abstract_sim", "title_sim", choice, descending=[False, True, True, False], nulls_last=True
+        )
+        .group_by(group, maintain_order=True)
+        .agg(pl.col(choice).first().alias(alias))
+    )
+
+
 def split_arxiv_conflicts(
     docs: pl.DataFrame, edges: pl.DataFrame, component: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -527,20 +540,7 @@ def split_arxiv_conflicts(
     while anchors["anchor"].null_count():
         assigned = anchors.drop_nulls("anchor").rename({"doc": "dst"})
         open_docs = anchors.filter(pl.col("anchor").is_null()).select(pl.col("doc").alias("src"))
-        best = (
-            links.join(open_docs, on="src")
-            .join(assigned, on="dst")
-            .sort(
-                "src",
-                "abstract_sim",
-                "title_sim",
-                "anchor",
-                descending=[False, True, True, False],
-                nulls_last=True,
-            )
-            .group_by("src", maintain_order=True)
-            .agg(pl.col("anchor").first().alias("best"))
-        )
+        best = most_similar(links.join(open_docs, on="src").join(assigned, on="dst"), "src", "anchor", "best")
         if best.height == 0:  # every record of a component is linked to it, so this cannot happen
             raise RuntimeError("split_arxiv_conflicts: a record is linked to no anchor")
         anchors = anchors.join(

@@ -32,24 +32,6 @@ def normalise_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def normalise_text_series(texts: pl.Series) -> pl.Series:
-    """:func:`normalise_text` of a Series, skipping Unicode normalisation where a text is pure ASCII.
-
-    NFKC is most of the cost and leaves ASCII unchanged, so only the texts with a non-ASCII character
-    (about one abstract in eight) go through it; the result equals ``normalise_text`` on every text.
-    """
-    frame = pl.DataFrame({"text": texts.cast(pl.String)})
-    non_ascii = frame.select(pl.col("text").str.contains(r"[^\x00-\x7F]").fill_null(False))["text"]
-    plain = frame.select(
-        pl.col("text").fill_null("").str.to_lowercase().str.replace_all(_NON_ALNUM, " ").str.strip_chars()
-    )["text"]
-    if not non_ascii.any():
-        return plain
-    rows = non_ascii.arg_true()
-    unicode = frame.select(normalise_text(pl.col("text").gather(rows)))["text"]
-    return plain.scatter(rows, unicode)
-
-
 def _ascii_fold_table() -> np.ndarray:
     """Byte map of :func:`normalise_text` on ASCII: letters lowercased, digits kept, every other ASCII byte a space.
 

@@ -13,6 +13,7 @@ from transforms.dedup import (
     DedupParams,
     arxiv_compatible,
     band_frame,
+    most_similar,
     prepare_docs,
     score_pairs,
     title_key,
@@ -246,19 +247,7 @@ def _resolve_arxiv_conflicts(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl
         if conflicts.height == 0:
             return best.select("a", "_matched"), pl.concat(contested).unique()
         involved = best.join(conflicts, on="_matched")
-        winners = (
-            involved.drop_nulls("arxiv_a")
-            .sort(
-                "_matched",
-                "abstract_sim",
-                "title_sim",
-                "arxiv_a",
-                descending=[False, True, True, False],
-                nulls_last=True,
-            )
-            .group_by("_matched", maintain_order=True)
-            .agg(pl.col("arxiv_a").first().alias("winner"))
-        )
+        winners = most_similar(involved.drop_nulls("arxiv_a"), "_matched", "arxiv_a", "winner")
         losers = (
             involved.join(winners, on="_matched")
             .filter(pl.col("arxiv_a").is_not_null() & (pl.col("arxiv_a") != pl.col("winner")))

@@ -11,7 +11,6 @@ from polars.testing import assert_frame_equal, assert_series_equal
 
 from transforms.identity import (
     normalise_text,
-    normalise_text_series,
     normalise_title,
     paper_id_expr,
     stable_hash64,
@@ -91,22 +90,6 @@ def test_stable_hash64_is_blake2b_and_keeps_nulls() -> None:
 
 
 MIXED = ["Plain ASCII, text.", "ﬁne Ünïcödé — ＦＵＬＬ width", None, "", "networks.Given", "Ⅻ ½ x²"]
-
-
-def test_series_normalisation_equals_the_expression_on_ascii_and_unicode_rows() -> None:
-    series = pl.Series("t", MIXED, dtype=pl.String)
-    expected = pl.DataFrame({"t": series}).select(normalise_text(pl.col("t")))["t"]
-    assert_series_equal(normalise_text_series(series), expected, check_names=False)
-    ascii_only = series.filter(series.str.contains(r"^[ -~]*$").fill_null(True))
-    expected_ascii = pl.DataFrame({"t": ascii_only}).select(normalise_text(pl.col("t")))["t"]
-    assert_series_equal(normalise_text_series(ascii_only), expected_ascii, check_names=False)
-
-
-@given(st.lists(st.one_of(st.none(), st.text(max_size=40)), max_size=20))
-def test_series_normalisation_equals_the_expression(texts: list[str | None]) -> None:
-    series = pl.Series("t", texts, dtype=pl.String)
-    expected = pl.DataFrame({"t": series}).select(normalise_text(pl.col("t")))["t"]
-    assert normalise_text_series(series).to_list() == expected.to_list()
 
 
 def _words_by_expression(texts: pl.Series) -> list[tuple[int, str]]:
