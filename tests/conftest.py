@@ -44,6 +44,8 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def multi_day_dataset(tmp_path_factory: pytest.TempPathFactory, prefect_harness):
     """Two published versions of real captures over two weeks (see tests/multi_day.py)."""
-    from tests.multi_day import build
+    from tests.multi_day import SHARED_DATA, build
 
+    if not (SHARED_DATA / "hf-daily-api").is_dir() or not (SHARED_DATA / "hf-scraped-2024").is_dir():
+        pytest.skip(f"the multi-day fixture needs the shared captures at {SHARED_DATA} (set PAPERS_SHARED)")
     return build(tmp_path_factory.mktemp("multi-day"))

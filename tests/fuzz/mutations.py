@@ -27,8 +27,9 @@ REASON = re.compile(r"^parse:[a-z0-9-]+(?::[a-z0-9-]+)*$")
 CAPTURED_AT = datetime(2025, 1, 2, tzinfo=UTC)
 
 
-def seed_samples() -> dict[str, bytes]:
-    """Real captures of every format (small ones, so that thousands of cases stay fast)."""
+def seed_samples(shared: bool = True) -> dict[str, bytes]:
+    """Real captures of every format (small ones, so that thousands of cases stay fast); ``shared`` adds one
+    from ``../shared`` when it is there (the suite leaves it out, so its seeded cases are the same everywhere)."""
     samples = {
         str(path.relative_to(REPO)): path.read_bytes()
         for path in sorted((REPO / "tests" / "data").glob("*/*"))
@@ -37,7 +38,7 @@ def seed_samples() -> dict[str, bytes]:
     page = (REPO / "data" / "sample" / "trending-papers-page.txt").read_text(encoding="utf-8")
     samples["data/sample (first 6 papers)"] = "\n".join(page.splitlines()[:15]).encode()
     scraped = SHARED / "hf-scraped-2024" / "2024-05-27.json"
-    if scraped.exists():
+    if shared and scraped.exists():
         document = json.loads(scraped.read_bytes())
         document["papers"] = document["papers"][:4]
         samples["shared hf-scraped (first 4 papers)"] = json.dumps(document).encode()
@@ -163,7 +164,7 @@ class FuzzResult:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def fuzz(cases: int, seed: int = 0, limits: InputLimits | None = None) -> FuzzResult:
+def fuzz(cases: int, seed: int = 0, limits: InputLimits | None = None, shared: bool = True) -> FuzzResult:
     """Run ``cases`` mutated captures through :func:`parse_capture` and check its invariants on each:
 
     no exception; the frame has ``RECORD_SCHEMA`` and converts to Arrow (so it can be written); record ids and
@@ -171,7 +172,7 @@ def fuzz(cases: int, seed: int = 0, limits: InputLimits | None = None) -> FuzzRe
     daily-papers list yields one record per item (none lost, none invented).
     """
     rng = random.Random(seed)
-    samples = seed_samples()
+    samples = seed_samples(shared)
     names = sorted(samples)
     result = FuzzResult()
     schema = polars_schema(RECORD_SCHEMA)

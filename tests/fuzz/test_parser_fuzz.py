@@ -5,10 +5,12 @@ from __future__ import annotations
 from tests.fuzz.mutations import fuzz
 
 CASES = 2_000
+SEED = 1
+"""With the bundled samples only (no ``../shared``), so the cases are the same on every machine."""
 
 
 def test_thousands_of_mutated_real_captures_never_crash_and_account_for_every_item() -> None:
-    result = fuzz(CASES, seed=20261202)
+    result = fuzz(CASES, seed=SEED, shared=False)
     assert result.cases == CASES
     assert result.crashes == [], "\n".join(result.crashes[:5])
     seen = {reason.rsplit(":", 1)[-1] for reason in result.reasons}
