@@ -16,7 +16,9 @@ os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
