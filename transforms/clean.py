@@ -408,9 +408,11 @@ def _tex_math(text: pl.Expr) -> pl.Expr:
     # "2/", ^, = < > | or a closing parenthesis, or after a wide accent). Slashes, dots, hyphens and
     # underscores before a name are not math context: that is how names appear in URLs (".../lambda.html").
     text = text.str.replace_all(r"\{\\?(" + _GREEK_NAMES + r")\}", "\\${1}" + _END)
-    text = text.str.replace_all(
-        r"(^|[\s(\[{,;=<>|+*^$]|widetilde|widehat|overline)(" + _GREEK_NAMES + r")([(_^{])", r"${1}\${2}${3}"
-    )
+    # A match consumes the "(" after its name, which is the context of the next one ("theta(theta("): the
+    # first pass converts every other name of such a chain, the second the rest (the regex has no lookaround).
+    in_math_context = r"(^|[\s(\[{,;=<>|+*^$]|widetilde|widehat|overline)(" + _GREEK_NAMES + r")([(_^{])"
+    for _ in range(2):
+        text = text.str.replace_all(in_math_context, r"${1}\${2}${3}")
     text = text.str.replace_all(r"(\d/|[\^)=<>|])(" + _GREEK_NAMES + r")\b", r"${1}\${2}")
     # Relations glued to a Greek letter by the renderer ("tauge 0", "|x|letau").
     text = text.str.replace_all(r"\b(" + _GLUE_SAFE_GREEK + r")(le|ge|leq|geq)\b", r"\${1} ${2}")
@@ -554,18 +556,18 @@ RULES: tuple[Rule, ...] = (
         _tex_quotes,
     ),
     Rule(
-        "tex_accents",
-        "TeX accent commands to accented letters",
-        "Erdos-R\\'enyi",
-        "Erdos-Rényi",
-        _tex_accents,
-    ),
-    Rule(
         "tex_markup",
         "emphasis and formatting commands, $…$ delimiters, flattened \\href, escapes like \\%",
         "{\\em dynamical stability} at 85\\%",
         "dynamical stability at 85%",
         _tex_markup,
+    ),
+    Rule(
+        "tex_accents",
+        "TeX accent commands to accented letters",
+        "Erdos-R\\'enyi",
+        "Erdos-Rényi",
+        _tex_accents,
     ),
     Rule(
         "tex_math",

@@ -429,3 +429,20 @@ def test_a_url_followed_by_an_open_brace_is_kept_and_not_flagged() -> None:
     cleaned = clean_records(frame).collect()
     assert cleaned["abstract"].to_list() == ["https://x.io/mathcal{"]
     assert cleaned["cleaning_flags"].to_list() == [[]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "cleaned"),
+    [
+        # Each match of the math-context rule consumed the "(" that was the next name's context.
+        ("theta(theta(", "θ(θ("),
+        ("alpha(beta(gamma(x", "α(β(γ(x"),
+        # An accent before a format command met its letter only once the markup was gone.
+        ("\\`\\textbf{bold} and textit{O}bstacles", "b̀old and Obstacles"),
+    ],
+)
+def test_cases_found_by_the_idempotence_property_clean_in_one_pass(raw: str, cleaned: str) -> None:
+    once = clean_records(pl.LazyFrame({"title_raw": [raw], "abstract_raw": [raw]})).collect()
+    assert once["abstract"].to_list() == [cleaned]
+    twice = clean_records(pl.LazyFrame({"title_raw": [cleaned], "abstract_raw": [cleaned]})).collect()
+    assert twice["abstract"].to_list() == [cleaned]
