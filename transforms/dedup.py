@@ -15,26 +15,33 @@ Identify first, remove second:
 Matching against earlier versions lives in :mod:`transforms.matching`, and merging a run into the version history
 in :mod:`transforms.history`.
 
-Signatures are computed with numpy over all shingles at once (chunked by documents to bound memory); no pair
-of records is compared unless an exact key or an LSH band puts them in the same bucket.
+Signatures and LSH band keys live in :mod:`transforms.minhash`, the arXiv-id conflict split in
+:mod:`transforms.arxiv_conflicts`; both are re-exported here. No pair of records is compared unless an exact
+key or an LSH band puts them in the same bucket.
 """
 
 from __future__ import annotations
-
-import itertools
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from transforms.arxiv_conflicts import SPLIT_ARXIV_CONFLICT, most_similar, split_arxiv_conflicts
 from transforms.identity import (
     known_arxiv_id,
     normalise_title,
     paper_id_expr,
     text_tokens,
-    text_words,
+)
+from transforms.minhash import (
+    DedupParams,
+    _shingles,
+    band_frame,
+    band_keys,
+    minhash_signatures,
+    shared_band_frame,
+    token_hashes,
 )
 from transforms.schema import DUPLICATE_REF, SOURCE_REF
 
@@ -42,6 +49,7 @@ __all__ = [
     "MATCH_RULES",
     "SPLIT_ARXIV_CONFLICT",
     "DedupParams",
+    "band_frame",
     "band_keys",
     "collapse_clusters",
     "find_clusters",
@@ -50,200 +58,15 @@ __all__ = [
     "most_similar",
     "normalise_title",
     "paper_id_expr",
+    "shared_band_frame",
     "split_arxiv_conflicts",
+    "token_hashes",
 ]
 
 MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
 """Values of ``match_rule``: for a merged record, the strongest rule that linked it (see find_clusters)."""
 
 _RULE_PRIORITY = {"arxiv_id": 0, "title": 1, "near_duplicate": 2}
-_U64 = np.uint64
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-@dataclass(frozen=True)
-class DedupParams:
-    """Parameters of near-duplicate detection, tuned for ~1,000-character (~150-word) abstracts.
-
-    * ``shingle_size=3`` word 3-grams: a 150-word abstract has ~150 shingles; one changed word changes at most
-      3, so a reworded sentence or two leaves Jaccard ~0.8-0.9, while two abstracts on the same topic share
-      only stock phrases (Jaccard < 0.15 on the bundled page and the evaluation sets).
-    * ``num_perm=64``, ``bands=16`` x ``rows=4``: candidate threshold ~(1/16)^(1/4) = 0.5. A pair with Jaccard
-      0.7 becomes a candidate with probability 1-(1-0.7^4)^16 = 0.988, at 0.8 with 0.9998; a pair at 0.2 only
-      with 0.025 (and is then rejected by verification). 64 permutations keep 1M signatures at 256 MB.
-    * ``abstract_threshold=0.6`` with ``title_threshold=0.3``: a candidate is merged when its abstracts share
-      60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
-    * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a
-      journal extension or conference version under a new title).
-    * ``min_title_words=3`` and ``title_abstract_floor=0.1``: the exact-title rule applies only to titles of
-      at least three words (placeholders such as "Preface" or "Withdrawn" never merge papers by title) and
-      is overruled when both records have abstracts sharing under 10% of their shingles (unrelated texts
-      score < 0.06 on the bundled page; a paper and its video abstract under one title score ~0.14).
-    * ``max_bucket=64``: LSH buckets larger than this (boilerplate abstracts) are linked as a star and a chain
-      instead of all pairs, so a bucket costs linear, not quadratic, work.
-    * ``seed`` fixes the hash family; changing any of
-      ``shingle_size``/``num_perm``/``bands``/``rows``/``seed`` invalidates a persisted index (see
-      :func:`build_index`).
-    """
-
-    shingle_size: int = 3
-    num_perm: int = 64
-    bands: int = 16
-    rows: int = 4
-    abstract_threshold: float = 0.6
-    title_threshold: float = 0.3
-    abstract_alone_threshold: float = 0.85
-    min_title_words: int = 3
-    title_abstract_floor: float = 0.1
-    max_bucket: int = 64
-    seed: int = 20240527
-    chunk_docs: int = 20_000
-
-    def __post_init__(self) -> None:
-        if self.bands * self.rows != self.num_perm:
-            raise ValueError("bands * rows must equal num_perm")
-        if self.shingle_size < 1:
-            raise ValueError("shingle_size must be >= 1")
-
-    @property
-    def fingerprint(self) -> str:
-        """Identifies the hash family; an index built with another fingerprint must be rebuilt."""
-        return (
-            f"w{self.shingle_size}-p{self.num_perm}-b{self.bands}x{self.rows}-s{self.seed}"
-            f"-t{self.min_title_words}-plhash-polars{pl.__version__}"
-        )
-
-
-# ----- Shingles and signatures (numpy, vectorised over a chunk of documents) -----
-
-
-_TOKEN_SEED = 0x5EED_70CE
-
-
-def token_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(document index, 64-bit word hash) of every word of :func:`text_words` of the texts, in text order.
-
-    Words are hashed by polars' native ``Series.hash`` with a fixed seed: the same values in every run and
-    process with one polars version, but polars does not promise them across versions, so the polars version
-    is part of :attr:`DedupParams.fingerprint` (an index built under another version is rebuilt).
-    """
-    words = text_words(texts)
-    doc = words["doc"].to_numpy()
-    return doc, words["word"].hash(seed=_TOKEN_SEED).to_numpy()
-
-
-def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(document index, shingle hash) for every word ``shingle_size``-gram, grouped by document in order.
-
-    Texts shorter than the shingle size give one shingle of all their words; empty texts give none. A shingle's
-    hash combines its words' :func:`token_hashes` (``h = h * MIX + next``, 0 past the end of the text).
-    """
-    doc, token_hash = token_hashes(texts)
-    count = len(doc)
-    if count == 0:
-        return doc, token_hash
-    shingle = token_hash.copy()
-    for offset in range(1, shingle_size):
-        following = np.zeros(count, dtype=_U64)
-        same_doc = doc[offset:] == doc[:-offset]
-        following[:-offset] = np.where(same_doc, token_hash[offset:], _U64(0))
-        shingle *= _MIX
-        shingle += following
-    starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-    lengths = np.diff(np.r_[starts, count])
-    position = np.arange(count) - np.repeat(starts, lengths)
-    last_start = np.repeat(np.maximum(lengths - shingle_size, 0), lengths)
-    keep = position <= last_start
-    return doc[keep], shingle[keep]
-
-
-def _hash_family(params: DedupParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(params.seed)
-    multipliers = rng.integers(1, 2**63, size=params.num_perm, dtype=np.uint64) * _U64(2) + _U64(1)
-    increments = rng.integers(0, 2**63, size=params.num_perm, dtype=np.uint64)
-    band_mix = rng.integers(1, 2**63, size=params.rows, dtype=np.uint64) * _U64(2) + _U64(1)
-    return multipliers, increments, band_mix
-
-
-def minhash_signatures(
-    texts: pl.Series, params: DedupParams = DedupParams()
-) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures ``(n, num_perm)`` uint32 of the texts' word shingles, and a mask of texts with
-    shingles.
-
-    Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash; minima per
-    document come from ``np.minimum.reduceat``. Documents are processed ``chunk_docs`` at a time so memory
-    stays bounded.
-    """
-    multipliers, increments, _ = _hash_family(params)
-    n = len(texts)
-    signatures = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    has_shingles = np.zeros(n, dtype=bool)
-    for start in range(0, n, params.chunk_docs):
-        doc, shingle = _shingles(texts.slice(start, params.chunk_docs), params.shingle_size)
-        if len(doc) == 0:
-            continue
-        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        rows = doc[starts].astype(np.int64) + start
-        has_shingles[rows] = True
-        signatures[rows] = _minima(shingle, starts, multipliers, increments)
-    return signatures, has_shingles
-
-
-_BLOCK_SHINGLES = 1 << 15
-"""Shingles per block of whole documents in :func:`_minima` (256 KB of uint64: stays in the CPU cache across
-the ``num_perm`` passes)."""
-
-
-def _minima(
-    shingle: np.ndarray, starts: np.ndarray, multipliers: np.ndarray, increments: np.ndarray
-) -> np.ndarray:
-    """``(documents, num_perm)`` uint32: per document (shingles ``starts[i]:starts[i+1]``) and permutation
-    ``p``, ``min((multipliers[p] * shingle + increments[p]) mod 2^64) >> 32``.
-
-    min(h >> 32) == min(h) >> 32, so the shift is applied to the per-document minima only. The permutations run
-    over blocks of whole documents of about ``_BLOCK_SHINGLES`` shingles, so each pass reads from the cache
-    instead of memory.
-    """
-    documents = len(starts)
-    bounds = np.r_[starts, len(shingle)]
-    cuts = np.unique(np.r_[np.searchsorted(bounds, np.arange(0, len(shingle), _BLOCK_SHINGLES)), documents])
-    out = np.empty((documents, len(multipliers)), dtype=np.uint32)
-    buffer = np.empty(min(len(shingle), int(np.diff(bounds[cuts]).max())), dtype=_U64)
-    for first, last in itertools.pairwise(cuts):
-        low, high = bounds[first], bounds[last]
-        block = shingle[low:high]
-        permuted = buffer[: high - low]
-        block_starts = starts[first:last] - low
-        for perm in range(len(multipliers)):
-            np.multiply(block, multipliers[perm], out=permuted)
-            np.add(permuted, increments[perm], out=permuted)
-            out[first:last, perm] = np.minimum.reduceat(permuted, block_starts) >> _U64(32)
-    return out
-
-
-def band_keys(signatures: np.ndarray, params: DedupParams = DedupParams()) -> np.ndarray:
-    """One 64-bit key per (document, band): a random-coefficient combination of the band's ``rows`` minima."""
-    _, _, band_mix = _hash_family(params)
-    shaped = signatures.reshape(len(signatures), params.bands, params.rows).astype(_U64)
-    keys = np.zeros((len(signatures), params.bands), dtype=_U64)
-    for row in range(params.rows):
-        keys = keys * _MIX + shaped[:, :, row] * band_mix[row]
-    return keys
-
-
-def band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
-    """Long frame ``doc, band, key`` for the texts that have shingles."""
-    signatures, has_shingles = minhash_signatures(texts, params)
-    keys = band_keys(signatures, params)
-    docs = np.flatnonzero(has_shingles)
-    return pl.DataFrame(
-        {
-            "doc": np.repeat(docs, params.bands).astype(np.uint32),
-            "band": np.tile(np.arange(params.bands, dtype=np.int16), len(docs)),
-            "key": keys[docs].reshape(-1),
-        }
-    )
 
 
 def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int) -> pl.DataFrame:
@@ -419,141 +242,9 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
 
 
-def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
-    """Like :func:`band_frame`, but only the (doc, band, key) rows whose key another doc shares in that band.
-
-    Nearly every band key is unique, so dropping those first (one hash pass per band) leaves a frame of a few
-    rows per candidate pair instead of ``bands`` rows per document: the bucket grouping then costs nothing.
-    """
-    signatures, has_shingles = minhash_signatures(texts, params)
-    keys = band_keys(signatures, params)
-    del signatures
-    docs = np.flatnonzero(has_shingles).astype(np.uint32)
-    parts = []
-    for band in range(params.bands):
-        column = pl.Series("key", keys[docs, band])
-        shared = column.is_duplicated().to_numpy()
-        parts.append(
-            pl.DataFrame(
-                {
-                    "doc": docs[shared],
-                    "band": np.full(int(shared.sum()), band, dtype=np.int16),
-                    "key": column.filter(shared),
-                }
-            )
-        )
-    return pl.concat(parts)
-
-
 def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     bands = shared_band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
-
-
-SPLIT_ARXIV_CONFLICT = "dedup:split_arxiv_conflict"
-"""``decisions`` tag of every record of a component that held two known arXiv ids and was split (see
-:func:`split_arxiv_conflicts`)."""
-
-
-def most_similar(frame: pl.DataFrame, group: str, choice: str, alias: str) -> pl.DataFrame:
-    """Per ``group``, the ``choice`` of its row closest by ``abstract_sim``, then ``title_sim`` (missing scores
-    last), then the smaller ``choice``: how an arXiv-id conflict is settled, in a run and against history."""
-    return (
-        frame.sort(
-            group, "abstract_sim", "title_sim", choice, descending=[False, True, True, False], nulls_last=True
-        )
-        .group_by(group, maintain_order=True)
-        .agg(pl.col(choice).first().alias(alias))
-    )
-
-
-def split_arxiv_conflicts(
-    docs: pl.DataFrame, edges: pl.DataFrame, component: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Components relabelled so that none holds two known arXiv ids, and a mask of the records that were split.
-
-    Records with different known ids are never linked, but records without an id can still join them into one
-    component. Each such component is cut into one cluster per id (its anchor):
-
-    * a record with an id belongs to that id's anchor;
-    * records without an id that are linked to one another form blobs; a blob linked to records of one id only
-      joins that id's anchor;
-    * the rest (bridges: blobs linked to two ids or more) are assigned outward from the anchors, round by round:
-      an unassigned record joins the anchor of the assigned record it is linked to most closely, by the
-      link's abstract Jaccard, then its title Jaccard (missing scores last), then the smaller arXiv id.
-
-    Every key is a property of the records, so the result does not depend on input order. Only the conflicting
-    components are looked at; ``edges`` needs ``a``, ``b``, ``abstract_sim`` and ``title_sim``.
-    """
-    arxiv = docs["arxiv_key"]
-    per_component = (
-        pl.DataFrame({"component": component, "arxiv": arxiv})
-        .drop_nulls("arxiv")
-        .group_by("component")
-        .agg(pl.col("arxiv").n_unique().alias("ids"))
-        .filter(pl.col("ids") > 1)
-    )
-    split = np.isin(component, per_component["component"].to_numpy())
-    if not split.any():
-        return component, split
-    members = np.flatnonzero(split)
-    local = np.full(len(component), -1, dtype=np.int64)
-    local[members] = np.arange(len(members))
-    a_all, b_all = edges["a"].to_numpy(), edges["b"].to_numpy()
-    inside = split[a_all]  # both ends of an edge are in one component
-    a, b = local[a_all[inside]], local[b_all[inside]]
-    scores = edges.filter(pl.Series(inside, dtype=pl.Boolean)).select("abstract_sim", "title_sim")
-    key = arxiv.gather(members)
-    has_id = key.is_not_null().to_numpy()
-
-    idless = ~has_id[a] & ~has_id[b]
-    m = len(members)
-    blob_graph = coo_matrix((np.ones(int(idless.sum()), dtype=np.int8), (a[idless], b[idless])), shape=(m, m))
-    _, blob = connected_components(blob_graph, directed=False)
-    touching = pl.concat(
-        [
-            pl.DataFrame(
-                {"blob": blob[a[~has_id[a] & has_id[b]]], "anchor": key.gather(b[~has_id[a] & has_id[b]])}
-            ),
-            pl.DataFrame(
-                {"blob": blob[b[~has_id[b] & has_id[a]]], "anchor": key.gather(a[~has_id[b] & has_id[a]])}
-            ),
-        ]
-    )
-    single = (
-        touching.group_by("blob")
-        .agg(pl.col("anchor").unique().alias("anchors"))
-        .filter(pl.col("anchors").list.len() == 1)
-        .select("blob", pl.col("anchors").list.first().alias("anchor"))
-    )
-    anchors = (
-        pl.DataFrame({"doc": np.arange(m), "blob": blob, "key": key})
-        .join(single, on="blob", how="left", maintain_order="left")
-        .select("doc", pl.coalesce("key", "anchor").alias("anchor"))
-    )
-    links = pl.concat(
-        [
-            pl.DataFrame({"src": a, "dst": b}).with_columns(scores),
-            pl.DataFrame({"src": b, "dst": a}).with_columns(scores),
-        ]
-    )
-    while anchors["anchor"].null_count():
-        assigned = anchors.drop_nulls("anchor").rename({"doc": "dst"})
-        open_docs = anchors.filter(pl.col("anchor").is_null()).select(pl.col("doc").alias("src"))
-        best = most_similar(links.join(open_docs, on="src").join(assigned, on="dst"), "src", "anchor", "best")
-        if best.height == 0:  # every record of a component is linked to it, so this cannot happen
-            raise RuntimeError("split_arxiv_conflicts: a record is linked to no anchor")
-        anchors = anchors.join(
-            best.rename({"src": "doc"}), on="doc", how="left", maintain_order="left"
-        ).select("doc", pl.coalesce("anchor", "best").alias("anchor"))
-    labels = (
-        pl.DataFrame({"component": component[members], "anchor": anchors["anchor"]})
-        .select(pl.struct("component", "anchor").rank("dense").cast(pl.Int64).alias("label"))["label"]
-        .to_numpy()
-    )
-    relabelled = component.copy()
-    relabelled[members] = component.max() + labels
-    return relabelled, split
 
 
 def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:

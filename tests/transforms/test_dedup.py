@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import transforms.dedup as dedup
+import transforms.minhash as minhash
 from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
 from transforms.history import upsert
 from transforms.identity import paper_id_expr, text_words
@@ -863,13 +864,13 @@ def test_signatures_do_not_depend_on_chunks_or_blocks(monkeypatch: pytest.Monkey
     assert has.tolist() == [True, False, False, True, True, True] + [True] * len(PRUNING.split(". "))
     np.testing.assert_array_equal(signatures[0], signatures[4])  # case and punctuation do not matter
     chunked, _ = dedup.minhash_signatures(texts, DedupParams(chunk_docs=3))
-    monkeypatch.setattr(dedup, "_BLOCK_SHINGLES", 7)
+    monkeypatch.setattr(minhash, "_BLOCK_SHINGLES", 7)
     blocked, _ = dedup.minhash_signatures(texts, params)
     np.testing.assert_array_equal(signatures, chunked)
     np.testing.assert_array_equal(signatures, blocked)
     # Against the definition: per permutation, the minimum of (a * h + b) mod 2^64 over the shingles, >> 32.
-    doc, shingle = dedup._shingles(texts, params.shingle_size)
-    multipliers, increments, _ = dedup._hash_family(params)
+    doc, shingle = minhash._shingles(texts, params.shingle_size)
+    multipliers, increments, _ = minhash._hash_family(params)
     for row in (0, 3, 5):
         hashes = [int(h) for h in shingle[doc == row]]
         expected = [
