@@ -34,6 +34,7 @@ import polars as pl
 
 from flows.card import build_card
 from flows.errors import UsageError
+from flows.ownership import lock_if_present
 from flows.parquet_writer import row_group_sizes
 from flows.publish import dataset_root, sha256_file
 from transforms.changes import diff_papers
@@ -152,8 +153,25 @@ def release(
     retry: RetryPolicy = RetryPolicy(),
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReleaseOutcome:
-    """Release ``version`` of ``out_dir`` to ``repo_id`` (see the module docstring); ``dry_run`` changes nothing."""
+    """Release ``version`` of ``out_dir`` to ``repo_id`` (see the module docstring); ``dry_run`` uploads nothing.
+
+    Holds the output lock (:class:`OutputLocked` otherwise): a dry run rebuilds the release folder too, and a
+    prune or a second release must not change the version or its folder under an upload.
+    """
     _check_repo_id(repo_id)
+    with lock_if_present(out_dir):
+        return _release_locked(out_dir, version, repo_id, dry_run, private, retry, sleep)
+
+
+def _release_locked(
+    out_dir: Path,
+    version: str,
+    repo_id: str,
+    dry_run: bool,
+    private: bool,
+    retry: RetryPolicy,
+    sleep: Callable[[float], None],
+) -> ReleaseOutcome:
     version_dir = resolve_version(out_dir, version)
     token = _token(required=not dry_run)
     api = _api(token)

@@ -244,8 +244,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from flows.cli import EXIT_RUNTIME_FAILURE, EXIT_USAGE
+    from flows.cli import EXIT_OUTPUT_LOCKED, EXIT_RUNTIME_FAILURE, EXIT_USAGE
     from flows.errors import UsageError
+    from flows.ownership import OutputLocked
     from flows.release import ReleaseError, release
 
     try:
@@ -255,6 +256,9 @@ def _release(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"release: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputLocked as error:
+        print(f"release: {error}; nothing was uploaded", file=sys.stderr)
+        return EXIT_OUTPUT_LOCKED
     except ReleaseError as error:
         print(f"release failed: {error}", file=sys.stderr)
         return EXIT_RUNTIME_FAILURE
