@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from transforms.clean import rules_table
 from transforms.listing import evidence_table
 from transforms.schema import column_table
 
@@ -12,6 +13,10 @@ def test_readme_column_table_matches_the_contract() -> None:
 
 def test_readme_listing_evidence_table_matches_the_code() -> None:
     assert evidence_table() in README.read_text(encoding="utf-8")
+
+
+def test_readme_cleaning_rules_table_matches_the_code_in_its_order() -> None:
+    assert rules_table().rstrip("\n") in README.read_text(encoding="utf-8")
 
 
 def test_readme_shows_the_two_commands() -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -16,25 +15,7 @@ import pytest
 
 from flows.ownership import LOCK_NAME, OutputLocked, claim, output_lock
 from flows.publish import remove_stale_staging
-
-HOLD_LOCK = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from flows.ownership import output_lock
-    with output_lock(Path(sys.argv[1])):
-        print("locked", flush=True)
-        time.sleep(60)
-    """
-)
-
-
-def hold_lock_in_child(out: Path) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(out)], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
-    )
-    assert child.stdout is not None and child.stdout.readline().strip() == "locked"
-    return child
+from tests.flows.lock_holder import assert_refused_in_one_line, hold_lock_in_child, main_while_locked
 
 
 def test_a_second_writer_is_refused_while_the_first_lives_and_admitted_after_it_is_killed(
@@ -140,17 +121,11 @@ def test_concurrent_runs_on_one_output_never_lose_an_update(tmp_path: Path) -> N
 def test_cli_exits_5_with_one_line_when_another_run_holds_the_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.cli import EXIT_OUTPUT_LOCKED, main
+    from flows.cli import EXIT_OUTPUT_LOCKED
 
-    child = hold_lock_in_child(tmp_path)
-    try:
-        code = main(["run", "--out", str(tmp_path)])
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-    err = capsys.readouterr().err
+    code, holder = main_while_locked(tmp_path, ["run"])
     assert code == EXIT_OUTPUT_LOCKED == 5
-    assert err.count("\n") == 1 and "locked by another run" in err and "Traceback" not in err
+    assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert not (tmp_path / "trending-papers").exists()
 
 
@@ -170,19 +145,11 @@ def test_every_command_that_writes_the_output_exits_5_while_another_run_holds_it
 ) -> None:
     """Backfill, rollback, retract, unretract and prune take the same lock as a run, before reading anything."""
     import expectations.gate  # noqa: F401  its import-time library warnings reach stderr only under pytest
-    from flows.cli import EXIT_OUTPUT_LOCKED, main
+    from flows.cli import EXIT_OUTPUT_LOCKED
 
-    child = hold_lock_in_child(tmp_path)
-    try:
-        code = main([*command, "--out", str(tmp_path)])
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-    err = capsys.readouterr().err
+    code, holder = main_while_locked(tmp_path, command)
     assert code == EXIT_OUTPUT_LOCKED
-    assert (
-        err.count("\n") == 1 and f"locked by another run (pid {child.pid}" in err and "Traceback" not in err
-    )
+    assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]
 
 

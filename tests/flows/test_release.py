@@ -14,8 +14,8 @@ import pytest
 from flows.cli import EXIT_USAGE, main
 from flows.release import RetryPolicy, read_release_log, release
 from tests.flows.hub_server import FakeHub, Fault, fake_hub
+from tests.flows.lock_holder import assert_refused_in_one_line, main_while_locked
 from tests.flows.release_fixtures import V1, V2, V3, publish
-from tests.flows.test_ownership import hold_lock_in_child
 from tests.paper_rows import paper_row, papers_frame
 
 TOKEN = "hf_TestTokenThatMustNeverBeShown1234"
@@ -249,24 +249,12 @@ def test_a_release_exits_5_while_another_run_holds_the_output(
 ) -> None:
     """A release takes the output lock like every writer: a prune or a second release cannot change the version
     or rebuild its release folder under an upload."""
-    import signal
-
     from flows.cli import EXIT_OUTPUT_LOCKED
 
     publish(tmp_path, V1, three_papers())
-    child = hold_lock_in_child(tmp_path)
-    try:
-        code = main(
-            ["release", V1, "--repo-id", REPO, "--out", str(tmp_path), *(["--dry-run"] if dry_run else [])]
-        )
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-    err = capsys.readouterr().err
+    code, holder = main_while_locked(tmp_path, ["release", V1, "--repo-id", REPO, *(["--dry-run"] * dry_run)])
     assert code == EXIT_OUTPUT_LOCKED
-    assert (
-        err.count("\n") == 1 and f"locked by another run (pid {child.pid}" in err and "Traceback" not in err
-    )
+    assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert hub.requests == [] and not (tmp_path / "releases").exists()
     assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == 0  # admitted once it is free
     assert V1 in hub.repos[REPO].tags
