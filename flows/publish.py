@@ -3,10 +3,10 @@
 Layout under ``OUT/trending-papers/``::
 
     <version>/                       one immutable folder per run, built in .staging-<version>/ then renamed
-        data/train-0000i-of-0000N.parquet
+        data/train-0000i-of-0000N.parquet   range shards by paper_id; unchanged ones hard-linked (flows/shards.py)
         quarantine/quarantine-00000-of-00001.parquet
         ledger.parquet               one row per input record of the run, with its outcome
-        index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
+        index/dedup-keys-0000i-of-0000N.parquet   lookup keys of every paper (range shards by paper_id too)
         manifest.json                with ``changes`` against the version before it
         CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
@@ -37,8 +37,9 @@ import pyarrow.parquet as pq
 
 from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
-from flows.parquet_writer import shard_slices, write_parquet
+from flows.parquet_writer import MIB, rows_per, shard_slices, write_parquet
 from flows.secrets import redact_json
+from flows.shards import new_bytes, previous_shards, sorted_by, write_shards
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -51,7 +52,13 @@ from transforms.schema import (
 )
 
 METADATA_PREFIX = "trending_papers"
-DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
+DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM = "index", "dedup-keys"
+PAPER_SHARD_BYTES = 32 * MIB
+"""Target Arrow size of a papers shard (~8k papers, ~10 MB on disk): a daily run rewrites the last shard or two
+and those of the papers it updated, a few per cent of a 1M-paper version (``bench/README.md``)."""
+INDEX_SHARD_BYTES = 32 * MIB
+"""Target Arrow size of a dedup-index shard (16 rows a paper)."""
+INDEX_SORT = ["paper_id", "kind", "band", "key", "fingerprint"]
 CHANGELOG_FILE = "CHANGELOG.md"
 
 
@@ -63,7 +70,7 @@ class PreviousVersion:
     path: Path
     papers: pl.DataFrame
     dedup_index: pl.DataFrame | None
-    """The version's ``index/dedup-keys.parquet``, when it has one."""
+    """The version's dedup index (``index/dedup-keys-*.parquet``), when it has one."""
 
 
 def dataset_root(out_dir: Path) -> Path:
@@ -134,9 +141,12 @@ def read_latest(out_dir: Path) -> PreviousVersion | None:
         if files
         else empty(PAPER_SCHEMA)
     )
-    index_file = path / DEDUP_INDEX_FILE
+    # dedup-keys-0000i-of-0000N.parquet, or the one dedup-keys.parquet of versions before range shards
+    index_files = sorted((path / DEDUP_INDEX_FOLDER).glob(f"{DEDUP_INDEX_STEM}*.parquet"))
     index = (
-        pl.from_arrow(pq.read_table(index_file, schema=DEDUP_INDEX_SCHEMA)) if index_file.exists() else None
+        pl.concat([pl.from_arrow(pq.read_table(f, schema=DEDUP_INDEX_SCHEMA)) for f in index_files])
+        if index_files
+        else None
     )
     return PreviousVersion(version=path.name, path=path, papers=papers, dedup_index=index)
 
@@ -157,19 +167,33 @@ def publish_version(
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
-    its sha256 and row count. ``documents`` (relative path -> text, e.g. the validation report) are written
-    and listed too; ``report`` (HTML) becomes ``report.html``. A failure before the rename leaves no trace but
-    the staging folder, removed here.
+    its sha256 and row count. The papers and the dedup index are range shards by ``paper_id``: a shard whose
+    rows equal a shard of the version ``latest`` points at is a hard link to that file (``linked_from`` in
+    its manifest entry; ``storage.new_bytes`` counts what this version wrote), see ``flows/shards.py``.
+    ``documents`` (relative path -> text, e.g. the validation report) are written and listed too; ``report``
+    (HTML) becomes ``report.html``. A failure before the rename leaves no trace but the staging folder, removed
+    here.
     """
     root = dataset_root(out_dir)
     final = root / version
     if final.exists():
         raise FileExistsError(f"version {version} already exists: versions are immutable")
 
+    base = latest_version_id(out_dir)
+    base_dir = root / base if base is not None else None
+
     def write(staging: Path) -> None:
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
         files = [
-            *_write_sharded(staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata),
+            *_write_range_shards(
+                staging,
+                "data",
+                "train",
+                to_arrow(papers.sort("paper_id"), PAPER_SCHEMA),
+                PAPER_SHARD_BYTES,
+                base_dir,
+                metadata,
+            ),
             *_write_sharded(
                 staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
             ),
@@ -178,9 +202,9 @@ def publish_version(
             ),
         ]
         if dedup_index is not None:
-            (staging / DEDUP_INDEX_FILE).parent.mkdir()
-            files.append(
-                _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
+            index = sorted_by(to_arrow(dedup_index, DEDUP_INDEX_SCHEMA), INDEX_SORT)
+            files += _write_range_shards(
+                staging, DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM, index, INDEX_SHARD_BYTES, base_dir, metadata
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
         for relative, text in (documents or {}).items():
@@ -192,7 +216,13 @@ def publish_version(
             (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
         if report is not None:
             (staging / "report.html").write_text(report, encoding="utf-8")
-        full = redact_json({**manifest, "files": files})
+        storage = {
+            "bytes": sum(f["bytes"] for f in files),
+            "new_bytes": new_bytes(files),
+            "linked_files": sum("linked_from" in f for f in files),
+            "linked_from": base if any("linked_from" in f for f in files) else None,
+        }
+        full = redact_json({**manifest, "storage": storage, "files": files})
         (staging / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
@@ -294,6 +324,31 @@ def _write_sharded(
         )
         for index, shard in enumerate(shards)
     ]
+
+
+def _write_range_shards(
+    staging: Path,
+    folder: str,
+    stem: str,
+    table: pa.Table,
+    shard_bytes: int,
+    base_dir: Path | None,
+    metadata: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Range shards of ``table`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``."""
+    keyed = {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+    return write_shards(
+        staging,
+        folder,
+        stem,
+        table,
+        key="paper_id",
+        target_rows=rows_per(shard_bytes, table),
+        previous=previous_shards(base_dir, folder),
+        previous_version=base_dir.name if base_dir is not None else None,
+        version=metadata["version"],
+        write=lambda path, rows: write_parquet(rows, path, keyed),
+    )
 
 
 def _write_table(
