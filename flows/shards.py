@@ -108,18 +108,18 @@ def _search(keys: pl.Series, boundaries: list[str]) -> list[int]:
 
 
 def _split(keys: pl.Series, start: int, stop: int, target_rows: int, shard: Shard | None) -> list[Piece]:
-    """One piece, or (past twice the target, or with no previous layout) pieces of about the target."""
+    """One piece, or (past twice the target, or with no previous layout) pieces of about the target (even sizes)."""
     rows = stop - start
     if shard is not None and rows <= 2 * target_rows:
         return [Piece(start, stop, shard)]
     count = max(1, -(-rows // target_rows))
-    size = -(-rows // count)
     pieces, begin = [], start
-    while begin < stop:
-        end = min(stop, begin + size)
-        while end < stop and keys[end] == keys[end - 1]:  # keep one key's rows together
+    for number in range(1, count + 1):
+        end = max(begin + 1, start + rows * number // count) if number < count else stop
+        while begin < end < stop and keys[end] == keys[end - 1]:  # keep one key's rows together
             end += 1
-        pieces.append(Piece(begin, end, None))
+        if end > begin:
+            pieces.append(Piece(begin, end, None))
         begin = end
     return pieces
 
