@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
 from flows.parquet_writer import MIB, rows_per, shard_slices, write_parquet
 from flows.secrets import redact_json
-from flows.shards import new_bytes, previous_shards, sorted_by, write_shards
+from flows.shards import Shard, new_bytes, previous_shards, sorted_by, write_shards
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -163,6 +164,7 @@ def publish_version(
     documents: dict[str, str] | None = None,
     changelog: str | None = None,
     report: str | None = None,
+    previous: PreviousVersion | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
@@ -172,7 +174,7 @@ def publish_version(
     its manifest entry; ``storage.new_bytes`` counts what this version wrote), see ``flows/shards.py``.
     ``documents`` (relative path -> text, e.g. the validation report) are written and listed too; ``report``
     (HTML) becomes ``report.html``. A failure before the rename leaves no trace but the staging folder, removed
-    here.
+    here. ``previous`` (the ``latest`` version as the run read it) spares reading its shards again to compare.
     """
     root = dataset_root(out_dir)
     final = root / version
@@ -181,6 +183,7 @@ def publish_version(
 
     base = latest_version_id(out_dir)
     base_dir = root / base if base is not None else None
+    in_memory = previous if previous is not None and previous.version == base else None
 
     def write(staging: Path) -> None:
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
@@ -193,6 +196,7 @@ def publish_version(
                 PAPER_SHARD_BYTES,
                 base_dir,
                 metadata,
+                in_memory.papers if in_memory else None,
             ),
             *_write_sharded(
                 staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
@@ -204,7 +208,14 @@ def publish_version(
         if dedup_index is not None:
             index = sorted_by(to_arrow(dedup_index, DEDUP_INDEX_SCHEMA), INDEX_SORT)
             files += _write_range_shards(
-                staging, DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM, index, INDEX_SHARD_BYTES, base_dir, metadata
+                staging,
+                DEDUP_INDEX_FOLDER,
+                DEDUP_INDEX_STEM,
+                index,
+                INDEX_SHARD_BYTES,
+                base_dir,
+                metadata,
+                in_memory.dedup_index if in_memory else None,
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
         for relative, text in (documents or {}).items():
@@ -334,9 +345,23 @@ def _write_range_shards(
     shard_bytes: int,
     base_dir: Path | None,
     metadata: dict[str, str],
+    base_rows: pl.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
-    """Range shards of ``table`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``."""
+    """Range shards of ``table`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``.
+
+    ``base_rows``: every row of ``base_dir``'s shards in file order (as :func:`read_latest` concatenates them),
+    compared by slice instead of reading each candidate file again.
+    """
     keyed = {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+    previous = previous_shards(base_dir, folder)
+    read_previous = None
+    if base_rows is not None and base_rows.height == sum(shard.rows for shard in previous):
+        offsets = accumulate((shard.rows for shard in previous[:-1]), initial=0)
+        starts = dict(zip((shard.path for shard in previous), offsets, strict=True))
+
+        def read_previous(shard: Shard) -> pa.Table:
+            return to_arrow(base_rows.slice(starts[shard.path], shard.rows), table.schema)
+
     return write_shards(
         staging,
         folder,
@@ -344,10 +369,11 @@ def _write_range_shards(
         table,
         key="paper_id",
         target_rows=rows_per(shard_bytes, table),
-        previous=previous_shards(base_dir, folder),
+        previous=previous,
         previous_version=base_dir.name if base_dir is not None else None,
         version=metadata["version"],
         write=lambda path, rows: write_parquet(rows, path, keyed),
+        read_previous=read_previous,
     )
 
 

@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 
 import flows.publish
-from flows.publish import dataset_root, publish_version, sha256_file
+import flows.shards
+from flows.publish import PreviousVersion, dataset_root, publish_version, read_latest, sha256_file
 from flows.shards import Piece, Shard, plan_pieces
 from flows.undo import prune
 from tests.paper_rows import paper_row, papers_frame
@@ -43,7 +44,7 @@ def index_of(papers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def publish(out: Path, version: str, papers: pl.DataFrame) -> Path:
+def publish(out: Path, version: str, papers: pl.DataFrame, previous: PreviousVersion | None = None) -> Path:
     return publish_version(
         out,
         version,
@@ -53,6 +54,7 @@ def publish(out: Path, version: str, papers: pl.DataFrame) -> Path:
         {"version": version, "counts": {}},
         "card",
         dedup_index=index_of(papers),
+        previous=previous,
     )
 
 
@@ -94,14 +96,21 @@ def assert_manifest_matches_files(folder: Path) -> dict:
     return manifest
 
 
+@pytest.mark.parametrize("in_memory", [False, True], ids=["reading-files", "previous-in-memory"])
 def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
-    tmp_path: Path, three_rows_a_shard: None
+    tmp_path: Path, three_rows_a_shard: None, in_memory: bool
 ) -> None:
     first = papers_frame(*(paper(n) for n in range(1, 13)))  # 12 papers: 4 shards of 3
     v1 = publish(tmp_path, V1, first)
     # paper 5 seen again (times_seen is outside record_hash: rows are compared, not hashes), paper 13 is new
     second = papers_frame(*(paper(n, times_seen=2 if n == 5 else 1) for n in range(1, 14)))
-    v2 = publish(tmp_path, V2, second)
+    if in_memory:  # compared with the frames the run read, not by reading the files again
+        latest = read_latest(tmp_path)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(flows.shards.pq, "read_table", None)
+            v2 = publish(tmp_path, V2, second, latest)
+    else:
+        v2 = publish(tmp_path, V2, second)
 
     before, after = files_of(v1, "data"), files_of(v2, "data")
     assert [p.name for p in before] == [f"train-0000{i}-of-00004.parquet" for i in range(4)]
