@@ -40,7 +40,8 @@ from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
 from flows.parquet_writer import MIB, rows_per, shard_slices, write_parquet
 from flows.secrets import redact_json
-from flows.shards import Shard, new_bytes, previous_shards, sorted_by, write_shards
+from flows.shards import Shard, new_bytes, previous_shards, write_shards
+from transforms.matching import INDEX_ORDER
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -59,7 +60,6 @@ PAPER_SHARD_BYTES = 32 * MIB
 and those of the papers it updated, a few per cent of a 1M-paper version (``bench/README.md``)."""
 INDEX_SHARD_BYTES = 32 * MIB
 """Target Arrow size of a dedup-index shard (16 rows a paper)."""
-INDEX_SORT = ["paper_id", "kind", "band", "key", "fingerprint"]
 CHANGELOG_FILE = "CHANGELOG.md"
 
 
@@ -206,7 +206,8 @@ def publish_version(
             ),
         ]
         if dedup_index is not None:
-            index = sorted_by(to_arrow(dedup_index, DEDUP_INDEX_SCHEMA), INDEX_SORT)
+            in_order = dedup_index.get_column("paper_id").is_sorted()  # update_index keeps INDEX_ORDER
+            index = to_arrow(dedup_index if in_order else dedup_index.sort(INDEX_ORDER), DEDUP_INDEX_SCHEMA)
             files += _write_range_shards(
                 staging,
                 DEDUP_INDEX_FOLDER,

@@ -24,7 +24,6 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
@@ -215,10 +214,3 @@ def _sha256(path: Path) -> str:
 def new_bytes(files: list[dict[str, Any]]) -> int:
     """Bytes of the manifest's files that this version wrote (not linked from the version before it)."""
     return sum(f.get("bytes", 0) for f in files if "linked_from" not in f)
-
-
-def sorted_by(table: pa.Table, keys: list[str]) -> pa.Table:
-    """``table`` sorted by ``keys`` (ascending), the order shards are cut and compared in."""
-    if table.num_rows == 0:
-        return table
-    return table.take(pc.sort_indices(table, sort_keys=[(name, "ascending") for name in keys]))
