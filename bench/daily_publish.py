@@ -16,7 +16,8 @@ on top of it, in three scenarios:
 Each day's version is removed and ``latest`` pointed back at the history before the next one. Reported per
 scenario: median seconds of ``publish_version``, new bytes on disk (hard links counted once) against the
 version's size, and how many shard files were written. ``read_latest`` of the history (what the next run reads)
-is timed too. ``record_hash`` is copied from the source rows (this times publishing, not validation).
+is timed too, and its result is handed to ``publish_version`` as ``flows/curate.py`` does (shards are compared
+with the frames the run read). ``record_hash`` is copied from the source rows (this times publishing, not validation).
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from flows.publish import dataset_root, point_latest, publish_version, read_latest  # noqa: E402
+from flows.publish import (  # noqa: E402
+    PreviousVersion,
+    dataset_root,
+    point_latest,
+    publish_version,
+    read_latest,
+)
+from transforms.matching import INDEX_ORDER  # noqa: E402
 from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, empty  # noqa: E402
 
 
@@ -88,10 +96,24 @@ def tree_bytes(path: Path) -> int:
     return total
 
 
-def publish(out: Path, version: str, papers: pl.DataFrame, index: pl.DataFrame) -> Path:
+def publish(
+    out: Path,
+    version: str,
+    papers: pl.DataFrame,
+    index: pl.DataFrame,
+    previous: PreviousVersion | None = None,
+) -> Path:
     manifest = {"version": version, "counts": {}}
     return publish_version(
-        out, version, papers, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), manifest, "card", index
+        out,
+        version,
+        papers,
+        empty(QUARANTINE_SCHEMA),
+        empty(LEDGER_SCHEMA),
+        manifest,
+        "card",
+        index,
+        previous=previous,
     )
 
 
@@ -126,7 +148,9 @@ def day(
             .otherwise(pl.col("last_seen"))
             .alias("last_seen"),
         )
-    return pl.concat([papers, new]), pl.concat([index, index_for(source_index, mapping)])
+    # sorted as the pipeline hands them to publish (validate sorts the papers, update_index keeps INDEX_ORDER)
+    day_index = index.merge_sorted(index_for(source_index, mapping).sort(INDEX_ORDER), key="paper_id")
+    return pl.concat([papers, new]).sort("paper_id"), day_index
 
 
 def main() -> None:
@@ -152,7 +176,7 @@ def main() -> None:
     try:
         out = scratch / "out"
         history, mapping = with_ids(source, 0, args.papers)
-        index = index_for(source_index, mapping)
+        index = index_for(source_index, mapping).sort(INDEX_ORDER)
         del mapping
         started = time.perf_counter()
         base = publish(out, "20260101T000000.000000Z", history, index)
@@ -163,10 +187,12 @@ def main() -> None:
             folder: sum(f["path"].startswith(f"{folder}/") for f in manifest["files"])
             for folder in ("data", "index")
         }
+        del history, index  # the days are made from what read_latest gives, as a run has it
         started = time.perf_counter()
         previous = read_latest(out)
         results["read_latest_seconds"] = round(time.perf_counter() - started, 2)
-        del previous
+        assert previous is not None and previous.dedup_index is not None
+        history, index = previous.papers, previous.dedup_index
         root = dataset_root(out)
         for scenario in args.scenarios.split(","):
             runs = []
@@ -177,7 +203,7 @@ def main() -> None:
                 before = tree_bytes(root)
                 version = f"20260102T00000{repetition}.000000Z"
                 started = time.perf_counter()
-                folder = publish(out, version, papers, day_index)
+                folder = publish(out, version, papers, day_index, previous)  # as curate passes it
                 seconds = time.perf_counter() - started
                 manifest = json.loads((folder / "manifest.json").read_text())
                 runs.append(

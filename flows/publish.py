@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
-from flows.parquet_writer import MIB, rows_per, shard_slices, write_parquet
+from flows.parquet_writer import MIB, shard_slices, write_parquet
 from flows.secrets import redact_json
 from flows.shards import Shard, new_bytes, previous_shards, write_shards
 from transforms.matching import INDEX_ORDER
@@ -49,6 +49,7 @@ from transforms.schema import (
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
+    conform,
     empty,
     to_arrow,
 )
@@ -192,7 +193,8 @@ def publish_version(
                 staging,
                 "data",
                 "train",
-                to_arrow(papers.sort("paper_id"), PAPER_SCHEMA),
+                papers.sort("paper_id"),
+                PAPER_SCHEMA,
                 PAPER_SHARD_BYTES,
                 base_dir,
                 metadata,
@@ -207,12 +209,12 @@ def publish_version(
         ]
         if dedup_index is not None:
             in_order = dedup_index.get_column("paper_id").is_sorted()  # update_index keeps INDEX_ORDER
-            index = to_arrow(dedup_index if in_order else dedup_index.sort(INDEX_ORDER), DEDUP_INDEX_SCHEMA)
             files += _write_range_shards(
                 staging,
                 DEDUP_INDEX_FOLDER,
                 DEDUP_INDEX_STEM,
-                index,
+                dedup_index if in_order else dedup_index.sort(INDEX_ORDER),
+                DEDUP_INDEX_SCHEMA,
                 INDEX_SHARD_BYTES,
                 base_dir,
                 metadata,
@@ -342,40 +344,50 @@ def _write_range_shards(
     staging: Path,
     folder: str,
     stem: str,
-    table: pa.Table,
+    frame: pl.DataFrame,
+    schema: pa.Schema,
     shard_bytes: int,
     base_dir: Path | None,
     metadata: dict[str, str],
     base_rows: pl.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
-    """Range shards of ``table`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``.
+    """Range shards of ``frame`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``.
 
     ``base_rows``: every row of ``base_dir``'s shards in file order (as :func:`read_latest` concatenates them),
     compared by slice instead of reading each candidate file again.
     """
     keyed = {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+    frame = conform(frame, schema)
     previous = previous_shards(base_dir, folder)
-    read_previous = None
-    if base_rows is not None and base_rows.height == sum(shard.rows for shard in previous):
-        offsets = accumulate((shard.rows for shard in previous[:-1]), initial=0)
-        starts = dict(zip((shard.path for shard in previous), offsets, strict=True))
+    ends = list(accumulate(shard.rows for shard in previous))
+    starts = {shard.path: end - shard.rows for shard, end in zip(previous, ends, strict=True)}
+    in_memory = base_rows is not None and base_rows.height == (ends[-1] if ends else 0)
 
-        def read_previous(shard: Shard) -> pa.Table:
-            return to_arrow(base_rows.slice(starts[shard.path], shard.rows), table.schema)
+    def read_previous(shard: Shard) -> pl.DataFrame:
+        if in_memory and base_rows is not None:
+            return conform(base_rows.slice(starts[shard.path], shard.rows), schema)
+        return conform(pl.from_arrow(pq.read_table(shard.path, schema=schema)), schema)
 
     return write_shards(
         staging,
         folder,
         stem,
-        table,
+        frame,
         key="paper_id",
-        target_rows=rows_per(shard_bytes, table),
+        target_rows=rows_per(shard_bytes, frame),
         previous=previous,
         previous_version=base_dir.name if base_dir is not None else None,
         version=metadata["version"],
-        write=lambda path, rows: write_parquet(rows, path, keyed),
+        write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, keyed),
         read_previous=read_previous,
     )
+
+
+def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
+    """How many rows of ``frame`` fit in ``target_bytes`` of memory (at least one)."""
+    if frame.height == 0:
+        return 1
+    return max(1, int(target_bytes // max(frame.estimated_size() / frame.height, 1.0)))
 
 
 def _write_table(

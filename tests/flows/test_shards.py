@@ -6,7 +6,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 import pytest
 
 import flows.publish
@@ -62,8 +61,8 @@ def publish(out: Path, version: str, papers: pl.DataFrame, previous: PreviousVer
 def three_rows_a_shard(monkeypatch: pytest.MonkeyPatch) -> None:
     """Shards of three papers (six index rows, two a paper) whatever the rows' sizes."""
 
-    def rows_per(target_bytes: int, table: pa.Table) -> int:
-        return 6 if "kind" in table.column_names else 3
+    def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
+        return 6 if "kind" in frame.columns else 3
 
     monkeypatch.setattr(flows.publish, "rows_per", rows_per)
 
@@ -107,7 +106,7 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
     if in_memory:  # compared with the frames the run read, not by reading the files again
         latest = read_latest(tmp_path)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(flows.shards.pq, "read_table", None)
+            patch.setattr(flows.publish.pq, "read_table", None)
             v2 = publish(tmp_path, V2, second, latest)
     else:
         v2 = publish(tmp_path, V2, second)
