@@ -40,7 +40,7 @@ from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
 from flows.parquet_writer import MIB, shard_slices, write_parquet
 from flows.secrets import redact_json
-from flows.shards import Shard, new_bytes, previous_shards, write_shards
+from flows.shards import Shard, new_bytes, previous_shards, rows_of, write_shards
 from transforms.matching import INDEX_ORDER
 from transforms.schema import (
     DATASET_NAME,
@@ -365,7 +365,8 @@ def _write_range_shards(
 
     def read_previous(shard: Shard) -> pl.DataFrame:
         if in_memory and base_rows is not None:
-            return conform(base_rows.slice(starts[shard.path], shard.rows), schema)
+            start = starts[shard.path]
+            return conform(rows_of(base_rows, start, start + shard.rows), schema)
         return conform(pl.from_arrow(pq.read_table(shard.path, schema=schema)), schema)
 
     return write_shards(
