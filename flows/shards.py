@@ -181,8 +181,9 @@ def write_shards(
 
 def rows_of(frame: pl.DataFrame, start: int, stop: int) -> pl.DataFrame:
     """Rows ``[start, stop)`` copied out of ``frame``: polars exports a slice's nested columns to Arrow with the
-    whole table's buffers, which made each shard (compared or written) cost as much as the whole table."""
-    return frame.select(pl.all().gather(pl.int_range(start, stop)))
+    whole table's buffers, and gathers from a frame of many chunks (a version read file by file) rechunk it
+    whole: either made each shard (compared or written) cost as much as the whole table. Slice, then gather."""
+    return frame.slice(start, stop - start).select(pl.all().gather(pl.int_range(0, stop - start)))
 
 
 def _same_rows(
