@@ -57,7 +57,7 @@ from transforms.schema import (
 METADATA_PREFIX = "trending_papers"
 DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM = "index", "dedup-keys"
 PAPER_SHARD_BYTES = 32 * MIB
-"""Target Arrow size of a papers shard (~8k papers, ~10 MB on disk): a daily run rewrites the last shard or two
+"""Target Arrow size of a papers shard (~10k papers, ~12 MB on disk): a daily run rewrites the last shard or two
 and those of the papers it updated, a few per cent of a 1M-paper version (``bench/README.md``)."""
 INDEX_SHARD_BYTES = 32 * MIB
 """Target Arrow size of a dedup-index shard (16 rows a paper)."""
