@@ -176,3 +176,22 @@ def test_pieces_follow_the_previous_boundaries() -> None:
     assert plan_pieces(keys, [], 3) == [Piece(0, 2, None), Piece(2, 5, None), Piece(5, 8, None)]
     repeated = pl.Series(["a", "a", "a", "b", "b", "c"])  # one key's rows stay in one piece
     assert [(p.start, p.stop) for p in plan_pieces(repeated, [], 2)] == [(0, 3), (3, 5), (5, 6)]
+
+
+def test_a_publish_that_fails_after_linking_leaves_the_previous_version_whole(
+    tmp_path: Path, three_rows_a_shard: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = papers_frame(*(paper(n) for n in range(1, 7)))
+    v1 = publish(tmp_path, V1, first)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flows.publish, "write_parquet", disk_full)
+    with pytest.raises(OSError):  # shard 0 is linked first, then shard 1 (paper 6 changed) cannot be written
+        publish(tmp_path, V2, papers_frame(*(paper(n, times_seen=2 if n == 6 else 1) for n in range(1, 7))))
+    root = dataset_root(tmp_path)
+    assert sorted(p.name for p in root.iterdir()) == [V1, "README.md", "journal.jsonl", "latest"]
+    assert all(path.stat().st_nlink == 1 for path in files_of(v1, "data"))  # the staging links are gone
+    assert_reads_back(v1, first)
+    assert_manifest_matches_files(v1)
