@@ -161,8 +161,11 @@ class _TermTables:
     """The taxonomy as join tables (built once per process)."""
 
     terms: pl.DataFrame  # key, topic, tier, rank (alternation position within topic and tier)
-    multi_last_forms: pl.DataFrame  # form: last word (``w`` or ``w*``) of a term of two or more words
-    open_words: pl.DataFrame  # form ``w*`` and its prefix length, for open-ended last words
+    words: tuple[
+        str, ...
+    ]  # every word of every term (a text word that is none of them takes part in no match)
+    multi_last_forms: tuple[str, ...]  # last word (``w`` or ``w*``) of a term of two or more words
+    open_forms: tuple[str, ...]  # ``w*`` for every open-ended last word ``w``
     prefix_lengths: tuple[int, ...]
     patterns: pl.DataFrame  # topic, tier, pattern: the regex fallback
     categories: pl.DataFrame  # category, topic
@@ -204,11 +207,9 @@ def _term_tables() -> _TermTables:
     open_forms = sorted({str(key).rsplit(" ", 1)[-1] for key in table["key"] if str(key).endswith("*")})
     return _TermTables(
         terms=table.select("key", "topic", "tier", "rank"),
-        multi_last_forms=pl.DataFrame({"form": sorted(last_words)}, schema={"form": pl.String}),
-        open_words=pl.DataFrame(
-            {"form": open_forms, "length": [len(form) - 1 for form in open_forms]},
-            schema={"form": pl.String, "length": pl.Int32},
-        ),
+        words=tuple(sorted({word for key in table["key"] for word in str(key).rstrip("*").split()})),
+        multi_last_forms=tuple(sorted(last_words)),
+        open_forms=tuple(open_forms),
         prefix_lengths=tuple(sorted({len(form) - 1 for form in open_forms})),
         patterns=pl.DataFrame(patterns, schema={"topic": pl.Int32, "tier": pl.Int32, "pattern": pl.String}),
         categories=pl.DataFrame(categories, schema={"category": pl.String, "topic": pl.Int32}),
@@ -231,59 +232,69 @@ def _texts(indexed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _tokens(texts: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per word run in text order: ``tid``, ``word``, ``chunk`` (word plus the gap after it) and
-    ``linked`` (the gap is spaces/hyphens and another word of the same text follows)."""
-    same_text_next = (pl.col(ROW).shift(-1) == pl.col(ROW)) & (pl.col("field").shift(-1) == pl.col("field"))
-    return (
-        texts.select(
-            ROW,
-            "field",
-            pl.col("text").str.extract_all(WORD_RUN).alias("word"),
-            pl.col("text").str.extract_all(WORD_AND_GAP).alias("chunk"),
-        )
-        .explode(["word", "chunk"])
+def _tokens(texts: pl.LazyFrame, tables: _TermTables) -> pl.LazyFrame:
+    """The words that can be part of a match, in text order: ``tid`` (position among all words), ``word``,
+    ``forms`` (the word itself if a term has it, ``w*`` for each open-ended term word it continues),
+    ``chunk`` (the word plus the gap after it) and ``linked`` (the gap is spaces/hyphens and the next word of
+    the text follows it). Word, forms and gap are worked out once per distinct chunk."""
+    chunks = (
+        texts.select(ROW, "field", pl.col("text").str.extract_all(WORD_AND_GAP).alias("chunk"))
+        .explode("chunk")
         .with_row_index("tid")
+        .with_columns(pl.col("tid").cast(pl.Int64))
+        .cache()
+    )
+    distinct = (
+        chunks.select("chunk")
+        .unique()
         .with_columns(
-            pl.col("tid").cast(pl.Int64),
-            (pl.col("chunk").str.contains(LINKED) & same_text_next).fill_null(False).alias("linked"),
+            pl.col("chunk").str.extract(f"^({WORD_RUN})", 1).alias("word"),
+            pl.col("chunk").str.contains(LINKED).alias("gap_links"),
         )
+        .cache()
+    )
+    vocabulary = distinct.select("word").unique()
+    lengths = pl.lit(list(tables.prefix_lengths), dtype=pl.List(pl.Int32))
+    continued = (
+        vocabulary.with_columns(lengths.alias("length"))
+        .explode("length")
+        .filter(pl.col("word").str.len_bytes() >= pl.col("length"))
+        .select("word", (pl.col("word").str.slice(0, pl.col("length")) + "*").alias("form"))
+        .filter(pl.col("form").is_in(tables.open_forms))
+    )
+    forms = (
+        pl.concat(
+            [vocabulary.filter(pl.col("word").is_in(tables.words)).select("word", form="word"), continued]
+        )
+        .group_by("word")
+        .agg(pl.col("form").alias("forms"))
+    )
+    next_follows = (
+        (pl.col("tid").shift(-1) == pl.col("tid") + 1)
+        & (pl.col(ROW).shift(-1) == pl.col(ROW))
+        & (pl.col("field").shift(-1) == pl.col("field"))
+    )
+    return (
+        chunks.join(distinct.join(forms, on="word"), on="chunk")
+        .sort("tid")
+        .with_columns((pl.col("gap_links") & next_follows).fill_null(False).alias("linked"))
+        .drop("gap_links")
     )
 
 
 def _candidates(tokens: pl.LazyFrame, tables: _TermTables) -> pl.LazyFrame:
     """Every term match at every word: ``start``/``end`` word ids, matched text, topic, tier, rank."""
-    exact = tokens.select("tid", ROW, "field", pl.col("word").alias("form"), pl.col("word").alias("mtext"))
-    lengths = pl.lit(list(tables.prefix_lengths), dtype=pl.List(pl.Int32))
-    prefixes = (
-        tokens.select("word")
-        .unique()
-        .with_columns(lengths.alias("length"))
-        .explode("length")
-        .filter(pl.col("word").str.len_bytes() >= pl.col("length"))
-        .select("word", (pl.col("word").str.slice(0, pl.col("length")) + "*").alias("form"))
-        .join(tables.open_words.lazy().select("form"), on="form", how="semi")
-    )
-    open_ended = (
-        tokens.select("tid", ROW, "field", "word")
-        .join(prefixes, on="word")
-        .select("tid", ROW, "field", "form", pl.col("word").alias("mtext"))
-    )
-    forms = pl.concat([exact, open_ended]).cache()
-    single = forms.select(
-        ROW, "field", pl.col("tid").alias("start"), pl.col("tid").alias("end"), "form", "mtext"
-    )
-
     previous: dict[str, pl.Expr] = {}
     link = pl.lit(True)
     for back in range(1, tables.max_words):
         link = link & pl.col("linked").shift(back)
         previous[f"w{back}"] = pl.when(link).then(pl.col("word").shift(back))
         previous[f"c{back}"] = pl.col("chunk").shift(back)
-    behind = tokens.select("tid", "word", **previous)
-    ends = forms.join(tables.multi_last_forms.lazy(), on="form", how="semi").join(
-        behind, on="tid", maintain_order="left"
+    forms = tokens.with_columns(**previous).explode("forms").rename({"forms": "form"}).cache()
+    single = forms.select(
+        ROW, "field", pl.col("tid").alias("start"), pl.col("tid").alias("end"), "form", mtext="word"
     )
+    ends = forms.filter(pl.col("form").is_in(tables.multi_last_forms) & pl.col("w1").is_not_null())
     multi = [
         ends.select(
             ROW,
@@ -357,22 +368,21 @@ def _matches(texts: pl.LazyFrame, tokens: pl.LazyFrame, tables: _TermTables) -> 
 def _text_scores(matches: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
     """Per ``ROW`` and topic: the term score and the matched terms (title strong, abstract strong, title weak,
     abstract weak, each in text order)."""
+    keys = [ROW, "topic"]
     distinct = pl.col("distinct").cast(pl.Float64)
     weight = pl.when(pl.col("tier") == STRONG).then(2.0).otherwise(1.0)
     tiers = (
-        matches.group_by(ROW, "topic", "field", "tier")
-        .agg(
-            pl.col("mtext").n_unique().alias("distinct"),
-            pl.len().alias("total"),
-            pl.col("mtext").sort_by("pos").alias("mtext"),
-        )
-        .with_columns(
+        matches.group_by(*keys, "field", "tier")
+        .agg(pl.col("mtext").n_unique().alias("distinct"), pl.len().alias("total"))
+        .select(
+            *keys,
+            "field",
+            "tier",
             (
                 weight * distinct
                 + taxonomy.repeat_weight
                 * (pl.col("total").cast(pl.Float64) - distinct).clip(0, taxonomy.repeat_cap)
             ).alias("tier_score"),
-            (pl.col("tier") * 2 + pl.col("field")).alias("block"),  # evidence order: strong before weak
         )
     )
 
@@ -380,14 +390,20 @@ def _text_scores(matches: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
         """The score of one field and tier (0.0 when nothing matched there)."""
         return pl.col("tier_score").filter((pl.col("field") == field) & (pl.col("tier") == tier)).sum()
 
-    return tiers.group_by(ROW, "topic").agg(
+    scores = tiers.group_by(keys).agg(
         (
             taxonomy.title_weight * (part(TITLE, STRONG) + part(TITLE, WEAK))
             + part(ABSTRACT, STRONG)
             + part(ABSTRACT, WEAK)
-        ).alias("score"),
-        pl.col("mtext").sort_by("block").explode().alias("evidence"),
+        ).alias("score")
     )
+    # Evidence order: strong before weak, title before abstract, then text order (a group keeps row order).
+    evidence = (
+        matches.sort(*keys, "tier", "field", "pos")
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("mtext").alias("evidence"))
+    )
+    return scores.join(evidence, on=keys)
 
 
 def _topic_scores(
@@ -465,8 +481,9 @@ def _topic_scores(
     )
     return (
         topics.filter(rounded > 0)
-        .group_by(ROW)
-        .agg(entry.sort_by(rounded, "topic", descending=[True, False]).alias("_topic_scores"))
+        .sort(pl.col(ROW), rounded, pl.col("topic"), descending=[False, True, False])
+        .group_by(ROW, maintain_order=True)
+        .agg(entry.alias("_topic_scores"))
         .with_columns(pl.col("_topic_scores").cast(TOPIC_SCORES_DTYPE))
     )
 
@@ -478,7 +495,7 @@ def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
     # Each of these feeds several branches of the plan: cached so it runs once.
     indexed = papers.with_row_index(ROW).cache()
     texts = _texts(indexed).cache()
-    matches = _matches(texts, _tokens(texts).cache(), tables).cache()
+    matches = _matches(texts, _tokens(texts, tables), tables).cache()
     scored = (
         indexed.join(
             _topic_scores(indexed, matches, taxonomy, tables), on=ROW, how="left", maintain_order="left"
