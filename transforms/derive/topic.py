@@ -329,19 +329,24 @@ def _matches(texts: pl.LazyFrame, tokens: pl.LazyFrame, tables: _TermTables) -> 
         .filter(first_at_start.fill_null(True))
     )
     behind = range(1, tables.max_words)
-    covers = {
-        back: (
+    covers = {  # the candidate ``back`` rows before, same text, topic and tier, reaches this one's start
+        f"covers{back}": (
             (pl.col("gid").shift(back) == pl.col("gid")) & (pl.col("end").shift(back) >= pl.col("start"))
         ).fill_null(False)
         for back in behind
     }
-    chosen = chosen.with_columns(pl.lit(None, dtype=pl.Boolean).alias("kept"))
+    # Undecided (null) until every candidate that reaches this start is decided; none there: kept.
+    chosen = chosen.with_columns(**covers).with_columns(
+        pl.when(~pl.any_horizontal(list(covers) or [pl.lit(False)])).then(True).alias("kept")
+    )
     for _ in range(RESOLVE_PASSES):
         covered = pl.any_horizontal(
-            [covers[b] & pl.col("kept").shift(b).fill_null(False) for b in behind] or [pl.lit(False)]
+            [pl.col(f"covers{b}") & pl.col("kept").shift(b).fill_null(False) for b in behind]
+            or [pl.lit(False)]
         )
         free = pl.all_horizontal(
-            [~covers[b] | ~pl.col("kept").shift(b).fill_null(True) for b in behind] or [pl.lit(True)]
+            [~pl.col(f"covers{b}") | ~pl.col("kept").shift(b).fill_null(True) for b in behind]
+            or [pl.lit(True)]
         )
         chosen = chosen.with_columns(
             pl.when(covered).then(False).when(free).then(True).otherwise(None).alias("kept")
