@@ -74,6 +74,14 @@ def test_term_syntax_edge_cases() -> None:
     assert_same_as_regex(frame(rows))
 
 
+def test_no_rows_and_other_columns_kept_in_place() -> None:
+    assert_same_as_regex(frame([]))
+    papers = frame([{"title": "A robot", "abstract": "images"}]).with_columns(
+        pl.lit("old").alias("topic"), pl.lit("x").alias("text"), pl.lit(3).alias("field")
+    )
+    assert_same_as_regex(papers)
+
+
 def _vocabulary() -> list[str]:
     """Words of the taxonomy terms, continued forms of open-ended ones, and filler."""
     words: set[str] = {"the", "of", "a", "we", "model", "learning", "data"}
