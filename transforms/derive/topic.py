@@ -161,12 +161,11 @@ class _TermTables:
     """The taxonomy as join tables (built once per process)."""
 
     terms: pl.DataFrame  # key, topic, tier, rank (alternation position within topic and tier)
-    words: tuple[
-        str, ...
-    ]  # every word of every term (a text word that is none of them takes part in no match)
+    # Every word of every term: a text word that is none of them and continues no open-ended one is in no match.
+    words: tuple[str, ...]
     multi_last_forms: tuple[str, ...]  # last word (``w`` or ``w*``) of a term of two or more words
     open_forms: tuple[str, ...]  # ``w*`` for every open-ended last word ``w``
-    prefix_lengths: tuple[int, ...]
+    prefix_lengths: tuple[int, ...]  # lengths of those ``w``
     patterns: pl.DataFrame  # topic, tier, pattern: the regex fallback
     categories: pl.DataFrame  # category, topic
     topic_ids: dict[int, str]
