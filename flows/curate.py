@@ -45,12 +45,13 @@ from transforms.accounting import (
     with_paper_decisions,
 )
 from transforms.changes import diff_papers
-from transforms.clean import clean_records, tag_quality
+from transforms.clean import clean_records
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import add_analysis_columns, derive_fields
 from transforms.history import attach_listings, history_columns, upsert
 from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
+from transforms.quality import tag_quality
 from transforms.retraction import empty_retractions, withhold_retracted
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
 from transforms.schema import PAPER_SCHEMA, conform, empty
