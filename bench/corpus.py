@@ -147,15 +147,17 @@ def reword(text: str, rng: random.Random, edits: int) -> str:
     return " ".join(words)
 
 
-def build(shared: Path, records: int, duplicates: float, non_english: float, seed: int) -> tuple[list, list]:
-    """(items, truth rows) of the corpus."""
+def build(
+    shared: Path, records: int, duplicates: float, non_english: float, seed: int, offset: int = 0
+) -> tuple[list, list]:
+    """(items, truth rows) of the corpus; record ``i`` gets the arXiv id of index ``offset + i``."""
     rng = random.Random(seed)
     templates = load_items(shared)
     sentences, titles = load_texts(shared, templates)
     languages = sorted(NON_ENGLISH)
     items: list[dict] = []
     truth: list[dict] = []
-    for index in range(records):
+    for index in range(offset, offset + records):
         template = templates[index % len(templates)]
         item = copy.deepcopy(template)
         paper = item["paper"]
@@ -166,7 +168,7 @@ def build(shared: Path, records: int, duplicates: float, non_english: float, see
                 for sentence in _SENTENCE_END.split(original["summary"])
             )
             paper.update(id=None, title=reword(original["title"], rng, 1), summary=abstract)
-            true_paper, planted, language = truth[_index_of(original)]["true_paper"], True, None
+            true_paper, planted, language = truth[_index_of(original) - offset]["true_paper"], True, None
         else:
             first, second = rng.choice(titles).split(), rng.choice(titles).split()
             title = " ".join(first[: len(first) // 2] + second[len(second) // 2 :])
@@ -202,9 +204,15 @@ def main() -> None:
     parser.add_argument("--non-english", type=float, default=0.0005)
     parser.add_argument("--per-file", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="index of the first record: a daily corpus on top of a history of N records uses --offset N",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    items, truth = build(args.shared, args.records, args.duplicates, args.non_english, args.seed)
+    items, truth = build(args.shared, args.records, args.duplicates, args.non_english, args.seed, args.offset)
     days = args.out / "days"
     days.mkdir(parents=True, exist_ok=True)
     for number, start in enumerate(range(0, len(items), args.per_file)):

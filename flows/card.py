@@ -176,7 +176,9 @@ papers = pl.read_parquet("hf://datasets/{repo}@{version}/data/*.parquet")
 select topic, count(*) from 'hf://datasets/{repo}@{version}/data/*.parquet' group by 1 order by 2 desc;
 ```
 
-Each Parquet file carries key-value metadata `trending_papers.version` and `trending_papers.schema_version`."""
+Each Parquet file carries key-value metadata `trending_papers.version` (the version that wrote the file: a shard
+whose papers did not change is shared with earlier versions and keeps the id of the first) and
+`trending_papers.schema_version`."""
 
 
 def _this_version(counts: dict[str, Any], papers: pl.DataFrame) -> str:

@@ -289,6 +289,7 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         documents,
         changelog=render_changelog(version, since, changes),
         report=report_html,
+        previous=latest,
     )
     return RunSummary(
         version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed

@@ -3,10 +3,10 @@
 Layout under ``OUT/trending-papers/``::
 
     <version>/                       one immutable folder per run, built in .staging-<version>/ then renamed
-        data/train-0000i-of-0000N.parquet
+        data/train-0000i-of-0000N.parquet   range shards by paper_id; unchanged ones hard-linked (flows/shards.py)
         quarantine/quarantine-00000-of-00001.parquet
         ledger.parquet               one row per input record of the run, with its outcome
-        index/dedup-keys.parquet     lookup keys of every paper, for matching the next run against this version
+        index/dedup-keys-0000i-of-0000N.parquet   lookup keys of every paper (range shards by paper_id too)
         manifest.json                with ``changes`` against the version before it
         CHANGELOG.md                 the same changes, for a person
         README.md                    dataset card (Hugging Face front matter)
@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,10 @@ import pyarrow.parquet as pq
 
 from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
-from flows.parquet_writer import shard_slices, write_parquet
+from flows.parquet_writer import MIB, shard_slices, write_parquet
 from flows.secrets import redact_json
+from flows.shards import Shard, new_bytes, previous_shards, rows_of, write_shards
+from transforms.matching import INDEX_ORDER
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,
@@ -46,12 +49,18 @@ from transforms.schema import (
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
+    conform,
     empty,
     to_arrow,
 )
 
 METADATA_PREFIX = "trending_papers"
-DEDUP_INDEX_FILE = "index/dedup-keys.parquet"
+DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM = "index", "dedup-keys"
+PAPER_SHARD_BYTES = 32 * MIB
+"""Target Arrow size of a papers shard (~10k papers, ~12 MB on disk): a daily run rewrites the last shard or two
+and those of the papers it updated, a few per cent of a 1M-paper version (``bench/README.md``)."""
+INDEX_SHARD_BYTES = 32 * MIB
+"""Target Arrow size of a dedup-index shard (16 rows a paper)."""
 CHANGELOG_FILE = "CHANGELOG.md"
 
 
@@ -63,7 +72,7 @@ class PreviousVersion:
     path: Path
     papers: pl.DataFrame
     dedup_index: pl.DataFrame | None
-    """The version's ``index/dedup-keys.parquet``, when it has one."""
+    """The version's dedup index (``index/dedup-keys-*.parquet``), when it has one."""
 
 
 def dataset_root(out_dir: Path) -> Path:
@@ -134,9 +143,12 @@ def read_latest(out_dir: Path) -> PreviousVersion | None:
         if files
         else empty(PAPER_SCHEMA)
     )
-    index_file = path / DEDUP_INDEX_FILE
+    # dedup-keys-0000i-of-0000N.parquet, or the one dedup-keys.parquet of versions before range shards
+    index_files = sorted((path / DEDUP_INDEX_FOLDER).glob(f"{DEDUP_INDEX_STEM}*.parquet"))
     index = (
-        pl.from_arrow(pq.read_table(index_file, schema=DEDUP_INDEX_SCHEMA)) if index_file.exists() else None
+        pl.concat([pl.from_arrow(pq.read_table(f, schema=DEDUP_INDEX_SCHEMA)) for f in index_files])
+        if index_files
+        else None
     )
     return PreviousVersion(version=path.name, path=path, papers=papers, dedup_index=index)
 
@@ -153,23 +165,41 @@ def publish_version(
     documents: dict[str, str] | None = None,
     changelog: str | None = None,
     report: str | None = None,
+    previous: PreviousVersion | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
     Every table is cast to its contract schema; files are made read-only; the manifest lists every file with
-    its sha256 and row count. ``documents`` (relative path -> text, e.g. the validation report) are written
-    and listed too; ``report`` (HTML) becomes ``report.html``. A failure before the rename leaves no trace but
-    the staging folder, removed here.
+    its sha256 and row count. The papers and the dedup index are range shards by ``paper_id``: a shard whose
+    rows equal a shard of the version ``latest`` points at is a hard link to that file (``linked_from`` in
+    its manifest entry; ``storage.new_bytes`` counts what this version wrote), see ``flows/shards.py``.
+    ``documents`` (relative path -> text, e.g. the validation report) are written and listed too; ``report``
+    (HTML) becomes ``report.html``. A failure before the rename leaves no trace but the staging folder, removed
+    here. ``previous`` (the ``latest`` version as the run read it) spares reading its shards again to compare.
     """
     root = dataset_root(out_dir)
     final = root / version
     if final.exists():
         raise FileExistsError(f"version {version} already exists: versions are immutable")
 
+    base = latest_version_id(out_dir)
+    base_dir = root / base if base is not None else None
+    in_memory = previous if previous is not None and previous.version == base else None
+
     def write(staging: Path) -> None:
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
         files = [
-            *_write_sharded(staging, "data", "train", papers.sort("paper_id"), PAPER_SCHEMA, metadata),
+            *_write_range_shards(
+                staging,
+                "data",
+                "train",
+                papers.sort("paper_id"),
+                PAPER_SCHEMA,
+                PAPER_SHARD_BYTES,
+                base_dir,
+                metadata,
+                in_memory.papers if in_memory else None,
+            ),
             *_write_sharded(
                 staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
             ),
@@ -178,9 +208,17 @@ def publish_version(
             ),
         ]
         if dedup_index is not None:
-            (staging / DEDUP_INDEX_FILE).parent.mkdir()
-            files.append(
-                _write_table(staging / DEDUP_INDEX_FILE, dedup_index, DEDUP_INDEX_SCHEMA, metadata, staging)
+            in_order = dedup_index.get_column("paper_id").is_sorted()  # update_index keeps INDEX_ORDER
+            files += _write_range_shards(
+                staging,
+                DEDUP_INDEX_FOLDER,
+                DEDUP_INDEX_STEM,
+                dedup_index if in_order else dedup_index.sort(INDEX_ORDER),
+                DEDUP_INDEX_SCHEMA,
+                INDEX_SHARD_BYTES,
+                base_dir,
+                metadata,
+                in_memory.dedup_index if in_memory else None,
             )
         (staging / "README.md").write_text(card, encoding="utf-8")
         for relative, text in (documents or {}).items():
@@ -192,7 +230,13 @@ def publish_version(
             (staging / CHANGELOG_FILE).write_text(changelog, encoding="utf-8")
         if report is not None:
             (staging / "report.html").write_text(report, encoding="utf-8")
-        full = redact_json({**manifest, "files": files})
+        storage = {
+            "bytes": sum(f["bytes"] for f in files),
+            "new_bytes": new_bytes(files),
+            "linked_files": sum("linked_from" in f for f in files),
+            "linked_from": base if any("linked_from" in f for f in files) else None,
+        }
+        full = redact_json({**manifest, "storage": storage, "files": files})
         (staging / "manifest.json").write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")
         for path in staging.rglob("*"):
             if path.is_file():
@@ -294,6 +338,57 @@ def _write_sharded(
         )
         for index, shard in enumerate(shards)
     ]
+
+
+def _write_range_shards(
+    staging: Path,
+    folder: str,
+    stem: str,
+    frame: pl.DataFrame,
+    schema: pa.Schema,
+    shard_bytes: int,
+    base_dir: Path | None,
+    metadata: dict[str, str],
+    base_rows: pl.DataFrame | None = None,
+) -> list[dict[str, Any]]:
+    """Range shards of ``frame`` (sorted by ``paper_id``), sharing the unchanged ones with ``base_dir``.
+
+    ``base_rows``: every row of ``base_dir``'s shards in file order (as :func:`read_latest` concatenates them),
+    compared by slice instead of reading each candidate file again.
+    """
+    keyed = {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+    frame = conform(frame, schema)
+    previous = previous_shards(base_dir, folder)
+    ends = list(accumulate(shard.rows for shard in previous))
+    starts = {shard.path: end - shard.rows for shard, end in zip(previous, ends, strict=True)}
+    in_memory = base_rows is not None and base_rows.height == (ends[-1] if ends else 0)
+
+    def read_previous(shard: Shard) -> pl.DataFrame:
+        if in_memory and base_rows is not None:
+            start = starts[shard.path]
+            return conform(rows_of(base_rows, start, start + shard.rows), schema)
+        return conform(pl.from_arrow(pq.read_table(shard.path, schema=schema)), schema)
+
+    return write_shards(
+        staging,
+        folder,
+        stem,
+        frame,
+        key="paper_id",
+        target_rows=rows_per(shard_bytes, frame),
+        previous=previous,
+        previous_version=base_dir.name if base_dir is not None else None,
+        version=metadata["version"],
+        write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, keyed),
+        read_previous=read_previous,
+    )
+
+
+def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
+    """How many rows of ``frame`` fit in ``target_bytes`` of memory (at least one)."""
+    if frame.height == 0:
+        return 1
+    return max(1, int(target_bytes // max(frame.estimated_size() / frame.height, 1.0)))
 
 
 def _write_table(

@@ -2,7 +2,7 @@
 
 :func:`match_previous` carries ``paper_id`` across versions with the same rules as
 :func:`transforms.dedup.find_clusters`; :func:`build_index` and :func:`update_index` maintain the per-version key
-table (``index/dedup-keys.parquet``) that keeps this proportional to the new records, not to the history.
+table (``index/dedup-keys-*.parquet``) that keeps this proportional to the new records, not to the history.
 """
 
 from __future__ import annotations
@@ -31,14 +31,25 @@ from transforms.identity import (
 )
 from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
 
-__all__ = ["INDEX_SCHEMA", "MATCH_SPLIT_ARXIV_CONFLICT", "build_index", "match_previous", "update_index"]
+INDEX_ORDER = ["paper_id", "kind", "band", "key"]
+"""Rows of one paper together, in paper-id order: the index is range-sharded by ``paper_id`` like the papers, so
+a run that touches a few papers changes a few index shards (``flows/shards.py``)."""
+
+__all__ = [
+    "INDEX_ORDER",
+    "INDEX_SCHEMA",
+    "MATCH_SPLIT_ARXIV_CONFLICT",
+    "build_index",
+    "match_previous",
+    "update_index",
+]
 
 MATCH_SPLIT_ARXIV_CONFLICT = "match:split_arxiv_conflict"
 """``decisions`` tag of a run's paper that, with another paper of the run carrying a different arXiv id,
 matched one previous paper without an id (only the more similar one keeps it; see match_previous)."""
 
 INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
-"""Persisted per version as ``index/dedup-keys.parquet``: one row per (paper, lookup key).
+"""Persisted per version as ``index/dedup-keys-*.parquet``: one row per (paper, lookup key).
 
 ``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or
 ``band`` (an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is
@@ -91,7 +102,7 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
         pl.concat([arxiv_rows, title_rows, band_rows])
         .with_columns(pl.lit(params.fingerprint).alias("fingerprint"))
         .unique()
-        .sort("kind", "band", "key", "paper_id")
+        .sort(INDEX_ORDER)
         .cast(dict(INDEX_SCHEMA))
     )
 
@@ -101,11 +112,19 @@ def update_index(
 ) -> pl.DataFrame:
     """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
 
-    A paper seen again keeps its old keys too, so a later record can match any version of its text.
+    A paper seen again keeps its old keys too, so a later record can match any version of its text. The result
+    is in ``INDEX_ORDER``; an index already in that order (as versions store it) is merged with the run's rows
+    in one pass instead of sorted again, and the rows of papers not in this run keep their order.
     """
     if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
         raise ValueError("index was built with other parameters; rebuild it with build_index")
-    return pl.concat([index, build_index(papers, params)]).unique().sort("kind", "band", "key", "paper_id")
+    added = build_index(papers, params)
+    if not index.get_column("paper_id").is_sorted():
+        return pl.concat([index, added]).unique().sort(INDEX_ORDER)
+    touched = added.get_column("paper_id").unique().implode()
+    kept = index.filter(~pl.col("paper_id").is_in(touched))
+    grown = pl.concat([index.filter(pl.col("paper_id").is_in(touched)), added]).unique().sort(INDEX_ORDER)
+    return kept.merge_sorted(grown, key="paper_id")
 
 
 def match_previous(

@@ -107,6 +107,13 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
     assert after.select(history).equals(before.select(history))
     assert second.counts["new_papers"] == 0 and second.counts["updated_papers"] == 99
     assert after.get_column("record_hash").to_list() == before.get_column("record_hash").to_list()
+    manifest = json.loads((second.path / "manifest.json").read_text())
+    assert after.equals(before)  # the analysis columns, recomputed for every paper, come out the same
+    shared = {f["path"] for f in manifest["files"] if f.get("linked_from") == first.version}
+    assert shared == {"data/train-00000-of-00001.parquet", "index/dedup-keys-00000-of-00001.parquet"}
+    for path in shared:  # equal rows: the second version holds the first one's file, not a copy
+        assert (second.path / path).stat().st_ino == (first.path / path).stat().st_ino
+    assert manifest["storage"]["new_bytes"] < manifest["storage"]["bytes"]
 
 
 def test_run_with_nothing_publishable_exits_non_zero_and_keeps_its_quarantine(tmp_path: Path) -> None:

@@ -90,11 +90,9 @@ def test_a_new_release_deletes_stale_shards_in_the_same_commit(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.publish
-    from flows.parquet_writer import ParquetLayout, shard_slices
 
     with monkeypatch.context() as patch:
-        tiny = ParquetLayout(shard_bytes=1)
-        patch.setattr(flows.publish, "shard_slices", lambda table: shard_slices(table, tiny))
+        patch.setattr(flows.publish, "PAPER_SHARD_BYTES", 1)
         publish(tmp_path, V1, three_papers())  # three shards of one paper each
     release(tmp_path, V1, repo_id=REPO)
     publish(tmp_path, V2, later_papers())

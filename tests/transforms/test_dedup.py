@@ -23,7 +23,7 @@ import transforms.minhash as minhash
 from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
 from transforms.history import upsert
 from transforms.identity import paper_id_expr, text_words
-from transforms.matching import build_index, match_previous, update_index
+from transforms.matching import INDEX_ORDER, build_index, match_previous, update_index
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,
@@ -443,6 +443,28 @@ def test_untouched_previous_papers_are_returned_unchanged() -> None:
     )
     second = upsert(first, match_previous(extra, first).drop("is_new"), DAY2)
     assert_frame_equal(second.filter(pl.col("paper_id").is_in(first["paper_id"].implode())), first)
+
+
+def test_update_index_merges_in_paper_id_order_like_a_full_rebuild() -> None:
+    params = DedupParams()
+    day1 = papers_from(find_clusters(POOL))
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    index = build_index(first, params)
+    assert index.get_column("paper_id").is_sorted()
+    probe = papers_from(
+        find_clusters(
+            records(
+                [
+                    {"title": "Some New Title", "abstract": PRUNING_REVISED},
+                    {"title": "Nothing Like It", "abstract": "A short abstract about compilers."},
+                ]
+            )
+        )
+    )
+    matched = match_previous(probe, first, params, index=index)
+    full = pl.concat([index, build_index(matched, params)]).unique().sort(INDEX_ORDER)
+    assert_frame_equal(update_index(index, matched, params), full)  # merged, not sorted again
+    assert_frame_equal(update_index(index.reverse(), matched, params), full)  # an index in another order
 
 
 def test_index_matches_like_the_full_previous_version() -> None:
