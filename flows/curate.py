@@ -4,23 +4,17 @@ Each stage is one Prefect task around pure transforms; all I/O happens in ingest
 tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same way again.
 """
 
-import inspect
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from prefect import Task, flow, get_run_logger, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NONE
-from prefect.context import FlowRunContext
 from prefect.states import Failed, State
-from prefect.task_runners import TaskRunner
 
 from expectations.docs import render_validation_html
 from expectations.gate import ExpectationOutcome, check_rows, require_table
@@ -28,9 +22,27 @@ from expectations.suites import GateSettings
 from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
-from flows.language import detect_languages
 from flows.ownership import output_lock
-from flows.progress import StageTiming, forget_run_timings, progress, record, run_timings, timed
+from flows.partitions import (
+    LANGUAGE_BLOCK,
+    STAGE,
+    clean_block,
+    clean_counts,
+    clean_frame,
+    clean_partition,
+    derive_counts,
+    derive_frame,
+    derive_partition,
+    language_counts,
+    language_frame,
+    language_partition,
+    partition_results,
+    pending_count,
+    per_partition,
+    signatures_partition,
+    task_runner,
+)
+from flows.progress import StageTiming, forget_run_timings, record, run_timings, timed
 from flows.publish import (
     PreviousVersion,
     latest_version_id,
@@ -51,22 +63,16 @@ from transforms.accounting import (
     with_paper_decisions,
 )
 from transforms.changes import diff_papers
-from transforms.clean import clean_records, tag_quality
 from transforms.dedup import collapse_clusters, find_clusters
-from transforms.derive import add_analysis_columns, derive_fields
+from transforms.derive import add_analysis_columns
 from transforms.history import attach_listings, history_columns, upsert
-from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
-from transforms.minhash import partition_band_frame, shared_bands
-from transforms.partition import ORDER, merge_partitions, split_partitions
+from transforms.minhash import shared_bands
+from transforms.partition import split_partitions
 from transforms.retraction import empty_retractions, withhold_retracted
-from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
+from transforms.routing import reject_failed_papers
 from transforms.schema import PAPER_SCHEMA, conform, empty
-from transforms.scripts import tag_mixed_script
 from transforms.summary import summarize
-
-STAGE = {"cache_policy": NONE, "persist_result": False}
-"""Stages pass frames in memory: nothing to cache or persist between them."""
 
 VALIDATION_HTML = "validation/index.html"
 VALIDATION_JSON = "validation/results.json"
@@ -117,13 +123,6 @@ class RunSummary:
     every_source_failed: bool = False
 
 
-def _pending(frame: pl.DataFrame) -> int:
-    """Records still on their way to publication (no reason tagged yet)."""
-    return (
-        frame.filter(pl.col("reasons").list.len() == 0).height if "reasons" in frame.columns else frame.height
-    )
-
-
 @task(name="ingest", **STAGE)
 @timed("ingest", lambda args, out: (len(out.inputs), out.records.height))
 def ingest(config: RunConfig) -> Ingested:
@@ -146,46 +145,11 @@ def ingest(config: RunConfig) -> Ingested:
     )
 
 
-def _clean_counts(args: tuple[Any, ...], out: pl.DataFrame) -> tuple[int | None, int | None]:
-    return args[0].height, _pending(out)
-
-
-def _language_counts(args: tuple[Any, ...], out: pl.DataFrame) -> tuple[int | None, int | None]:
-    return _pending(args[0]), _pending(out)
-
-
-def _derive_counts(args: tuple[Any, ...], out: pl.DataFrame) -> tuple[int | None, int | None]:
-    return args[0].height, out.height
-
-
-def clean_frame(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
-    """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
-    parsed, unparsed = split(
-        with_reasons(records)
-        .pipe(tag, [reason_when(pl.col("parse_error").is_not_null(), pl.col("parse_error"))])
-        .collect()
-    )
-    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, config.quality)
-    return pl.concat([checked, unparsed.lazy().pipe(clean_records)], how="vertical_relaxed").collect()
-
-
-def _clean_block(records: pl.DataFrame) -> pl.Expr:
-    """Which block of :func:`clean_frame`'s output a record lands in: the unparsed (or already tagged) last."""
-    unparsed = pl.col("parse_error").is_not_null()
-    return unparsed | (pl.col("reasons").list.len() > 0) if "reasons" in records.columns else unparsed
-
-
 @task(name="clean", **STAGE)
-@timed("clean", _clean_counts)
+@timed("clean", clean_counts)
 def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
-    return clean_frame(records, config)
-
-
-@task(name="clean-partition", **STAGE)
-def clean_partition(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
-    """:func:`clean_frame` of one partition (timed by the flow, over all partitions)."""
-    return clean_frame(records, config)
+    return clean_frame(records, config.quality)
 
 
 def known_languages(previous: PreviousVersion | None) -> pl.DataFrame | None:
@@ -193,57 +157,18 @@ def known_languages(previous: PreviousVersion | None) -> pl.DataFrame | None:
     return previous.papers.select("abstract", "language", "language_score") if previous else None
 
 
-def language_frame(
-    records: pl.DataFrame,
-    known: pl.DataFrame | None,
-    config: RunConfig,
-    workers: int,
-    report_progress: bool = True,
-) -> pl.DataFrame:
-    """Detect the abstract's language, tag disallowed ones and abstracts that mix two scripts."""
-    pending = pl.col("reasons").list.len() == 0
-    detected = detect_languages(
-        records.filter(pending),
-        known=known,
-        workers=workers,
-        progress=(lambda done, total: progress("language", done, total)) if report_progress else None,
-    )
-    rest = records.filter(~pending).with_columns(
-        pl.lit(None, pl.String).alias("language"), pl.lit(None, pl.Float64).alias("language_score")
-    )
-    return (
-        pl.concat([detected, rest], how="vertical_relaxed")
-        .lazy()
-        .pipe(tag_language, config.allowed_languages)
-        .pipe(tag_mixed_script)
-        .collect()
-    )
-
-
 @task(name="language", **STAGE)
-@timed("language", _language_counts)
+@timed("language", language_counts)
 def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
-    return language_frame(records, known_languages(previous), config, config.language_workers)
-
-
-@task(name="language-partition", **STAGE)
-def language_partition(records: pl.DataFrame, known: pl.DataFrame | None, config: RunConfig) -> pl.DataFrame:
-    """:func:`language_frame` of one partition, in the worker's own process (the partitions are the
-    parallelism; a Dask worker process may not start a pool of its own)."""
-    return language_frame(records, known, config, workers=1, report_progress=False)
-
-
-@task(name="signatures-partition", **STAGE)
-def signatures_partition(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
-    """LSH band keys of one partition's abstracts, ``doc`` numbered in the whole frame (dedup's global step
-    groups them by band key)."""
-    return partition_band_frame(records.get_column("abstract"), records.get_column(ORDER), config.dedup)
+    return language_frame(
+        records, known_languages(previous), config.allowed_languages, config.language_workers
+    )
 
 
 @task(name="dedup", **STAGE)
-@timed("dedup", lambda args, out: (_pending(args[0]), out.papers.height))
+@timed("dedup", lambda args, out: (pending_count(args[0]), out.papers.height))
 def dedup(
     records: pl.DataFrame,
     previous: PreviousVersion | None,
@@ -274,21 +199,10 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
     return Deduplicated(records=records, papers=papers)
 
 
-def derive_frame(papers: pl.DataFrame) -> pl.DataFrame:
-    """Topic, venue hints and code links for this run's papers."""
-    return papers.lazy().pipe(derive_fields).collect()
-
-
 @task(name="derive", **STAGE)
-@timed("derive", _derive_counts)
+@timed("derive", derive_counts)
 def derive(papers: pl.DataFrame) -> pl.DataFrame:
     """Topic, venue hints and code links for this run's papers."""
-    return derive_frame(papers)
-
-
-@task(name="derive-partition", **STAGE)
-def derive_partition(papers: pl.DataFrame) -> pl.DataFrame:
-    """:func:`derive_frame` of one partition of the papers."""
     return derive_frame(papers)
 
 
@@ -447,91 +361,27 @@ def _partitioned_stages(ingested: Ingested, config: RunConfig) -> tuple[Deduplic
     matching against the previous version, and the retraction list, run once on the whole frame in the flow.
     Each stage is timed here, in the flow's process, from first submission to merged result.
     """
-    with _task_runner(config) as runner:
-        cleaned = _per_partition(
-            runner, "clean", clean_partition, ingested.records, _clean_counts, config.partitions,
-            group=_clean_block(ingested.records), config=config,
+    with task_runner(config) as runner:
+        cleaned = per_partition(
+            runner, "clean", clean_partition, ingested.records, clean_counts, config.partitions,
+            group=clean_block(ingested.records), quality=config.quality,
         )  # fmt: skip
-        detected = _per_partition(
-            runner, "language", language_partition, cleaned, _language_counts, config.partitions,
-            group=pl.col("reasons").list.len() > 0, known=known_languages(ingested.previous), config=config,
+        detected = per_partition(
+            runner, "language", language_partition, cleaned, language_counts, config.partitions,
+            group=LANGUAGE_BLOCK, known=known_languages(ingested.previous),
+            allowed_languages=config.allowed_languages,
         )  # fmt: skip
         pending = detected.filter(pl.col("reasons").list.len() == 0).select("record_id", "abstract")
         started = time.perf_counter()
         parts = split_partitions(pending, config.partitions)
-        bands = shared_bands(_results(runner, signatures_partition, parts, config=config))
+        bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
         record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))
         deduplicated = dedup(detected, ingested.previous, config, bands=bands)
         deduplicated = withhold(deduplicated, ingested.retractions)
-        derived = _per_partition(
-            runner, "derive", derive_partition, deduplicated.papers, _derive_counts, config.partitions
+        derived = per_partition(
+            runner, "derive", derive_partition, deduplicated.papers, derive_counts, config.partitions
         )
     return deduplicated, derived
-
-
-def _per_partition(
-    runner: TaskRunner,
-    stage: str,
-    partition_task: Task[..., pl.DataFrame],
-    frame: pl.DataFrame,
-    count: Callable[[tuple[Any, ...], pl.DataFrame], tuple[int | None, int | None]],
-    partitions: int,
-    group: pl.Expr | None = None,
-    **parameters: Any,
-) -> pl.DataFrame:
-    """``partition_task`` over the partitions of ``frame``, merged in single-process order, timed as ``stage``."""
-    started = time.perf_counter()
-    parts = split_partitions(frame, partitions, group=group)
-    if parts:
-        merged = merge_partitions(_results(runner, partition_task, parts, **parameters))
-    else:  # nothing to split: the stage's own function on the empty frame gives its columns
-        merged = partition_task.fn(frame, **parameters)
-    records_in, records_out = count((frame,), merged)
-    record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
-    return merged
-
-
-def _results(
-    runner: TaskRunner, partition_task: Task[..., pl.DataFrame], parts: list[pl.DataFrame], **parameters: Any
-) -> list[pl.DataFrame]:
-    """Submit one task per partition, then collect the results in partition order."""
-    futures = [
-        runner.submit(partition_task, {_first_parameter(partition_task): part, **parameters})
-        for part in parts
-    ]
-    return [future.result() for future in futures]
-
-
-def _first_parameter(partition_task: Task[..., Any]) -> str:
-    return next(iter(inspect.signature(partition_task.fn).parameters))
-
-
-@contextmanager
-def _task_runner(config: RunConfig) -> Iterator[TaskRunner]:
-    """The Dask cluster of the config (an existing one at ``dask_address``, or a local one of ``dask_workers``
-    processes started for the run and stopped after it), else the flow's own task runner."""
-    if not config.on_dask:
-        context = FlowRunContext.get()
-        if context is None or context.task_runner is None:
-            raise RuntimeError("partitioned stages run inside the curation flow")
-        yield context.task_runner
-        return
-    from prefect_dask import DaskTaskRunner
-
-    if config.dask_address:
-        runner = DaskTaskRunner(address=config.dask_address)
-    else:
-        runner = DaskTaskRunner(
-            cluster_kwargs={
-                "n_workers": config.dask_workers,
-                "threads_per_worker": 1,
-                "processes": True,
-                "host": "127.0.0.1",
-                "dashboard_address": None,
-            }
-        )
-    with runner:
-        yield runner
 
 
 def run_curation(config: RunConfig) -> RunSummary:
