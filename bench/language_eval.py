@@ -28,8 +28,9 @@ from typing import Any
 import polars as pl
 
 from flows.language import detect_languages
-from transforms.clean import QualitySettings, clean_records, tag_quality
+from transforms.clean import clean_records
 from transforms.language import tag_language
+from transforms.quality import QualitySettings, tag_quality
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows.ingest import BUNDLED_SAMPLE
 from flows.sources import SourceSettings
-from transforms.clean import QualitySettings
 from transforms.dedup import DedupParams
 from transforms.parse import InputLimits
+from transforms.quality import QualitySettings
 
 
 class RunConfig(BaseModel):

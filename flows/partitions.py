@@ -26,11 +26,12 @@ from prefect.task_runners import TaskRunner
 
 from flows.language import detect_languages
 from flows.progress import StageTiming, progress, record
-from transforms.clean import QualitySettings, clean_records, tag_quality
+from transforms.clean import clean_records
 from transforms.derive import derive_fields
 from transforms.language import tag_language
 from transforms.minhash import DedupParams, partition_band_frame
 from transforms.partition import ORDER, merge_partitions, split_partitions
+from transforms.quality import QualitySettings, tag_quality
 from transforms.routing import reason_when, split, tag, with_reasons
 from transforms.scripts import tag_mixed_script
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "2.1.0"
+SCHEMA_VERSION = "2.2.0"
 """Semver of the published contract; every change is written in ``SCHEMA_CHANGELOG.md``."""
 DATASET_NAME = "trending-papers"
 

@@ -213,6 +213,11 @@ def _venues(field: str, text: str) -> list[tuple[str, int | None, str]]:
     [
         ("arxiv_comment", "1st place solution of the KDD Cup 2024"),
         ("abstract", "We report the results of a competition held at CVPR 2024 on low-light enhancement."),
+        # The real NAVSIM abstract: "submitted" in the clause is the teams', not the paper's, status.
+        (
+            "abstract",
+            "NAVSIM enabled a new competition held at CVPR 2024, where 143 teams submitted 463 entries.",
+        ),
         ("abstract", "We compare against ICLR-style baselines trained for 100 epochs in 2024."),
         ("abstract", "We train CVPR 2023-style detectors on the new data."),
         ("abstract", "We conduct a citation study of ACL and EMNLP papers published between 2000 and 2023."),
@@ -223,6 +228,12 @@ def _venues(field: str, text: str) -> list[tuple[str, int | None, str]]:
 def test_mentions_that_are_not_venues(field: str, text: str) -> None:
     """Issue 14: competitions, "-style", citation studies and dataset names are not venue hints."""
     assert _venues(field, text) == []
+
+
+def test_a_cued_venue_survives_a_challenge_in_the_clause() -> None:
+    assert _venues("arxiv_comment", "Accepted to CVPR 2024; winning entry of the NTIRE 2024 challenge") == [
+        ("CVPR", 2024, "accepted")
+    ]
 
 
 def test_ordinary_word_venue_needs_a_cue_right_before_it() -> None:

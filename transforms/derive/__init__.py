@@ -7,6 +7,7 @@ import polars as pl
 from transforms.derive.analysis import ANALYSIS_COLUMNS, add_analysis_columns
 from transforms.derive.links import extract_links
 from transforms.derive.topic import assign_topics
+from transforms.derive.venue_area import prefer_venue_area
 from transforms.derive.venues import venue_hints
 
 DERIVED_COLUMNS = (
@@ -27,9 +28,20 @@ def derive_fields(papers: pl.LazyFrame) -> pl.LazyFrame:
     analysis columns (venue, venue_year, venue_status, venue_workshop, has_code).
 
     Needs title, abstract, arxiv_comment, journal_ref, venue_field, source_code_url, source_project_url,
-    categories and primary_category (all but title/abstract may be null).
+    categories and primary_category (all but title/abstract may be null). Topics come first, then venue hints,
+    then the venue's area is moved to the front of ``topics`` where the text supports it.
     """
-    return add_analysis_columns(extract_links(venue_hints(assign_topics(papers))))
+    stages = (assign_topics, venue_hints, prefer_venue_area, extract_links, add_analysis_columns)
+    for stage in stages:
+        papers = _materialised(stage(papers))
+    return papers
+
+
+def _materialised(papers: pl.LazyFrame) -> pl.LazyFrame:
+    """The stage's result computed once. venue_hints and prefer_venue_area read their input in several branches
+    (joins, a split and concat); left lazy, polars re-ran every upstream stage per branch: 24.4 s instead of
+    2.6 s for 1,000 papers (bench/README.md, "Derive speed")."""
+    return papers.collect().lazy()
 
 
 __all__ = [
@@ -39,5 +51,6 @@ __all__ = [
     "assign_topics",
     "derive_fields",
     "extract_links",
+    "prefer_venue_area",
     "venue_hints",
 ]

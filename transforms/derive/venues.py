@@ -43,6 +43,9 @@ STRUCTURED_SUBMITTED = r"\b(?:reject|rejected|withdraw|withdrawn|desk reject)\b"
 STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
 # A workshop, or an event co-located with the conference (not its main track).
 WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin conjunction with\b|@"
+# A clause about a competition names the venue that hosts it, not one the paper appears at, unless a status cue
+# sits right before the venue ("accepted to CVPR 2024; winning entry of the NTIRE challenge"): a bare
+# "143 teams submitted" in the clause is not the paper's status.
 NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
 # A venue used as an adjective is not a venue: "ICLR-style baselines", "a NeurIPS-like rubric".
 STYLE_TAIL = r"[\s\-]*(?:style|like|format|formatted|template)\b"
@@ -91,6 +94,8 @@ class Venue:
     names: tuple[str, ...]
     needs_cue: bool
     journal_family: bool
+    area: str | None = None
+    """The taxonomy topic a single-area venue is devoted to (``transforms/derive/venue_area.py``)."""
 
 
 @cache
@@ -105,6 +110,7 @@ def load_venues() -> tuple[Venue, ...]:
             names=tuple(name.rstrip(".") for name in entry.get("names", ())),
             needs_cue=bool(entry.get("needs_cue", False)),
             journal_family=bool(entry.get("journal_family", False)),
+            area=entry.get("area"),
         )
         for entry in tomllib.loads(text)["venue"]
     )
@@ -303,7 +309,7 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     cued = evidence.str.contains(pl.concat_str(pl.lit(CUE_BEFORE), mention))
     keep = ~(
         (free_text & pl.col("_needs_cue") & (mentioned | ~cued))
-        | (free_text & challenge & mentioned)
+        | (free_text & challenge & ~cued)
         | (free_text & style)
         | ((pl.col("field") == "abstract") & bibliometric)
         | ((pl.col("field") == "abstract") & mentioned & ~pl.col("_adjacent_year"))
