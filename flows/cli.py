@@ -125,6 +125,28 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=0, help="processes for language detection (0: one per core)"
     )
+    cluster = run.add_argument_group(
+        "Dask cluster",
+        "Run clean, language, the MinHash band keys and derive as one task per partition on a Dask cluster; "
+        "dedup's grouping by band key, validation and publishing stay in this process. The published dataset "
+        "is the same as without these options.",
+    )
+    cluster.add_argument(
+        "--dask-address",
+        metavar="URL",
+        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers need this project "
+        "installed)",
+    )
+    cluster.add_argument(
+        "--dask-workers", type=int, metavar="N", help="start a local Dask cluster of N worker processes"
+    )
+    cluster.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="partitions of the per-partition stages (default 1; with --dask-workers N: N; with "
+        "--dask-address: 8)",
+    )
     network = run.add_argument_group(
         "network sources",
         "Fetched politely (robots.txt, per-host pacing, retries) and stored verbatim under OUT/raw/; replay a run "
@@ -272,6 +294,7 @@ def _validate_run(args: argparse.Namespace) -> None:
             raise UsageError(f"--languages: not a language code: {code!r} (expected e.g. en, de, zh-cn)")
     if args.workers < 0:
         raise UsageError(f"--workers must be 0 (one per core) or more, got {args.workers}")
+    _validate_cluster(args)
     if args.hf_daily is not None:
         try:
             parse_days(args.hf_daily)
@@ -288,6 +311,40 @@ def _validate_run(args: argparse.Namespace) -> None:
             check_latest_schema(args.out)  # before Prefect starts: a usage error, not a failed run
         except IncompatibleSchema as error:
             raise UsageError(str(error)) from None
+
+
+def _validate_cluster(args: argparse.Namespace) -> None:
+    if args.dask_address is not None and args.dask_workers is not None:
+        raise UsageError(
+            "--dask-address (an existing cluster) and --dask-workers (a local one) exclude each other"
+        )
+    if args.dask_address is not None and not args.dask_address.strip():
+        raise UsageError("--dask-address: give the scheduler's address, e.g. tcp://10.0.0.5:8786")
+    if args.dask_workers is not None and args.dask_workers < 1:
+        raise UsageError(f"--dask-workers must be 1 or more, got {args.dask_workers}")
+    if args.partitions is not None and args.partitions < 1:
+        raise UsageError(f"--partitions must be 1 or more, got {args.partitions}")
+    if args.dask_address is not None or args.dask_workers is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("prefect_dask") is None:
+            raise UsageError(
+                "the Dask options need prefect-dask: install the project's cluster extra "
+                "(pip install -e '.[cluster]')"
+            )
+
+
+def _partitions(args: argparse.Namespace) -> int:
+    """``--partitions``, else one per local worker, 8 on an existing cluster, 1 without Dask."""
+    if args.partitions is not None:
+        return args.partitions
+    if args.dask_workers is not None:
+        return args.dask_workers
+    return DEFAULT_CLUSTER_PARTITIONS if args.dask_address else 1
+
+
+DEFAULT_CLUSTER_PARTITIONS = 8
+"""Partitions on an existing cluster when ``--partitions`` is not given."""
 
 
 def _validate_serve(args: argparse.Namespace) -> None:
@@ -380,6 +437,9 @@ def _run_config(args: argparse.Namespace) -> Any:
         "allowed_languages": tuple(code.strip() for code in args.languages.split(",") if code.strip()),
         "incremental": not args.fresh,
         "language_workers": args.workers,
+        "partitions": _partitions(args),
+        "dask_address": args.dask_address,
+        "dask_workers": args.dask_workers,
     }
     sources = SourceSettings(
         hf_daily=args.hf_daily, hf_pages=args.hf_page, arxiv_enrich=args.arxiv_enrich, contact=args.contact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows.ingest import BUNDLED_SAMPLE
 from flows.sources import SourceSettings
@@ -36,3 +36,27 @@ class RunConfig(BaseModel):
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True
     """Merge into the latest published version (False starts a fresh history in the same folder)."""
+    partitions: int = Field(default=1, ge=1)
+    """Partitions that clean, language, MinHash signatures and derive run in, one task each (1: one frame, the
+    stages run in the flow's process). Dedup's grouping by band key and everything after it stay global."""
+    dask_address: str | None = None
+    """Scheduler of an existing Dask cluster (``tcp://host:8786``): the partition tasks run on its workers."""
+    dask_workers: int | None = Field(default=None, ge=1)
+    """Start a local Dask cluster of this many worker processes for the run (instead of ``dask_address``)."""
+
+    @model_validator(mode="after")
+    def _one_cluster(self) -> RunConfig:
+        if self.dask_address and self.dask_workers:
+            raise ValueError(
+                "give dask_address (an existing cluster) or dask_workers (a local one), not both"
+            )
+        return self
+
+    @property
+    def on_dask(self) -> bool:
+        return bool(self.dask_address or self.dask_workers)
+
+    @property
+    def partitioned(self) -> bool:
+        """The per-partition path: several partitions, or any on a Dask cluster."""
+        return self.partitions > 1 or self.on_dask

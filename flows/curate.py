@@ -5,6 +5,7 @@ tasks (in ``flows/sources.py``) retry: a failed pure stage would fail the same w
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,6 @@ from typing import Any
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NONE
 from prefect.states import Failed, State
 
 from expectations.docs import render_validation_html
@@ -22,9 +22,27 @@ from expectations.suites import GateSettings
 from flows.card import build_card
 from flows.config import RunConfig
 from flows.ingest import InputReport, read_inputs
-from flows.language import detect_languages
 from flows.ownership import output_lock
-from flows.progress import forget_run_timings, progress, run_timings, timed
+from flows.partitions import (
+    LANGUAGE_BLOCK,
+    STAGE,
+    clean_block,
+    clean_counts,
+    clean_frame,
+    clean_partition,
+    derive_counts,
+    derive_frame,
+    derive_partition,
+    language_counts,
+    language_frame,
+    language_partition,
+    partition_results,
+    pending_count,
+    per_partition,
+    signatures_partition,
+    task_runner,
+)
+from flows.progress import StageTiming, forget_run_timings, record, run_timings, timed
 from flows.publish import (
     PreviousVersion,
     latest_version_id,
@@ -45,21 +63,16 @@ from transforms.accounting import (
     with_paper_decisions,
 )
 from transforms.changes import diff_papers
-from transforms.clean import clean_records
 from transforms.dedup import collapse_clusters, find_clusters
-from transforms.derive import add_analysis_columns, derive_fields
+from transforms.derive import add_analysis_columns
 from transforms.history import attach_listings, history_columns, upsert
-from transforms.language import tag_language
 from transforms.matching import build_index, match_previous, update_index
-from transforms.quality import tag_quality
+from transforms.minhash import shared_bands
+from transforms.partition import split_partitions
 from transforms.retraction import empty_retractions, withhold_retracted
-from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
+from transforms.routing import reject_failed_papers
 from transforms.schema import PAPER_SCHEMA, conform, empty
-from transforms.scripts import tag_mixed_script
 from transforms.summary import summarize
-
-STAGE = {"cache_policy": NONE, "persist_result": False}
-"""Stages pass frames in memory: nothing to cache or persist between them."""
 
 VALIDATION_HTML = "validation/index.html"
 VALIDATION_JSON = "validation/results.json"
@@ -110,13 +123,6 @@ class RunSummary:
     every_source_failed: bool = False
 
 
-def _pending(frame: pl.DataFrame) -> int:
-    """Records still on their way to publication (no reason tagged yet)."""
-    return (
-        frame.filter(pl.col("reasons").list.len() == 0).height if "reasons" in frame.columns else frame.height
-    )
-
-
 @task(name="ingest", **STAGE)
 @timed("ingest", lambda args, out: (len(out.inputs), out.records.height))
 def ingest(config: RunConfig) -> Ingested:
@@ -140,49 +146,41 @@ def ingest(config: RunConfig) -> Ingested:
 
 
 @task(name="clean", **STAGE)
-@timed("clean", lambda args, out: (args[0].height, _pending(out)))
+@timed("clean", clean_counts)
 def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
-    parsed, unparsed = split(
-        with_reasons(records)
-        .pipe(tag, [reason_when(pl.col("parse_error").is_not_null(), pl.col("parse_error"))])
-        .collect()
-    )
-    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, config.quality)
-    return pl.concat([checked, unparsed.lazy().pipe(clean_records)], how="vertical_relaxed").collect()
+    return clean_frame(records, config.quality)
+
+
+def known_languages(previous: PreviousVersion | None) -> pl.DataFrame | None:
+    """The previous version's detected languages, reused instead of detecting the same abstract again."""
+    return previous.papers.select("abstract", "language", "language_score") if previous else None
 
 
 @task(name="language", **STAGE)
-@timed("language", lambda args, out: (_pending(args[0]), _pending(out)))
+@timed("language", language_counts)
 def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
-    pending = pl.col("reasons").list.len() == 0
-    known = previous.papers.select("abstract", "language", "language_score") if previous else None
-    detected = detect_languages(
-        records.filter(pending),
-        known=known,
-        workers=config.language_workers,
-        progress=lambda done, total: progress("language", done, total),
-    )
-    rest = records.filter(~pending).with_columns(
-        pl.lit(None, pl.String).alias("language"), pl.lit(None, pl.Float64).alias("language_score")
-    )
-    return (
-        pl.concat([detected, rest], how="vertical_relaxed")
-        .lazy()
-        .pipe(tag_language, config.allowed_languages)
-        .pipe(tag_mixed_script)
-        .collect()
+    return language_frame(
+        records, known_languages(previous), config.allowed_languages, config.language_workers
     )
 
 
 @task(name="dedup", **STAGE)
-@timed("dedup", lambda args, out: (_pending(args[0]), out.papers.height))
-def dedup(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> Deduplicated:
-    """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers."""
+@timed("dedup", lambda args, out: (pending_count(args[0]), out.papers.height))
+def dedup(
+    records: pl.DataFrame,
+    previous: PreviousVersion | None,
+    config: RunConfig,
+    bands: pl.DataFrame | None = None,
+) -> Deduplicated:
+    """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers.
+
+    ``bands``: the band keys of the pending records computed per partition (None: computed here).
+    """
     pending = pl.col("reasons").list.len() == 0
-    clustered = find_clusters(records.filter(pending), config.dedup)
+    clustered = find_clusters(records.filter(pending), config.dedup, bands=bands)
     papers = collapse_clusters(clustered)
     matched = match_previous(
         papers,
@@ -202,10 +200,10 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
 
 
 @task(name="derive", **STAGE)
-@timed("derive", lambda args, out: (args[0].height, out.height))
+@timed("derive", derive_counts)
 def derive(papers: pl.DataFrame) -> pl.DataFrame:
     """Topic, venue hints and code links for this run's papers."""
-    return papers.lazy().pipe(derive_fields).collect()
+    return derive_frame(papers)
 
 
 @task(name="validate", **STAGE)
@@ -340,16 +338,51 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary:
     """
     with output_lock(config.out_dir):
         ingested = ingest(config)
-        cleaned = clean(ingested.records, config)
-        detected = language(cleaned, ingested.previous, config)
-        deduplicated = dedup(detected, ingested.previous, config)
-        deduplicated = withhold(deduplicated, ingested.retractions)
-        derived = derive(deduplicated.papers)
+        if config.partitioned:
+            deduplicated, derived = _partitioned_stages(ingested, config)
+        else:
+            cleaned = clean(ingested.records, config)
+            detected = language(cleaned, ingested.previous, config)
+            deduplicated = dedup(detected, ingested.previous, config)
+            deduplicated = withhold(deduplicated, ingested.retractions)
+            derived = derive(deduplicated.papers)
         validated = validate(deduplicated, derived, ingested.previous, config)
         summary = publish(ingested, validated, config)
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)
+
+
+def _partitioned_stages(ingested: Ingested, config: RunConfig) -> tuple[Deduplicated, pl.DataFrame]:
+    """clean -> language -> dedup -> retract -> derive with the row-wise stages run per partition.
+
+    clean, language, the MinHash band keys and derive are one task per partition, on the Dask cluster of the
+    config (or the flow's own task runner without one); the partitions are concatenated back in single-process
+    order (:func:`~transforms.partition.merge_partitions`). Dedup's grouping by band key, the cluster step and
+    matching against the previous version, and the retraction list, run once on the whole frame in the flow.
+    Each stage is timed here, in the flow's process, from first submission to merged result.
+    """
+    with task_runner(config) as runner:
+        cleaned = per_partition(
+            runner, "clean", clean_partition, ingested.records, clean_counts, config.partitions,
+            group=clean_block(ingested.records), quality=config.quality,
+        )  # fmt: skip
+        detected = per_partition(
+            runner, "language", language_partition, cleaned, language_counts, config.partitions,
+            group=LANGUAGE_BLOCK, known=known_languages(ingested.previous),
+            allowed_languages=config.allowed_languages,
+        )  # fmt: skip
+        pending = detected.filter(pl.col("reasons").list.len() == 0).select("record_id", "abstract")
+        started = time.perf_counter()
+        parts = split_partitions(pending, config.partitions)
+        bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
+        record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))
+        deduplicated = dedup(detected, ingested.previous, config, bands=bands)
+        deduplicated = withhold(deduplicated, ingested.retractions)
+        derived = per_partition(
+            runner, "derive", derive_partition, deduplicated.papers, derive_counts, config.partitions
+        )
+    return deduplicated, derived
 
 
 def run_curation(config: RunConfig) -> RunSummary:

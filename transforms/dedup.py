@@ -242,12 +242,15 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
 
 
-def _near_pairs(docs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    bands = shared_band_frame(docs["abstract"], params)
+def _near_pairs(docs: pl.DataFrame, params: DedupParams, bands: pl.DataFrame | None) -> pl.DataFrame:
+    if bands is None:
+        bands = shared_band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 
-def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+def find_clusters(
+    records: pl.DataFrame, params: DedupParams = DedupParams(), bands: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Add ``cluster_id`` (record_id of the kept record), ``similarity``, ``match_rule`` and ``decisions``.
 
     Needs ``record_id``, ``title``, ``abstract``, ``arxiv_id``, ``listed_on`` and ``captured_at``. Rows keep their input
@@ -255,6 +258,9 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
     when an abstract is empty), 1.0 for the kept record. ``match_rule`` is ``kept`` for the kept record, else
     the strongest rule among the record's links, preferring a direct link to the kept record. ``decisions``
     is ``[SPLIT_ARXIV_CONFLICT]`` for the records of a component that was split, else empty.
+
+    ``bands`` (``doc, band, key`` of the abstracts, ``doc`` a row position in ``records``) are LSH band keys
+    computed elsewhere, e.g. per partition (:func:`~transforms.minhash.shared_bands`); None computes them here.
     """
     if records.height == 0:
         return records.with_columns(
@@ -277,7 +283,7 @@ def find_clusters(records: pl.DataFrame, params: DedupParams = DedupParams()) ->
         pl.lit(None, dtype=pl.Float64).alias("abstract_sim"),
         pl.lit(None, dtype=pl.Float64).alias("title_sim"),
     )
-    candidates = _near_pairs(docs, params)
+    candidates = _near_pairs(docs, params, bands)
     scored = score_pairs(docs, candidates, params)
     near = scored.filter(verified(params)).select(
         "a", "b", pl.lit("near_duplicate").alias("rule"), "abstract_sim", "title_sim"

@@ -19,7 +19,9 @@ __all__ = [
     "band_frame",
     "band_keys",
     "minhash_signatures",
+    "partition_band_frame",
     "shared_band_frame",
+    "shared_bands",
     "token_hashes",
 ]
 
@@ -236,3 +238,19 @@ def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
             )
         )
     return pl.concat(parts)
+
+
+def partition_band_frame(texts: pl.Series, docs: pl.Series, params: DedupParams) -> pl.DataFrame:
+    """:func:`band_frame` of one partition's texts, ``doc`` renumbered to ``docs`` (the rows' positions in the
+    whole frame): a text's signature depends on that text alone, so partitions can be hashed apart."""
+    frame = band_frame(texts, params)
+    return frame.with_columns(docs.cast(pl.UInt32).gather(frame["doc"]).alias("doc"))
+
+
+def shared_bands(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The global step over partitions' band frames: the (doc, band, key) rows whose key another doc shares
+    in that band, as :func:`shared_band_frame` gives for the whole frame at once."""
+    if not frames:
+        return pl.DataFrame(schema={"doc": pl.UInt32, "band": pl.Int16, "key": pl.UInt64})
+    bands = pl.concat(frames, how="vertical")
+    return bands.filter(pl.len().over("band", "key") > 1)

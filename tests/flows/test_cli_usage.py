@@ -35,6 +35,12 @@ def a_file(tmp_path: Path) -> Path:
         (["run", "--workers", "-1"], "--workers must be 0 (one per core) or more, got -1"),
         (["run", "--workers", "two"], "argument --workers: invalid int value: 'two'"),
         (["run", "--quiet", "--json"], "--quiet and --json exclude each other"),
+        (
+            ["run", "--dask-address", "tcp://127.0.0.1:9", "--dask-workers", "2"],
+            "--dask-address (an existing cluster) and --dask-workers (a local one) exclude each other",
+        ),
+        (["run", "--dask-workers", "0"], "--dask-workers must be 1 or more, got 0"),
+        (["run", "--partitions", "0"], "--partitions must be 1 or more, got 0"),
         (["run", "--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["nonsense"], "argument COMMAND: invalid choice: 'nonsense'"),
         (["dedup-report", "--out", "{file}"], "--out: not a folder: {file}"),
