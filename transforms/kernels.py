@@ -23,56 +23,52 @@ def fold_words(
     split on single spaces with the empty words dropped (what ``str.split(" ")`` and a filter give).
 
     Returns the words as the two buffers of an Arrow ``string_view`` array (which polars takes without a
-    copy): the 16-byte views (two uint64 each; length, then the word itself when it has at most 12 bytes, else
-    its first 4 bytes, buffer 0 and its offset) and the data buffer of all words back to back; and the ``texts + 1``
+    copy): the 16-byte views (two uint64 each: length | first 4 bytes << 32, then bytes 4..11 when the word
+    has at most 12 bytes, else buffer 0 | offset << 32) and the data buffer, which is the mapped bytes
+    themselves (a view may point anywhere in it, so the spaces need not be cut out); and the ``texts + 1``
     int64 offsets of each text's first word. Only the ASCII space splits, so a word never ends inside a
-    multi-byte UTF-8 character and stays valid UTF-8. The data buffer must stay under 2 GiB (int32 offsets).
+    multi-byte UTF-8 character and stays valid UTF-8. ``data`` must stay under 2 GiB (int32 view offsets).
     """
     texts = len(offsets) - 1
+    mapped = np.empty(len(data), dtype=np.uint8)
+    for i in range(len(data)):
+        mapped[i] = table[data[i]]
     text_words = np.empty(texts + 1, dtype=np.int64)
     words = 0
     for text in range(texts):
         text_words[text] = words
-        in_word = False
+        space = True
         for i in range(offsets[text], offsets[text + 1]):
-            if table[data[i]] == _SPACE:
-                in_word = False
-            elif not in_word:
-                words += 1
-                in_word = True
+            solid = mapped[i] != _SPACE
+            words += space & solid
+            space = not solid
     text_words[texts] = words
-    out = np.empty(len(data), dtype=np.uint8)
-    # Each view as two little-endian uint64: length | first 4 bytes << 32, then bytes 4..11 (inline) or
-    # buffer index 0 | offset << 32.
     views = np.empty(2 * words, dtype=np.uint64)
-    size = 0
     word = 0
     for text in range(texts):
-        first = size
-        low = np.uint64(0)
-        high = np.uint64(0)
         stop = offsets[text + 1]
         i = offsets[text]
-        while i <= stop:
-            byte = table[data[i]] if i < stop else _SPACE
-            i += 1
-            if byte != _SPACE:
-                position = size - first
-                if position < 4:
-                    low |= np.uint64(byte) << np.uint64(32 + 8 * position)
-                elif position < 12:
-                    high |= np.uint64(byte) << np.uint64(8 * (position - 4))
-                out[size] = byte
-                size += 1
-            elif size > first:
-                length = size - first
-                views[2 * word] = low | np.uint64(length)
-                views[2 * word + 1] = high if length <= 12 else np.uint64(first) << np.uint64(32)
-                word += 1
-                low = np.uint64(0)
+        while i < stop:
+            if mapped[i] == _SPACE:
+                i += 1
+                continue
+            first = i
+            while i < stop and mapped[i] != _SPACE:
+                i += 1
+            length = i - first
+            low = np.uint64(length)
+            for k in range(min(length, 4)):
+                low |= np.uint64(mapped[first + k]) << np.uint64(32 + 8 * k)
+            if length <= 12:
                 high = np.uint64(0)
-                first = size
-    return views, out[:size], text_words
+                for k in range(4, length):
+                    high |= np.uint64(mapped[first + k]) << np.uint64(8 * (k - 4))
+            else:
+                high = np.uint64(first) << np.uint64(32)
+            views[2 * word] = low
+            views[2 * word + 1] = high
+            word += 1
+    return views, mapped, text_words
 
 
 @njit(cache=True, nogil=True)
