@@ -15,8 +15,6 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from transforms.kernels import fold_words
-
 _NON_ALNUM = r"[^\p{L}\p{N}]+"
 
 
@@ -117,6 +115,8 @@ def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
         head, head_starts = word_series(texts.head(half))
         tail, tail_starts = word_series(texts.slice(half))
         return pl.concat([head, tail]), np.r_[head_starts, tail_starts[1:] + head_starts[-1]]
+    from transforms.kernels import fold_words  # here: numba's import (~0.4 s) only where words are needed
+
     views, word_bytes, starts = fold_words(data, offsets, _ASCII_FOLD)
     arrow = pa.Array.from_buffers(
         pa.string_view(), len(views) // 2, [None, pa.py_buffer(views), pa.py_buffer(word_bytes)]

@@ -15,7 +15,6 @@ import numpy as np
 import polars as pl
 
 from transforms.identity import word_series
-from transforms.kernels import shingle_minima
 
 __all__ = [
     "DedupParams",
@@ -156,6 +155,8 @@ def minhash_signatures(
     (:func:`transforms.kernels.shingle_minima`), equal to :func:`_shingles` then :func:`_minima`. Documents are
     processed ``chunk_docs`` at a time so memory stays bounded.
     """
+    from transforms.kernels import shingle_minima  # here: numba's import (~0.4 s) only where it is used
+
     multipliers, increments, _ = _hash_family(params)
     n = len(texts)
     signatures = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
