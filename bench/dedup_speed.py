@@ -110,9 +110,22 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        help="instead of timing: our recall under each of these hash-family seeds (the spread of the figure)",
+    )
+    parser.add_argument("--bands", type=int, default=DedupParams().bands, help="(both sides) LSH bands")
+    parser.add_argument("--rows", type=int, default=DedupParams().rows, help="(both sides) rows per band")
     args = parser.parse_args()
-    params = DedupParams()
+    params = DedupParams(num_perm=args.bands * args.rows, bands=args.bands, rows=args.rows)
     frame = load(args.corpus, args.limit)
+    if args.seeds:
+        for seed in args.seeds:
+            seeded = DedupParams(num_perm=params.num_perm, bands=params.bands, rows=params.rows, seed=seed)
+            print(json.dumps({"seed": seed, "ours": recall(frame, ours(frame, seeded), seeded)}))
+        return
     shingles = shingle_bytes(frame, params.shingle_size)
     ours(frame.head(100), params)
     times: dict[str, list[float]] = {"ours": [], "datasketch": []}

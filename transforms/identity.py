@@ -1,7 +1,8 @@
 """Paper identity: normalised titles, text tokens and the stable ``paper_id``.
 
 Kept apart from :mod:`transforms.dedup` because other stages (derive, publish) need ``paper_id`` without the
-near-duplicate machinery. Everything here is a polars expression (and :func:`text_words`, its fast word split);
+near-duplicate machinery. Everything here is a polars expression (and :func:`text_words`, its fast word split
+with a compiled loop from :mod:`transforms.kernels`);
 hashing uses sha256/blake2b so that ids and persisted arXiv/title keys stay the same across polars versions
 (``Expr.hash`` makes no such promise; the LSH band keys do use it, see ``DedupParams.fingerprint``).
 """
@@ -65,6 +66,8 @@ def _utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NON_ASCII_NON_ALNUM = r"[^\p{L}\p{N}\x00-\x7F]+"
+_VIEW_BUFFER_LIMIT = 1 << 31
+"""Texts with more bytes are split in halves first: a ``string_view`` array addresses its data by int32."""
 
 
 def _non_ascii_rows(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -79,12 +82,23 @@ def text_words(texts: pl.Series) -> pl.DataFrame:
     """Frame ``doc`` (UInt32 row of ``texts``), ``word``: the words of :func:`normalise_text` of every text, in
     order (no rows for an empty or null text).
 
-    The same words as splitting ``normalise_text`` on spaces, for a fraction of its cost: no regex runs over
-    ASCII text. A text with a non-ASCII byte is first given the expression's NFKC and lowercasing and its
-    non-ASCII non-alphanumerics become spaces (a regex that only matches outside ASCII); then one byte-table
-    lookup over the Arrow buffer of all texts lowercases ASCII letters and turns every other ASCII
-    non-alphanumeric into a space, and the texts are split on single spaces (the empty words runs of spaces give
-    are dropped). Same operations in the same order as ``normalise_text``, so the same words.
+    The same words as splitting ``normalise_text`` on spaces, for a fraction of its cost (see
+    :func:`word_series`).
+    """
+    words, starts = word_series(texts)
+    doc = np.repeat(np.arange(len(starts) - 1, dtype=np.uint32), np.diff(starts))
+    return pl.DataFrame({"doc": pl.Series("doc", doc, dtype=pl.UInt32), "word": words})
+
+
+def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The words of :func:`normalise_text` of all texts back to back (String), and the ``n + 1`` int64 offsets
+    of each text's first word in it.
+
+    No regex runs over ASCII text. A text with a non-ASCII byte is first given the expression's NFKC and
+    lowercasing and its non-ASCII non-alphanumerics become spaces (a regex that only matches outside ASCII);
+    then one compiled pass over the Arrow buffer of all texts (:func:`transforms.kernels.fold_words`)
+    lowercases ASCII letters, treats every other ASCII non-alphanumeric as a space and cuts the words at the
+    spaces. Same operations in the same order as ``normalise_text``, so the same words.
     """
     texts = texts.cast(pl.String).fill_null("")
     data, offsets = _utf8_buffers(texts)
@@ -96,20 +110,19 @@ def text_words(texts: pl.Series) -> pl.DataFrame:
         )
         texts = texts.clone().scatter(rows, unicode["text"])
         data, offsets = _utf8_buffers(texts)
-    folded = pl.Series(
-        "text",
-        pa.LargeStringArray.from_buffers(
-            len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(_ASCII_FOLD[data])
-        ),
-        dtype=pl.String,
+    if len(data) >= _VIEW_BUFFER_LIMIT and len(texts) > 1:
+        half = len(texts) // 2
+        head, head_starts = word_series(texts.head(half))
+        tail, tail_starts = word_series(texts.slice(half))
+        return pl.concat([head, tail]), np.r_[head_starts, tail_starts[1:] + head_starts[-1]]
+    from transforms.kernels import fold_words  # here: numba's import (~0.4 s) only where words are needed
+
+    views, word_bytes, starts = fold_words(data, offsets, _ASCII_FOLD)
+    arrow = pa.Array.from_buffers(
+        pa.string_view(), len(views) // 2, [None, pa.py_buffer(views), pa.py_buffer(word_bytes)]
     )
-    return (
-        pl.DataFrame({"text": folded})
-        .with_row_index("doc")
-        .select("doc", pl.col("text").str.split(" ").alias("word"))
-        .explode("word")
-        .filter(pl.col("word") != "")
-    )
+    words = pl.Series("word", arrow, dtype=pl.String)
+    return words, starts
 
 
 def normalise_title(expr: pl.Expr) -> pl.Expr:

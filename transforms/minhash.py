@@ -1,7 +1,9 @@
 """MinHash signatures and LSH band keys of word shingles: the candidate step of near-duplicate detection.
 
-Split out of :mod:`transforms.dedup` (which re-exports the public names). Signatures are computed with numpy over all
-shingles at once (chunked by documents to bound memory).
+Split out of :mod:`transforms.dedup` (which re-exports the public names). Signatures come from one compiled pass
+over each chunk's word hashes (:func:`transforms.kernels.shingle_minima`); the numpy :func:`_shingles` and
+:func:`_minima` are the definition it is tested against (and :func:`_shingles` gives the exact Jaccard of
+verification).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from transforms.identity import text_words
+from transforms.identity import word_series
 
 __all__ = [
     "DedupParams",
@@ -95,9 +97,14 @@ def token_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     process with one polars version, but polars does not promise them across versions, so the polars version
     is part of :attr:`DedupParams.fingerprint` (an index built under another version is rebuilt).
     """
-    words = text_words(texts)
-    doc = words["doc"].to_numpy()
-    return doc, words["word"].hash(seed=_TOKEN_SEED).to_numpy()
+    hashes, starts = _word_hashes(texts)
+    return np.repeat(np.arange(len(starts) - 1, dtype=np.uint32), np.diff(starts)), hashes
+
+
+def _word_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`token_hashes` of all words back to back, and the ``n + 1`` offsets of each text's first."""
+    words, starts = word_series(texts)
+    return words.hash(seed=_TOKEN_SEED).to_numpy(), starts
 
 
 def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +113,13 @@ def _shingles(texts: pl.Series, shingle_size: int) -> tuple[np.ndarray, np.ndarr
     Texts shorter than the shingle size give one shingle of all their words; empty texts give none. A shingle's
     hash combines its words' :func:`token_hashes` (``h = h * MIX + next``, 0 past the end of the text).
     """
-    doc, token_hash = token_hashes(texts)
+    return _rolling_shingles(*token_hashes(texts), shingle_size)
+
+
+def _rolling_shingles(
+    doc: np.ndarray, token_hash: np.ndarray, shingle_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shingles` of given ``(document index, word hash)`` arrays."""
     count = len(doc)
     if count == 0:
         return doc, token_hash
@@ -139,22 +152,30 @@ def minhash_signatures(
     """MinHash signatures ``(n, num_perm)`` uint32 of the texts' word shingles, and a mask of texts with
     shingles.
 
-    Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash; minima per
-    document come from ``np.minimum.reduceat``. Documents are processed ``chunk_docs`` at a time so memory
-    stays bounded.
+    Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash. The shingles
+    and their minima per document come from one compiled pass over the word hashes
+    (:func:`transforms.kernels.shingle_minima`), equal to :func:`_shingles` then :func:`_minima`. Documents are
+    processed ``chunk_docs`` at a time so memory stays bounded.
     """
+    from transforms.kernels import shingle_minima  # here: numba's import (~0.4 s) only where it is used
+
     multipliers, increments, _ = _hash_family(params)
     n = len(texts)
     signatures = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     has_shingles = np.zeros(n, dtype=bool)
     for start in range(0, n, params.chunk_docs):
-        doc, shingle = _shingles(texts.slice(start, params.chunk_docs), params.shingle_size)
-        if len(doc) == 0:
-            continue
-        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        rows = doc[starts].astype(np.int64) + start
-        has_shingles[rows] = True
-        signatures[rows] = _minima(shingle, starts, multipliers, increments)
+        hashes, starts = _word_hashes(texts.slice(start, params.chunk_docs))
+        stop = start + len(starts) - 1
+        shingle_minima(
+            hashes,
+            starts,
+            params.shingle_size,
+            _MIX,
+            multipliers,
+            increments,
+            signatures[start:stop],
+            has_shingles[start:stop],
+        )
     return signatures, has_shingles
 
 
@@ -166,7 +187,9 @@ the ``num_perm`` passes)."""
 def _minima(
     shingle: np.ndarray, starts: np.ndarray, multipliers: np.ndarray, increments: np.ndarray
 ) -> np.ndarray:
-    """``(documents, num_perm)`` uint32: per document (shingles ``starts[i]:starts[i+1]``) and permutation
+    """The numpy definition of the signatures (the reference of :func:`transforms.kernels.shingle_minima`).
+
+    ``(documents, num_perm)`` uint32: per document (shingles ``starts[i]:starts[i+1]``) and permutation
     ``p``, ``min((multipliers[p] * shingle + increments[p]) mod 2^64) >> 32``.
 
     min(h >> 32) == min(h) >> 32, so the shift is applied to the per-document minima only. The permutations run
