@@ -129,3 +129,24 @@ def test_record_ids_are_stable_across_parses() -> None:
     again = parse_capture(fixture("hf-daily/2025-07-03-excerpt.json"))
     assert_frame_equal(first, again)
     assert first["record_id"].n_unique() == first.height
+
+
+def test_a_capture_is_parsed_once_by_the_limit_check_the_recognisers_and_the_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three JSON parses and depth walks per capture were 60 % of ingest; the records stay the same."""
+    import transforms.parse.common as common
+
+    calls: list[int] = []
+    real_loads = common.json.loads
+
+    def counting_loads(text: str, **kwargs: object) -> object:
+        calls.append(len(text))
+        return real_loads(text, **kwargs)
+
+    unsourced = fixture("hf-daily/2025-07-03-excerpt.json")  # source "auto": format detection runs
+    monkeypatch.setattr(common.json, "loads", counting_loads)
+    frame = parse_capture(unsourced)
+    assert len(calls) == 1 and frame.height == 2
+    assert_frame_equal(frame, parse_capture(unsourced))
+    assert len(calls) == 2, "a second parse_capture parses again: nothing is kept between captures"
