@@ -37,6 +37,8 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from stages import tree_bytes  # noqa: E402
+
 from flows.publish import (  # noqa: E402
     PreviousVersion,
     dataset_root,
@@ -81,19 +83,6 @@ def index_for(source_index: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame
         .drop("source_paper_id")
         .select(source_index.columns)
     )
-
-
-def tree_bytes(path: Path) -> int:
-    """Bytes on disk under ``path``, counting a hard-linked file once."""
-    seen: set[tuple[int, int]] = set()
-    total = 0
-    for file in path.rglob("*"):
-        if file.is_file() and not file.is_symlink():
-            stat = file.stat()
-            if (stat.st_dev, stat.st_ino) not in seen:
-                seen.add((stat.st_dev, stat.st_ino))
-                total += stat.st_size
-    return total
 
 
 def publish(

@@ -113,8 +113,8 @@ def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]
             _run_stages(
                 stages, RunConfig(inputs=[history / "days"], out_dir=out), {}, sampler, measured_=False
             )
-            results["history_bytes"] = _tree_bytes(out / "trending-papers")
-        before = _tree_bytes(out / "trending-papers") if history is not None else 0
+            results["history_bytes"] = tree_bytes(out / "trending-papers")
+        before = tree_bytes(out / "trending-papers") if history is not None else 0
         started = time.perf_counter()
         summary = _run_stages(stages, RunConfig(inputs=[corpus / "days"], out_dir=out), results, sampler)
         results["total_seconds"] = round(time.perf_counter() - started, 2)
@@ -124,8 +124,8 @@ def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]
             for k in ("records", "published", "merged", "quarantined")
             if k in summary.counts
         }
-        results["version_bytes"] = _tree_bytes(summary.path) if summary.path else 0
-        results["new_bytes"] = _tree_bytes(out / "trending-papers") - before
+        results["version_bytes"] = tree_bytes(summary.path) if summary.path else 0
+        results["new_bytes"] = tree_bytes(out / "trending-papers") - before
         sampler.stop()
         return results
 
@@ -152,7 +152,7 @@ def _run_stages(
     return step("publish", lambda: stages.publish.fn(ingested, validated, config))
 
 
-def _tree_bytes(path: Path) -> int:
+def tree_bytes(path: Path) -> int:
     """Bytes on disk under ``path``, counting a hard-linked file once."""
     seen: set[tuple[int, int]] = set()
     total = 0

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from tests.transforms.test_topic import frame
 from tests.transforms.topic_reference import assign_topics_regex
 from transforms.derive.topic import RESOLVE_PASSES, assign_topics, load_taxonomy
 from transforms.parse import parse_capture
@@ -21,19 +22,6 @@ from transforms.parse.common import Capture
 
 SHARED = Path(os.environ.get("PAPERS_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))
 DATA = SHARED / "data"
-INPUT_SCHEMA = {
-    "title": pl.String,
-    "abstract": pl.String,
-    "categories": pl.List(pl.String),
-    "primary_category": pl.String,
-}
-
-
-def frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
-    """Input frame with missing columns null."""
-    return pl.DataFrame(
-        [{name: row.get(name) for name in INPUT_SCHEMA} for row in rows], schema=INPUT_SCHEMA
-    ).lazy()
 
 
 def assert_same_as_regex(papers: pl.LazyFrame) -> None:

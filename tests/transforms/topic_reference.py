@@ -14,6 +14,7 @@ from transforms.derive.topic import (
     FALLBACK_TOPIC,
     TOPIC_SCORES_DTYPE,
     Taxonomy,
+    choose_topics,
     load_taxonomy,
     terms_regex,
 )
@@ -117,20 +118,4 @@ def assign_topics_regex(papers: pl.LazyFrame) -> pl.LazyFrame:
         .with_columns(_topic_scores_from_matches(taxonomy).alias("topic_scores"))
         .drop(list(matches))
     )
-    score = pl.element().struct.field("score")
-    cutoff = pl.max_horizontal(pl.lit(taxonomy.threshold), taxonomy.relative_threshold * score.max())
-    above = pl.col("topic_scores").list.eval(pl.element().filter(score >= cutoff).struct.field("topic"))
-    fallback = pl.lit([FALLBACK_TOPIC], dtype=pl.List(pl.String))
-    topics = pl.when(above.list.len() > 0).then(above).otherwise(fallback)
-    fallback_score = pl.lit(
-        [{"topic": FALLBACK_TOPIC, "score": 0.0, "evidence": ["fallback: no topic reached the threshold"]}],
-        dtype=TOPIC_SCORES_DTYPE,
-    )
-    return scored.with_columns(
-        topics.alias("topics"),
-        topics.list.first().alias("topic"),
-        pl.when(above.list.len() > 0)
-        .then(pl.col("topic_scores"))
-        .otherwise(pl.concat_list(pl.col("topic_scores"), fallback_score))
-        .alias("topic_scores"),
-    )
+    return choose_topics(scored, taxonomy)

@@ -509,6 +509,12 @@ def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
         )
         .drop(ROW, "_topic_scores")
     )
+    return choose_topics(scored, taxonomy)
+
+
+def choose_topics(scored: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
+    """``topics`` (scores at the threshold and at ``relative_threshold`` of the best), ``topic`` (the best) and
+    the fallback from a ``topic_scores`` column sorted highest first."""
     score = pl.element().struct.field("score")
     cutoff = pl.max_horizontal(pl.lit(taxonomy.threshold), taxonomy.relative_threshold * score.max())
     above = pl.col("topic_scores").list.eval(pl.element().filter(score >= cutoff).struct.field("topic"))
