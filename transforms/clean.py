@@ -273,39 +273,42 @@ def clean_text(text: pl.Expr, rules: Sequence[Rule] = RULES) -> pl.Expr:
 def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Add cleaned ``title``/``abstract`` and ``cleaning_flags`` from ``title_raw``/``abstract_raw``.
 
-    Each rule runs as its own column step so that a rule is flagged exactly when it changed its input; the
-    intermediate columns are dropped at the end. URLs are masked before the first rule and restored after the
-    last (see :data:`URL_PLACEHOLDER`); a flattened ``\\href`` pair collapsed on the way is flagged as
-    ``tex_markup``.
+    Each rule runs as its own column step so that a rule is flagged exactly when it changed its input. A step
+    only sets its bit in a per-field mask and replaces the text column, so one intermediate text column is
+    alive at a time (holding every step's output until the flags were built kept ~15 copies of the abstracts
+    in memory). URLs are masked before the first rule and restored after the last (see
+    :data:`URL_PLACEHOLDER`); a flattened ``\\href`` pair collapsed on the way is flagged as ``tex_markup``.
     """
-    steps: list[str] = []
     flags: list[pl.Expr] = []
+    masks: list[str] = []
     for field in CLEANED_FIELDS:
-        current, urls = f"__{field}_0", f"__{field}_urls"
+        text, urls, mask = f"__{field}_text", f"__{field}_urls", f"__{field}_changed"
         raw = pl.col(f"{field}_raw").cast(pl.String).fill_null("")
-        frame = frame.with_columns(mask_urls(raw).alias(current), protected_urls(raw).alias(urls))
+        frame = frame.with_columns(
+            mask_urls(raw).alias(text), protected_urls(raw).alias(urls), pl.lit(0, pl.UInt32).alias(mask)
+        )
         flags.append(
             pl.when(raw.str.contains(FLATTENED_HREF))
             .then(pl.lit(f"{field}:tex_markup"))
             .otherwise(pl.lit(None, dtype=pl.String))
         )
-        steps += [current, urls]
-        for index, rule in enumerate(RULES, start=1):
-            if field not in rule.fields:
-                continue
-            following = f"__{field}_{index}"
-            frame = frame.with_columns(rule.apply(pl.col(current)).alias(following))
+        rules = [rule for rule in RULES if field in rule.fields]
+        for bit, rule in enumerate(rules):
+            following = rule.apply(pl.col(text))  # one evaluation: polars eliminates the common subexpression
+            frame = frame.with_columns(
+                following.alias(text),
+                (pl.col(mask) | (following != pl.col(text)).cast(pl.UInt32) * (1 << bit)).alias(mask),
+            )
             flags.append(
-                pl.when(pl.col(following) != pl.col(current))
+                pl.when(pl.col(mask) & (1 << bit) != 0)
                 .then(pl.lit(f"{field}:{rule.name}"))
                 .otherwise(pl.lit(None, dtype=pl.String))
             )
-            steps.append(following)
-            current = following
-        frame = frame.with_columns(unmask_urls(pl.col(current), pl.col(urls)).alias(field))
+        frame = frame.with_columns(unmask_urls(pl.col(text), pl.col(urls)).alias(field)).drop(text, urls)
+        masks.append(mask)
     return frame.with_columns(
         pl.concat_list(flags).list.drop_nulls().list.unique().list.sort().alias("cleaning_flags")
-    ).drop(steps)
+    ).drop(masks)
 
 
 def rules_table() -> str:
