@@ -149,3 +149,33 @@ def test_the_benchmark_notes_are_not_published_as_papers() -> None:
 
 def test_readme_is_not_a_listing_either() -> None:
     assert reasons(parse_capture(capture((REPO / "README.md").read_bytes())))[0].startswith("parse:text:")
+
+
+def test_rows_that_do_not_fit_become_failure_rows_in_place_when_the_frame_is_built() -> None:
+    """``records_frame`` builds all rows at once and checks row by row only when that fails: the rows a parser
+    gives without its own check (a rank beyond Int32, a lone surrogate, a text over the limit) still become
+    their own failure rows, and their siblings keep their index."""
+    from transforms.parse.common import input_limits, records_frame
+
+    rows = [
+        {"title_raw": "fine", "rank": 1},
+        {"title_raw": "fine", "rank": 2**40},
+        {"title_raw": "bad \ud800", "rank": 3},
+        {"title_raw": "x" * 300, "authors": ["y" * 300], "rank": 4},
+        {"title_raw": "fine", "authors": ["a", None], "rank": 5},
+    ]
+    with input_limits(InputLimits(max_text_chars=200)):
+        frame = records_frame(capture("[]"), "text", rows)
+    assert reasons(frame) == [
+        None,
+        "parse:text:number-out-of-range",
+        "parse:text:invalid-unicode",
+        "parse:text:text-too-long",
+        None,
+    ]
+    assert frame.get_column("raw_index").to_list() == [0, 1, 2, 3, 4]
+    assert frame.get_column("rank").to_list() == [1, None, None, None, 5]
+    with input_limits(InputLimits(max_text_chars=200)):
+        fast = records_frame(capture("[]"), "text", [rows[0], rows[4]])
+    assert reasons(fast) == [None, None]
+    assert fast.get_column("authors").to_list() == [None, ["a", None]]

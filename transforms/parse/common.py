@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
+from transforms.parse.depth import text_depth
 from transforms.schema import RECORD_SCHEMA, conform, polars_schema, record_id_expr
 
 
@@ -160,16 +162,44 @@ def records_frame(capture: Capture, source: str, rows: Iterable[Mapping[str, Any
     rows = list(rows)
     if len(rows) > current_limits().max_items:
         return parse_failure(capture, source, f"parse:{source}:too-many-items")
-    checked = [
-        row if (reason := unstorable_reason(row)) is None else failed_item(source, reason, dict(row))
-        for row in rows
-    ]
-    body = pl.DataFrame(
-        [{name: row.get(name) for name in provided} for row in checked],
-        schema={name: target[name] for name in provided},
-        orient="row",
-    )
+    schema = {name: target[name] for name in provided}
+    body = _storable_frame(rows, schema)
+    if body is None:  # some row does not fit: find which, and put its failure row in its place
+        checked = [
+            row if (reason := unstorable_reason(row)) is None else failed_item(source, reason, dict(row))
+            for row in rows
+        ]
+        body = pl.DataFrame(
+            [{name: row.get(name) for name in schema} for row in checked], schema=schema, orient="row"
+        )
     return _with_provenance(body, capture, source)
+
+
+def _storable_frame(rows: list[Mapping[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
+    """The rows as one frame, built column by column, or None when a row would need a failure row instead.
+
+    Building refuses every misfit :func:`unstorable_reason` names except a text over the limit (a lone
+    surrogate, a number beyond its column), and those are checked on the built frame, so the per-row check
+    only runs for an input that has such a row.
+    """
+    try:
+        body = pl.DataFrame(
+            [_column(name, [row.get(name) for row in rows], dtype) for name, dtype in schema.items()]
+        )
+    except (UnicodeError, TypeError, OverflowError, ValueError, pa.ArrowException, pl.exceptions.PolarsError):
+        return None
+    limit = current_limits().max_text_chars
+    too_long = [
+        (pl.col(name).str.len_chars() > limit).any()
+        if dtype == pl.String
+        else (pl.col(name).list.eval(pl.element().str.len_chars() > limit).list.any()).any()
+        for name, dtype in schema.items()
+        if name != "raw_item" and (dtype == pl.String or dtype == pl.List(pl.String))
+    ]
+    parsed = pl.col("parse_error").is_null()
+    if too_long and body.filter(parsed).select(pl.any_horizontal(too_long)).item():
+        return None
+    return body
 
 
 def parse_failure(capture: Capture, source: str, reason: str) -> pl.DataFrame:
@@ -192,6 +222,15 @@ _PROVENANCE = (
     "captured_at_evidence",
 )
 _INT_RANGES = {pl.Int64: (-(2**63), 2**63 - 1), pl.Int32: (-(2**31), 2**31 - 1)}
+
+
+def _column(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
+    """One column; texts and lists of texts through Arrow (polars builds a Series per list row)."""
+    if dtype == pl.String:
+        return pl.Series(name, pa.array(values, type=pa.string()))
+    if dtype == pl.List(pl.String):
+        return pl.Series(name, pa.array(values, type=pa.list_(pa.string())))
+    return pl.Series(name, values, dtype=dtype)
 
 
 def unstorable_reason(row: Mapping[str, Any]) -> str | None:
@@ -223,7 +262,7 @@ def _misfit(value: Any, dtype: pl.DataType | None, limit: int) -> str | None:
     if isinstance(value, str):
         if len(value) > limit:
             return "text-too-long"
-        return None if _is_valid_unicode(value) else "invalid-unicode"
+        return None if value.isascii() or _is_valid_unicode(value) else "invalid-unicode"
     if isinstance(value, list):
         inner = dtype.inner if isinstance(dtype, pl.List) else None
         return next((r for v in value if v is not None and (r := _misfit(v, inner, limit))), None)
@@ -337,7 +376,8 @@ def load_json(content: bytes | str) -> Any:
         document = json.loads(text, parse_float=str)
     except RecursionError:
         raise ItemRejected("too-deep") from None
-    if json_depth(document) > current_limits().max_json_depth:
+    depth = text_depth(content) if isinstance(content, bytes) else json_depth(document)
+    if depth > current_limits().max_json_depth:
         raise ItemRejected("too-deep")
     if memo is not None and isinstance(content, bytes):
         memo[id(content)] = (content, document)
