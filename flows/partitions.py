@@ -115,9 +115,18 @@ def language_frame(
     )
 
 
+DERIVE_BATCH_ROWS = 20_000
+"""Papers derived at a time: the topic scorer holds a row per word of every abstract it scores (~150 a paper),
+so one batch bounds that, not the run (the fields are per paper: batches give the same frame)."""
+
+
 def derive_frame(papers: pl.DataFrame) -> pl.DataFrame:
-    """Topic, venue hints and code links for this run's papers."""
-    return papers.lazy().pipe(derive_fields).collect()
+    """Topic, venue hints and code links for this run's papers, :data:`DERIVE_BATCH_ROWS` at a time."""
+    if papers.height <= DERIVE_BATCH_ROWS:
+        return papers.lazy().pipe(derive_fields).collect()
+    return pl.concat(
+        [batch.lazy().pipe(derive_fields).collect() for batch in papers.iter_slices(DERIVE_BATCH_ROWS)]
+    )
 
 
 # ----- One task per partition (timed by the flow over all partitions) -----
