@@ -369,3 +369,54 @@ def test_cases_found_by_the_idempotence_property_clean_in_one_pass(raw: str, cle
     assert once["abstract"].to_list() == [cleaned]
     twice = clean_records(pl.LazyFrame({"title_raw": [cleaned], "abstract_raw": [cleaned]})).collect()
     assert twice["abstract"].to_list() == [cleaned]
+
+
+def _texts_of_the_captures() -> list[str]:
+    """Every raw title and abstract of the bundled sample and the test captures."""
+    from pathlib import Path
+
+    from flows.config import RunConfig
+    from flows.ingest import read_local_captures
+    from transforms.parse import parse_capture
+
+    repo = Path(__file__).resolve().parents[2]
+    captures, _ = read_local_captures([repo / "data" / "sample", repo / "tests" / "data"], RunConfig().limits)
+    frames = [parse_capture(capture) for capture in captures]
+    texts = pl.concat([frame.select("title_raw", "abstract_raw") for frame in frames])
+    return [
+        t for t in texts.get_column("title_raw").to_list() + texts.get_column("abstract_raw").to_list() if t
+    ]
+
+
+TRIGGERED = [rule for rule in RULES if rule.trigger is not None]
+TRICKY = st.lists(
+    st.sampled_from([*"aeAE19 20-\t\n\u00a0.!?&<>;x3()[]{}\\~éß", "amp;", "x2013", "2023abcd"]),
+    max_size=30,
+).map("".join)
+
+
+def _changed_without_trigger(rule, texts: list[str]) -> list[str]:
+    frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
+    out = frame.with_columns(
+        rule.apply(pl.col("text")).alias("cleaned"),
+        rule.apply_where_triggered(pl.col("text")).alias("gated"),
+        pl.col("text").str.contains(rule.trigger).alias("triggered"),
+    )
+    assert out.get_column("gated").to_list() == out.get_column("cleaned").to_list()
+    return (
+        out.filter(~pl.col("triggered") & (pl.col("cleaned") != pl.col("text"))).get_column("text").to_list()
+    )
+
+
+@pytest.mark.parametrize("rule", TRIGGERED, ids=[rule.name for rule in TRIGGERED])
+def test_a_rule_changes_only_texts_its_trigger_matches(rule) -> None:
+    """A rule with a trigger runs only on the texts it matches: no text it would change may miss it."""
+    examples = [r.example_before for r in RULES] + [r.example_after for r in RULES]
+    assert _changed_without_trigger(rule, _texts_of_the_captures() + examples) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TRICKY, min_size=1, max_size=20))
+def test_triggers_hold_on_generated_texts(texts: list[str]) -> None:
+    for rule in TRIGGERED:
+        assert _changed_without_trigger(rule, texts) == [], rule.name
