@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.tex import (
+    TEX_MATH_TRIGGER,
     chain,
     citation_keys,
     literal_chain,
@@ -227,6 +228,7 @@ RULES: tuple[Rule, ...] = (
         "widetilde Theta(d^{kq})",
         "Θ̃(d^{kq})",
         tex_math,
+        trigger=TEX_MATH_TRIGGER,
     ),
     Rule(
         "citation_keys",

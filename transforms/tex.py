@@ -343,6 +343,19 @@ def tex_math(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(r"\{ℓ\}", "ℓ")
 
 
+TEX_MATH_TRIGGER = (
+    r"[\\{^]|\p{Greek}"
+    + r"|(?:" + _GREEK_NAMES + r")[(_^{]|[/)=<>|](?:" + _GREEK_NAMES + r")"
+    + r"|(?:" + _GLUE_SAFE_GREEK + r")(?:le|ge)|(?:le|ge)q?(?:" + _GLUE_SAFE_GREEK + r")"
+    + r"|" + _BARE_SYMBOL_NAMES
+    + r"|widetilde|widehat|overline|sim\s*\d|\dtimes|[A-Za-z]times|ell[_^]"
+)  # fmt: skip
+"""What every pass of :func:`tex_math` needs in its input: a backslash, brace or caret, a Greek letter, a Greek
+name in math context or glued to a relation, a bare symbol name, a wide accent, ``sim`` before a number,
+``times`` glued to a number or letter, ``ell_``/``ell^``. A text without any is left as it is (~89 % of
+abstracts)."""
+
+
 # author+year+title-word keys (nichani2023provable, Belkin2018ReconcilingMM); URLs and domains are kept.
 _CITATION_KEY = r"[\p{Lu}]?[\p{Ll}]+(?:19|20)\d\d[A-Za-z]{4,}"
 

@@ -388,6 +388,17 @@ def _texts_of_the_captures() -> list[str]:
     ]
 
 
+DAMAGE = [
+    # one text per kind of pass of each triggered rule (most are also cases of the tests above)
+    "Q&amp;amp;A", "x &lt; y", "jailbreaksx2013methods", "a<br/>b", "<i>at</i>",
+    "see \\cite{smith} and", "prior work~nichani2023provable requiring", "tanh () and [ ]",
+    "networks.Given a model", "hand- written", "single- and multi-answer", " a\tb\u00a0c  d ", "e\u0301",
+    "mathcal{O}(n)", "\\mathcal O", "mathbb{R}^d", "frac{1}{2}", "\\left( x \\right)", "90^\\circ", "360{\\deg}",
+    "{alpha}", "alpha(x) and theta_i and beta^2 and eta{x}", "2/pi and ^tau and )sigma and =mu and |nu",
+    "tauge 0", "|x|letau", "x infty and nabla f and a cdot b", "\\alpha2 and \\sum_i", "\\sqrt 2",
+    "τ ge 0", "le τ", "τ le", "τ geq", "widetilde Theta", "\\hat x", "hat{x}", "{sim}", "(sim 1% of",
+    "6.5times", "mtimes n", "ell_2 and ell^p", "{ℓ}",
+]  # fmt: skip
 TRIGGERED = [rule for rule in RULES if rule.trigger is not None]
 TRICKY = st.lists(
     st.sampled_from([*"aeAE19 20-\t\n\u00a0.!?&<>;x3()[]{}\\~éß", "amp;", "x2013", "2023abcd"]),
@@ -412,7 +423,8 @@ def _changed_without_trigger(rule, texts: list[str]) -> list[str]:
 def test_a_rule_changes_only_texts_its_trigger_matches(rule) -> None:
     """A rule with a trigger runs only on the texts it matches: no text it would change may miss it."""
     examples = [r.example_before for r in RULES] + [r.example_after for r in RULES]
-    assert _changed_without_trigger(rule, _texts_of_the_captures() + examples) == []
+    assert _changed_without_trigger(rule, [*_texts_of_the_captures(), *examples, *DAMAGE]) == []
+    assert any(rule.clean(text) != text for text in DAMAGE)  # the damage list exercises the rule
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
