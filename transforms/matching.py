@@ -131,14 +131,16 @@ def match_previous(
     new_papers: pl.DataFrame,
     previous: pl.DataFrame | pl.LazyFrame | None,
     params: DedupParams = DedupParams(),
-    index: pl.DataFrame | None = None,
+    index: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
     (from :func:`build_index`/:func:`update_index`) only the candidate rows of ``previous`` are read, so a
-    LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
+    LazyFrame over the previous version's parquet costs in proportion to the new papers; a LazyFrame ``index``
+    (the index shards of a version, its fingerprint checked by the caller) is read for the probe's keys only.
+    When several previous
     papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id`` (a new
     paper without an arXiv id between previous papers with two known ids takes the most similar, see
     :func:`_best_matches`). No previous paper takes two new papers with different known arXiv ids (see
@@ -151,11 +153,21 @@ def match_previous(
     previous_lazy = previous.lazy()
     if index is None:
         index = build_index(previous_lazy.collect(), params)
-    elif index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
+    elif (
+        isinstance(index, pl.DataFrame)
+        and index.height
+        and index["fingerprint"].unique().to_list() != [params.fingerprint]
+    ):
         raise ValueError("index was built with other parameters; rebuild it with build_index")
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
     probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+    if isinstance(index, pl.LazyFrame):
+        index = (
+            index.select("paper_id", "kind", "band", "key")
+            .filter(pl.col("key").is_in(probe.get_column("key").unique().implode()))
+            .collect()
+        )
     hits = (
         probe.rename({"paper_id": "new_doc"})
         .join(index.select("paper_id", "kind", "band", "key"), on=["kind", "band", "key"])
