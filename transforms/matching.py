@@ -162,6 +162,7 @@ def match_previous(
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
     probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+    stored = index
     if isinstance(index, pl.LazyFrame):
         index = (
             index.select("paper_id", "kind", "band", "key")
@@ -175,6 +176,7 @@ def match_previous(
         .group_by("new_doc", "paper_id")
         .agg(pl.col("kind").unique().alias("kinds"))
     )
+    hits = _drop_arxiv_conflicts(hits, probe, stored)
     if hits.height == 0:
         unmatched = new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
         return _assign_ids(_with_decisions(unmatched, pl.lit(False)), previous_lazy)
@@ -227,6 +229,37 @@ def match_previous(
     )
     matched = _with_decisions(matched, pl.col("_doc").is_in(contested.cast(pl.UInt32).implode()))
     return _assign_ids(matched.drop("_doc"), previous_lazy)
+
+
+def _drop_arxiv_conflicts(
+    hits: pl.DataFrame, probe: pl.DataFrame, index: pl.DataFrame | pl.LazyFrame
+) -> pl.DataFrame:
+    """``hits`` without the pairs whose new and previous papers both carry a known arXiv id, and different ones.
+
+    Such a pair fails :func:`~transforms.dedup.arxiv_compatible` whatever its texts, so it is dropped before the
+    previous papers' texts are read and scored (by the ids' keys in the index: different keys, different ids).
+    A history where many papers share near-identical abstracts but not ids would otherwise read them all.
+    """
+    new_keys = probe.filter(pl.col("kind") == "arxiv").select(
+        pl.col("paper_id").cast(pl.Int64).alias("new_doc"), pl.col("key").alias("_new_key")
+    )
+    if new_keys.height == 0 or hits.height == 0:
+        return hits
+    candidates = hits.get_column("paper_id").unique().implode()
+    old_keys = (
+        index.lazy()
+        .filter((pl.col("kind") == "arxiv") & pl.col("paper_id").is_in(candidates))
+        .group_by("paper_id")
+        .agg(pl.col("key").alias("_old_keys"))
+        .collect()
+    )
+    keyed = hits.join(new_keys, on="new_doc", how="left").join(old_keys, on="paper_id", how="left")
+    conflict = (
+        pl.col("_new_key").is_not_null()
+        & (pl.col("_old_keys").list.len() > 0)
+        & ~pl.col("_old_keys").list.contains(pl.col("_new_key"))
+    )
+    return keyed.filter(~conflict.fill_null(False)).drop("_new_key", "_old_keys")
 
 
 def _best_matches(candidates: pl.DataFrame) -> pl.DataFrame:
