@@ -3,16 +3,17 @@
     .venv/bin/python bench/daily_run.py /tmp/scale-corpus/10k --papers 1000000 --repeat 3 [--compare CODE_DIR]
 
 The history is made as ``bench/daily_publish.py`` makes it: the corpus is curated once (a fresh run), its papers
-and dedup-index rows are repeated to ``--papers`` rows with fresh arXiv ids in id order (``record_hash``
-recomputed) and published with ``publish_version`` (not timed). The day is one API-format file of ``--day`` items
-of the corpus: half seen again (the arXiv id of a history paper among the newest ``--recent`` share, more upvotes:
-a new capture of a known paper), half new (ids after the history's, a sentence appended to the abstract so its
-language is detected, not reused). Each repetition is a fresh process that runs the task functions of
-``flows/curate.py`` in order, as ``bench/stages.py`` does (without Prefect's orchestration), on top of the history;
-it prints per-stage seconds and peak RSS (process and children), total seconds, new bytes on disk under
-``trending-papers/`` (hard links counted once) against the version's size. The day's version is then removed and
-``latest`` pointed back at the history. ``--compare DIR`` also runs the code of another checkout (e.g. an export of
-``main``) on the same history and day, alternating with this one.
+and dedup-index rows are repeated to ``--papers`` rows with fresh arXiv ids in id order (``record_hash`` and the
+index's arXiv keys recomputed: a real version's index hashes each paper's own id) and published with
+``publish_version`` (not timed). The day is one API-format file of ``--day`` items of the corpus: half seen again
+(the arXiv id of a history paper among the newest ``--recent`` share, more upvotes: a new capture of a known
+paper), half new (ids after the history's, a sentence appended to the abstract so its language is detected, not
+reused). Each repetition is a fresh process that runs the task functions of ``flows/curate.py`` in order, as
+``bench/stages.py`` does (without Prefect's orchestration), on top of the history; it prints per-stage seconds and
+peak RSS (process and children), total seconds, new bytes on disk under ``trending-papers/`` (hard links counted
+once) against the version's size. The day's version is then removed and ``latest`` pointed back at the history.
+``--compare DIR`` also runs the code of another checkout (e.g. an export of ``main``) on the same history and day,
+alternating with this one.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def build_history(corpus: Path, scratch: Path, papers: int) -> tuple[Path, dict[
     history, mapping = with_ids(source, 0, papers)
     # record_hash covers the ids: recomputed, so the history is what a run of this code would have published
     history = history.with_columns(record_hash_expr().alias("record_hash"))
-    index = index_for(source_index, mapping).sort(INDEX_ORDER)
+    index = with_arxiv_keys(index_for(source_index, mapping), history).sort(INDEX_ORDER)
     out = scratch / "out"
     started = time.perf_counter()
     base = publish(out, HISTORY_VERSION, history, index)
@@ -67,6 +68,21 @@ def build_history(corpus: Path, scratch: Path, papers: int) -> tuple[Path, dict[
     }
     mapping.with_row_index("position").write_parquet(scratch / "source-map.parquet")
     return out, figures
+
+
+def with_arxiv_keys(index: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
+    """The index with the ``arxiv`` rows of the papers' new ids (the source's rows hash the source's ids)."""
+    from transforms.identity import known_arxiv_id, stable_hash64
+
+    fingerprint = index.get_column("fingerprint").first()
+    arxiv = papers.select(
+        "paper_id",
+        pl.lit("arxiv").alias("kind"),
+        pl.lit(-1, dtype=pl.Int16).alias("band"),
+        stable_hash64(known_arxiv_id(pl.col("arxiv_id"))).alias("key"),
+        pl.lit(fingerprint).alias("fingerprint"),
+    ).drop_nulls("key")
+    return pl.concat([index.filter(pl.col("kind") != "arxiv"), arxiv.cast(index.schema)])
 
 
 def write_day(corpus: Path, scratch: Path, papers: int, size: int, recent: float, seed: int) -> Path:
