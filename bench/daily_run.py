@@ -13,7 +13,7 @@ reused). Each repetition is a fresh process that runs the task functions of ``fl
 peak RSS (process and children), total seconds, new bytes on disk under ``trending-papers/`` (hard links counted
 once) against the version's size. The day's version is then removed and ``latest`` pointed back at the history.
 ``--compare DIR`` also runs the code of another checkout (e.g. an export of ``main``) on the same history and day,
-alternating with this one.
+alternating with this one, and checks that both published the same papers and index rows (frames compared).
 """
 
 from __future__ import annotations
@@ -159,11 +159,30 @@ def run_child(code: Path, out: Path, day: Path) -> dict[str, Any]:
             if k in summary.counts
         }
         results["version"] = summary.version
+        manifest = json.loads((summary.path / "manifest.json").read_text(encoding="utf-8"))
+        tables = [f for f in manifest["files"] if f["path"].startswith(("data/", "index/"))]
+        results["shards_written"] = sum("linked_from" not in f for f in tables)
+        results["shards"] = len(tables)
         results["version_bytes"] = tree_bytes(summary.path)
         results["new_bytes"] = tree_bytes(root) - before
         results["new_share_pct"] = round(100 * results["new_bytes"] / results["version_bytes"], 2)
         sampler.stop()
         return results
+
+
+def same_tables(left: Path, right: Path) -> bool:
+    """Whether two versions hold the same papers and index rows (every column and type; files differ in their
+    ``trending_papers.version`` metadata, so bytes are not compared)."""
+    from polars.testing import assert_frame_equal
+
+    for folder in ("data", "index"):
+        try:
+            assert_frame_equal(
+                pl.read_parquet(left / folder / "*.parquet"), pl.read_parquet(right / folder / "*.parquet")
+            )
+        except AssertionError:
+            return False
+    return True
 
 
 def main() -> None:
@@ -198,6 +217,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {str(code): [] for code in codes}
         for repetition in range(args.repeat):
             day = write_day(args.corpus, scratch, args.papers, args.day, args.recent, repetition)
+            versions = []
             for code in codes:
                 done = subprocess.run(
                     [sys.executable, __file__, str(args.corpus), "--child", str(code), str(out), str(day)],
@@ -211,8 +231,13 @@ def main() -> None:
                 result["load"] = os.getloadavg()[0]
                 runs[str(code)].append(result)
                 print(json.dumps(result), flush=True)
-                shutil.rmtree(root / result["version"])
+                versions.append(root / result["version"])
                 point_latest(root, HISTORY_VERSION)
+            if len(versions) > 1:
+                same = all(same_tables(versions[0], other) for other in versions[1:])
+                print(json.dumps({"repetition": repetition, "same_papers_and_index": same}), flush=True)
+            for version in versions:
+                shutil.rmtree(version)
         for code, results in runs.items():
             row = {
                 "code": code,
