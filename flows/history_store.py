@@ -142,7 +142,7 @@ def index_fingerprints(version: LazyVersion) -> list[str]:
 
 
 def scan(shards: list[Shard], schema: pa.Schema) -> pl.LazyFrame:
-    """A lazy scan of the shard files (as :func:`~flows.publish.read_latest` reads them, with the contract types)."""
+    """A lazy scan of the shard files, in key order (they were written in the contract schema, ``to_arrow``)."""
     if not shards:
         return empty(schema).lazy()
     return pl.scan_parquet([shard.path for shard in shards])
