@@ -171,9 +171,7 @@ def known_languages(previous: PreviousVersion | LazyVersion | None) -> pl.DataFr
 
 @task(name="language", **STAGE)
 @timed("language", language_counts)
-def language(
-    records: pl.DataFrame, previous: PreviousVersion | LazyVersion | None, config: RunConfig
-) -> pl.DataFrame:
+def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
     return language_frame(
