@@ -21,6 +21,7 @@ from expectations.gate import ExpectationOutcome, check_rows, require_table
 from expectations.suites import GateSettings
 from flows.card import build_card
 from flows.config import RunConfig
+from flows.history_store import Incremental, LazyVersion, incremental_version, open_latest, version_columns
 from flows.ingest import InputReport, read_inputs
 from flows.ownership import output_lock
 from flows.partitions import (
@@ -85,7 +86,9 @@ class Ingested:
     records: pl.DataFrame
     inputs: list[InputReport]
     source_failures: list[dict[str, str]]
-    previous: PreviousVersion | None
+    previous: PreviousVersion | LazyVersion | None
+    """``latest`` for incremental runs: opened lazily (shard files and key ranges), read whole only when it
+    cannot be (``flows/history_store.py``)."""
     retractions: pl.DataFrame = field(default_factory=empty_retractions)
     """Papers kept out of every run until un-retracted (``OUT/trending-papers/retractions.json``)."""
     every_source_failed: bool = False
@@ -106,11 +109,15 @@ class Validated:
     run_papers: pl.DataFrame
     """This run's papers that passed the row gate (new or updated)."""
     version_papers: pl.DataFrame
-    """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``."""
+    """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``; with
+    ``incremental``, only the columns the card and report read (``SUMMARY_COLUMNS``), from a pruned scan."""
     dedup_index: pl.DataFrame
-    """Lookup keys of every paper of the new version."""
+    """Lookup keys of every paper of the new version (with ``incremental``: of the touched index shards)."""
     outcomes: list[ExpectationOutcome]
-    """Every expectation's result (row suite on this run's papers, table suite on the version)."""
+    """Every expectation's result (row suite on this run's papers, table suite on the version, or on the
+    rewritten shards of a daily run: carried shards are files of the validated previous version)."""
+    incremental: Incremental | None = None
+    """A run on a lazily opened ``latest``: the shards it rewrites, before and after."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,9 @@ class RunSummary:
 def ingest(config: RunConfig) -> Ingested:
     """Read every input and parse it to records; read the previous version for incremental runs."""
     remove_stale_staging(config.out_dir)
-    previous = read_latest(config.out_dir) if config.incremental else None
+    previous = (
+        open_latest(config.out_dir, config.dedup.fingerprint, read_latest) if config.incremental else None
+    )
     version = new_version_id(datetime.now(UTC), latest_version_id(config.out_dir))
     read = read_inputs(
         config.inputs, config.sources, config.out_dir / "raw", run=version, limits=config.limits
@@ -152,8 +161,11 @@ def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
     return clean_frame(records, config.quality)
 
 
-def known_languages(previous: PreviousVersion | None) -> pl.DataFrame | None:
-    """The previous version's detected languages, reused instead of detecting the same abstract again."""
+def known_languages(previous: PreviousVersion | LazyVersion | None) -> pl.DataFrame | pl.LazyFrame | None:
+    """The previous version's detected languages, reused instead of detecting the same abstract again (a lazy
+    scan of a lazily opened version: only the rows of the run's abstracts are read)."""
+    if isinstance(previous, LazyVersion):
+        return previous.scan_papers().select("abstract", "language", "language_score")
     return previous.papers.select("abstract", "language", "language_score") if previous else None
 
 
@@ -171,7 +183,7 @@ def language(records: pl.DataFrame, previous: PreviousVersion | None, config: Ru
 @timed("dedup", lambda args, out: (pending_count(args[0]), out.papers.height))
 def dedup(
     records: pl.DataFrame,
-    previous: PreviousVersion | None,
+    previous: PreviousVersion | LazyVersion | None,
     config: RunConfig,
     bands: pl.DataFrame | None = None,
 ) -> Deduplicated:
@@ -184,7 +196,7 @@ def dedup(
     papers = collapse_clusters(clustered)
     matched = match_previous(
         papers,
-        previous.papers if previous else empty(PAPER_SCHEMA),
+        _papers_of(previous),
         config.dedup,
         index=_index_of(previous, config),
     )
@@ -209,7 +221,10 @@ def derive(papers: pl.DataFrame) -> pl.DataFrame:
 @task(name="validate", **STAGE)
 @timed("validate", lambda args, out: (args[1].height, out.run_papers.height))
 def validate(
-    deduplicated: Deduplicated, papers: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig
+    deduplicated: Deduplicated,
+    papers: pl.DataFrame,
+    previous: PreviousVersion | LazyVersion | None,
+    config: RunConfig,
 ) -> Validated:
     """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
     seen_at = _seen_at(deduplicated.records)
@@ -217,6 +232,8 @@ def validate(
     row_gate = check_rows(candidates, _gate_settings(config))
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))
+    if isinstance(previous, LazyVersion):
+        return _validate_incremental(records, passed, previous, seen_at, row_gate.outcomes, config)
     # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
     version_papers = (
         upsert(previous.papers if previous else None, passed, seen_at)
@@ -264,7 +281,13 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         )
     latest = previous or read_latest(config.out_dir)  # a --fresh run still records what it replaces
     since = latest.version if latest else None
-    changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
+    incremental = validated.incremental
+    if incremental is not None:  # carried shards are unchanged: only the rewritten rows can differ
+        part = incremental.papers
+        changes = diff_papers(part.before, part.after, unchanged_elsewhere=part.carried_rows)
+    else:
+        old = latest.papers if isinstance(latest, PreviousVersion) else empty(PAPER_SCHEMA)
+        changes = diff_papers(old, validated.version_papers)
     manifest["changes"] = {"since": since, **changes}
     card = build_card(manifest, validated.version_papers, changes=changes if since else None, since=since)
     results = [outcome.__dict__ for outcome in validated.outcomes]
@@ -287,7 +310,8 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         documents,
         changelog=render_changelog(version, since, changes),
         report=report_html,
-        previous=latest,
+        previous=latest if isinstance(latest, PreviousVersion) else None,
+        incremental=incremental,
     )
     return RunSummary(
         version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed
@@ -398,10 +422,47 @@ def run_curation(config: RunConfig) -> RunSummary:
     return result
 
 
-def _index_of(previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
-    """The previous version's dedup keys; rebuilt from its papers when missing or built with other parameters."""
+def _papers_of(previous: PreviousVersion | LazyVersion | None) -> pl.DataFrame | pl.LazyFrame:
+    """The previous version's papers: a lazy scan of a lazily opened version."""
+    if isinstance(previous, LazyVersion):
+        return previous.scan_papers()
+    return previous.papers if previous else empty(PAPER_SCHEMA)
+
+
+def _validate_incremental(
+    records: pl.DataFrame,
+    passed: pl.DataFrame,
+    previous: LazyVersion,
+    seen_at: datetime,
+    row_outcomes: list[ExpectationOutcome],
+    config: RunConfig,
+) -> Validated:
+    """validate() on a lazily opened version: merge into the shards the run's ids touch, gate those rows.
+
+    The GX table suite runs on the rewritten rows; the carried shards are files of the previous version, which
+    passed it, and publish checks that the key ranges of all shards are disjoint (``flows/history_store.py``).
+    """
+    incremental = incremental_version(previous, passed, seen_at, config.dedup)
+    table_outcomes = require_table(incremental.papers.after) if passed.height else []
+    return Validated(
+        records=records,
+        run_papers=passed,
+        version_papers=version_columns(incremental.papers),
+        dedup_index=incremental.index.after,
+        outcomes=[*row_outcomes, *table_outcomes],
+        incremental=incremental,
+    )
+
+
+def _index_of(
+    previous: PreviousVersion | LazyVersion | None, config: RunConfig
+) -> pl.DataFrame | pl.LazyFrame:
+    """The previous version's dedup keys (a lazy scan of a lazily opened version, whose fingerprint
+    ``open_latest`` checked); rebuilt from its papers when missing or built with other parameters."""
     if previous is None:
         return build_index(empty(PAPER_SCHEMA), config.dedup)
+    if isinstance(previous, LazyVersion):
+        return previous.scan_index()
     index = previous.dedup_index
     if index is None or index.get_column("fingerprint").unique().to_list() not in (
         [],
@@ -423,11 +484,13 @@ def _seen_at(records: pl.DataFrame) -> datetime:
     return latest if isinstance(latest, datetime) else datetime.now(UTC)
 
 
-def _paper_counts(validated: Validated, previous: PreviousVersion | None) -> dict[str, int]:
+def _paper_counts(validated: Validated, previous: PreviousVersion | LazyVersion | None) -> dict[str, int]:
     new = int(validated.run_papers.get_column("is_new").sum()) if validated.run_papers.height else 0
     return {
         "new_papers": new,
         "updated_papers": validated.run_papers.height - new,
         "papers_total": validated.version_papers.height,
-        "papers_previous": previous.papers.height if previous else 0,
+        "papers_previous": (previous.rows if isinstance(previous, LazyVersion) else previous.papers.height)
+        if previous
+        else 0,
     }

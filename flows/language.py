@@ -36,7 +36,7 @@ CHUNKS_PER_WORKER = 4
 def detect_languages(
     frame: pl.DataFrame,
     *,
-    known: pl.DataFrame | None = None,
+    known: pl.DataFrame | pl.LazyFrame | None = None,
     workers: int = 0,
     parallel_threshold: int = 2000,
     progress: Callable[[int, int], None] | None = None,
@@ -45,7 +45,8 @@ def detect_languages(
     """``frame`` with ``language`` and ``language_score`` for its ``abstract`` column.
 
     ``known`` (columns ``abstract``, ``language``, ``language_score``, e.g. the previous published version) is
-    reused: an abstract found there is not detected again. Of the remaining distinct abstracts, those
+    reused: an abstract found there is not detected again (of a LazyFrame, only the rows of ``frame``'s
+    abstracts are read). Of the remaining distinct abstracts, those
     :func:`~transforms.language.clearly_english` settles are ``en`` (score :data:`GATE_SCORE`) unless
     ``gate`` is False; the others are detected with langdetect in this process, or across ``workers``
     processes (0: one per CPU) when there are at least ``parallel_threshold`` of them.
@@ -54,7 +55,7 @@ def detect_languages(
     """
     base = frame.drop([name for name in LANGUAGE_SCHEMA if name in frame.columns])
     base = base.with_columns(pl.col("abstract").cast(pl.String).fill_null("").alias(_KEY))
-    reusable = _known_results(known)
+    reusable = _known_results(known, base.get_column(_KEY))
     pending = base.select(_KEY).unique(maintain_order=True).join(reusable, on=_KEY, how="anti")
     settled = pending.filter(clearly_english(pl.col(_KEY)) if gate else pl.lit(False))
     gated = settled.with_columns(
@@ -71,9 +72,12 @@ def detect_languages(
     return base.join(results, on=_KEY, how="left", maintain_order="left").drop(_KEY)
 
 
-def _known_results(known: pl.DataFrame | None) -> pl.DataFrame:
+def _known_results(known: pl.DataFrame | pl.LazyFrame | None, wanted: pl.Series) -> pl.DataFrame:
     """One (abstract, language, score) per abstract from ``known``; rows without a language are not reused."""
     empty = pl.DataFrame(schema={_KEY: pl.String, **LANGUAGE_SCHEMA})
+    if isinstance(known, pl.LazyFrame):
+        abstract = pl.col("abstract").cast(pl.String).fill_null("")
+        known = known.filter(abstract.is_in(wanted.unique().implode())).collect()
     if known is None or known.height == 0:
         return empty
     return (

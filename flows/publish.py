@@ -36,6 +36,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from expectations.gate import ContractBroken
+from flows.history_store import Incremental, check_ranges, write_incremental
 from flows.journal import record_event
 from flows.ownership import claim, is_stale, owner_file, release
 from flows.parquet_writer import MIB, shard_slices, write_parquet
@@ -166,6 +168,7 @@ def publish_version(
     changelog: str | None = None,
     report: str | None = None,
     previous: PreviousVersion | None = None,
+    incremental: Incremental | None = None,
 ) -> Path:
     """Write a complete version folder, then make it visible in one rename and point ``latest`` at it.
 
@@ -176,6 +179,9 @@ def publish_version(
     ``documents`` (relative path -> text, e.g. the validation report) are written and listed too; ``report``
     (HTML) becomes ``report.html``. A failure before the rename leaves no trace but the staging folder, removed
     here. ``previous`` (the ``latest`` version as the run read it) spares reading its shards again to compare.
+    With ``incremental`` (a daily run on a lazily opened ``latest``, ``flows/history_store.py``), ``papers`` and
+    ``dedup_index`` are unused: the rows of the shards the run touched are written, the other shards are hard
+    links of ``latest``'s files, and the key ranges of all shards are checked to be disjoint and in order.
     """
     root = dataset_root(out_dir)
     final = root / version
@@ -186,8 +192,23 @@ def publish_version(
     base_dir = root / base if base is not None else None
     in_memory = previous if previous is not None and previous.version == base else None
 
+    if incremental is not None and incremental.previous.version != base:
+        raise RuntimeError(f"latest is {base}, the run read {incremental.previous.version}")
+
     def write(staging: Path) -> None:
         metadata = {"version": version, "schema_version": SCHEMA_VERSION, "dataset": DATASET_NAME}
+        if incremental is not None:
+            files = _write_incremental(staging, incremental, metadata)
+            files += _write_sharded(
+                staging, "quarantine", "quarantine", quarantine.sort("record_id"), QUARANTINE_SCHEMA, metadata
+            )
+            files.append(
+                _write_table(
+                    staging / "ledger.parquet", ledger.sort("record_id"), LEDGER_SCHEMA, metadata, staging
+                )
+            )
+            _finish(staging, files)
+            return
         files = [
             *_write_range_shards(
                 staging,
@@ -220,6 +241,9 @@ def publish_version(
                 metadata,
                 in_memory.dedup_index if in_memory else None,
             )
+        _finish(staging, files)
+
+    def _finish(staging: Path, files: list[dict[str, Any]]) -> None:
         (staging / "README.md").write_text(card, encoding="utf-8")
         for relative, text in (documents or {}).items():
             target = staging / relative
@@ -382,6 +406,34 @@ def _write_range_shards(
         write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, keyed),
         read_previous=read_previous,
     )
+
+
+def _write_incremental(
+    staging: Path, incremental: Incremental, metadata: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The papers and index shards of a daily run: touched ranges written, the rest linked; ranges checked."""
+    keyed = {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+    files: list[dict[str, Any]] = []
+    for folder, stem, part, schema, shard_bytes in (
+        ("data", "train", incremental.papers, PAPER_SCHEMA, PAPER_SHARD_BYTES),
+        (DEDUP_INDEX_FOLDER, DEDUP_INDEX_STEM, incremental.index, DEDUP_INDEX_SCHEMA, INDEX_SHARD_BYTES),
+    ):
+        entries = write_incremental(
+            staging,
+            folder,
+            stem,
+            part,
+            target_rows=rows_per(shard_bytes, part.after) if part.after.height else part.shards[0].rows,
+            previous_version=incremental.previous.version,
+            version=metadata["version"],
+            write=lambda path, rows, schema=schema: write_parquet(to_arrow(rows, schema), path, keyed),
+            schema=schema,
+        )
+        problems = check_ranges(entries)
+        if problems:
+            raise ContractBroken(problems)
+        files += entries
+    return files
 
 
 def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:

@@ -17,8 +17,14 @@ EXAMPLES = 3
 _MAX_VALUE_CHARS = 160
 
 
-def diff_papers(old: pl.DataFrame, new: pl.DataFrame, examples: int = EXAMPLES) -> dict[str, Any]:
+def diff_papers(
+    old: pl.DataFrame, new: pl.DataFrame, examples: int = EXAMPLES, unchanged_elsewhere: int = 0
+) -> dict[str, Any]:
     """Papers added (ids only in ``new``), removed (only in ``old``), and changed, per column, with examples.
+
+    ``unchanged_elsewhere``: papers present, unchanged, in both versions but in neither frame (the carried shards
+    of a daily run: ``old``/``new`` are then the rows of the shards it rewrote); counted in ``papers_before``,
+    ``papers_after`` and ``unchanged``.
 
     ``fields`` maps every column that changed in at least one paper to the number of papers it changed in and
     up to ``examples`` of them (``paper_id``, ``before``, ``after``, values rendered as short text). Examples
@@ -52,12 +58,12 @@ def diff_papers(old: pl.DataFrame, new: pl.DataFrame, examples: int = EXAMPLES) 
         int(flags.select(pl.any_horizontal(columns)).to_series().sum()) if columns and both.height else 0
     )
     return {
-        "papers_before": old.height,
-        "papers_after": new.height,
+        "papers_before": old.height + unchanged_elsewhere,
+        "papers_after": new.height + unchanged_elsewhere,
         "added": added.height,
         "removed": removed.height,
         "changed": changed,
-        "unchanged": both.height - changed,
+        "unchanged": both.height - changed + unchanged_elsewhere,
         "added_examples": added.head(examples).get_column("paper_id").to_list(),
         "removed_examples": removed.head(examples).get_column("paper_id").to_list(),
         "fields": dict(sorted(fields.items(), key=lambda item: (-item[1]["papers"], item[0]))),

@@ -131,14 +131,16 @@ def match_previous(
     new_papers: pl.DataFrame,
     previous: pl.DataFrame | pl.LazyFrame | None,
     params: DedupParams = DedupParams(),
-    index: pl.DataFrame | None = None,
+    index: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
     (from :func:`build_index`/:func:`update_index`) only the candidate rows of ``previous`` are read, so a
-    LazyFrame over the previous version's parquet costs in proportion to the new papers. When several previous
+    LazyFrame over the previous version's parquet costs in proportion to the new papers; a LazyFrame ``index``
+    (the index shards of a version, its fingerprint checked by the caller) is read for the probe's keys only.
+    When several previous
     papers match, the strongest rule wins, then the highest similarity, then the smallest ``paper_id`` (a new
     paper without an arXiv id between previous papers with two known ids takes the most similar, see
     :func:`_best_matches`). No previous paper takes two new papers with different known arXiv ids (see
@@ -151,11 +153,22 @@ def match_previous(
     previous_lazy = previous.lazy()
     if index is None:
         index = build_index(previous_lazy.collect(), params)
-    elif index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
+    elif (
+        isinstance(index, pl.DataFrame)
+        and index.height
+        and index["fingerprint"].unique().to_list() != [params.fingerprint]
+    ):
         raise ValueError("index was built with other parameters; rebuild it with build_index")
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
     probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+    stored = index
+    if isinstance(index, pl.LazyFrame):
+        index = (
+            index.select("paper_id", "kind", "band", "key")
+            .filter(pl.col("key").is_in(probe.get_column("key").unique().implode()))
+            .collect()
+        )
     hits = (
         probe.rename({"paper_id": "new_doc"})
         .join(index.select("paper_id", "kind", "band", "key"), on=["kind", "band", "key"])
@@ -163,6 +176,7 @@ def match_previous(
         .group_by("new_doc", "paper_id")
         .agg(pl.col("kind").unique().alias("kinds"))
     )
+    hits = _drop_arxiv_conflicts(hits, probe, stored)
     if hits.height == 0:
         unmatched = new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
         return _assign_ids(_with_decisions(unmatched, pl.lit(False)), previous_lazy)
@@ -215,6 +229,37 @@ def match_previous(
     )
     matched = _with_decisions(matched, pl.col("_doc").is_in(contested.cast(pl.UInt32).implode()))
     return _assign_ids(matched.drop("_doc"), previous_lazy)
+
+
+def _drop_arxiv_conflicts(
+    hits: pl.DataFrame, probe: pl.DataFrame, index: pl.DataFrame | pl.LazyFrame
+) -> pl.DataFrame:
+    """``hits`` without the pairs whose new and previous papers both carry a known arXiv id, and different ones.
+
+    Such a pair fails :func:`~transforms.dedup.arxiv_compatible` whatever its texts, so it is dropped before the
+    previous papers' texts are read and scored (by the ids' keys in the index: different keys, different ids).
+    A history where many papers share near-identical abstracts but not ids would otherwise read them all.
+    """
+    new_keys = probe.filter(pl.col("kind") == "arxiv").select(
+        pl.col("paper_id").cast(pl.Int64).alias("new_doc"), pl.col("key").alias("_new_key")
+    )
+    if new_keys.height == 0 or hits.height == 0:
+        return hits
+    candidates = hits.get_column("paper_id").unique().implode()
+    old_keys = (
+        index.lazy()
+        .filter((pl.col("kind") == "arxiv") & pl.col("paper_id").is_in(candidates))
+        .group_by("paper_id")
+        .agg(pl.col("key").alias("_old_keys"))
+        .collect()
+    )
+    keyed = hits.join(new_keys, on="new_doc", how="left").join(old_keys, on="paper_id", how="left")
+    conflict = (
+        pl.col("_new_key").is_not_null()
+        & (pl.col("_old_keys").list.len() > 0)
+        & ~pl.col("_old_keys").list.contains(pl.col("_new_key"))
+    )
+    return keyed.filter(~conflict.fill_null(False)).drop("_new_key", "_old_keys")
 
 
 def _best_matches(candidates: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,152 @@
+"""A daily run on a lazily opened history publishes what upserting into the whole history publishes.
+
+The reference below is the full-read path as it was before ``flows/history_store.py`` (every paper of the
+previous version upserted, analysis columns and ``record_hash`` recomputed for all, the index grown whole): the
+new version, read back whole, must equal it, while the run reads and writes only the shards its papers touch.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import flows.publish
+from flows import curate as stages
+from flows.config import RunConfig
+from flows.history_store import LazyVersion, check_ranges, touched_shards
+from flows.publish import read_latest
+from flows.shards import Shard
+from tests.flows.daily_listings import day_listing
+from transforms.accounting import record_hash_expr
+from transforms.changes import diff_papers
+from transforms.derive.analysis import add_analysis_columns
+from transforms.history import upsert
+from transforms.matching import update_index
+from transforms.schema import PAPER_SCHEMA, conform
+from transforms.summary import summarize
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+FIRST = date(2025, 1, 6)
+
+
+@pytest.fixture
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards of three papers (48 index rows) whatever the rows' sizes: a 24-paper history has 8 of each."""
+
+    def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
+        return 48 if "kind" in frame.columns else 3
+
+    monkeypatch.setattr(flows.publish, "rows_per", rows_per)
+
+
+def write_day(folder: Path, offset: int, extra: list[dict] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    items = json.loads(day_listing(FIRST, FIRST + timedelta(days=offset)))
+    path = folder / f"{(FIRST + timedelta(days=offset)).isoformat()}.json"
+    path.write_text(json.dumps(items + (extra or [])), encoding="utf-8")
+    return path
+
+
+def retitled(offset: int, number: int) -> dict:
+    """Paper ``number`` of the history listed again under another title (a merge: the title becomes an alias)."""
+    item = json.loads(day_listing(FIRST, FIRST + timedelta(days=number // 3)))
+    found = next(entry for entry in item if entry["paper"]["id"] == f"2501.{10000 + number}")
+    found["paper"]["title"] = found["title"] = "A Study of " + found["paper"]["title"]
+    found["paper"]["upvotes"] = 99
+    stamp = f"{(FIRST + timedelta(days=offset)).isoformat()}T09:00:00.000Z"
+    found["paper"]["submittedOnDailyAt"] = found["publishedAt"] = stamp
+    return found
+
+
+def run_stages(config: RunConfig) -> tuple[stages.Ingested, stages.Deduplicated, stages.Validated, object]:
+    ingested = stages.ingest.fn(config)
+    cleaned = stages.clean.fn(ingested.records, config)
+    detected = stages.language.fn(cleaned, ingested.previous, config)
+    deduplicated = stages.dedup.fn(detected, ingested.previous, config)
+    derived = stages.derive.fn(deduplicated.papers)
+    validated = stages.validate.fn(deduplicated, derived, ingested.previous, config)
+    summary = stages.publish.fn(ingested, validated, config)
+    return ingested, deduplicated, validated, summary
+
+
+def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path, small_shards: None) -> None:
+    out = tmp_path / "out"
+    history = [write_day(tmp_path / "history", offset) for offset in range(8)]
+    run_stages(RunConfig(inputs=history, out_dir=out))
+    previous = read_latest(out)  # the reference reads the whole history, as the code before did
+    assert previous is not None and previous.dedup_index is not None
+    base_manifest = json.loads((previous.path / "manifest.json").read_text())
+    assert sum(f["path"].startswith("data/") for f in base_manifest["files"]) >= 6
+
+    # new papers (day 8), one seen again (the last of day 7), one of day 0 under another title (merged)
+    day = write_day(tmp_path / "day", 8, extra=[retitled(8, 1)])
+    ingested, deduplicated, validated, summary = run_stages(RunConfig(inputs=[day], out_dir=out))
+
+    assert isinstance(ingested.previous, LazyVersion)
+    assert validated.incremental is not None
+    run = validated.run_papers
+    assert run.get_column("is_new").sum() >= 2 and (~run.get_column("is_new")).sum() >= 2
+    seen_at = stages._seen_at(deduplicated.records)
+    expected = conform(
+        upsert(previous.papers, run, seen_at)
+        .pipe(add_analysis_columns)
+        .with_columns(record_hash_expr().alias("record_hash")),
+        PAPER_SCHEMA,
+    ).sort("paper_id")
+    published = pl.read_parquet(summary.path / "data" / "*.parquet")
+    assert_frame_equal(published, expected)
+    merged = published.filter(pl.col("paper_id") == "arxiv:2501.10001")
+    assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99
+
+    expected_index = update_index(previous.dedup_index, run, RunConfig().dedup)
+    assert_frame_equal(pl.read_parquet(summary.path / "index" / "*.parquet"), expected_index)
+
+    manifest = json.loads((summary.path / "manifest.json").read_text())
+    reference_changes = diff_papers(previous.papers, expected)
+    assert {k: v for k, v in manifest["changes"].items() if k != "since"} == reference_changes
+    assert manifest["counts"]["papers_total"] == expected.height
+    assert manifest["counts"]["papers_previous"] == previous.papers.height
+
+    new_ids = run.filter(pl.col("is_new")).get_column("paper_id").to_list()
+    quarantine = pl.DataFrame(schema={"reasons": pl.List(pl.String)})
+    got, want = (summarize(frame, quarantine, new_ids) for frame in (validated.version_papers, expected))
+    for name in ("topics", "code_by_topic", "venues", "weekly", "new_papers"):
+        assert_frame_equal(getattr(got, name), getattr(want, name))
+
+    # only the touched shards were written; the others are the previous files (same inode)
+    data = [f for f in manifest["files"] if f["path"].startswith("data/")]
+    written = [f for f in data if "linked_from" not in f]
+    assert 1 <= len(written) < len(data) - 2, (len(written), len(data))
+    print(f"{len(written)} of {len(data)} papers shards written; {len(run)} papers")
+    for entry in data:
+        if "linked_from" in entry:
+            source = next(f for f in base_manifest["files"] if f["sha256"] == entry["sha256"])
+            assert (summary.path / entry["path"]).stat().st_ino == (
+                previous.path / source["path"]
+            ).stat().st_ino
+    assert check_ranges(manifest["files"][: len(data)]) == []
+
+
+def test_touched_shards_follow_the_ranges_plan_pieces_cuts() -> None:
+    shards = [
+        Shard(Path(f"s{i}"), 3, first, last, "", 0, "v")
+        for i, (first, last) in enumerate([("b", "c"), ("e", "f"), ("h", "i")])
+    ]
+    assert touched_shards(shards, pl.Series(["a"])) == [0]
+    assert touched_shards(shards, pl.Series(["d", "e"])) == [0, 1]
+    assert touched_shards(shards, pl.Series(["g", "z"])) == [1, 2]
+    assert touched_shards(shards, pl.Series([], dtype=pl.String)) == []
+
+
+def test_overlapping_ranges_are_reported() -> None:
+    entries = [
+        {"path": "data/a", "rows": 2, "first_key": "a", "last_key": "c"},
+        {"path": "data/b", "rows": 2, "first_key": "c", "last_key": "d"},
+    ]
+    assert check_ranges(entries) and not check_ranges(entries[:1])
