@@ -47,7 +47,13 @@ def main() -> None:
 
         out = Path(scratch) / "out"
         sampler = PeakRss()
-        totals: dict[str, Any] = {"records": 0, "published": 0, "merged": 0, "quarantined": 0}
+        totals: dict[str, Any] = {
+            "inputs": 0,
+            "published": 0,
+            "duplicates": 0,
+            "quarantined": 0,
+            "new_papers": 0,
+        }
         peak = 0
         started = time.perf_counter()
         for number, files in enumerate(chunks, start=1):
