@@ -37,6 +37,7 @@ from transforms.tex import (
     tex_quotes,
     tex_ties,
 )
+from transforms.triggered import on_triggered
 from transforms.urls import FLATTENED_HREF, mask_urls, protected_urls, unmask_urls
 
 CLEANED_FIELDS = ("title", "abstract")
@@ -164,18 +165,7 @@ class Rule:
         """:attr:`apply` on the texts the trigger matches, the others as they are (same result as ``apply``)."""
         if self.trigger is None:
             return self.apply(text)
-        trigger, apply = self.trigger, self.apply
-        return text.map_batches(
-            lambda texts: _apply_where(texts, trigger, apply), return_dtype=pl.String, is_elementwise=True
-        )
-
-
-def _apply_where(texts: pl.Series, trigger: str, apply: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    rows = texts.str.contains(trigger).fill_null(False).arg_true()
-    if rows.is_empty():
-        return texts
-    changed = texts.gather(rows).to_frame("text").select(apply(pl.col("text"))).to_series()
-    return texts.clone().scatter(rows, changed)
+        return on_triggered(text, self.trigger, self.apply, pl.String)
 
 
 RULES: tuple[Rule, ...] = (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.routing import reason_when, tag
+from transforms.triggered import on_triggered
 
 SCRIPTS: dict[str, str] = {
     "latin": r"\p{Latin}",
@@ -68,13 +69,29 @@ def second_script_share(text: pl.Expr) -> pl.Expr:
     return pl.when(total > 0).then(second / total).otherwise(0.0).cast(pl.Float64)
 
 
+OTHER_SCRIPT_LETTER = (
+    "[" + "".join(pattern.strip("[]") for name, pattern in SCRIPTS.items() if name != "latin") + "]"
+)
+"""A letter of a counted script other than Latin: without one, a text's second script has no letters."""
+
+
 def is_mixed_script(
     text: pl.Expr,
     share: float = MIXED_SCRIPT_SHARE,
     min_letters: int = MIN_SECOND_SCRIPT_LETTERS,
 ) -> pl.Expr:
-    """True where a second script holds at least ``share`` of the letters and at least ``min_letters``."""
-    return (second_script_share(text) >= share) & (second_script_letters(text) >= min_letters)
+    """True where a second script holds at least ``share`` of the letters and at least ``min_letters``.
+
+    The twelve letter counts run only on texts with a letter of a non-Latin counted script (a few per
+    thousand abstracts); any other text has no second script, so it is not mixed.
+    """
+    return on_triggered(
+        text,
+        OTHER_SCRIPT_LETTER,
+        lambda t: (second_script_share(t) >= share) & (second_script_letters(t) >= min_letters),
+        pl.Boolean,
+        otherwise=False,
+    )
 
 
 def tag_mixed_script(frame: pl.LazyFrame, column: str = "abstract") -> pl.LazyFrame:

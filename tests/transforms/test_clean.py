@@ -388,7 +388,7 @@ def _texts_of_the_captures() -> list[str]:
     ]
 
 
-DAMAGE = [
+PASSES = [
     # one text per kind of pass of each triggered rule (most are also cases of the tests above)
     "Q&amp;amp;A", "x &lt; y", "jailbreaksx2013methods", "a<br/>b", "<i>at</i>",
     "see \\cite{smith} and", "prior work~nichani2023provable requiring", "tanh () and [ ]",
@@ -423,8 +423,10 @@ def _changed_without_trigger(rule, texts: list[str]) -> list[str]:
 def test_a_rule_changes_only_texts_its_trigger_matches(rule) -> None:
     """A rule with a trigger runs only on the texts it matches: no text it would change may miss it."""
     examples = [r.example_before for r in RULES] + [r.example_after for r in RULES]
-    assert _changed_without_trigger(rule, [*_texts_of_the_captures(), *examples, *DAMAGE]) == []
-    assert any(rule.clean(text) != text for text in DAMAGE)  # the damage list exercises the rule
+    damage = [raw for raw, _ in DAMAGE]
+    texts = [*_texts_of_the_captures(), *examples, *damage, *PASSES]
+    assert _changed_without_trigger(rule, texts) == []
+    assert any(rule.clean(text) != text for text in PASSES)  # the list exercises the rule
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
