@@ -3,9 +3,10 @@
     .venv/bin/python bench/front_speed.py /tmp/scale-corpus/100k --ref ea1d7cd --repeat 3
 
 The ref is exported with ``git archive`` into a temporary folder and run with this tree's virtualenv. Each
-process reads the corpus (``read_inputs``), then cleans it (``clean_frame``), and prints the seconds of each and
-its peak RSS (``VmHWM``) after each; the parent prints the medians and the ratio ref / this tree, and checks that
-both trees produced the same cleaned frame (the records' capture times aside, which are file times).
+process reads the corpus (``read_inputs``), then cleans it (``clean_frame``), and prints the seconds, the CPU
+seconds (what a loaded machine distorts least) and the peak RSS (``VmHWM``) after each; the parent prints the
+medians and the ratio ref / this tree, and checks that both trees produced the same cleaned frame (row hashes;
+the records' capture times aside, which are file times).
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import hashlib, json, sys, tempfile, time
+import hashlib, json, resource, sys, tempfile, time
 from pathlib import Path
 import polars as pl
 from flows.config import RunConfig
 from flows.ingest import read_inputs
 from flows.partitions import clean_frame
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 def hwm():
     for line in open("/proc/self/status"):
@@ -36,16 +41,17 @@ def hwm():
             return int(line.split()[1]) // 1024
 
 config = RunConfig(inputs=[Path(sys.argv[1]) / "days"], out_dir=Path(tempfile.mkdtemp()))
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), cpu()
 records = read_inputs(config.inputs, config.sources, config.out_dir / "raw", run="bench").records
-ingest = time.perf_counter() - started
+ingest, ingest_cpu = time.perf_counter() - started, cpu() - cpu_started
 ingest_mb = hwm()
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), cpu()
 cleaned = clean_frame(records, config.quality)
-clean = time.perf_counter() - started
+clean, clean_cpu = time.perf_counter() - started, cpu() - cpu_started
 rows = cleaned.drop("captured_at").sort("record_id").hash_rows(seed=0)
 digest = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
-print(json.dumps({"ingest": ingest, "ingest_mb": ingest_mb, "clean": clean, "clean_mb": hwm(),
+print(json.dumps({"ingest": ingest, "ingest_cpu": ingest_cpu, "ingest_mb": ingest_mb, "clean": clean,
+                  "clean_cpu": clean_cpu, "clean_mb": hwm(),
                   "records": records.height, "digest": digest}))
 """
 
@@ -89,8 +95,10 @@ def main() -> None:
             statistics.median(r[f"{stage}_mb"] for r in runs["ref"]),
             statistics.median(r[f"{stage}_mb"] for r in runs["tree"]),
         )
+        cpu = [statistics.median(r[f"{stage}_cpu"] for r in runs[name]) for name in ("ref", "tree")]
         print(
             f"{stage}: ref {ref:.2f} s, this tree {tree:.2f} s, {ref / tree:.2f}x (per pair {ratios}); "
+            f"CPU {cpu[0]:.2f} s -> {cpu[1]:.2f} s ({cpu[0] / cpu[1]:.2f}x); "
             f"peak RSS after it {peak[0]:.0f} MB -> {peak[1]:.0f} MB"
         )
 
