@@ -1,10 +1,12 @@
 """Our MinHash + LSH candidate search against datasketch's ``MinHashLSH`` on the same shingles, side by side.
 
     .venv/bin/pip install datasketch        # bench only: not a project dependency
-    .venv/bin/python bench/dedup_speed.py /tmp/corpus-100k [--limit 20000] [--repeat 3]
+    .venv/bin/python bench/dedup_speed.py /tmp/corpus-100k [--limit 20000] [--repeat 3] [--explain]
 
 Both sides get the same word 3-shingles of the same abstracts (the corpus's raw summaries, normalised by
-``transforms.identity.normalise_text`` as the pipeline does) and the same 64 permutations in 16 bands x 4 rows.
+``transforms.identity.normalise_text`` as the pipeline does) and 64 permutations in bands of 4 rows: ours in
+``DedupParams``' 32 bands (every permutation in two bands), datasketch's ``MinHashLSH`` in its 16 disjoint bands
+(it takes ``bands x rows <= num_perm``; ``--their-perms 128 --their-bands 32`` gives it 32 bands on 128).
 Timed: ours = ``shared_band_frame`` + bucket grouping (signatures, band keys, candidate pairs); datasketch =
 ``MinHash`` per document from the shingle bytes + ``MinHashLSH.insert`` + ``query`` of every document (its
 shingle strings are built outside the timer). Not timed: both candidate sets are verified by the pipeline's
@@ -64,7 +66,7 @@ def shingle_bytes(frame: pl.DataFrame, size: int) -> list[list[bytes]]:
 def theirs(shingles: list[list[bytes]], params: DedupParams) -> pl.DataFrame:
     from datasketch import MinHash, MinHashLSH
 
-    lsh = MinHashLSH(num_perm=params.num_perm, params=(params.bands, params.rows))
+    lsh = MinHashLSH(num_perm=params.num_perm, params=(params.bands, params.rows))  # disjoint bands
     hashes = []
     for doc, grams in enumerate(shingles):
         minhash = MinHash(num_perm=params.num_perm, seed=1)
@@ -103,6 +105,58 @@ def recall(frame: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -> dic
     }
 
 
+def _planted_pairs(frame: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """Every pair of records of one paper with a planted record in it, scored and verified as the pipeline
+    does."""
+    docs = prepare_docs(
+        frame.with_columns(pl.lit(None, pl.String).alias("arxiv_id"), pl.lit("").alias("record_id")), params
+    )
+    truth = frame.with_row_index("doc").select("doc", "true_paper", "planted")
+    pairs = (
+        truth.join(truth, on="true_paper", suffix="_b")
+        .filter((pl.col("doc") < pl.col("doc_b")) & (pl.col("planted") | pl.col("planted_b")))
+        .select(pl.col("doc").alias("a"), pl.col("doc_b").alias("b"), "planted", "planted_b")
+    )
+    scored = score_pairs(docs, pairs.select("a", "b"), params)
+    return pairs.join(scored, on=["a", "b"]).with_columns(verified(params).alias("verified"))
+
+
+def explain(frame: pl.DataFrame, params: DedupParams, their_params: DedupParams) -> None:
+    """Print, for each planted record that one side does not link to its paper, its pairs with that paper's
+    records: exact abstract and title Jaccard, whether verification passes, how many of our bands they share
+    and whether each side proposed them. A verified pair no side proposed, or one side only, is lost to
+    banding; a pair proposed but not verified is lost to the verification rule."""
+    from transforms.minhash import band_keys, minhash_signatures
+
+    pairs = _planted_pairs(frame, params)
+    keys = band_keys(minhash_signatures(frame["abstract"], params)[0], params)
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    proposed = {"ours": ours(frame, params), "datasketch": theirs(shingle_bytes(frame, 3), their_params)}
+    pairs = pairs.with_columns(pl.Series("bands_shared", (keys[a] == keys[b]).sum(axis=1)))
+    for name, candidates in proposed.items():
+        flag = candidates.select(pl.col("a", "b").cast(pl.UInt32), pl.lit(True).alias(name))
+        pairs = pairs.join(flag, on=["a", "b"], how="left").with_columns(pl.col(name).fill_null(False))
+
+    def found(side: str) -> set[int]:
+        good = pairs.filter(pl.col(side) & pl.col("verified"))
+        return set(good.filter("planted")["a"].to_list()) | set(good.filter("planted_b")["b"].to_list())
+
+    planted = set(frame.with_row_index("doc").filter("planted")["doc"].to_list())
+    mine, their = found("ours"), found("datasketch")
+    groups = {"datasketch only": their - mine, "ours only": mine - their, "neither": planted - mine - their}
+    print(json.dumps({"planted": len(planted), "ours": len(mine), "datasketch": len(their)}))
+    columns = ["a", "b", "abstract_sim", "title_sim", "verified", "bands_shared", "ours", "datasketch"]
+    with pl.Config(tbl_rows=200, tbl_cols=20, tbl_width_chars=200):
+        for label, records in groups.items():
+            missed = list(records)
+            rows = pairs.filter(
+                (pl.col("planted") & pl.col("a").is_in(missed))
+                | (pl.col("planted_b") & pl.col("b").is_in(missed))
+            )
+            print(f"{label}: {len(records)} planted records")
+            print(rows.select(columns).sort("a", "b"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,11 +170,27 @@ def main() -> None:
         nargs="+",
         help="instead of timing: our recall under each of these hash-family seeds (the spread of the figure)",
     )
-    parser.add_argument("--bands", type=int, default=DedupParams().bands, help="(both sides) LSH bands")
-    parser.add_argument("--rows", type=int, default=DedupParams().rows, help="(both sides) rows per band")
+    default = DedupParams()
+    parser.add_argument("--bands", type=int, default=default.bands, help="our LSH bands")
+    parser.add_argument("--rows", type=int, default=default.rows, help="(both sides) rows per band")
+    parser.add_argument("--perms", type=int, default=default.num_perm, help="our permutations")
+    parser.add_argument("--their-perms", type=int, help="datasketch's permutations (default: ours)")
+    parser.add_argument("--their-bands", type=int, help="datasketch's bands (default: perms / rows)")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="instead of timing: which step loses each planted record either side misses",
+    )
     args = parser.parse_args()
-    params = DedupParams(num_perm=args.bands * args.rows, bands=args.bands, rows=args.rows)
+    params = DedupParams(num_perm=args.perms, bands=args.bands, rows=args.rows)
+    their_perms = args.their_perms or params.num_perm
+    their_params = DedupParams(
+        num_perm=their_perms, bands=args.their_bands or their_perms // args.rows, rows=args.rows
+    )
     frame = load(args.corpus, args.limit)
+    if args.explain:
+        explain(frame, params, their_params)
+        return
     if args.seeds:
         for seed in args.seeds:
             seeded = DedupParams(num_perm=params.num_perm, bands=params.bands, rows=params.rows, seed=seed)
@@ -134,10 +204,12 @@ def main() -> None:
         our_pairs = ours(frame, params)
         times["ours"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        their_pairs = theirs(shingles, params)
+        their_pairs = theirs(shingles, their_params)
         times["datasketch"].append(time.perf_counter() - started)
     medians = {name: statistics.median(values) for name, values in times.items()}
     result = {
+        "ours_bands": f"{params.bands}x{params.rows} of {params.num_perm}",
+        "their_bands": f"{their_params.bands}x{their_params.rows} of {their_params.num_perm}",
         "docs": frame.height,
         "planted": int(frame["planted"].sum()),
         "ours_seconds": round(medians["ours"], 2),

@@ -115,3 +115,80 @@ def shingle_minima(
         for p in range(perms):
             signatures[text, p] = np.uint32(minima[p] >> shift)
         has_shingles[text] = True
+
+
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, nogil=True)
+def shared_band_keys(
+    signatures: np.ndarray, docs: np.ndarray, columns: np.ndarray, band_mix: np.ndarray, mix: np.uint64
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (doc, band, key) rows of the ``docs`` whose band key another of them shares in that band.
+
+    Band ``b``'s key of a document is ``transforms.minhash.band_keys``': ``k = k * mix + sig[columns[b, r]] *
+    band_mix[r]`` over its rows ``r``. Per band, one open-addressing table of the keys (sized to twice the
+    documents, slot = the key's top bits after a Fibonacci multiply) counts each key, then a second pass keeps
+    the documents whose key was counted twice or more. Rows come band by band, documents in ``docs`` order
+    within a band, as ``transforms.minhash.shared_band_frame``'s numpy and polars definition gives them. Linear
+    work per band, so more bands cost only their share of one pass over the signatures.
+    """
+    n = len(docs)
+    bands, rows = columns.shape
+    bits = 1
+    while (1 << bits) < 2 * n:
+        bits += 1
+    size = 1 << bits
+    mask = size - 1
+    shift = np.uint64(64 - bits)
+    table_keys = np.empty(size, dtype=np.uint64)
+    table_counts = np.zeros(size, dtype=np.int32)
+    keys = np.empty(n, dtype=np.uint64)
+    slots = np.empty(n, dtype=np.int64)
+    chunks_doc = []
+    chunks_band = []
+    chunks_key = []
+    for band in range(bands):
+        table_counts[:] = 0
+        shared = 0
+        for i in range(n):
+            key = np.uint64(0)
+            for r in range(rows):
+                key = key * mix + np.uint64(signatures[docs[i], columns[band, r]]) * band_mix[r]
+            keys[i] = key
+            slot = np.int64((key * _FIBONACCI) >> shift)
+            while table_counts[slot] != 0 and table_keys[slot] != key:
+                slot = (slot + 1) & mask
+            if table_counts[slot] == 0:
+                table_keys[slot] = key
+            table_counts[slot] += 1
+            if table_counts[slot] == 2:
+                shared += 2
+            elif table_counts[slot] > 2:
+                shared += 1
+            slots[i] = slot
+        band_doc = np.empty(shared, dtype=np.uint32)
+        band_key = np.empty(shared, dtype=np.uint64)
+        k = 0
+        for i in range(n):
+            if table_counts[slots[i]] > 1:
+                band_doc[k] = docs[i]
+                band_key[k] = keys[i]
+                k += 1
+        chunks_doc.append(band_doc)
+        chunks_key.append(band_key)
+        chunks_band.append(np.full(shared, band, dtype=np.int16))
+    total = 0
+    for chunk in chunks_doc:
+        total += len(chunk)
+    out_doc = np.empty(total, dtype=np.uint32)
+    out_band = np.empty(total, dtype=np.int16)
+    out_key = np.empty(total, dtype=np.uint64)
+    at = 0
+    for band in range(bands):
+        m = len(chunks_doc[band])
+        out_doc[at : at + m] = chunks_doc[band]
+        out_band[at : at + m] = chunks_band[band]
+        out_key[at : at + m] = chunks_key[band]
+        at += m
+    return out_doc, out_band, out_key

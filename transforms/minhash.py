@@ -18,6 +18,7 @@ from transforms.identity import word_series
 
 __all__ = [
     "DedupParams",
+    "band_columns",
     "band_frame",
     "band_keys",
     "minhash_signatures",
@@ -38,9 +39,14 @@ class DedupParams:
     * ``shingle_size=3`` word 3-grams: a 150-word abstract has ~150 shingles; one changed word changes at most
       3, so a reworded sentence or two leaves Jaccard ~0.8-0.9, while two abstracts on the same topic share
       only stock phrases (Jaccard < 0.15 on the bundled page and the evaluation sets).
-    * ``num_perm=64``, ``bands=16`` x ``rows=4``: candidate threshold ~(1/16)^(1/4) = 0.5. A pair with Jaccard
-      0.7 becomes a candidate with probability 1-(1-0.7^4)^16 = 0.988, at 0.8 with 0.9998; a pair at 0.2 only
-      with 0.025 (and is then rejected by verification). 64 permutations keep 1M signatures at 256 MB.
+    * ``num_perm=64``, ``bands=32`` x ``rows=4``: every permutation sits in two bands, the first 16 bands
+      taking the minima in order and the next 16 a seeded shuffle of them (:func:`band_columns`). Bands of 4
+      rows keep the candidate threshold near 0.5 (a pair at Jaccard 0.2 becomes a candidate with probability
+      ~0.05, 0.1 with ~0.003), and twice the bands lift it at the verification threshold 0.6 from 0.89 (16
+      disjoint bands) to ~0.976, at 0.7 to ~0.999 (simulated): the planted near-duplicates that 16 bands missed
+      had Jaccard 0.64-0.76 and shared no band (bench/README.md). 64 permutations keep 1M signatures at
+      256 MB; the band keys and their sharing test are one compiled pass per band, so the extra bands cost
+      little.
     * ``abstract_threshold=0.6`` with ``title_threshold=0.3``: a candidate is merged when its abstracts share
       60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
     * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a
@@ -58,7 +64,7 @@ class DedupParams:
 
     shingle_size: int = 3
     num_perm: int = 64
-    bands: int = 16
+    bands: int = 32
     rows: int = 4
     abstract_threshold: float = 0.6
     title_threshold: float = 0.3
@@ -70,8 +76,8 @@ class DedupParams:
     chunk_docs: int = 20_000
 
     def __post_init__(self) -> None:
-        if self.bands * self.rows != self.num_perm:
-            raise ValueError("bands * rows must equal num_perm")
+        if self.bands * self.rows % self.num_perm:
+            raise ValueError("bands * rows must be a multiple of num_perm")
         if self.shingle_size < 1:
             raise ValueError("shingle_size must be >= 1")
 
@@ -213,13 +219,23 @@ def _minima(
     return out
 
 
+def band_columns(params: DedupParams) -> np.ndarray:
+    """``(bands, rows)`` signature columns of each band: the first ``num_perm / rows`` bands take the columns in
+    order, each further group of as many bands a seeded shuffle of them (every permutation in the same number
+    of bands)."""
+    rng = np.random.default_rng([params.seed, 1])
+    passes = params.bands * params.rows // params.num_perm
+    order = [np.arange(params.num_perm)] + [rng.permutation(params.num_perm) for _ in range(passes - 1)]
+    return np.concatenate(order).reshape(params.bands, params.rows)
+
+
 def band_keys(signatures: np.ndarray, params: DedupParams = DedupParams()) -> np.ndarray:
     """One 64-bit key per (document, band): a random-coefficient combination of the band's ``rows`` minima."""
     _, _, band_mix = _hash_family(params)
-    shaped = signatures.reshape(len(signatures), params.bands, params.rows).astype(_U64)
+    columns = band_columns(params)
     keys = np.zeros((len(signatures), params.bands), dtype=_U64)
     for row in range(params.rows):
-        keys = keys * _MIX + shaped[:, :, row] * band_mix[row]
+        keys = keys * _MIX + signatures[:, columns[:, row]].astype(_U64) * band_mix[row]
     return keys
 
 
@@ -240,12 +256,24 @@ def band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
 def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
     """Like :func:`band_frame`, but only the (doc, band, key) rows whose key another doc shares in that band.
 
-    Nearly every band key is unique, so dropping those first (one hash pass per band) leaves a frame of a few
-    rows per candidate pair instead of ``bands`` rows per document: the bucket grouping then costs nothing.
+    Nearly every band key is unique, so dropping those first leaves a frame of a few rows per candidate pair
+    instead of ``bands`` rows per document: the bucket grouping then costs nothing. The keys and the sharing
+    test are one compiled pass per band (:func:`transforms.kernels.shared_band_keys`), equal to
+    :func:`band_keys` then a per-band ``is_duplicated`` (:func:`_shared_band_reference`).
     """
+    from transforms.kernels import shared_band_keys  # here: numba's import only where it is used
+
+    signatures, has_shingles = minhash_signatures(texts, params)
+    _, _, band_mix = _hash_family(params)
+    docs = np.flatnonzero(has_shingles).astype(np.uint32)
+    doc, band, key = shared_band_keys(signatures, docs, band_columns(params), band_mix, _MIX)
+    return pl.DataFrame({"doc": doc, "band": band, "key": key})
+
+
+def _shared_band_reference(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
+    """The numpy and polars definition of :func:`shared_band_frame` (its test reference)."""
     signatures, has_shingles = minhash_signatures(texts, params)
     keys = band_keys(signatures, params)
-    del signatures
     docs = np.flatnonzero(has_shingles).astype(np.uint32)
     parts = []
     for band in range(params.bands):

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 import transforms.identity as identity
 import transforms.minhash as minhash
@@ -95,3 +96,60 @@ def test_kernel_signatures_equal_the_numpy_definition_on_any_texts(
     texts: list[str | None], shingle_size: int
 ) -> None:
     _assert_same_as_reference(pl.Series("t", texts, dtype=pl.String), DedupParams(shingle_size=shingle_size))
+
+
+def _assert_shared_bands_equal_the_reference(texts: pl.Series, params: DedupParams) -> None:
+    assert_frame_equal(
+        minhash.shared_band_frame(texts, params), minhash._shared_band_reference(texts, params)
+    )
+
+
+ABSTRACTS = [
+    "we prune whole filters of a trained convolutional network and keep its accuracy on imagenet",
+    "we prune whole filters of a trained convolutional network and keep its accuracy on cifar",
+    "a benchmark of translation for west african languages with forty thousand sentence pairs",
+    "",
+    None,
+    "a benchmark of translation for west african languages with twelve thousand sentence pairs",
+    "we prune whole filters of a trained convolutional network and keep its accuracy on imagenet",
+    "grokking",
+]
+
+
+@pytest.mark.parametrize("bands", [16, 32, 48])
+def test_kernel_band_keys_and_sharing_equal_the_numpy_definition(bands: int) -> None:
+    texts = pl.Series("t", ABSTRACTS, dtype=pl.String)
+    params = DedupParams(bands=bands)
+    shared = minhash.shared_band_frame(texts, params)
+    assert shared.filter(pl.col("doc") == 0)["band"].to_list() == list(range(bands))  # 0 and 6 are equal
+    _assert_shared_bands_equal_the_reference(texts, params)
+    _assert_shared_bands_equal_the_reference(texts, DedupParams(bands=bands, shingle_size=1))
+
+
+def test_bands_reuse_every_permutation_the_first_pass_in_order() -> None:
+    params = DedupParams(bands=48)
+    columns = minhash.band_columns(params)
+    assert columns.shape == (48, 4)
+    np.testing.assert_array_equal(columns[:16].reshape(-1), np.arange(64))
+    np.testing.assert_array_equal(np.bincount(columns.reshape(-1), minlength=64), np.full(64, 3))
+    with pytest.raises(ValueError, match="multiple"):
+        DedupParams(bands=24)
+
+
+def test_more_bands_keep_the_keys_of_the_first_sixteen() -> None:
+    texts = pl.Series("t", ABSTRACTS, dtype=pl.String)
+    signatures, _ = minhash_signatures(texts, DedupParams())
+    wide = minhash.band_keys(signatures, DedupParams(bands=32))
+    np.testing.assert_array_equal(wide[:, :16], minhash.band_keys(signatures, DedupParams(bands=16)))
+    assert DedupParams(bands=32).fingerprint != DedupParams(bands=16).fingerprint
+
+
+_SENTENCES = st.lists(st.sampled_from(["a b c d", "e f g", "h i j k l", "m n", "a b c d e"]), max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_SENTENCES.map(" ".join), max_size=14), st.sampled_from([16, 32]))
+def test_kernel_band_sharing_equals_the_numpy_definition_on_any_texts(texts: list[str], bands: int) -> None:
+    _assert_shared_bands_equal_the_reference(
+        pl.Series("t", texts, dtype=pl.String), DedupParams(bands=bands, shingle_size=2)
+    )
