@@ -42,16 +42,18 @@ def diff_papers(
     )
     fields: dict[str, Any] = {}
     for name in columns:
-        hits = both.filter(flags.get_column(name)).sort("paper_id")
-        if hits.height == 0:
+        changed_here = flags.get_column(name)
+        count = int(changed_here.sum())
+        if count == 0:
             continue
+        # Only this column's pair, and only the first ``examples`` ids: a copy of every changed row of the
+        # whole joined frame, per column, held gigabytes for a run that touched most of a large history.
+        hits = both.select("paper_id", name, f"{name}__new").filter(changed_here)
         fields[name] = {
-            "papers": hits.height,
+            "papers": count,
             "examples": [
                 {"paper_id": pid, "before": _short(before), "after": _short(after)}
-                for pid, before, after in hits.head(examples)
-                .select("paper_id", name, f"{name}__new")
-                .iter_rows()
+                for pid, before, after in hits.bottom_k(examples, by="paper_id").sort("paper_id").iter_rows()
             ],
         }
     changed = (
