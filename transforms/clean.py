@@ -288,6 +288,9 @@ def clean_text(text: pl.Expr, rules: Sequence[Rule] = RULES) -> pl.Expr:
     return unmask_urls(masked, urls)
 
 
+NEXT = "__next_text"
+
+
 def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Add cleaned ``title``/``abstract`` and ``cleaning_flags`` from ``title_raw``/``abstract_raw``.
 
@@ -312,12 +315,11 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
         )
         rules = [rule for rule in RULES if field in rule.fields]
         for bit, rule in enumerate(rules):
-            following = rule.apply_where_triggered(
-                pl.col(text)
-            )  # one evaluation: polars eliminates the common subexpression
-            frame = frame.with_columns(
-                following.alias(text),
-                (pl.col(mask) | (following != pl.col(text)).cast(pl.UInt32) * (1 << bit)).alias(mask),
+            # The rule's output first, then compared: in one context polars would evaluate a triggered rule
+            # (a Python batch function, not a common subexpression it can share) twice.
+            frame = frame.with_columns(rule.apply_where_triggered(pl.col(text)).alias(NEXT)).with_columns(
+                pl.col(NEXT).alias(text),
+                (pl.col(mask) | (pl.col(NEXT) != pl.col(text)).cast(pl.UInt32) * (1 << bit)).alias(mask),
             )
             flags.append(
                 pl.when(pl.col(mask) & (1 << bit) != 0)
@@ -328,7 +330,7 @@ def clean_records(frame: pl.LazyFrame) -> pl.LazyFrame:
         masks.append(mask)
     return frame.with_columns(
         pl.concat_list(flags).list.drop_nulls().list.unique().list.sort().alias("cleaning_flags")
-    ).drop(masks)
+    ).drop(*masks, NEXT)
 
 
 def rules_table() -> str:
