@@ -178,9 +178,9 @@ def records_frame(capture: Capture, source: str, rows: Iterable[Mapping[str, Any
 def _storable_frame(rows: list[Mapping[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame | None:
     """The rows as one frame, built column by column, or None when a row would need a failure row instead.
 
-    Building refuses every misfit :func:`unstorable_reason` names except a text over the limit (a lone
-    surrogate, a number beyond its column), and those are checked on the built frame, so the per-row check
-    only runs for an input that has such a row.
+    Building refuses a lone surrogate and a number beyond its column; the one misfit of
+    :func:`unstorable_reason` it accepts, a text over the limit, is checked on the built frame. So the per-row
+    check only runs for an input that has such a row.
     """
     try:
         body = pl.DataFrame(
