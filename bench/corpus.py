@@ -148,9 +148,18 @@ def reword(text: str, rng: random.Random, edits: int) -> str:
 
 
 def build(
-    shared: Path, records: int, duplicates: float, non_english: float, seed: int, offset: int = 0
+    shared: Path,
+    records: int,
+    duplicates: float,
+    non_english: float,
+    seed: int,
+    offset: int = 0,
+    window: int = 0,
 ) -> tuple[list, list]:
-    """(items, truth rows) of the corpus; record ``i`` gets the arXiv id of index ``offset + i``."""
+    """(items, truth rows) of the corpus; record ``i`` gets the arXiv id of index ``offset + i``.
+
+    A planted duplicate copies a record drawn from all earlier ones, or with ``window`` from the ``window``
+    records before it (a paper listed again within days, as daily listings do)."""
     rng = random.Random(seed)
     templates = load_items(shared)
     sentences, titles = load_texts(shared, templates)
@@ -162,7 +171,10 @@ def build(
         item = copy.deepcopy(template)
         paper = item["paper"]
         if items and rng.random() < duplicates:
-            original = items[rng.randrange(len(items))]["paper"]
+            start = max(0, len(items) - window) if window else 0
+            original = items[rng.randrange(start, len(items)) if window else rng.randrange(len(items))][
+                "paper"
+            ]
             abstract = " ".join(
                 reword(sentence, rng, rng.randint(1, 3)) if rng.random() < 0.5 else sentence
                 for sentence in _SENTENCE_END.split(original["summary"])
@@ -210,9 +222,23 @@ def main() -> None:
         default=0,
         help="index of the first record: a daily corpus on top of a history of N records uses --offset N",
     )
+    parser.add_argument(
+        "--duplicate-window",
+        type=int,
+        default=0,
+        help="plant each duplicate of one of the N records before it (0: of any earlier record)",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    items, truth = build(args.shared, args.records, args.duplicates, args.non_english, args.seed, args.offset)
+    items, truth = build(
+        args.shared,
+        args.records,
+        args.duplicates,
+        args.non_english,
+        args.seed,
+        args.offset,
+        args.duplicate_window,
+    )
     days = args.out / "days"
     days.mkdir(parents=True, exist_ok=True)
     for number, start in enumerate(range(0, len(items), args.per_file)):
