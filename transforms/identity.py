@@ -184,6 +184,14 @@ def paper_id_expr(arxiv_id: str = "arxiv_id", title: str = "title") -> pl.Expr:
     return (
         pl.when(arxiv.is_not_null())
         .then(pl.concat_str([pl.lit("arxiv:"), arxiv]))
-        .otherwise(pl.concat_str([pl.lit("title:"), sha256_hex16(normalise_title(pl.col(title)))]))
+        .otherwise(
+            # hashed only where there is no arXiv id: when/then/otherwise evaluates every branch on every row
+            pl.concat_str(
+                [
+                    pl.lit("title:"),
+                    sha256_hex16(pl.when(arxiv.is_null()).then(normalise_title(pl.col(title)))),
+                ]
+            )
+        )
         .alias("paper_id")
     )

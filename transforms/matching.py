@@ -40,7 +40,10 @@ __all__ = [
     "INDEX_SCHEMA",
     "MATCH_SPLIT_ARXIV_CONFLICT",
     "build_index",
+    "keys_by_id",
+    "lookup_keys",
     "match_previous",
+    "positional_keys",
     "update_index",
 ]
 
@@ -65,13 +68,47 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
     """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if any).
 
     Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
-    from each run's papers only.
+    from each run's papers only. In ``INDEX_ORDER``.
+    """
+    return _in_index_order(_ranked_keys(papers, params))
+
+
+def lookup_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort."""
+    return _ranked_keys(papers, params).drop(_RANK).cast(dict(INDEX_SCHEMA))
+
+
+def positional_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+    """:func:`lookup_keys` of papers that have no ids yet, ``paper_id`` their row position as text ("0", ...):
+    what :func:`match_previous` probes the index with, and, renamed by :func:`keys_by_id` once the papers have
+    ids, the keys :func:`update_index` adds (hashed once per run, not twice)."""
+    return lookup_keys(papers.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+
+
+def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
+    """:func:`positional_keys` of ``papers`` with each row's position replaced by the paper's ``paper_id``."""
+    ids = papers.get_column("paper_id")
+    return keys.with_columns(ids.gather(keys.get_column("paper_id").cast(pl.UInt32)).alias("paper_id"))
+
+
+_RANK = "_paper_rank"
+_KIND_ORDER = {"arxiv": 0, "band": 1, "title": 2}
+"""``kind`` sorts as these codes (its values in byte order), so the index is sorted on numbers, not strings."""
+
+
+def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """Distinct key rows of the papers with ``_paper_rank``, the dense rank of ``paper_id`` among them.
+
+    The ~32 band rows of a paper are distinct when its ``paper_id`` is (one row per band), so only the few
+    title and arXiv rows, or band rows of repeated ids, go through ``unique``; the rank is computed on the
+    papers, not on the 30-odd times longer key rows.
     """
     if papers.height == 0:
-        return pl.DataFrame(schema=INDEX_SCHEMA)
-    titles = papers.select("paper_id", pl.col("title").alias("t"))
-    if "aliases" in papers.columns:
-        aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
+        return pl.DataFrame(schema={**INDEX_SCHEMA, _RANK: pl.UInt32})
+    ranked = papers.with_columns(pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
+    titles = ranked.select("paper_id", _RANK, pl.col("title").alias("t"))
+    if "aliases" in ranked.columns:
+        aliases = ranked.select("paper_id", _RANK, pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
         titles = pl.concat([titles, aliases])
     title_rows = (
         titles.with_columns(title_key(pl.col("t"), params).alias("t"))
@@ -82,35 +119,57 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
             pl.lit("title").alias("kind"),
             pl.lit(-1, dtype=pl.Int16).alias("band"),
             _key_hash(pl.col("t")).alias("key"),
+            _RANK,
         )
     )
     arxiv_rows = (
-        papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t"))
+        ranked.select("paper_id", _RANK, known_arxiv_id(pl.col("arxiv_id")).alias("t"))
         .drop_nulls("t")
+        .unique()
         .select(
             "paper_id",
             pl.lit("arxiv").alias("kind"),
             pl.lit(-1, dtype=pl.Int16).alias("band"),
             _key_hash(pl.col("t")).alias("key"),
+            _RANK,
         )
     )
-    bands = band_frame(papers["abstract"], params)
-    band_rows = bands.join(papers.select("paper_id").with_row_index("doc"), on="doc").select(
-        "paper_id", pl.lit("band").alias("kind"), "band", "key"
+    bands = band_frame(ranked["abstract"], params)
+    doc = bands["doc"]
+    band_rows = pl.DataFrame(
+        {
+            "paper_id": ranked["paper_id"].gather(doc),
+            "kind": pl.Series("kind", ["band"], dtype=pl.String).new_from_index(0, len(doc)),
+            "band": bands["band"],
+            "key": bands["key"],
+            _RANK: ranked[_RANK].gather(doc),
+        }
     )
+    if not ranked["paper_id"].is_unique().all():
+        band_rows = band_rows.unique()
+    return pl.concat([arxiv_rows, title_rows, band_rows]).with_columns(
+        pl.lit(params.fingerprint).alias("fingerprint")
+    )
+
+
+def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
+    """Rows with ``_paper_rank`` sorted as ``INDEX_ORDER`` would sort them, on numbers only."""
+    kind = pl.col("kind").replace_strict(_KIND_ORDER, return_dtype=pl.UInt8)
     return (
-        pl.concat([arxiv_rows, title_rows, band_rows])
-        .with_columns(pl.lit(params.fingerprint).alias("fingerprint"))
-        .unique()
-        .sort(INDEX_ORDER)
-        .cast(dict(INDEX_SCHEMA))
+        ranked.sort(pl.col(_RANK), kind, pl.col("band"), pl.col("key")).drop(_RANK).cast(dict(INDEX_SCHEMA))
     )
 
 
 def update_index(
-    index: pl.DataFrame, papers: pl.DataFrame, params: DedupParams = DedupParams()
+    index: pl.DataFrame,
+    papers: pl.DataFrame,
+    params: DedupParams = DedupParams(),
+    keys: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
+
+    ``keys``: :func:`lookup_keys` rows of at least these papers, already hashed (:func:`keys_by_id`); the
+    rows of other papers are ignored. Computed from ``papers`` when None.
 
     A paper seen again keeps its old keys too, so a later record can match any version of its text. The result
     is in ``INDEX_ORDER``; an index already in that order (as versions store it) is merged with the run's rows
@@ -118,12 +177,21 @@ def update_index(
     """
     if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
         raise ValueError("index was built with other parameters; rebuild it with build_index")
-    added = build_index(papers, params)
+    if keys is None:
+        added = _ranked_keys(papers, params)
+    else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
+        ranks = papers.select("paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
+        added = keys.join(ranks.unique(), on="paper_id")
     if not index.get_column("paper_id").is_sorted():
-        return pl.concat([index, added]).unique().sort(INDEX_ORDER)
-    touched = added.get_column("paper_id").unique().implode()
-    kept = index.filter(~pl.col("paper_id").is_in(touched))
-    grown = pl.concat([index.filter(pl.col("paper_id").is_in(touched)), added]).unique().sort(INDEX_ORDER)
+        return pl.concat([index, added.drop(_RANK).cast(dict(INDEX_SCHEMA))]).unique().sort(INDEX_ORDER)
+    ranks = added.select("paper_id", _RANK).unique()
+    in_run = pl.col("paper_id").is_in(ranks.get_column("paper_id").implode())
+    touched, kept = index.filter(in_run), index.filter(~in_run)
+    # The touched papers' old rows are few and distinct, the run's rows distinct: their union without the rows
+    # both hold, then sorted by the run's ranks of the ids.
+    old = touched.join(ranks, on="paper_id")
+    fresh = added.join(old, on=list(INDEX_SCHEMA), how="anti")
+    grown = _in_index_order(pl.concat([old.select(fresh.columns), fresh]))
     return kept.merge_sorted(grown, key="paper_id")
 
 
@@ -132,8 +200,11 @@ def match_previous(
     previous: pl.DataFrame | pl.LazyFrame | None,
     params: DedupParams = DedupParams(),
     index: pl.DataFrame | pl.LazyFrame | None = None,
+    probe: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
+
+    ``probe``: :func:`positional_keys` of ``new_papers`` when the caller has them (computed here otherwise).
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
@@ -161,7 +232,7 @@ def match_previous(
         raise ValueError("index was built with other parameters; rebuild it with build_index")
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
-    probe = build_index(new.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+    probe = positional_keys(new, params) if probe is None else probe
     stored = index
     if isinstance(index, pl.LazyFrame):
         index = (
@@ -348,19 +419,34 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
     """
     frame = frame.drop("paper_id", "is_new", strict=False)
     capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+    unmatched = pl.col("_matched").is_null()
+    # The long id is hashed only where it can be needed, among unmatched papers sharing a plain id (it breaks
+    # their ties) or whose plain id an older paper holds: hashing every abstract cost more than the rest.
+    contested = unmatched & (pl.len().over(unmatched, "_plain") > 1)
+    with_plain = frame.with_row_index("_row").with_columns(paper_id_expr().alias("_plain"))
+    fresh_plain = with_plain.filter(unmatched)["_plain"].unique()
+    taken = (
+        pl.Series("paper_id", [], dtype=pl.String)
+        if previous is None
+        else previous.select("paper_id")
+        .filter(pl.col("paper_id").is_in(fresh_plain.implode()))
+        .collect()["paper_id"]
+    )
+    needs_long = contested | (unmatched & pl.col("_plain").is_in(taken.implode()))
     long_id = pl.concat_str(
         [
             pl.lit("title:"),
             sha256_hex16(
-                pl.concat_str(
-                    [normalise_title(pl.col("title")), normalise_text(pl.col("abstract"))], separator="\n"
+                pl.when(needs_long).then(
+                    pl.concat_str(
+                        [normalise_title(pl.col("title")), normalise_text(pl.col("abstract"))], separator="\n"
+                    )
                 )
             ),
         ]
     )
     ranked = (
-        frame.with_row_index("_row")
-        .with_columns(paper_id_expr().alias("_plain"), long_id.alias("_long"), capture.alias("_capture"))
+        with_plain.with_columns(long_id.alias("_long"), capture.alias("_capture"))
         .sort(
             pl.col("_matched").is_not_null(),
             pl.col("_capture").is_null(),
@@ -369,14 +455,6 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
             "_long",
         )
         .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
-    )
-    fresh_plain = ranked.filter(pl.col("_matched").is_null())["_plain"].unique()
-    taken = (
-        pl.Series("paper_id", [], dtype=pl.String)
-        if previous is None
-        else previous.select("paper_id")
-        .filter(pl.col("paper_id").is_in(fresh_plain.implode()))
-        .collect()["paper_id"]
     )
     plain_free = (pl.col("_rank") == 0) & ~pl.col("_plain").is_in(taken.implode())
     return (

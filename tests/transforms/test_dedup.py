@@ -23,7 +23,7 @@ import transforms.minhash as minhash
 from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
 from transforms.history import upsert
 from transforms.identity import paper_id_expr, text_words
-from transforms.matching import INDEX_ORDER, build_index, match_previous, update_index
+from transforms.matching import INDEX_ORDER, build_index, lookup_keys, match_previous, update_index
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,
@@ -921,3 +921,77 @@ def test_word_hashes_are_the_same_in_a_new_process_and_the_fingerprint_names_pol
     words = text_words(pl.Series([text]))["word"].to_list()
     assert len(here) == len(words) and len(set(here)) == len(set(words))
     assert f"polars{pl.__version__}" in DedupParams().fingerprint
+
+
+def _reference_index(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """build_index as first written: every key row, ``unique``, then sorted on the strings of INDEX_ORDER."""
+    from transforms.dedup import band_frame, title_key
+    from transforms.identity import known_arxiv_id, stable_hash64
+    from transforms.matching import INDEX_SCHEMA
+
+    titles = papers.select("paper_id", pl.col("title").alias("t"))
+    aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
+    title_rows = (
+        pl.concat([titles, aliases])
+        .with_columns(title_key(pl.col("t"), params).alias("t"))
+        .drop_nulls("t")
+        .select(
+            "paper_id",
+            pl.lit("title").alias("kind"),
+            pl.lit(-1, pl.Int16).alias("band"),
+            stable_hash64(pl.col("t")).alias("key"),
+        )
+    )
+    arxiv_rows = (
+        papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t"))
+        .drop_nulls("t")
+        .select(
+            "paper_id",
+            pl.lit("arxiv").alias("kind"),
+            pl.lit(-1, pl.Int16).alias("band"),
+            stable_hash64(pl.col("t")).alias("key"),
+        )
+    )
+    band_rows = (
+        band_frame(papers["abstract"], params)
+        .join(papers.select("paper_id").with_row_index("doc"), on="doc")
+        .select("paper_id", pl.lit("band").alias("kind"), "band", "key")
+    )
+    return (
+        pl.concat([arxiv_rows, title_rows, band_rows])
+        .with_columns(pl.lit(params.fingerprint).alias("fingerprint"))
+        .unique()
+        .sort(INDEX_ORDER)
+        .cast(dict(INDEX_SCHEMA))
+    )
+
+
+@pytest.mark.parametrize("repeat_an_id", [False, True])
+def test_index_is_sorted_on_numbers_exactly_as_on_the_ids(repeat_an_id: bool) -> None:
+    """The index sorts on dense ranks of ``paper_id`` and codes of ``kind``, and de-duplicates only the rows
+    that can repeat: the same rows in the same order as sorting the strings."""
+    params = DedupParams()
+    papers = pl.DataFrame(
+        {
+            "paper_id": [
+                "title:b",
+                "arxiv:2401.00002",
+                "Z-upper",
+                "arxiv:2401.00001",
+                "title:b" if repeat_an_id else "a",
+            ],
+            "title": ["Preface", "A Study of Grokking", "Preface", None, "Preface"],
+            "abstract": [GROKKING_A, GROKKING_B, "", PRUNING, GROKKING_A],
+            "arxiv_id": [None, "2401.00002", "  ", "2401.00001", None],
+            "aliases": [["preface", "Another Name"], [], None, ["A Study of Grokking"], ["Preface"]],
+        }
+    )
+    expected = _reference_index(papers, params)
+    assert_frame_equal(build_index(papers, params), expected)
+    assert_frame_equal(
+        lookup_keys(papers, params).sort(INDEX_ORDER), expected
+    )  # the probe's rows: the same, unsorted
+    half = build_index(papers.head(2), params)
+    assert_frame_equal(
+        update_index(half, papers, params), pl.concat([half, expected]).unique().sort(INDEX_ORDER)
+    )
