@@ -67,7 +67,13 @@ from transforms.changes import diff_papers
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.derive import add_analysis_columns
 from transforms.history import attach_listings, history_columns, upsert
-from transforms.matching import build_index, match_previous, update_index
+from transforms.matching import (
+    build_index,
+    keys_by_id,
+    match_previous,
+    positional_keys,
+    update_index,
+)
 from transforms.minhash import shared_bands
 from transforms.partition import split_partitions
 from transforms.retraction import empty_retractions, withhold_retracted
@@ -101,6 +107,9 @@ class Deduplicated:
     """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup."""
     papers: pl.DataFrame
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
+    keys: pl.DataFrame | None = None
+    """The papers' dedup lookup keys by ``paper_id`` (``transforms.matching.keys_by_id``), hashed once for the
+    match and reused by the index update."""
 
 
 @dataclass
@@ -194,21 +203,23 @@ def dedup(
     pending = pl.col("reasons").list.len() == 0
     clustered = find_clusters(records.filter(pending), config.dedup, bands=bands)
     papers = collapse_clusters(clustered)
+    probe = positional_keys(papers, config.dedup)
     matched = match_previous(
-        papers,
-        _papers_of(previous),
-        config.dedup,
-        index=_index_of(previous, config),
+        papers, _papers_of(previous), config.dedup, index=_index_of(previous, config), probe=probe
     )
     every_record = pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed")
-    return Deduplicated(records=with_paper_decisions(every_record, matched), papers=matched)
+    return Deduplicated(
+        records=with_paper_decisions(every_record, matched),
+        papers=matched,
+        keys=keys_by_id(probe, matched),
+    )
 
 
 @task(name="retract", **STAGE)
 def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplicated:
     """Papers on the retraction list stay out: their records go to quarantine as ``retracted``."""
     records, papers = withhold_retracted(deduplicated.records, deduplicated.papers, retractions)
-    return Deduplicated(records=records, papers=papers)
+    return Deduplicated(records=records, papers=papers, keys=deduplicated.keys)
 
 
 @task(name="derive", **STAGE)
@@ -233,7 +244,9 @@ def validate(
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     passed = passed.with_columns(record_hash_expr().alias("record_hash"))
     if isinstance(previous, LazyVersion):
-        return _validate_incremental(records, passed, previous, seen_at, row_gate.outcomes, config)
+        return _validate_incremental(
+            records, passed, previous, seen_at, row_gate.outcomes, config, deduplicated.keys
+        )
     # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
     version_papers = (
         upsert(previous.papers if previous else None, passed, seen_at)
@@ -244,7 +257,7 @@ def validate(
     table_outcomes = []
     if passed.height:  # with nothing of this run to publish, publish() records a failed run instead
         table_outcomes = require_table(version_papers)
-    index = update_index(_index_of(previous, config), passed, config.dedup)
+    index = update_index(_index_of(previous, config), passed, config.dedup, keys=deduplicated.keys)
     return Validated(
         records=records,
         run_papers=passed,
@@ -436,13 +449,14 @@ def _validate_incremental(
     seen_at: datetime,
     row_outcomes: list[ExpectationOutcome],
     config: RunConfig,
+    keys: pl.DataFrame | None = None,
 ) -> Validated:
     """validate() on a lazily opened version: merge into the shards the run's ids touch, gate those rows.
 
     The GX table suite runs on the rewritten rows; the carried shards are files of the previous version, which
     passed it, and publish checks that the key ranges of all shards are disjoint (``flows/history_store.py``).
     """
-    incremental = incremental_version(previous, passed, seen_at, config.dedup)
+    incremental = incremental_version(previous, passed, seen_at, config.dedup, keys=keys)
     table_outcomes = require_table(incremental.papers.after) if passed.height else []
     return Validated(
         records=records,

@@ -322,12 +322,17 @@ def manifest_rows(version_dir: Path) -> int:
 
 
 def incremental_version(
-    previous: LazyVersion, passed: pl.DataFrame, seen_at: datetime, params: DedupParams
+    previous: LazyVersion,
+    passed: pl.DataFrame,
+    seen_at: datetime,
+    params: DedupParams,
+    keys: pl.DataFrame | None = None,
 ) -> Incremental:
     """The run's papers merged into the shards of ``previous`` their ids fall in; the dedup index likewise.
 
     Reads the touched papers shards and index shards only (``passed``: this run's validated papers with
-    ``record_hash``, ids from :func:`~transforms.matching.match_previous`).
+    ``record_hash``, ids from :func:`~transforms.matching.match_previous`; ``keys`` their lookup keys, when
+    dedup has them).
     """
     ids = passed.get_column("paper_id")
     touched = touched_shards(previous.paper_shards, ids)
@@ -338,6 +343,9 @@ def incremental_version(
         read_shards(previous.index_shards, touched_index, DEDUP_INDEX_SCHEMA), DEDUP_INDEX_SCHEMA
     )
     index = VersionPart(
-        previous.index_shards, touched_index, before_index, update_index(before_index, passed, params)
+        previous.index_shards,
+        touched_index,
+        before_index,
+        update_index(before_index, passed, params, keys=keys),
     )
     return Incremental(previous=previous, papers=papers, index=index)
