@@ -54,3 +54,27 @@ def test_a_paper_without_a_listing_day_is_not_published() -> None:
     assert check_rows(papers, GateSettings()).failures.to_dicts() == [
         {"gate_row": 1, "reasons": ["expectation:days-listed-positive", "expectation:listed-on-present"]}
     ]
+
+
+def test_rows_checked_in_batches_fail_and_count_as_in_one() -> None:
+    papers = papers_frame(
+        paper_row(),
+        paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, abstract="too short"),
+        paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001", language="fr", code_status="maybe"),
+        paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
+        paper_row(paper_id="arxiv:2401.00003", arxiv_id="2401.00003", language="de"),
+    )
+    whole = check_rows(papers, GateSettings())
+    batched = check_rows(papers, GateSettings(), batch_rows=2)
+    assert batched.failures.to_dicts() == whole.failures.to_dicts()
+    assert len(batched.outcomes) == len(whole.outcomes) == len(whole.evaluated)
+    for one, summed in zip(whole.outcomes, batched.outcomes, strict=True):
+        assert (summed.name, summed.success, summed.element_count, summed.unexpected_count) == (
+            one.name,
+            one.success,
+            one.element_count,
+            one.unexpected_count,
+        )
+    languages = next(o for o in batched.outcomes if o.name == "language-allowed")
+    assert (languages.success, languages.unexpected_count, languages.element_count) == (False, 2, 5)
+    assert languages.observed == "'fr'"  # the first failing batch's values
