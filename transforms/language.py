@@ -129,7 +129,8 @@ def clearly_english(text: pl.Expr) -> pl.Expr:
     """
     lowered = text.cast(pl.String).fill_null("").str.to_lowercase()
     words = lowered.str.count_matches(r"[^\W\d_]+").cast(pl.Float64)
-    letters = lowered.str.count_matches(r"[^\W\d_]").cast(pl.Float64)
+    # letters as the characters that are not non-letters: the same count, half the time of matching each letter
+    letters = (lowered.str.len_chars() - lowered.str.count_matches(r"[\W\d_]")).cast(pl.Float64)
     non_ascii = lowered.str.count_matches(r"[^\W\d_a-z]").cast(pl.Float64)
     english = lowered.str.count_matches(_word_pattern(_ENGLISH_WORDS)).cast(pl.Float64)
     foreign = lowered.str.count_matches(_word_pattern(_FOREIGN_WORDS)).cast(pl.Float64)
