@@ -57,12 +57,14 @@ def attach_listings(papers: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame
         "record_id"
     )
     listings = _listings_by(entries, "_paper")
-    return (
-        papers.with_row_index("_paper")
+    # Only the new column is gathered into the papers' order: joining the papers themselves copied every
+    # column of the run's papers (the largest frame of the validate stage) to add one.
+    aligned = (
+        pl.DataFrame({"_paper": pl.int_range(papers.height, dtype=pl.UInt32, eager=True)})
         .join(listings, on="_paper", how="left", maintain_order="left")
-        .drop("_paper")
-        .with_columns(pl.col("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)))
+        .get_column("listings")
     )
+    return papers.with_columns(aligned.fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)).alias("listings"))
 
 
 def history_columns(seen_at: datetime | None = None) -> list[pl.Expr]:
