@@ -23,7 +23,15 @@ import transforms.minhash as minhash
 from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
 from transforms.history import upsert
 from transforms.identity import paper_id_expr, text_words
-from transforms.matching import INDEX_ORDER, build_index, lookup_keys, match_previous, update_index
+from transforms.matching import (
+    INDEX_ORDER,
+    build_index,
+    keys_by_id,
+    lookup_keys,
+    match_previous,
+    positional_keys,
+    update_index,
+)
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,
@@ -465,6 +473,16 @@ def test_update_index_merges_in_paper_id_order_like_a_full_rebuild() -> None:
     full = pl.concat([index, build_index(matched, params)]).unique().sort(INDEX_ORDER)
     assert_frame_equal(update_index(index, matched, params), full)  # merged, not sorted again
     assert_frame_equal(update_index(index.reverse(), matched, params), full)  # an index in another order
+    # The probe's keys, renamed to the ids the papers were given, are the keys the update would hash again.
+    probe_keys = positional_keys(probe, params)
+    matched_again = match_previous(probe, first, params, index=index, probe=probe_keys)
+    assert_frame_equal(matched_again, matched)
+    reused = keys_by_id(probe_keys, matched_again)
+    assert_frame_equal(update_index(index, matched, params, keys=reused), full)
+    assert_frame_equal(
+        update_index(index, matched.head(1), params, keys=reused),
+        update_index(index, matched.head(1), params),
+    )
 
 
 def test_index_matches_like_the_full_previous_version() -> None:
