@@ -5,6 +5,14 @@ from expectations.gate import ContractBroken, check_rows, check_table, require_t
 from expectations.suites import GateSettings
 from tests.paper_rows import paper_row, papers_frame
 
+BAD_ROWS = (
+    paper_row(),
+    paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, abstract="too short"),
+    paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001", language="fr", code_status="maybe"),
+    paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
+)
+"""A good row, then rows failing one, two and two row expectations."""
+
 
 def test_good_frame_passes_both_suites() -> None:
     papers = papers_frame(
@@ -15,13 +23,7 @@ def test_good_frame_passes_both_suites() -> None:
 
 
 def test_bad_rows_are_named_with_their_failed_expectations() -> None:
-    papers = papers_frame(
-        paper_row(),
-        paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, abstract="too short"),
-        paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001", language="fr", code_status="maybe"),
-        paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
-    )
-    failures = check_rows(papers, GateSettings()).failures
+    failures = check_rows(papers_frame(*BAD_ROWS), GateSettings()).failures
     assert failures.to_dicts() == [
         {"gate_row": 1, "reasons": ["expectation:abstract-length"]},
         {"gate_row": 2, "reasons": ["expectation:code-status-known", "expectation:language-allowed"]},
@@ -58,11 +60,7 @@ def test_a_paper_without_a_listing_day_is_not_published() -> None:
 
 def test_rows_checked_in_batches_fail_and_count_as_in_one() -> None:
     papers = papers_frame(
-        paper_row(),
-        paper_row(paper_id="title:0123456789abcdef", arxiv_id=None, abstract="too short"),
-        paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001", language="fr", code_status="maybe"),
-        paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
-        paper_row(paper_id="arxiv:2401.00003", arxiv_id="2401.00003", language="de"),
+        *BAD_ROWS, paper_row(paper_id="arxiv:2401.00003", arxiv_id="2401.00003", language="de")
     )
     whole = check_rows(papers, GateSettings())
     batched = check_rows(papers, GateSettings(), batch_rows=2)

@@ -947,29 +947,20 @@ def _reference_index(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     from transforms.identity import known_arxiv_id, stable_hash64
     from transforms.matching import INDEX_SCHEMA
 
+    def rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+        return frame.drop_nulls("t").select(
+            "paper_id",
+            pl.lit(kind).alias("kind"),
+            pl.lit(-1, pl.Int16).alias("band"),
+            stable_hash64(pl.col("t")).alias("key"),
+        )
+
     titles = papers.select("paper_id", pl.col("title").alias("t"))
     aliases = papers.select("paper_id", pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
-    title_rows = (
-        pl.concat([titles, aliases])
-        .with_columns(title_key(pl.col("t"), params).alias("t"))
-        .drop_nulls("t")
-        .select(
-            "paper_id",
-            pl.lit("title").alias("kind"),
-            pl.lit(-1, pl.Int16).alias("band"),
-            stable_hash64(pl.col("t")).alias("key"),
-        )
+    title_rows = rows(
+        pl.concat([titles, aliases]).with_columns(title_key(pl.col("t"), params).alias("t")), "title"
     )
-    arxiv_rows = (
-        papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t"))
-        .drop_nulls("t")
-        .select(
-            "paper_id",
-            pl.lit("arxiv").alias("kind"),
-            pl.lit(-1, pl.Int16).alias("band"),
-            stable_hash64(pl.col("t")).alias("key"),
-        )
-    )
+    arxiv_rows = rows(papers.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("t")), "arxiv")
     band_rows = (
         band_frame(papers["abstract"], params)
         .join(papers.select("paper_id").with_row_index("doc"), on="doc")
