@@ -5,8 +5,10 @@ the next run publishes every paper of an uninterrupted reference run (checks: te
 
 Runs talk to a real Prefect server started here (as the suite's ``prefect_server``), so a trial does not pay
 the ephemeral server's start-up; ``--ephemeral`` runs without ``PREFECT_API_URL`` instead (Prefect's temporary
-server, a child of each run, must then die with it too). Kill delays are uniform over [0, 1.1 x] the reference
-run's duration. One output folder per trial; ``--input`` (repeatable) replaces the bundled sample.
+server, a child of each run, must then die with it too). A kill point is drawn from the run's progress: from its
+start, after one of its stage lines, or once it writes its version, plus a delay uniform over [0, 0.5 x] the
+reference run's duration (so kills also land after the run ended: then nothing is tested, and it is counted).
+One output folder per trial; ``--input`` (repeatable) replaces the bundled sample.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from flows.prefect_env import QUIET_DEFAULTS  # noqa: E402
-from tests.kill_checks import kill_trial, papers_run, published_paper_ids  # noqa: E402
+from tests.kill_checks import KillPoint, kill_trial, papers_run, published_paper_ids  # noqa: E402
 from tests.prefect_server import running_server  # noqa: E402
 
 
@@ -62,9 +64,15 @@ def main() -> None:
         reference = published_paper_ids(work / "reference")
         print(json.dumps({"reference_s": round(duration, 1), "papers": len(reference)}), flush=True)
         trials = []
+        markers = [None, "ingest", "clean", "language", "dedup", "derive", "validate", "writing"]
         for number in range(args.trials):
-            delay = rng.uniform(0, 1.1 * duration)
-            trial = kill_trial(work / f"trial-{number:03d}", inputs, delay, reference, env=env)
+            marker = rng.choice(markers)
+            point = KillPoint(
+                after_stage=None if marker in (None, "writing") else marker,
+                writing=marker == "writing",
+                delay_s=rng.uniform(0, 0.5 * duration),
+            )
+            trial = kill_trial(work / f"trial-{number:03d}", inputs, point, reference, env=env)
             trials.append(trial)
             print(json.dumps({"trial": number, **trial.as_dict()}), flush=True)
     killed = [t for t in trials if t.exit_before_kill is None]
@@ -77,7 +85,7 @@ def main() -> None:
                 "killed_after_publish": sum(t.versions_before > 0 for t in killed),
                 "failures": sum(t.failed for t in trials),
                 "reference_s": round(duration, 1),
-                "delays_s": sorted(t.delay_s for t in trials),
+                "points": [t.point for t in trials],
             }
         )
     )

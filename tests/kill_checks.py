@@ -4,6 +4,10 @@ After a SIGKILL at any point of a run, the output folder shows only complete ver
 ``OUT/trending-papers/`` but the ``.staging-*`` ones has a manifest whose files all match their sha256 and row
 count), ``latest`` is absent or points at such a version, no process of the run is left, and the next run
 publishes every paper.
+
+A kill is placed by the run's own progress (:class:`KillPoint`): after the line the run prints when a stage
+finishes, or once it has started writing a version (its staging folder exists), never at a fraction of a
+measured duration, so a slow or loaded machine moves the kill with the run instead of past its end.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +30,14 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parents[1]
 
 
-def papers_run(out: Path, *inputs: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """The real command line (``python -m flows.cli run``, as the ``papers`` script) as a subprocess."""
+def papers_run(
+    out: Path, *inputs: Path, env: dict[str, str] | None = None, quiet: bool = True
+) -> subprocess.Popen[str]:
+    """The real command line (``python -m flows.cli run``, as the ``papers`` script) as a subprocess; not
+    ``quiet``, it prints a line on stdout as each stage finishes."""
     return subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", *map(str, inputs), "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "flows.cli", "run", *map(str, inputs), "--out", str(out)]
+        + (["--quiet"] if quiet else []),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -126,10 +135,55 @@ def published_paper_ids(out: Path) -> set[str]:
 
 
 @dataclass(frozen=True)
+class KillPoint:
+    """When a trial kills its run, read from the run's progress.
+
+    ``after_stage``: once the run has printed the line of that finished stage (``ingest``, ``dedup``...);
+    ``writing``: once a staging folder exists under the output (the run is writing its version); neither: from
+    the start. ``delay_s`` more seconds are waited after that (bench/kill_trials.py draws them at random).
+    """
+
+    after_stage: str | None = None
+    writing: bool = False
+    delay_s: float = 0.0
+
+    @property
+    def label(self) -> str:
+        where = f"after {self.after_stage}" if self.after_stage else "writing" if self.writing else "start"
+        return f"{where}+{self.delay_s:.2f}s"
+
+    def reached(self, stages: list[str], out: Path) -> bool:
+        if self.after_stage is not None:
+            return self.after_stage in stages
+        if self.writing:
+            return any((out / "trending-papers").glob(".staging-*/"))
+        return True
+
+
+class StageLines:
+    """Reads a run's stdout in a thread: the names of the stages it reported finished, in order."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.stages: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            words = line.split()
+            if words:
+                self.stages.append(words[0])
+
+    def snapshot(self) -> list[str]:
+        return list(self.stages)
+
+
+@dataclass(frozen=True)
 class Trial:
     """One kill: when, what was left, and whether the next run recovered."""
 
-    delay_s: float
+    point: str
     exit_before_kill: int | None
     versions_before: int
     problems: list[str]
@@ -155,22 +209,32 @@ class Trial:
 def kill_trial(
     out: Path,
     inputs: tuple[Path, ...],
-    delay_s: float,
+    point: KillPoint,
     reference: set[str],
     env: dict[str, str] | None = None,
+    timeout_s: float = 1800.0,
 ) -> Trial:
-    """Start a run on ``out``, SIGKILL it after ``delay_s`` (unless it ended first), check what it left, run
-    again to completion and compare the published papers with ``reference`` (an uninterrupted run's)."""
-    process = papers_run(out, *inputs, env=env)
+    """Start a run on ``out``, SIGKILL it at ``point`` (unless it ended first), check what it left, run again
+    to completion and compare the published papers with ``reference`` (an uninterrupted run's)."""
+    process = papers_run(out, *inputs, env=env, quiet=False)
+    lines = StageLines(process)
     exited = None
-    deadline = time.monotonic() + delay_s
     below: list[psutil.Process] = []
-    while time.monotonic() < deadline:
+    give_up = time.monotonic() + timeout_s
+    deadline: float | None = None
+    next_look = 0.0  # the process tree is walked every 0.2 s: a walk is slow next to a short-lived marker
+    while time.monotonic() < give_up:
         if process.poll() is not None:
             exited = process.returncode
             break
-        below = _union(below, descendants(process.pid))
-        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        if deadline is None and point.reached(lines.snapshot(), out):
+            deadline = time.monotonic() + point.delay_s
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        if time.monotonic() >= next_look:
+            below = _union(below, descendants(process.pid))
+            next_look = time.monotonic() + 0.2
+        time.sleep(0.002 if deadline is None else min(0.02, max(0.0, deadline - time.monotonic())))
     if exited is None:
         below = _union(below, kill_and_collect(process))
     else:
@@ -185,7 +249,7 @@ def kill_trial(
         problems.append(f"recovery exit {recovery.returncode}: {err.strip()[-300:]}")
     published = published_paper_ids(out)
     return Trial(
-        delay_s=round(delay_s, 2),
+        point=point.label,
         exit_before_kill=exited,
         versions_before=versions,
         problems=problems,

@@ -15,6 +15,7 @@ import pytest
 
 from flows.prefect_env import QUIET_DEFAULTS
 from tests.kill_checks import (
+    KillPoint,
     descendants,
     kill_and_collect,
     kill_trial,
@@ -52,25 +53,32 @@ def test_a_killed_run_leaves_no_ephemeral_prefect_server_behind(tmp_path: Path) 
     assert left == [], f"alive 5 s after the run was SIGKILLed: {left}"
 
 
-@pytest.mark.parametrize("fraction", [0.15, 0.45, 0.7])
+KILL_POINTS = {
+    "after-ingest": KillPoint(after_stage="ingest"),
+    "after-dedup": KillPoint(after_stage="dedup"),
+    "after-validate": KillPoint(after_stage="validate"),
+    "writing-the-version": KillPoint(writing=True),
+}
+"""Early (cleaning, language), middle (derive, validate), publish before it writes, and publish while it writes."""
+
+
+@pytest.mark.parametrize("point", KILL_POINTS.values(), ids=KILL_POINTS.keys())
 def test_a_run_killed_at_any_point_leaves_only_whole_versions_and_the_next_run_publishes_everything(
-    prefect_server, reference_run, tmp_path: Path, fraction: float
+    prefect_server, reference_papers: set[str], tmp_path: Path, point: KillPoint
 ) -> None:
-    reference, duration_s = reference_run
     env = {key: value for key, value in prefect_server.env().items() if key not in QUIET_DEFAULTS}
-    trial = kill_trial(tmp_path / "out", (), fraction * duration_s, reference, env=env)
+    trial = kill_trial(tmp_path / "out", (), point, reference_papers, env=env)
     print(trial.as_dict())
     assert not trial.failed, trial.as_dict()
     assert trial.exit_before_kill is None, "the run ended before the kill: nothing was tested"
 
 
 @pytest.fixture(scope="module")
-def reference_run(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> tuple[set[str], float]:
-    """An uninterrupted run of the bundled sample: its papers and its duration (to place the kills)."""
+def reference_papers(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """The papers of an uninterrupted run of the bundled sample."""
     out = tmp_path_factory.mktemp("reference")
     env = {key: value for key, value in prefect_server.env().items() if key not in QUIET_DEFAULTS}
-    started = time.monotonic()
     process = papers_run(out, env=env)
     _, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
-    return published_paper_ids(out), time.monotonic() - started
+    return published_paper_ids(out)
