@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint notebooks bench clean-output system-deps
+.PHONY: run test lint notebooks bench docs clean-output system-deps
 
 run: $(STAMP)
 	$(BIN)/papers run
@@ -20,6 +20,10 @@ test: $(STAMP) system-deps
 # Executes every examples/ notebook on the latest published version and saves output/notebooks/*.html.
 notebooks: $(STAMP)
 	$(BIN)/python -m examples.execute --version output/trending-papers/latest --html output/notebooks
+
+# Builds the docs site (docs/, mkdocs.yml) into output/site/; warnings fail it, as in CI.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
