@@ -26,13 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.prefect_env import configure_prefect  # noqa: E402
+from flows.runtime.prefect import configure_prefect  # noqa: E402
 
 configure_prefect(Path(tempfile.mkdtemp(prefix="bench-prefect-")))
 
-from flows.backfill import backfill  # noqa: E402
-from flows.config import RunConfig  # noqa: E402
-from flows.sources import SourceSettings  # noqa: E402
+from flows.run.backfill import backfill  # noqa: E402
+from flows.run.config import RunConfig  # noqa: E402
+from flows.sources.settings import SourceSettings  # noqa: E402
 from tests.flows.capture_server import Reply, serving  # noqa: E402
 
 

@@ -39,11 +39,13 @@ def main() -> None:
     chunks = [days[i : i + args.chunk_files] for i in range(0, len(days), args.chunk_files)]
     chunks = chunks[: args.limit_chunks] if args.limit_chunks else chunks
     with tempfile.TemporaryDirectory() as scratch:
-        from flows.prefect_env import configure_prefect
+        from flows.runtime.prefect import configure_prefect
 
         configure_prefect(Path(scratch) / ".prefect")
-        from flows import curate as stages
-        from flows.config import RunConfig
+        from bench.pipeline import stage_tasks
+
+        stages = stage_tasks()
+        from flows.run.config import RunConfig
 
         out = Path(scratch) / "out"
         sampler = PeakRss()

@@ -3,7 +3,7 @@
     nice .venv/bin/python bench/concurrent_runs.py --trials 10
 
 Each trial starts two real command-line runs on different inputs (the bundled page and the HF daily-papers
-excerpt in tests/data) at the same instant on a fresh output folder. The lock (flows/ownership.py) lets one
+excerpt in tests/data) at the same instant on a fresh output folder. The lock (flows/store/lock.py) lets one
 through; the other must exit 5 at once, having read and written nothing. The refused run is then repeated, and
 the final ``latest`` must hold exactly the papers of the two inputs run one after the other (both orders are
 measured once as the reference). Before the lock, both runs exited 0 from the same ``latest`` and the later
@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from flows.prefect_env import QUIET_DEFAULTS  # noqa: E402
+from flows.runtime.prefect import QUIET_DEFAULTS  # noqa: E402
 from tests.kill_checks import papers_run, published_paper_ids, version_problems  # noqa: E402
 from tests.prefect_server import running_server  # noqa: E402
 

@@ -15,8 +15,8 @@ on top of it, in three scenarios:
 
 Each day's version is removed and ``latest`` pointed back at the history before the next one. Reported per
 scenario: median seconds of ``publish_version``, new bytes on disk (hard links counted once) against the
-version's size, and how many shard files were written. ``read_latest`` of the history (what the next run reads)
-is timed too, and its result is handed to ``publish_version`` as ``flows/curate.py`` does (shards are compared
+version's size, and how many shard files were written. ``open_latest`` of the history (what the next run reads)
+is timed too, and its result is handed to ``publish_version`` as ``flows/run/flow.py`` does (shards are compared
 with the frames the run read). ``record_hash`` is copied from the source rows (this times publishing, not validation).
 """
 
@@ -39,13 +39,9 @@ sys.path.insert(0, str(REPO))
 
 from stages import tree_bytes  # noqa: E402
 
-from flows.publish import (  # noqa: E402
-    PreviousVersion,
-    dataset_root,
-    point_latest,
-    publish_version,
-    read_latest,
-)
+from flows.store.layout import dataset_root  # noqa: E402
+from flows.store.previous import PreviousVersion, open_latest  # noqa: E402
+from flows.store.publish import Documents, WholeTables, point_latest, publish_version  # noqa: E402
 from transforms.matching import INDEX_ORDER  # noqa: E402
 from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, empty  # noqa: E402
 
@@ -96,13 +92,11 @@ def publish(
     return publish_version(
         out,
         version,
-        papers,
+        WholeTables(papers, index, previous=previous),
         empty(QUARANTINE_SCHEMA),
         empty(LEDGER_SCHEMA),
+        Documents("card"),
         manifest,
-        "card",
-        index,
-        previous=previous,
     )
 
 
@@ -176,9 +170,9 @@ def main() -> None:
             folder: sum(f["path"].startswith(f"{folder}/") for f in manifest["files"])
             for folder in ("data", "index")
         }
-        del history, index  # the days are made from what read_latest gives, as a run has it
+        del history, index  # the days are made from what open_latest gives, as a run has it
         started = time.perf_counter()
-        previous = read_latest(out)
+        previous = open_latest(out)
         results["read_latest_seconds"] = round(time.perf_counter() - started, 2)
         assert previous is not None and previous.dedup_index is not None
         history, index = previous.papers, previous.dedup_index

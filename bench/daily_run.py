@@ -8,7 +8,7 @@ index's arXiv keys recomputed: a real version's index hashes each paper's own id
 ``publish_version`` (not timed). The day is one API-format file of ``--day`` items of the corpus: half seen again
 (the arXiv id of a history paper among the newest ``--recent`` share, more upvotes: a new capture of a known
 paper), half new (ids after the history's, a sentence appended to the abstract so its language is detected, not
-reused). Each repetition is a fresh process that runs the task functions of ``flows/curate.py`` in order, as
+reused). Each repetition is a fresh process that runs the task functions of ``flows/run/flow.py`` in order, as
 ``bench/stages.py`` does (without Prefect's orchestration), on top of the history; it prints per-stage seconds and
 peak RSS (process and children), total seconds, new bytes on disk under ``trending-papers/`` (hard links counted
 once) against the version's size. The day's version is then removed and ``latest`` pointed back at the history.
@@ -43,8 +43,10 @@ def build_history(corpus: Path, scratch: Path, papers: int) -> tuple[Path, dict[
     from daily_publish import index_for, publish, with_ids
     from stages import _run_stages, tree_bytes
 
-    from flows import curate as stages
-    from flows.config import RunConfig
+    from bench.pipeline import stage_tasks
+
+    stages = stage_tasks()
+    from flows.run.config import RunConfig
     from transforms.accounting import record_hash_expr
     from transforms.matching import INDEX_ORDER
 
@@ -138,12 +140,14 @@ def run_child(code: Path, out: Path, day: Path) -> dict[str, Any]:
     sys.path[:0] = [str(code), str(BENCH)]
     from stages import STAGES, PeakRss, _run_stages, tree_bytes
 
-    from flows.prefect_env import configure_prefect
+    from flows.runtime.prefect import configure_prefect
 
     with tempfile.TemporaryDirectory() as prefect_home:
         configure_prefect(Path(prefect_home) / ".prefect")
-        from flows import curate as stages
-        from flows.config import RunConfig
+        from bench.pipeline import stage_tasks
+
+        stages = stage_tasks()
+        from flows.run.config import RunConfig
 
         results: dict[str, Any] = {"code": str(code)}
         root = out / "trending-papers"
@@ -203,11 +207,12 @@ def main() -> None:
         return
 
     sys.path[:0] = [str(REPO), str(BENCH)]
-    from flows.prefect_env import configure_prefect
+    from flows.runtime.prefect import configure_prefect
 
     scratch = Path(tempfile.mkdtemp(prefix="daily-run-", dir=args.scratch))
     configure_prefect(scratch / ".prefect")
-    from flows.publish import dataset_root, point_latest
+    from flows.store.layout import dataset_root
+    from flows.store.publish import point_latest
 
     try:
         out, figures = build_history(args.corpus, scratch, args.papers)

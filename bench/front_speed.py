@@ -27,9 +27,9 @@ CHILD = r"""
 import hashlib, json, resource, sys, tempfile, time
 from pathlib import Path
 import polars as pl
-from flows.config import RunConfig
-from flows.ingest import read_inputs
-from flows.partitions import clean_frame
+from flows.run.config import RunConfig
+from flows.sources.inputs import read_inputs
+from flows.run.partitions import clean_frame
 
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.prefect_env import configure_prefect
+from flows.runtime.prefect import configure_prefect
 
 HISTORY = (
     "first_listed_on",
@@ -74,8 +74,8 @@ def main() -> None:
         configure_prefect(Path(scratch) / ".prefect")
         import polars as pl
 
-        from flows.config import RunConfig
-        from flows.curate import curate
+        from flows.run.config import RunConfig
+        from flows.run.flow import curate
 
         out = ["# Trending history on the real API days", "", "    " + _command(args), ""]
         started = time.perf_counter()

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.prefect_env import configure_prefect
+from flows.runtime.prefect import configure_prefect
 
 
 def main() -> None:
@@ -24,8 +24,8 @@ def main() -> None:
         configure_prefect(Path(scratch) / ".prefect")
         import polars as pl
 
-        from flows.config import RunConfig
-        from flows.curate import curate
+        from flows.run.config import RunConfig
+        from flows.run.flow import curate
 
         days = sorted((args.shared / "data" / "hf-daily-api").glob("*.json"))[: args.days]
         started = time.perf_counter()

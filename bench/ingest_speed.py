@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import transforms.parse.common as common
-from flows.config import RunConfig
-from flows.ingest import read_inputs
+from flows.run.config import RunConfig
+from flows.sources.inputs import read_inputs
 
 
 class EachCall:

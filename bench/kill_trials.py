@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from flows.prefect_env import QUIET_DEFAULTS  # noqa: E402
+from flows.runtime.prefect import QUIET_DEFAULTS  # noqa: E402
 from tests.kill_checks import KillPoint, kill_trial, papers_run, published_paper_ids  # noqa: E402
 from tests.prefect_server import running_server  # noqa: E402
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from flows.language import detect_languages
+from flows.run.language import detect_languages
 from transforms.clean import clean_records
 from transforms.language import tag_language
 from transforms.quality import QualitySettings, tag_quality

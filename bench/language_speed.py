@@ -5,7 +5,7 @@
 Abstracts: every distinct abstract of the real captures (``hf-daily-api`` and ``conference-papers``), plus the
 non-English abstracts of a ``bench/corpus.py`` corpus when given, each cleaned by ``clean_records`` as the
 pipeline does. Naive: ``transforms.language.detect_language`` (seeded langdetect) on every abstract, in this
-process. Ours: ``flows.language.detect_languages`` (English gate, then langdetect on the rest; serial: the
+process. Ours: ``flows.run.language.detect_languages`` (English gate, then langdetect on the rest; serial: the
 rest is below the parallel threshold). Agreement is on the language code; every disagreement is printed with
 langdetect's own top candidates.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 from langdetect import detect_langs
 
-from flows.language import detect_languages
+from flows.run.language import detect_languages
 from transforms.clean import clean_records
 from transforms.language import clearly_english, detect_language
 

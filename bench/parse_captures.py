@@ -4,7 +4,7 @@ Run from the repository root:
 
     PYTHONPATH=. python bench/parse_captures.py --shared ../shared [--out bench/sources.md]
 
-Files are read as ``papers run DIR`` reads them (:func:`flows.ingest.read_local_captures`: sidecars and
+Files are read as ``papers run DIR`` reads them (:func:`flows.sources.inputs.read_local_captures`: sidecars and
 PROVENANCE files skipped, identical files parsed once) and parsed with :func:`transforms.parse.parse_capture`
 (format recognised from content). Nothing is written unless ``--out`` is given.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.ingest import read_local_captures
+from flows.sources.local import read_local_captures
 from transforms.parse import detect_format, parse_capture
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.parquet_writer import CDC_PAGES, MIB, ParquetLayout, row_group_sizes, shard_slices, write_parquet
+from flows.store.parquet import CDC_PAGES, MIB, ParquetLayout, row_group_sizes, shard_slices, write_parquet
 from tests.flows.test_parquet_writer import _chunks
 
 

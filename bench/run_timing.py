@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-IMPORTS = "import flows.prefect_env as e; e.configure_prefect(); import flows.curate"
+IMPORTS = "import flows.runtime.prefect as e; e.configure_prefect(); import flows.run.flow"
 EMPTY_FLOW = IMPORTS + "\nfrom prefect import flow\n@flow\ndef empty() -> None: ...\nempty()"
 
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/stages.py /tmp/corpus-100k [--history /tmp/corpus-1m] [--floor] [--repeat 3]
 
 Each repetition is a fresh process that runs the flow's stages in order (the task functions of
-``flows/curate.py``, without Prefect's orchestration, which adds a constant few seconds) into a temporary output
+``flows/run/flow.py``, without Prefect's orchestration, which adds a constant few seconds) into a temporary output
 folder and prints one JSON line: per stage its wall seconds and the process's peak RSS during it (this process
 plus its children, sampled every 20 ms). ``--floor`` also times a plain polars read of the same JSON files and
 a Parquet write of what was read: the yardstick of the "≤ 10× the floor" target. ``--history DIR`` first
@@ -124,13 +124,15 @@ def measured(name: str, results: dict[str, Any], sampler: PeakRss) -> Iterator[N
 
 def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
-        from flows.prefect_env import configure_prefect
+        from flows.runtime.prefect import configure_prefect
 
         configure_prefect(Path(scratch) / ".prefect")
         import polars as pl
 
-        from flows import curate as stages
-        from flows.config import RunConfig
+        from bench.pipeline import stage_tasks
+
+        stages = stage_tasks()
+        from flows.run.config import RunConfig
 
         out = Path(scratch) / "out"
         results: dict[str, Any] = {"corpus": str(corpus)}

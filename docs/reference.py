@@ -33,51 +33,21 @@ MARKER = re.compile(
 MIB = 1 << 20
 
 
-# ---------------------------------------------------------------- the two places that know where the CLI is
+# ---------------------------------------------------------------- where the command line is
 
 
 def _cli_parser() -> argparse.ArgumentParser:
     """The ``papers`` argument parser (update this import when the CLI moves)."""
-    from flows.cli import _parser
+    from flows.cli.parser import build_parser
 
-    return _parser()
+    return build_parser()
 
 
 def _exit_codes() -> list[tuple[int, str, str]]:
-    """(code, constant name, meaning) of every exit code of ``papers``, lowest first.
+    """(code, name, meaning) of every exit code of ``papers``, lowest first (``flows/cli/exits.py``)."""
+    from flows.cli.exits import MEANINGS, ExitCode
 
-    The codes and names come from the ``EXIT_*`` constants of the CLI module. The meanings below are the
-    TEMPORARY source, copied from the command line's documented exit status; they move into the code (next to
-    the constants) with the CLI rewrite, and then this function reads them from there.
-    """
-    from flows import cli
-
-    meanings = {  # TEMPORARY source of the meanings (see the docstring)
-        "EXIT_PUBLISHED": "Done: a version was published (`run`, `backfill`: every requested day is in the"
-        " latest version's history; `release`: released or already released; other commands: done or"
-        " nothing to do).",
-        "EXIT_NOTHING_PUBLISHED": "Nothing of this run could be published; its quarantine, ledger and manifest"
-        " are kept in `OUT/failed-runs/<version>/` (`backfill`: a day could not be fetched or a chunk published"
-        " nothing).",
-        "EXIT_CONTRACT_BROKEN": "A contract check failed: nothing was published and `latest` is untouched"
-        " (`backfill`: the chunks before it stay published).",
-        "EXIT_USAGE": "Usage error, found before anything starts: one line on stderr (missing input, `--out`"
-        " not a folder, a bad date or URL, an unknown version or paper id, `OUT` holding a version of another"
-        " major schema, no Hub token).",
-        "EXIT_RUNTIME_FAILURE": "Run-time failure (internal error, disk full, read-only output; for `release`,"
-        " the Hub failed): one line on stderr, the traceback in `OUT/failed-runs/<id>-crashed/traceback.log`"
-        " (in the system's temporary folder when the output cannot be written).",
-        "EXIT_OUTPUT_LOCKED": "Another live command holds the output folder's lock: nothing was read or"
-        " written.",
-        "EXIT_INTERRUPTED": "Interrupted (Ctrl-C): the run stops within seconds and nothing of it is published.",
-    }
-    rows = []
-    for name, code in vars(cli).items():
-        if name.startswith("EXIT_") and isinstance(code, int):
-            if name not in meanings:
-                raise KeyError(f"no meaning for {name}: add it to _exit_codes() in docs/reference.py")
-            rows.append((code, name, meanings[name]))
-    return sorted(rows)
+    return [(int(code), code.name, MEANINGS[code]) for code in sorted(ExitCode)]
 
 
 # ---------------------------------------------------------------- generators, one per generated block
@@ -120,7 +90,7 @@ def listing_evidence() -> str:
 
 
 def config_fields() -> str:
-    from flows.config import RunConfig
+    from flows.run.config import RunConfig
 
     sections, seen, queue = [], set(), [RunConfig]
     while queue:  # RunConfig first, then each nested settings class once, in field order
@@ -157,7 +127,7 @@ def cli_commands() -> str:
 
 
 def exit_codes() -> str:
-    rows = ["| code | constant | meaning |", "| --- | --- | --- |"]
+    rows = ["| code | name | meaning |", "| --- | --- | --- |"]
     rows += [f"| `{code}` | `{name}` | {_cell(meaning)} |" for code, name, meaning in _exit_codes()]
     return "\n".join(rows)
 

@@ -1,4 +1,6 @@
-"""Running the suites: polars in, failing rows and failed table rules out (polars to pandas happens only here)."""
+"""Running the suites: polars in, failing rows and every expectation's outcome out (polars to pandas happens
+only here). What a failed table expectation means for a run (nothing published) is the caller's to decide.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +8,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
 import great_expectations as gx
 import polars as pl
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from expectations.outcomes import ExpectationOutcome, summed_outcomes
 from expectations.suites import ROW_COLUMNS, GateSettings, paper_row_suite, paper_table_suite
 
 ROW_INDEX = "gate_row"
-
-
-class ContractBroken(RuntimeError):
-    """A table-level expectation failed: the version must not be published."""
-
-    def __init__(self, failures: list[str]) -> None:
-        super().__init__(f"table-level expectations failed: {', '.join(failures)}")
-        self.failures = failures
-
-
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    """One expectation's result, as the validation report of a version shows it."""
-
-    suite: str
-    name: str
-    expectation: str
-    kwargs: dict[str, Any]
-    success: bool
-    element_count: int | None
-    unexpected_count: int | None
-    observed: str | None
-    """The observed value (table rules) or a few unexpected values (row rules), as text."""
 
 
 @dataclass(frozen=True)
@@ -90,37 +69,6 @@ def check_rows(
     )
 
 
-def summed_outcomes(batches: list[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
-    """One outcome per expectation over batches of rows: passed when every batch passed, counts summed, the
-    first batch's unexpected values."""
-
-    def total(values: list[int | None]) -> int | None:
-        known = [value for value in values if value is not None]
-        return sum(known) if known else None
-
-    summed = []
-    for outcomes in zip(*batches, strict=True):
-        first = outcomes[0]
-        summed.append(
-            ExpectationOutcome(
-                suite=first.suite,
-                name=first.name,
-                expectation=first.expectation,
-                kwargs=first.kwargs,
-                success=all(outcome.success for outcome in outcomes),
-                element_count=total([outcome.element_count for outcome in outcomes]),
-                unexpected_count=total([outcome.unexpected_count for outcome in outcomes]),
-                observed=next((o.observed for o in outcomes if o.observed is not None), None),
-            )
-        )
-    return summed
-
-
-def check_table(papers: pl.DataFrame) -> list[str]:
-    """Run the table suite on the whole version; return the names of failed expectations (empty: passed)."""
-    return [outcome.name for outcome in table_outcomes(papers) if not outcome.success]
-
-
 def table_outcomes(papers: pl.DataFrame) -> list[ExpectationOutcome]:
     """Run the table suite on the whole version; every expectation's outcome.
 
@@ -136,15 +84,6 @@ def table_outcomes(papers: pl.DataFrame) -> list[ExpectationOutcome]:
     ).with_row_index(ROW_INDEX)
     results = _validate(scalar, suite, index_column=ROW_INDEX, drop_index=True)
     return outcomes_of(suite.name, results)
-
-
-def require_table(papers: pl.DataFrame) -> list[ExpectationOutcome]:
-    """The table suite's outcomes; raise :class:`ContractBroken` when a table-level expectation fails."""
-    outcomes = table_outcomes(papers)
-    failures = [outcome.name for outcome in outcomes if not outcome.success]
-    if failures:
-        raise ContractBroken(failures)
-    return outcomes
 
 
 def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -> list[ExpectationOutcome]:

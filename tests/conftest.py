@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.prefect_env import configure_prefect
+from flows.runtime.prefect import configure_prefect
 
 configure_prefect(Path(tempfile.mkdtemp(prefix="prefect-home-")))
 os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")

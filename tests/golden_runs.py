@@ -130,8 +130,8 @@ def _inside(folder: Path) -> Iterator[None]:
 
 def run_scenarios(work: Path, include_shared: bool = True) -> dict[str, Any]:
     """Run the golden scenarios in ``work`` (an empty folder) and return their digests by name."""
-    from flows.config import RunConfig
-    from flows.curate import run_curation
+    from flows.run.config import RunConfig
+    from flows.run.flow import run_curation
 
     digests: dict[str, Any] = {}
     work.mkdir(parents=True, exist_ok=True)
@@ -173,7 +173,7 @@ def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
 def main() -> int:
     import tempfile
 
-    from flows.prefect_env import configure_prefect
+    from flows.runtime.prefect import configure_prefect
 
     if not (SHARED_DATA / "hf-daily-api").is_dir():
         print(f"the golden runs need the shared captures at {SHARED_DATA}", file=sys.stderr)

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from flows.config import RunConfig
-from flows.curate import RunSummary, curate
-from flows.ingest import BUNDLED_SAMPLE
-from flows.publish import dataset_root
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from flows.run.results import RunSummary
+from flows.sources.local import BUNDLED_SAMPLE
+from flows.store.layout import dataset_root
 
 TESTS = Path(__file__).resolve().parent
 SHARED_DATA = Path(os.environ.get("PAPERS_SHARED", TESTS.parent.parent / "shared")) / "data"

@@ -119,7 +119,7 @@ REPO_PATH = re.compile(
     r"`((?:flows|transforms|expectations|tests|bench|examples|scripts|data/sample|docs)/[\w./-]*"
     r"|[\w-]+\.(?:md|toml|yaml|yml)|Makefile)(?::[\w.]+)?`"
 )
-"""A repository path in backticks (``flows/cli.py``, ``transforms/parse/``, ``prefect.yaml``...)."""
+"""A repository path in backticks (``flows/cli/main.py``, ``transforms/parse/``, ``prefect.yaml``...)."""
 
 PENDING = {"bench/RESULTS.md"}
 """Paths another change of the repository writes; drop one from here when it exists."""

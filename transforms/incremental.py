@@ -1,6 +1,6 @@
 """The rows a daily run rewrites: the papers of the touched shard ranges, merged with the run's papers.
 
-Pure polars. ``flows/history_store.py`` reads the previous rows of the shards a run's ids fall in and writes the
+Pure polars. ``flows/store/previous.py`` reads the previous rows of the shards a run's ids fall in and writes the
 result; everything else of the version is carried over unread. What :func:`version_rows` returns for those
 ranges equals, row for row, what upserting into the whole previous version and recomputing the analysis columns
 and ``record_hash`` of every paper gives there (``tests/flows/test_history_store.py``): the untouched papers of a

@@ -33,7 +33,7 @@ from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
 
 INDEX_ORDER = ["paper_id", "kind", "band", "key"]
 """Rows of one paper together, in paper-id order: the index is range-sharded by ``paper_id`` like the papers, so
-a run that touches a few papers changes a few index shards (``flows/shards.py``)."""
+a run that touches a few papers changes a few index shards (``flows/store/shards.py``)."""
 
 __all__ = [
     "INDEX_ORDER",

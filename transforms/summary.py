@@ -1,6 +1,6 @@
 """The tables of a version's report (``report.html``): small aggregates of the papers and the quarantine.
 
-Pure polars; ``flows/version_report.py`` draws and writes them. Every table is sorted deterministically so the
+Pure polars; ``flows/render/report.py`` draws and writes them. Every table is sorted deterministically so the
 same version always gives the same report.
 """
 

@@ -1,8 +1,10 @@
 import polars as pl
 import pytest
 
-from expectations.gate import ContractBroken, check_rows, check_table, require_table
+from expectations.gate import check_rows, table_outcomes
 from expectations.suites import GateSettings
+from flows.errors import ContractBroken
+from flows.run.validate import require_table
 from tests.paper_rows import paper_row, papers_frame
 
 BAD_ROWS = (
@@ -12,6 +14,11 @@ BAD_ROWS = (
     paper_row(paper_id="arxiv:2401.00002", arxiv_id="2401.00002", title="", url="ftp://x"),
 )
 """A good row, then rows failing one, two and two row expectations."""
+
+
+def check_table(papers: pl.DataFrame) -> list[str]:
+    """The names of the table expectations ``papers`` fails."""
+    return [outcome.name for outcome in table_outcomes(papers) if not outcome.success]
 
 
 def test_good_frame_passes_both_suites() -> None:

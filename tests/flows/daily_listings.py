@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from flows.ingest import BUNDLED_SAMPLE
+from flows.sources.local import BUNDLED_SAMPLE
 from tests.flows.capture_server import CaptureServer, Reply
 
 PAPERS_PER_DAY = 3

@@ -12,7 +12,7 @@ HOLD_LOCK = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from flows.ownership import output_lock
+    from flows.store.lock import output_lock
     with output_lock(Path(sys.argv[1])):
         print("locked", flush=True)
         time.sleep(60)

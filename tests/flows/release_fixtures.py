@@ -7,9 +7,10 @@ from typing import Any
 
 import polars as pl
 
-from flows.card import build_card
-from flows.publish import publish_version, read_latest
-from flows.report import render_changelog
+from flows.render.card import build_card
+from flows.render.changelog import render_changelog
+from flows.store.previous import open_latest
+from flows.store.publish import Documents, WholeTables, publish_version
 from transforms.changes import diff_papers
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 
@@ -53,7 +54,7 @@ def manifest_for(
 
 def publish(out: Path, version: str, papers: pl.DataFrame, languages=("en",)) -> Path:
     """Publish ``papers`` as ``version`` the way the flow does: manifest with changes, changelog, card."""
-    latest = read_latest(out)
+    latest = open_latest(out)
     since = latest.version if latest else None
     changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), papers)
     manifest = manifest_for(version, papers, since, languages) | {"changes": {"since": since, **changes}}
@@ -78,10 +79,9 @@ def publish(out: Path, version: str, papers: pl.DataFrame, languages=("en",)) ->
     return publish_version(
         out,
         version,
-        papers,
+        WholeTables(papers, None),
         empty(QUARANTINE_SCHEMA),
         ledger.select(LEDGER_SCHEMA.names),
+        Documents(card, changelog=render_changelog(version, since, changes)),
         manifest,
-        card,
-        changelog=render_changelog(version, since, changes),
     )

@@ -12,14 +12,15 @@ import pytest
 from rich.console import Console
 from rich.progress import Progress
 
-from flows.backfill import _progress, backfill, backfill_days, consecutive_chunks
-from flows.cli import EXIT_USAGE, main
-from flows.config import RunConfig
-from flows.errors import UsageError
-from flows.publish import dataset_root
-from flows.raw_index import RawIndex
-from flows.sources import SourceSettings
-from flows.undo import rollback
+from flows.cli import ExitCode, main
+from flows.cli.run import _progress
+from flows.run.backfill import backfill, consecutive_chunks
+from flows.run.config import RunConfig
+from flows.sources.dates import past_days
+from flows.sources.replay import RawIndex
+from flows.sources.settings import SourceSettings
+from flows.store.layout import dataset_root
+from flows.store.maintenance import rollback
 from tests.flows.capture_server import CaptureServer, Reply, serving
 from tests.flows.daily_listings import daily_requests, serve_days
 
@@ -179,8 +180,10 @@ def test_progress_bar_on_a_terminal_and_none_otherwise() -> None:
         task = progress.add_task("fetch", total=3)
         progress.advance(task, 3)
     assert "fetch" in screen.getvalue()
-    assert _progress(quiet=False).disable, "pytest's stderr is not a terminal"
-    assert _progress(quiet=True).disable
+    with _progress(quiet=False) as shown:
+        assert shown.disable, "pytest's stderr is not a terminal"
+    with _progress(quiet=True) as hidden:
+        assert hidden.disable
 
 
 def test_consecutive_chunks_split_at_gaps_and_size() -> None:
@@ -201,8 +204,8 @@ def test_consecutive_chunks_split_at_gaps_and_size() -> None:
     ],
 )
 def test_bad_date_ranges_are_usage_errors(first: str, last: str, message: str, capsys, tmp_path) -> None:
-    with pytest.raises(UsageError, match=message):
-        backfill_days(first, last)
-    assert main(["backfill", first, last, "--out", str(tmp_path)]) == EXIT_USAGE
+    with pytest.raises(ValueError, match=message):
+        past_days(first, last)
+    assert main(["backfill", first, last, "--out", str(tmp_path)]) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err

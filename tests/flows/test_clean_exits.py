@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import EXIT_RUNTIME_FAILURE, main
+from flows.cli import ExitCode, main
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -40,18 +40,18 @@ def test_an_internal_error_is_one_line_with_the_traceback_in_the_failed_run_fold
 ) -> None:
     # Imported here so that GX's import-time DeprecationWarnings (shown under pytest, ignored in the CLI's own
     # process) are raised now and not logged to stderr during the run.
-    import flows.curate
-    import flows.partitions
+    import flows.run.flow
+    import flows.run.frames
 
     def broken(*_: object, **__: object) -> None:
         raise KeyError("an internal bug")
 
-    monkeypatch.setattr(flows.partitions, "derive_fields", broken)  # the derive stage's call
+    monkeypatch.setattr(flows.run.frames, "derive_fields", broken)  # the derive stage's call
     out = tmp_path / "out"
     capfd.readouterr()
-    assert main(["run", "--out", str(out)]) == EXIT_RUNTIME_FAILURE == 4
+    assert main(["run", "--out", str(out)]) == ExitCode.RUNTIME_FAILURE == 4
     line = one_line(capfd.readouterr().err)
-    assert "run failed, nothing published: KeyError" in line
+    assert "failed, nothing published: KeyError" in line
     logs = list((out / "failed-runs").glob("*-crashed/traceback.log"))
     assert len(logs) == 1 and str(logs[0]) in line
     assert "Traceback" in logs[0].read_text() and "an internal bug" in logs[0].read_text()
@@ -63,7 +63,7 @@ def test_a_full_disk_is_a_clear_message_and_leaves_nothing_half_written(
     small_disk: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     capfd.readouterr()
-    assert main(["run", "--out", str(small_disk)]) == EXIT_RUNTIME_FAILURE
+    assert main(["run", "--out", str(small_disk)]) == ExitCode.RUNTIME_FAILURE
     line = one_line(capfd.readouterr().err)
     assert "no space left on the device" in line
     assert not list(small_disk.rglob(".staging-*"))
@@ -75,5 +75,5 @@ def test_a_full_disk_is_a_clear_message_and_leaves_nothing_half_written(
 def test_a_read_only_output_is_a_clear_message(small_disk: Path, capfd: pytest.CaptureFixture[str]) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     capfd.readouterr()
-    assert main(["run", "--out", str(small_disk / "out")]) == EXIT_RUNTIME_FAILURE
+    assert main(["run", "--out", str(small_disk / "out")]) == ExitCode.RUNTIME_FAILURE
     assert "read-only file system" in one_line(capfd.readouterr().err)

@@ -12,10 +12,13 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import EXIT_CONTRACT_BROKEN, EXIT_NOTHING_PUBLISHED, EXIT_PUBLISHED, main
-from flows.config import RunConfig
-from flows.curate import RunSummary, curate
-from flows.publish import dataset_root, publish_version, read_latest
+from flows.cli import ExitCode, main
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from flows.run.results import RunSummary
+from flows.store.layout import dataset_root
+from flows.store.previous import open_latest
+from flows.store.publish import Documents, WholeTables, publish_version
 from tests.paper_rows import paper_row, papers_frame
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 
@@ -98,7 +101,7 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
     out, first = first_run
     second = curate(RunConfig(out_dir=out))
     assert second.version > first.version
-    assert read_latest(out).version == second.version
+    assert open_latest(out).version == second.version
     before, after = version_papers(first.path), version_papers(second.path)
     assert after.get_column("paper_id").to_list() == before.get_column("paper_id").to_list()
     assert (after.get_column("times_seen") == 1).all(), "the same bytes read again are not a new capture"
@@ -120,8 +123,8 @@ def test_run_with_nothing_publishable_exits_non_zero_and_keeps_its_quarantine(tm
     page = tmp_path / "page.txt"
     page.write_text("Un article\n" + FRENCH_ABSTRACT + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["run", str(page), "--out", str(out)]) == EXIT_NOTHING_PUBLISHED
-    assert read_latest(out) is None
+    assert main(["run", str(page), "--out", str(out)]) == ExitCode.NOTHING_PUBLISHED
+    assert open_latest(out) is None
     failed = next((out / "failed-runs").iterdir())
     quarantine = pl.read_parquet(failed / "quarantine.parquet")
     assert quarantine.get_column("reasons").to_list() == [["language:fr"]]
@@ -131,9 +134,15 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     out = tmp_path / "out"
     corrupt = papers_frame(paper_row(), paper_row())
     publish_version(
-        out, "20000101T000000.000000Z", corrupt, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), {}, ""
+        out,
+        "20000101T000000.000000Z",
+        WholeTables(corrupt, None),
+        empty(QUARANTINE_SCHEMA),
+        empty(LEDGER_SCHEMA),
+        Documents(""),
+        {},
     )
-    assert main(["run", "--out", str(out)]) == EXIT_CONTRACT_BROKEN
+    assert main(["run", "--out", str(out)]) == ExitCode.CONTRACT_BROKEN
     root = dataset_root(out)
     assert os.readlink(root / "latest") == "20000101T000000.000000Z"
     assert sorted(p.name for p in root.iterdir()) == [
@@ -144,13 +153,13 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     ]
 
 
-STAGES = ["ingest", "clean", "language", "dedup", "derive", "validate", "publish"]
+STAGES = ["ingest", "clean", "language", "dedup", "retract", "derive", "validate", "publish"]
 
 
 def test_cli_run_prints_a_line_per_stage_then_a_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--out", str(tmp_path)]) == EXIT_PUBLISHED
+    assert main(["run", "--out", str(tmp_path)]) == ExitCode.DONE
     printed = capsys.readouterr().out
     assert "published    99" in printed and "duplicates   1" in printed and "trending-papers" in printed
     lines = printed.splitlines()
@@ -162,7 +171,7 @@ def test_cli_run_prints_a_line_per_stage_then_a_summary(
 def test_cli_json_prints_the_summary_as_json_and_stage_lines_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--json", "--out", str(tmp_path)]) == EXIT_PUBLISHED
+    assert main(["run", "--json", "--out", str(tmp_path)]) == ExitCode.DONE
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     assert summary["status"] == "published" and summary["exit_code"] == 0
@@ -177,7 +186,7 @@ def test_cli_quiet_prints_nothing_and_a_run_without_output_is_failed(
 ) -> None:
     page = tmp_path / "page.txt"
     page.write_text("Un article\n" + FRENCH_ABSTRACT + "\n", encoding="utf-8")
-    assert main(["run", str(page), "--quiet", "--out", str(tmp_path / "out")]) == EXIT_NOTHING_PUBLISHED
+    assert main(["run", str(page), "--quiet", "--out", str(tmp_path / "out")]) == ExitCode.NOTHING_PUBLISHED
     assert capsys.readouterr() == ("", "")
     state = curate(RunConfig(inputs=[page], out_dir=tmp_path / "out"), return_state=True)
     assert state.is_failed()

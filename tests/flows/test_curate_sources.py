@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.config import RunConfig
-from flows.curate import curate
-from flows.sources import SourceSettings
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from flows.sources.settings import SourceSettings
 from tests.flows.capture_server import CaptureServer, Reply, serving
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -15,9 +15,10 @@ import httpx
 import polars as pl
 import pytest
 
-from flows.cli import _parser, _run_config
-from flows.config import RunConfig
-from flows.publish import read_latest
+from flows.cli.parser import build_parser
+from flows.cli.run import run_config
+from flows.run.config import RunConfig
+from flows.store.previous import open_latest
 
 pytestmark = pytest.mark.flow
 
@@ -25,7 +26,7 @@ PARTITION_STAGES = ("clean", "language", "signatures", "derive")
 
 
 def published(out: Path) -> tuple[pl.DataFrame, dict]:
-    latest = read_latest(out)
+    latest = open_latest(out)
     assert latest is not None
     manifest = json.loads((latest.path / "manifest.json").read_text(encoding="utf-8"))
     return pl.read_parquet(latest.path / "data" / "*.parquet").sort("paper_id"), manifest
@@ -34,7 +35,7 @@ def published(out: Path) -> tuple[pl.DataFrame, dict]:
 def test_dask_run_publishes_the_same_dataset_as_one_process(prefect_server, tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.curate import run_curation
+    from flows.run.flow import run_curation
 
     with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
         single = run_curation(RunConfig(out_dir=tmp_path / "single", language_workers=1))
@@ -49,10 +50,19 @@ def test_dask_run_publishes_the_same_dataset_as_one_process(prefect_server, tmp_
     assert on_dask.counts == single.counts
     # Timings are taken in the flow's process: one line per stage, as in a single-process run.
     assert [stage["stage"] for stage in one_manifest["stages"]] == [
-        "ingest", "clean", "language", "dedup", "derive", "validate"
+        "ingest", "clean", "language", "dedup", "retract", "derive", "validate"
     ]  # fmt: skip
     stages = {stage["stage"]: stage for stage in manifest["stages"]}
-    assert list(stages) == ["ingest", "clean", "language", "signatures", "dedup", "derive", "validate"]
+    assert list(stages) == [
+        "ingest",
+        "clean",
+        "language",
+        "signatures",
+        "dedup",
+        "retract",
+        "derive",
+        "validate",
+    ]
     assert stages["clean"]["records_in"] == single.counts["inputs"]
     assert stages["derive"]["records_out"] == single.counts["published"]
 
@@ -75,7 +85,7 @@ def test_dask_run_publishes_the_same_dataset_as_one_process(prefect_server, tmp_
     ],
 )
 def test_cluster_options_become_the_run_config(options: list[str], expected: dict) -> None:
-    config = _run_config(_parser().parse_args(["run", *options]))
+    config = run_config(build_parser().parse_args(["run", *options]))
     assert {name: getattr(config, name) for name in expected} == expected
 
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows.dates import parse_days
+from flows.sources.dates import parse_days
 
 TODAY = date(2026, 3, 1)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from flows.config import RunConfig
-from flows.curate import _index_of
-from flows.publish import PreviousVersion
+from flows.run.config import RunConfig
+from flows.run.stages import previous_index
+from flows.store.previous import PreviousVersion
 from transforms.matching import build_index
 from transforms.minhash import DedupParams
 
@@ -27,14 +27,14 @@ PAPERS = pl.DataFrame(
 
 
 def _previous(index: pl.DataFrame | None) -> PreviousVersion:
-    return PreviousVersion(version="v1", path=Path("unused"), papers=PAPERS, dedup_index=index)
+    return PreviousVersion.from_frames("v1", Path("unused"), PAPERS, index)
 
 
 def test_an_index_of_other_parameters_is_rebuilt_with_the_run_s() -> None:
     config = RunConfig()
     old = build_index(PAPERS, DedupParams(bands=16))
     assert old["fingerprint"].unique().to_list() != [config.dedup.fingerprint]
-    rebuilt = _index_of(_previous(old), config)
+    rebuilt = previous_index(_previous(old), config)
     assert rebuilt["fingerprint"].unique().to_list() == [config.dedup.fingerprint]
     assert_frame_equal(rebuilt, build_index(PAPERS, config.dedup))
     assert rebuilt.filter(pl.col("kind") == "band")["band"].n_unique() == config.dedup.bands
@@ -43,5 +43,5 @@ def test_an_index_of_other_parameters_is_rebuilt_with_the_run_s() -> None:
 def test_an_index_of_the_same_parameters_is_reused() -> None:
     config = RunConfig()
     current = build_index(PAPERS, config.dedup)
-    assert _index_of(_previous(current), config) is current
-    assert_frame_equal(_index_of(_previous(None), config), current)
+    assert previous_index(_previous(current), config) is current
+    assert_frame_equal(previous_index(_previous(None), config), current)

@@ -1,17 +1,17 @@
-"""The dedup audit report renders cluster sizes and near-duplicate merges from a version folder."""
+"""The dedup audit report renders cluster sizes and near-duplicate merges of a version's papers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 
-from flows.dedup_report import render_dedup_report
+from flows.render.text import dedup_report_text
+from transforms.audit import dedup_merges
 from transforms.dedup import collapse_clusters, find_clusters
 from transforms.history import upsert
 from transforms.matching import match_previous
-from transforms.schema import PAPER_SCHEMA, RECORD_SCHEMA, WORKING_COLUMNS, polars_schema, to_arrow
+from transforms.schema import PAPER_SCHEMA, RECORD_SCHEMA, WORKING_COLUMNS, conform, polars_schema
 
 ABSTRACT = (
     "We describe a compiler pass that removes redundant bounds checks from array loops by proving ranges "
@@ -20,7 +20,7 @@ ABSTRACT = (
 REVISED = ABSTRACT.replace("ten percent", "twelve percent") + " The pass is open source."
 
 
-def test_report_lists_sizes_and_retitled_merges(tmp_path: Path) -> None:
+def test_report_lists_sizes_and_retitled_merges() -> None:
     schema = polars_schema(RECORD_SCHEMA) | pl.Schema(WORKING_COLUMNS)
     rows = [
         {"record_id": "a", "title": "Bounds Check Removal", "abstract": ABSTRACT},
@@ -38,12 +38,7 @@ def test_report_lists_sizes_and_retitled_merges(tmp_path: Path) -> None:
         if name not in collapsed.columns and name not in ("paper_id", "first_seen", "last_seen", "times_seen")
     )
     version = upsert(None, match_previous(papers, None).drop("is_new"), datetime(2025, 1, 1, tzinfo=UTC))
-    (tmp_path / "v1" / "data").mkdir(parents=True)
-    import pyarrow.parquet as pq
-
-    pq.write_table(to_arrow(version, PAPER_SCHEMA), tmp_path / "v1" / "data" / "train-00000-of-00001.parquet")
-
-    report = render_dedup_report(tmp_path / "v1")
+    report = dedup_report_text("v1", *dedup_merges(conform(version, PAPER_SCHEMA)))
     assert "papers: 2; merged records: 2; papers with merges: 1" in report
     assert "     1 record(s): 1 paper(s)" in report
     assert "     3 record(s): 1 paper(s)" in report

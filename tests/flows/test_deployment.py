@@ -23,9 +23,9 @@ import httpx
 import pytest
 import yaml
 
-from flows.deployments import DEPLOYMENT_NAME, daily_parameters
-from flows.prefect_env import QUIET_DEFAULTS
-from flows.publish import read_latest
+from flows.run.deployment import DEPLOYMENT_NAME, daily_parameters
+from flows.runtime.prefect import QUIET_DEFAULTS
+from flows.store.previous import open_latest
 from tests.flows.capture_server import CaptureServer, Reply, serving
 
 pytestmark = pytest.mark.flow
@@ -42,7 +42,7 @@ def test_prefect_yaml_declares_the_same_daily_deployment_as_papers_serve() -> No
     (daily,) = [d for d in config["deployments"] if d["name"] == DEPLOYMENT_NAME]
     assert daily["parameters"] == daily_parameters()
     assert daily["schedules"] == [{"cron": "30 6 * * *", "timezone": "UTC", "active": True}]
-    assert daily["entrypoint"] == "flows/curate.py:curate"
+    assert daily["entrypoint"] == "flows/run/flow.py:curate"
 
 
 def test_deployed_daily_run_on_a_worker_publishes_with_artifacts_and_logs(
@@ -68,11 +68,11 @@ def test_deployed_daily_run_on_a_worker_publishes_with_artifacts_and_logs(
         print(f"deployed run: {time.monotonic() - started:.1f} s from trigger to {finished['state_type']}")
 
     assert finished["state_type"] == "COMPLETED", finished["state"]
-    latest = read_latest(out)
+    latest = open_latest(out)
     assert latest is not None and latest.papers.height > 0
     manifest = json.loads((latest.path / "manifest.json").read_text())
     assert [stage["stage"] for stage in manifest["stages"]] == [
-        "ingest", "clean", "language", "dedup", "derive", "validate"
+        "ingest", "clean", "language", "dedup", "retract", "derive", "validate"
     ]  # fmt: skip
     artifacts = api.post(
         "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}
@@ -112,7 +112,7 @@ def test_served_run_whose_sources_all_fail_ends_failed_with_the_reason(
     daily_reason = message.split(";")[0]
     assert "500" in daily_reason, message
     assert f"{server.base_url}/papers/trending: http-status:404" in message
-    assert read_latest(out) is None
+    assert open_latest(out) is None
 
 
 def loopback_config(server: CaptureServer, out: Path, day: str) -> dict[str, Any]:

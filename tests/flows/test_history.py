@@ -13,10 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.cli import EXIT_USAGE, main
-from flows.config import RunConfig
-from flows.curate import curate
-from flows.publish import IncompatibleSchema, dataset_root
+from flows.cli import ExitCode, main
+from flows.errors import IncompatibleSchema
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from flows.store.layout import dataset_root
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -119,7 +120,7 @@ def test_an_output_of_the_old_schema_is_refused_with_one_line(
 ) -> None:
     out = tmp_path / "out"
     folder = old_schema_version(out)
-    assert main(["run", "--out", str(out)]) == EXIT_USAGE
+    assert main(["run", "--out", str(out)]) == ExitCode.USAGE
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "schema 1.0.0" in error and "--fresh" in error
     with pytest.raises(IncompatibleSchema):

@@ -1,8 +1,8 @@
-"""A daily run on a lazily opened history publishes what upserting into the whole history publishes.
+"""A daily run merged shard by shard into its history publishes what upserting into the whole history publishes.
 
-The reference below is the full-read path as it was before ``flows/history_store.py`` (every paper of the
-previous version upserted, analysis columns and ``record_hash`` recomputed for all, the index grown whole): the
-new version, read back whole, must equal it, while the run reads and writes only the shards its papers touch.
+The reference below is the full-read path (every paper of the previous version upserted, analysis columns and
+``record_hash`` recomputed for all, the index grown whole): the new version, read back whole, must equal it,
+while the run reads and writes only the shards its papers touch (``flows/store/previous.py``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import flows.publish
-from flows import curate as stages
-from flows.config import RunConfig
-from flows.history_store import LazyVersion, check_ranges, touched_shards
-from flows.publish import read_latest
-from flows.shards import Shard
+import flows.store.publish
+from flows.run.config import RunConfig
+from flows.run.publish import publish
+from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
+from flows.run.stages import clean, dedup, derive, ingest, language
+from flows.run.validate import _seen_at, validate
+from flows.store.previous import open_latest
+from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.flows.daily_listings import day_listing
 from transforms.accounting import record_hash_expr
 from transforms.changes import diff_papers
@@ -42,7 +44,7 @@ def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
         return 48 if "kind" in frame.columns else 3
 
-    monkeypatch.setattr(flows.publish, "rows_per", rows_per)
+    monkeypatch.setattr(flows.store.publish, "_rows_per", rows_per)
 
 
 def write_day(folder: Path, offset: int, extra: list[dict] | None = None) -> Path:
@@ -64,14 +66,14 @@ def retitled(offset: int, number: int) -> dict:
     return found
 
 
-def run_stages(config: RunConfig) -> tuple[stages.Ingested, stages.Deduplicated, stages.Validated, object]:
-    ingested = stages.ingest.fn(config)
-    cleaned = stages.clean.fn(ingested.records, config)
-    detected = stages.language.fn(cleaned, ingested.previous, config)
-    deduplicated = stages.dedup.fn(detected, ingested.previous, config)
-    derived = stages.derive.fn(deduplicated.papers)
-    validated = stages.validate.fn(deduplicated, derived, ingested.previous, config)
-    summary = stages.publish.fn(ingested, validated, config)
+def run_stages(config: RunConfig) -> tuple[Ingested, Deduplicated, Validated, RunSummary]:
+    ingested = ingest.fn(config)
+    cleaned = clean.fn(ingested.records, config)
+    detected = language.fn(cleaned, ingested.previous, config)
+    deduplicated = dedup.fn(detected, ingested.previous, config)
+    derived = derive.fn(deduplicated.papers)
+    validated = validate.fn(deduplicated, derived, ingested.previous, config)
+    summary = publish.fn(ingested, validated, config)
     return ingested, deduplicated, validated, summary
 
 
@@ -79,7 +81,7 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     out = tmp_path / "out"
     history = [write_day(tmp_path / "history", offset) for offset in range(8)]
     run_stages(RunConfig(inputs=history, out_dir=out))
-    previous = read_latest(out)  # the reference reads the whole history, as the code before did
+    previous = open_latest(out)  # the reference reads the whole history
     assert previous is not None and previous.dedup_index is not None
     base_manifest = json.loads((previous.path / "manifest.json").read_text())
     assert sum(f["path"].startswith("data/") for f in base_manifest["files"]) >= 6
@@ -88,11 +90,11 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     day = write_day(tmp_path / "day", 8, extra=[retitled(8, 1)])
     ingested, deduplicated, validated, summary = run_stages(RunConfig(inputs=[day], out_dir=out))
 
-    assert isinstance(ingested.previous, LazyVersion)
+    assert ingested.previous is not None and ingested.previous.incremental
     assert validated.incremental is not None
     run = validated.run_papers
     assert run.get_column("is_new").sum() >= 2 and (~run.get_column("is_new")).sum() >= 2
-    seen_at = stages._seen_at(deduplicated.records)
+    seen_at = _seen_at(deduplicated.records)
     expected = conform(
         upsert(previous.papers, run, seen_at)
         .pipe(add_analysis_columns)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed, parse_retry_after
+from flows.net.client import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.net.retry import RetryPolicy, parse_retry_after
 from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
 
 
@@ -22,11 +23,17 @@ def make_client(clock: FakeClock, **overrides: object) -> PoliteClient:
         "min_interval": 0.0,
         "read_timeout": 0.3,
         "connect_timeout": 1.0,
-        "max_retries": 3,
         "contact": "mailto:data@example.org",
     }
     settings.update(overrides)
-    return PoliteClient(HttpConfig(**settings), sleep=clock.sleep, clock=clock, jitter=lambda: 0.0)  # type: ignore[arg-type]
+    retry = RetryPolicy(
+        retries=int(settings.pop("max_retries", 3)),  # type: ignore[call-overload]
+        base_wait=float(settings.pop("backoff_base", 1.0)),  # type: ignore[arg-type]
+        max_wait=float(settings.pop("backoff_max", 60.0)),  # type: ignore[arg-type]
+        max_retry_after=float(settings.pop("max_wait", 300.0)),  # type: ignore[arg-type]
+    )
+    config = HttpConfig(retry=retry, **settings)  # type: ignore[arg-type]
+    return PoliteClient(config, sleep=clock.sleep, clock=clock, jitter=lambda: 0.0)
 
 
 def test_429_retry_after_is_honoured(server: CaptureServer) -> None:
@@ -50,9 +57,9 @@ def test_5xx_exponential_backoff_with_jitter(server: CaptureServer) -> None:
     with make_client(clock, backoff_base=2.0) as client:
         assert client.get(f"{server.base_url}/api").content == b"ok"
         assert client.waits == [("backoff", 1.0), ("backoff", 2.0), ("backoff", 4.0)]
-    jittered = PoliteClient(HttpConfig(backoff_base=2.0, backoff_max=5.0), jitter=lambda: 1.0)
-    assert [jittered.backoff_delay(n) for n in range(4)] == [2.0, 4.0, 5.0, 5.0]
-    jittered.close()
+    policy = RetryPolicy(base_wait=2.0, max_wait=5.0)
+    assert [policy.backoff(n, jitter=1.0) for n in range(4)] == [2.0, 4.0, 5.0, 5.0]
+    assert [policy.backoff(n, jitter=0.0) for n in range(4)] == [1.0, 2.0, 2.5, 2.5]
 
 
 def test_retries_exhausted_is_a_fetch_error(server: CaptureServer) -> None:

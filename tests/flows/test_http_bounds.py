@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 from prefect.client.schemas.objects import State
 
-from flows.http import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
-from flows.sources import worth_retrying
+from flows.net.client import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
+from flows.net.retry import RetryPolicy
+from flows.sources.adapters import worth_retrying
 from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
 
 
@@ -28,10 +29,16 @@ def client(clock: FakeClock, **overrides: object) -> PoliteClient:
         "min_interval": 0.0,
         "read_timeout": 0.3,
         "connect_timeout": 1.0,
-        "max_retries": 2,
     }
     settings.update(overrides)
-    return PoliteClient(HttpConfig(**settings), sleep=clock.sleep, clock=clock, jitter=lambda: 0.0)  # type: ignore[arg-type]
+    retry = RetryPolicy(
+        retries=int(settings.pop("max_retries", 2)),  # type: ignore[call-overload]
+        base_wait=float(settings.pop("backoff_base", 1.0)),  # type: ignore[arg-type]
+        max_wait=float(settings.pop("backoff_max", 60.0)),  # type: ignore[arg-type]
+        max_retry_after=float(settings.pop("max_wait", 300.0)),  # type: ignore[arg-type]
+    )
+    config = HttpConfig(retry=retry, **settings)  # type: ignore[arg-type]
+    return PoliteClient(config, sleep=clock.sleep, clock=clock, jitter=lambda: 0.0)
 
 
 def retried_by_prefect(error: Exception) -> bool:

@@ -7,8 +7,8 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.ingest import read_local_captures
-from flows.raw_zone import LOG_NAME, RawZone
+from flows.sources.local import read_local_captures
+from flows.store.raw_zone import LOG_NAME, RawZone
 from transforms.parse import InputLimits
 
 ABSTRACT = " ".join(["We study a model and show that it learns well under mild assumptions."] * 3)

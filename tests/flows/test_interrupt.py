@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flows.cli import EXIT_INTERRUPTED
-from flows.prefect_env import QUIET_DEFAULTS
+from flows.cli import ExitCode
+from flows.runtime.prefect import QUIET_DEFAULTS
 
 pytestmark = pytest.mark.flow
 
@@ -106,8 +106,8 @@ def test_ctrl_c_stops_quickly_exits_130_and_publishes_nothing(prefect_server, tm
         if process.poll() is None:
             process.kill()
     print(f"exit {process.returncode} {stopped_after:.1f} s after SIGINT")
-    assert process.returncode == EXIT_INTERRUPTED, stderr
-    assert "papers: interrupted: the run stopped; nothing of it was published" in stderr
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert "papers run: interrupted: the run stopped; nothing of it was published" in stderr
     assert "Traceback" not in stderr
     assert not any(line.startswith("language") for line in stdout.splitlines()), "SIGINT came too late"
     root = out / "trending-papers"

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from flows.prefect_env import QUIET_DEFAULTS
+from flows.runtime.prefect import QUIET_DEFAULTS
 from tests.kill_checks import (
     KillPoint,
     descendants,

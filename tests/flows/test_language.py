@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import flows.language
-from flows.language import detect_languages
+import flows.run.language
+from flows.run.language import detect_languages
 from tests.transforms.test_language import ENGLISH, NON_ENGLISH
 from transforms.language import GATE_SCORE, with_language
 
@@ -41,7 +41,7 @@ def test_parallel_detection_equals_serial(monkeypatch: pytest.MonkeyPatch) -> No
         pools.append(options)
         return ProcessPoolExecutor(**options)
 
-    monkeypatch.setattr(flows.language, "ProcessPoolExecutor", counting_pool)
+    monkeypatch.setattr(flows.run.language, "ProcessPoolExecutor", counting_pool)
     frame = frame_of(TEXTS * 3)
     serial = detect_languages(frame, parallel_threshold=10_000)
     assert pools == []
@@ -85,13 +85,13 @@ def test_gate_settles_clear_english_without_langdetect(monkeypatch: pytest.Monke
     from tests.transforms.test_language import LONG_ENGLISH
 
     seen: list[list[str]] = []
-    real = flows.language.detect_many
+    real = flows.run.language.detect_many
 
     def recording(texts: list[str]) -> tuple[list[str], list[float]]:
         seen.append(list(texts))
         return real(texts)
 
-    monkeypatch.setattr(flows.language, "detect_many", recording)
+    monkeypatch.setattr(flows.run.language, "detect_many", recording)
     result = detect_languages(frame_of([LONG_ENGLISH, NON_ENGLISH["fr"]]))
     assert result["language"].to_list() == ["en", "fr"]
     assert result["language_score"][0] == GATE_SCORE

@@ -13,8 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.ownership import LOCK_NAME, OutputLocked, claim, output_lock
-from flows.publish import remove_stale_staging
+from flows.errors import OutputLocked
+from flows.store.lock import LOCK_NAME, claim, output_lock
+from flows.store.publish import remove_stale_staging
 from tests.flows.lock_holder import assert_refused_in_one_line, hold_lock_in_child, main_while_locked
 
 
@@ -51,7 +52,7 @@ def test_only_staging_folders_of_dead_owners_are_removed(tmp_path: Path) -> None
         [
             sys.executable,
             "-c",
-            f"from flows.ownership import claim; from pathlib import Path; claim(Path({str(dead)!r}))",
+            f"from flows.store.lock import claim; from pathlib import Path; claim(Path({str(dead)!r}))",
         ]
     )
     child.wait()
@@ -80,8 +81,8 @@ def test_concurrent_runs_on_one_output_never_lose_an_update(tmp_path: Path) -> N
     """Two runs at once on different inputs (threads of one process, one Prefect API): each publishes or is
     refused with OutputLocked; when both publish, the later version holds the papers of both. Before the lock,
     both published from the same ``latest`` and the later version silently lacked the other's papers."""
-    from flows.config import RunConfig
-    from flows.curate import curate
+    from flows.run.config import RunConfig
+    from flows.run.flow import curate
 
     repo = Path(__file__).resolve().parents[2]
     inputs = [repo / "data" / "sample" / "trending-papers-page.txt", repo / "tests" / "data" / "hf-daily"]
@@ -121,10 +122,10 @@ def test_concurrent_runs_on_one_output_never_lose_an_update(tmp_path: Path) -> N
 def test_cli_exits_5_with_one_line_when_another_run_holds_the_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from flows.cli import EXIT_OUTPUT_LOCKED
+    from flows.cli import ExitCode
 
     code, holder = main_while_locked(tmp_path, ["run"])
-    assert code == EXIT_OUTPUT_LOCKED == 5
+    assert code == ExitCode.OUTPUT_LOCKED == 5
     assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert not (tmp_path / "trending-papers").exists()
 
@@ -145,10 +146,10 @@ def test_every_command_that_writes_the_output_exits_5_while_another_run_holds_it
 ) -> None:
     """Backfill, rollback, retract, unretract and prune take the same lock as a run, before reading anything."""
     import expectations.gate  # noqa: F401  its import-time library warnings reach stderr only under pytest
-    from flows.cli import EXIT_OUTPUT_LOCKED
+    from flows.cli import ExitCode
 
     code, holder = main_while_locked(tmp_path, command)
-    assert code == EXIT_OUTPUT_LOCKED
+    assert code == ExitCode.OUTPUT_LOCKED
     assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]
 

@@ -4,7 +4,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.parquet_writer import (
+from flows.store.parquet import (
     CONTENT_DEFINED_CHUNKING_AVAILABLE,
     MIB,
     ParquetLayout,

@@ -9,7 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.publish import new_version_id, publish_version, read_latest, remove_stale_staging
+from flows.store.layout import new_version_id
+from flows.store.previous import open_latest
+from flows.store.publish import Documents, WholeTables, publish_version, remove_stale_staging
 from tests.paper_rows import paper_row, papers_frame
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
 
@@ -17,7 +19,13 @@ from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, SC
 def publish(out: Path, version: str, papers: pl.DataFrame) -> Path:
     manifest = {"version": version, "counts": {}}
     return publish_version(
-        out, version, papers, empty(QUARANTINE_SCHEMA), empty(LEDGER_SCHEMA), manifest, "card"
+        out,
+        version,
+        WholeTables(papers, None),
+        empty(QUARANTINE_SCHEMA),
+        empty(LEDGER_SCHEMA),
+        Documents("card"),
+        manifest,
     )
 
 
@@ -50,7 +58,7 @@ def test_publish_writes_a_complete_version_and_points_latest_at_it(tmp_path: Pat
         "ledger.parquet",
     }
     assert data.stat().st_mode & 0o222 == 0
-    previous = read_latest(tmp_path)
+    previous = open_latest(tmp_path)
     assert previous is not None and previous.version == "20240527T080000.000000Z"
     assert previous.papers.height == 2
 
@@ -85,7 +93,7 @@ def test_stale_staging_folders_are_removed(tmp_path: Path) -> None:
 
 
 def test_read_latest_before_any_publish_is_none(tmp_path: Path) -> None:
-    assert read_latest(tmp_path) is None
+    assert open_latest(tmp_path) is None
 
 
 def test_the_dataset_root_loads_as_latest_and_never_as_a_concatenation_of_versions(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import expand_inputs, read_local_captures
-from flows.raw_zone import LOG_NAME, RawZone, extension_for, is_raw_zone, read_entries, read_raw_zone
+from flows.sources.local import expand_inputs, read_local_captures
+from flows.sources.replay import read_raw_zone
+from flows.store.raw_zone import LOG_NAME, RawZone, extension_for, is_raw_zone, read_entries
 
 T0 = datetime(2025, 1, 10, 23, 59, 59, 123456, tzinfo=UTC)
 T1 = datetime(2025, 1, 11, 0, 0, 1, tzinfo=UTC)

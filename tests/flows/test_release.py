@@ -11,8 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.cli import EXIT_USAGE, main
-from flows.release import RetryPolicy, read_release_log, release
+from flows.cli import ExitCode, main
+from flows.net.retry import RetryPolicy
+from flows.release.release import release
+from flows.store.releases import read_release_log
 from tests.flows.hub_server import FakeHub, Fault, fake_hub
 from tests.flows.lock_holder import assert_refused_in_one_line, main_while_locked
 from tests.flows.release_fixtures import V1, V2, V3, publish
@@ -89,10 +91,10 @@ def test_a_release_is_one_commit_of_the_exact_folder_tagged_with_the_version(
 def test_a_new_release_deletes_stale_shards_in_the_same_commit(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.publish
+    import flows.store.publish
 
     with monkeypatch.context() as patch:
-        patch.setattr(flows.publish, "PAPER_SHARD_BYTES", 1)
+        patch.setattr(flows.store.publish, "PAPER_SHARD_BYTES", 1)
         publish(tmp_path, V1, three_papers())  # three shards of one paper each
     release(tmp_path, V1, repo_id=REPO)
     publish(tmp_path, V2, later_papers())
@@ -141,7 +143,7 @@ def test_an_older_version_is_not_released_over_a_newer_release(hub: FakeHub, tmp
     publish(tmp_path, V1, three_papers())
     publish(tmp_path, V2, later_papers())
     release(tmp_path, V2, repo_id=REPO)
-    assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == ExitCode.USAGE
     assert list(hub.repos[REPO].tags) == [V2] and len(hub.repos[REPO].commits) == 2
 
 
@@ -150,7 +152,7 @@ def test_a_429_waits_its_retry_after_and_a_503_backs_off(hub: FakeHub, tmp_path:
     hub.fail("POST", "/commit/main", Fault(429, {"Retry-After": "7"}), Fault(503))
     hub.fail("POST", r"/tag/", Fault(503))
     sleeps: list[float] = []
-    outcome = release(tmp_path, V1, repo_id=REPO, sleep=sleeps.append, retry=RetryPolicy(attempts=4))
+    outcome = release(tmp_path, V1, repo_id=REPO, sleep=sleeps.append, retry=RetryPolicy(retries=3))
     assert sleeps == [
         7.0,
         2.0,
@@ -167,14 +169,14 @@ def test_retries_are_bounded_and_other_errors_are_not_retried(
     hub.fail("POST", "/commit/main", *[Fault(503)] * 10)
     sleeps: list[float] = []
     with pytest.raises(Exception, match="still failing after 3 attempts"):
-        release(tmp_path, V1, repo_id=REPO, sleep=sleeps.append, retry=RetryPolicy(attempts=3))
+        release(tmp_path, V1, repo_id=REPO, sleep=sleeps.append, retry=RetryPolicy(retries=2))
     assert sleeps == [1.0, 2.0] and len(hub.seen("POST", r"/commit/")) == 3
     hub.faults.clear()
     hub.fail("POST", "/commit/main", Fault(403, body=b'{"error": "You do not have write access"}'))
     assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == 4
     assert len(hub.seen("POST", r"/commit/")) == 4  # one more attempt, not retried
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("release failed: ") and "403" in err
+    assert err.count("\n") == 1 and err.startswith("papers release: commit: the Hub refused (HTTP 403)"), err
     assert not hub.repos[REPO].tags
 
 
@@ -228,16 +230,17 @@ def test_usage_errors_exit_3_before_contacting_the_hub(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     publish(tmp_path, V1, three_papers())
-    assert main(["release", "--repo-id", "no-slash", "--out", str(tmp_path)]) == EXIT_USAGE
-    assert main(["release", V3, "--repo-id", REPO, "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["release", "--repo-id", "no-slash", "--out", str(tmp_path)]) == ExitCode.USAGE
+    assert main(["release", V3, "--repo-id", REPO, "--out", str(tmp_path)]) == ExitCode.USAGE
     monkeypatch.delenv("HF_TOKEN")
-    assert main(["release", "--repo-id", REPO, "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["release", "--repo-id", REPO, "--out", str(tmp_path)]) == ExitCode.USAGE
     err = capsys.readouterr().err.splitlines()
-    assert err == [
-        "release: --repo-id must be OWNER/NAME, got 'no-slash'",
-        f"release: no version '{V3}' under {tmp_path / 'trending-papers'}",
-        "release: no Hugging Face token: set HF_TOKEN or log in with `hf auth login`",
-    ]
+    assert len(err) == 3
+    assert err[0] == "papers release: error: --repo-id must be OWNER/NAME, got 'no-slash'"
+    assert err[1].startswith(f"papers release: error: no version '{V3}' under {tmp_path / 'trending-papers'}")
+    assert (
+        err[2] == "papers release: error: no Hugging Face token: set HF_TOKEN or log in with `hf auth login`"
+    )
     assert hub.requests == []
 
 
@@ -247,11 +250,11 @@ def test_a_release_exits_5_while_another_run_holds_the_output(
 ) -> None:
     """A release takes the output lock like every writer: a prune or a second release cannot change the version
     or rebuild its release folder under an upload."""
-    from flows.cli import EXIT_OUTPUT_LOCKED
+    from flows.cli import ExitCode
 
     publish(tmp_path, V1, three_papers())
     code, holder = main_while_locked(tmp_path, ["release", V1, "--repo-id", REPO, *(["--dry-run"] * dry_run)])
-    assert code == EXIT_OUTPUT_LOCKED
+    assert code == ExitCode.OUTPUT_LOCKED
     assert_refused_in_one_line(capsys.readouterr().err, holder)
     assert hub.requests == [] and not (tmp_path / "releases").exists()
     assert main(["release", V1, "--repo-id", REPO, "--out", str(tmp_path)]) == 0  # admitted once it is free

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.config import RunConfig
-from flows.curate import curate
-from flows.secrets import redact_text, redact_url
-from flows.sources import SourceSettings
+from flows.net.scrub import redact_text, redact_url
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from flows.sources.settings import SourceSettings
 from tests.flows.capture_server import Reply, serving
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -8,11 +8,14 @@ import duckdb
 import polars as pl
 import pytest
 
-import flows.publish
-import flows.shards
-from flows.publish import PreviousVersion, dataset_root, publish_version, read_latest, sha256_file
-from flows.shards import Piece, Shard, plan_pieces
-from flows.undo import prune
+import flows.store.publish
+import flows.store.shards
+from flows.store.files import sha256_file
+from flows.store.layout import dataset_root
+from flows.store.maintenance import prune
+from flows.store.previous import PreviousVersion, open_latest
+from flows.store.publish import Documents, WholeTables, publish_version
+from flows.store.shards import Piece, Shard, plan_pieces
 from tests.paper_rows import paper_row, papers_frame
 from transforms.schema import (
     LEDGER_SCHEMA,
@@ -47,13 +50,11 @@ def publish(out: Path, version: str, papers: pl.DataFrame, previous: PreviousVer
     return publish_version(
         out,
         version,
-        papers,
+        WholeTables(papers, index_of(papers), previous=previous),
         empty(QUARANTINE_SCHEMA),
         empty(LEDGER_SCHEMA),
+        Documents("card"),
         {"version": version, "counts": {}},
-        "card",
-        dedup_index=index_of(papers),
-        previous=previous,
     )
 
 
@@ -64,7 +65,7 @@ def three_rows_a_shard(monkeypatch: pytest.MonkeyPatch) -> None:
     def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
         return 6 if "kind" in frame.columns else 3
 
-    monkeypatch.setattr(flows.publish, "rows_per", rows_per)
+    monkeypatch.setattr(flows.store.publish, "_rows_per", rows_per)
 
 
 def files_of(folder: Path, sub: str) -> list[Path]:
@@ -104,9 +105,12 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
     # paper 5 seen again (times_seen is outside record_hash: rows are compared, not hashes), paper 13 is new
     second = papers_frame(*(paper(n, times_seen=2 if n == 5 else 1) for n in range(1, 14)))
     if in_memory:  # compared with the frames the run read, not by reading the files again
-        latest = read_latest(tmp_path)
+        latest = open_latest(tmp_path)
+        assert (
+            latest is not None and latest.papers.height and latest.dedup_index is not None
+        )  # read, as a run does
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(flows.publish.pq, "read_table", None)
+            patch.setattr(flows.store.publish.pq, "read_table", None)
             v2 = publish(tmp_path, V2, second, latest)
     else:
         v2 = publish(tmp_path, V2, second)
@@ -187,7 +191,7 @@ def test_a_publish_that_fails_after_linking_leaves_the_previous_version_whole(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(flows.publish, "write_parquet", disk_full)
+    monkeypatch.setattr(flows.store.publish, "write_parquet", disk_full)
     with pytest.raises(OSError):  # shard 0 is linked first, then shard 1 (paper 6 changed) cannot be written
         publish(tmp_path, V2, papers_frame(*(paper(n, times_seen=2 if n == 6 else 1) for n in range(1, 7))))
     root = dataset_root(tmp_path)

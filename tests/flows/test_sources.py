@@ -13,20 +13,14 @@ from polars.testing import assert_frame_equal
 from prefect.states import Failed
 from pydantic import ValidationError
 
-from flows.http import FetchError, PoliteClient, RobotsDisallowed
-from flows.ingest import read_local_captures
-from flows.raw_zone import RawZone, read_entries, read_raw_zone
-from flows.sources import (
-    SourceFailure,
-    SourceSettings,
-    every_listing_source_failed,
-    fetch_arxiv,
-    fetch_hf_daily,
-    fetch_hf_page,
-    gather,
-    parse_days,
-    worth_retrying,
-)
+from flows.net.client import FetchError, PoliteClient, RobotsDisallowed
+from flows.sources.adapters import fetch_arxiv, fetch_hf_daily, fetch_hf_page, worth_retrying
+from flows.sources.dates import parse_days
+from flows.sources.gather import SourceFailure, every_listing_source_failed, gather
+from flows.sources.local import read_local_captures
+from flows.sources.replay import read_raw_zone
+from flows.sources.settings import SourceSettings
+from flows.store.raw_zone import RawZone, read_entries
 from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
 from transforms.parse import Capture, parse_capture
 

@@ -9,12 +9,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.cli import EXIT_NOTHING_PUBLISHED, EXIT_PUBLISHED, EXIT_USAGE, main
-from flows.config import RunConfig
-from flows.curate import run_curation as curate
-from flows.journal import read_journal
-from flows.publish import dataset_root
-from flows.undo import RELEASED_MARKER, RETRACTIONS_NAME, latest_version, list_versions, read_retractions
+from flows.cli import ExitCode, main
+from flows.run.config import RunConfig
+from flows.run.flow import run_curation as curate
+from flows.store.catalog import Catalog
+from flows.store.journal import read_journal
+from flows.store.layout import RETRACTIONS_FILE, dataset_root
+from flows.store.releases import RELEASED_MARKER
+from flows.store.retractions import read_retractions
 from tests.flows.daily_listings import sample_papers
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -94,11 +96,11 @@ def one_line(text: str) -> bool:
 
 
 def test_rollback_to_an_unknown_version_is_a_usage_error_and_changes_nothing(out, published, capsys) -> None:
-    assert main(["rollback", "20000101T000000.000000Z", "--out", str(out)]) == EXIT_USAGE
+    assert main(["rollback", "20000101T000000.000000Z", "--out", str(out)]) == ExitCode.USAGE
     err = capsys.readouterr().err
-    assert one_line(err) and "unknown version '20000101T000000.000000Z'" in err
-    assert latest_version(dataset_root(out)) == published["v2"]
-    assert main(["rollback", "not-a-version", "--out", str(out)]) == EXIT_USAGE
+    assert one_line(err) and "no version '20000101T000000.000000Z'" in err
+    assert Catalog(out).latest() == published["v2"]
+    assert main(["rollback", "not-a-version", "--out", str(out)]) == ExitCode.USAGE
 
 
 def test_rollback_undoes_the_mistake_and_the_next_run_builds_on_the_rolled_back_version(
@@ -106,16 +108,16 @@ def test_rollback_undoes_the_mistake_and_the_next_run_builds_on_the_rolled_back_
 ) -> None:
     v1, v2 = published["v1"], published["v2"]
     code = main(["rollback", v1, "--reason", "bench notes published by mistake", "--out", str(out)])
-    assert code == EXIT_PUBLISHED
+    assert code == ExitCode.DONE
     assert one_line(capsys.readouterr().out)
     root = dataset_root(out)
-    assert latest_version(root) == v1 and (root / v2).is_dir(), "versions stay; only latest moves"
+    assert Catalog(root.parent).latest() == v1 and (root / v2).is_dir(), "versions stay; only latest moves"
     event = read_journal(root)[-1]
     assert event["action"] == "rollback" and event["latest"] == v1 and event["previous_latest"] == v2
     assert event["reason"] == "bench notes published by mistake"
     assert [e["action"] for e in read_journal(root)] == ["publish", "publish", "rollback"]
 
-    assert main(["rollback", v1, "--out", str(out)]) == EXIT_PUBLISHED, "already there: nothing to do"
+    assert main(["rollback", v1, "--out", str(out)]) == ExitCode.DONE, "already there: nothing to do"
     assert "nothing to do" in capsys.readouterr().out
     assert len(read_journal(root)) == 3
 
@@ -131,22 +133,22 @@ def test_rollback_undoes_the_mistake_and_the_next_run_builds_on_the_rolled_back_
 
 
 def test_retract_an_unknown_id_is_a_usage_error_and_changes_nothing(out, published, capsys) -> None:
-    before = list_versions(dataset_root(out))
+    before = Catalog(out).versions()
     code = main(["retract", published["mistaken"][0], "arxiv:0000.00000", "--reason", "x", "--out", str(out)])
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     err = capsys.readouterr().err
     assert one_line(err) and "unknown paper id(s) in latest version" in err and "arxiv:0000.00000" in err
-    assert list_versions(dataset_root(out)) == before
-    assert not (dataset_root(out) / RETRACTIONS_NAME).exists()
+    assert Catalog(out).versions() == before
+    assert not (dataset_root(out) / RETRACTIONS_FILE).exists()
 
 
 def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, published, capsys) -> None:
     mistaken, v2 = published["mistaken"], published["v2"]
     code = main(["retract", *mistaken, "--reason", "bench notes, not papers", "--out", str(out)])
-    assert code == EXIT_PUBLISHED
+    assert code == ExitCode.DONE
     assert one_line(capsys.readouterr().out)
     root = dataset_root(out)
-    retracted_in = latest_version(root)
+    retracted_in = Catalog(root.parent).latest()
     assert retracted_in != v2
     papers = papers_of(out)
     assert papers.height == papers_of(out, v2).height - 2
@@ -163,7 +165,7 @@ def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, publishe
     assert set(listed.get_column("retracted_in")) == {retracted_in}
     assert read_journal(root)[-1]["action"] == "retract"
 
-    assert main(["retract", mistaken[0], "--reason", "again", "--out", str(out)]) == EXIT_USAGE
+    assert main(["retract", mistaken[0], "--reason", "again", "--out", str(out)]) == ExitCode.USAGE
     assert "already retracted" in capsys.readouterr().err
 
     # The same mistake again: every record accounted for as `retracted`, nothing published.
@@ -189,15 +191,15 @@ def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, publishe
 
 def test_unretract_lets_a_later_run_publish_the_papers_again(out, published, capsys) -> None:
     mistaken = published["mistaken"]
-    assert main(["retract", mistaken[0], "--reason", "looks wrong", "--out", str(out)]) == EXIT_PUBLISHED
-    assert main(["unretract", "arxiv:0000.00000", "--out", str(out)]) == EXIT_USAGE
+    assert main(["retract", mistaken[0], "--reason", "looks wrong", "--out", str(out)]) == ExitCode.DONE
+    assert main(["unretract", "arxiv:0000.00000", "--out", str(out)]) == ExitCode.USAGE
     assert "not retracted: arxiv:0000.00000" in capsys.readouterr().err
-    assert main(["unretract", mistaken[0], "--reason", "it was fine", "--out", str(out)]) == EXIT_PUBLISHED
+    assert main(["unretract", mistaken[0], "--reason", "it was fine", "--out", str(out)]) == ExitCode.DONE
     assert read_retractions(out).height == 0
     assert read_journal(dataset_root(out))[-1] | {"at": None} == {
         "at": None,
         "action": "unretract",
-        "latest": latest_version(dataset_root(out)),
+        "latest": Catalog(out).latest(),
         "papers": [mistaken[0]],
         "reason": "it was fine",
     }
@@ -213,16 +215,16 @@ def test_unretract_lets_a_later_run_publish_the_papers_again(out, published, cap
 def test_prune_keeps_latest_even_when_it_is_old(out, published, capsys) -> None:
     v1, v2 = published["v1"], published["v2"]
     main(["retract", published["mistaken"][0], "--reason", "x", "--out", str(out)])
-    v3 = latest_version(dataset_root(out))
+    v3 = Catalog(out).latest()
     main(["rollback", v1, "--out", str(out)])
     capsys.readouterr()
-    assert main(["prune", "--keep", "1", "--dry-run", "--out", str(out)]) == EXIT_PUBLISHED
+    assert main(["prune", "--keep", "1", "--dry-run", "--out", str(out)]) == ExitCode.DONE
     assert f"would remove 1 version(s), kept 2 (latest, newest): {v2}" in capsys.readouterr().out
-    assert list_versions(dataset_root(out)) == [v1, v2, v3]
+    assert Catalog(out).versions() == [v1, v2, v3]
 
-    assert main(["prune", "--keep", "1", "--out", str(out)]) == EXIT_PUBLISHED
-    assert list_versions(dataset_root(out)) == [v1, v3]
-    assert latest_version(dataset_root(out)) == v1
+    assert main(["prune", "--keep", "1", "--out", str(out)]) == ExitCode.DONE
+    assert Catalog(out).versions() == [v1, v3]
+    assert Catalog(out).latest() == v1
     event = read_journal(dataset_root(out))[-1]
     assert event["action"] == "prune" and event["removed"] == [v2]
     assert event["kept"] == {v1: "latest", v3: "newest"}
@@ -233,26 +235,26 @@ def test_prune_keeps_latest_even_when_it_is_old(out, published, capsys) -> None:
 def test_prune_never_removes_the_only_copy_of_a_released_version(out, published, capsys) -> None:
     v1, v2 = published["v1"], published["v2"]
     (dataset_root(out) / v1 / RELEASED_MARKER).write_text(json.dumps({"version": v1, "copies": []}))
-    assert main(["prune", "--keep", "1", "--out", str(out)]) == EXIT_PUBLISHED
+    assert main(["prune", "--keep", "1", "--out", str(out)]) == ExitCode.DONE
     assert "kept 2 (newest, released-only-copy)" in capsys.readouterr().out
-    assert list_versions(dataset_root(out)) == [v1, v2]
+    assert Catalog(out).versions() == [v1, v2]
 
     (out / "releases").mkdir()
     release = {"version": v1, "repo_id": "acme/trending-papers", "commit": "abc123", "tag": v1}
     (out / "releases" / "releases.jsonl").write_text(json.dumps(release) + "\n")
-    assert main(["prune", "--keep", "1", "--out", str(out)]) == EXIT_PUBLISHED
-    assert list_versions(dataset_root(out)) == [v2], "a release with a copy elsewhere may go locally"
+    assert main(["prune", "--keep", "1", "--out", str(out)]) == ExitCode.DONE
+    assert Catalog(out).versions() == [v2], "a release with a copy elsewhere may go locally"
 
 
 def test_prune_needs_keep_of_at_least_one(out, capsys) -> None:
-    assert main(["prune", "--keep", "0", "--out", str(out)]) == EXIT_USAGE
+    assert main(["prune", "--keep", "0", "--out", str(out)]) == ExitCode.USAGE
     assert one_line(capsys.readouterr().err)
-    assert main(["prune", "--keep", "5", "--out", str(out)]) == EXIT_PUBLISHED
+    assert main(["prune", "--keep", "5", "--out", str(out)]) == ExitCode.DONE
     assert "removed 0 version(s)" in capsys.readouterr().out
 
 
 def test_commands_on_an_empty_output_folder_are_usage_errors(tmp_path, capsys) -> None:
-    assert main(["rollback", "20261202T120000.000000Z", "--out", str(tmp_path)]) == EXIT_USAGE
-    assert main(["retract", "arxiv:2401.00001", "--reason", "x", "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["rollback", "20261202T120000.000000Z", "--out", str(tmp_path)]) == ExitCode.USAGE
+    assert main(["retract", "arxiv:2401.00001", "--reason", "x", "--out", str(tmp_path)]) == ExitCode.USAGE
     assert "nothing is published" in capsys.readouterr().err
-    assert EXIT_NOTHING_PUBLISHED != EXIT_USAGE
+    assert ExitCode.NOTHING_PUBLISHED != ExitCode.USAGE

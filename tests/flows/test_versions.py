@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import EXIT_USAGE, main
+from flows.cli import ExitCode, main
 from tests.flows.release_fixtures import V1, V2, publish
 from tests.paper_rows import paper_row, papers_frame
 
@@ -79,7 +79,7 @@ def test_diff_shows_added_removed_and_changed_fields_with_examples(
     )
     assert "changed    1 (unchanged 0)" in out
     assert "  upvotes" in out and "      arxiv:1: 3 -> 8" in out and "      arxiv:1: 1 -> 2" in out
-    assert main(["diff", V1, "20990101T000000.000000Z", "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["diff", V1, "20990101T000000.000000Z", "--out", str(tmp_path)]) == ExitCode.USAGE
 
 
 def test_show_gives_every_field_its_history_and_provenance(
@@ -93,5 +93,5 @@ def test_show_gives_every_field_its_history_and_provenance(
     assert f"  {V1}  first appears (times_seen 1)" in out
     assert f"  {V2}  changed: upvotes, times_seen" in out or f"  {V2}  changed: times_seen, upvotes" in out
     assert f"  {V1}  record r0000 (hf-daily) published  from /data/hf-daily-api/2024-05-27.json #0" in out
-    assert main(["show", "arxiv:2", "--out", str(tmp_path)]) == EXIT_USAGE  # removed in V2
+    assert main(["show", "arxiv:2", "--out", str(tmp_path)]) == ExitCode.USAGE  # removed in V2
     assert main(["show", "arxiv:2", "--version", V1, "--out", str(tmp_path)]) == 0

@@ -375,8 +375,8 @@ def _texts_of_the_captures() -> list[str]:
     """Every raw title and abstract of the bundled sample and the test captures."""
     from pathlib import Path
 
-    from flows.config import RunConfig
-    from flows.ingest import read_local_captures
+    from flows.run.config import RunConfig
+    from flows.sources.local import read_local_captures
     from transforms.parse import parse_capture
 
     repo = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from flows.raw_zone import RawZone, read_raw_zone
+from flows.sources.replay import read_raw_zone
+from flows.store.raw_zone import RawZone
 from transforms.listing import FILE_MTIME, LISTED_ON_EVIDENCE, RAW_ZONE, date_listings
 from transforms.parse import Capture, parse_capture
 

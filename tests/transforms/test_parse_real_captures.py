@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.ingest import read_local_captures
+from flows.sources.local import read_local_captures
 from transforms.parse import detect_format, parse_capture
 
 SHARED = Path(os.environ.get("PAPERS_SHARED", Path(__file__).resolve().parents[2].parent / "shared"))

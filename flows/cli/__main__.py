@@ -1,0 +1,5 @@
+"""``python -m flows.cli``: the ``papers`` command line."""
+
+from flows.cli.main import entry
+
+entry()

@@ -1,0 +1,64 @@
+"""The exit codes of every ``papers`` command, and the one place an error becomes a code.
+
+The library raises the typed errors of ``flows/errors.py`` (or lets an unexpected exception through); only
+:func:`code_for` turns them into a code. A crash (any other exception) is a run-time failure whose traceback
+goes to a crash log, never to the terminal.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from flows.errors import ContractBroken, OutputLocked, PapersError, UsageError
+
+
+class ExitCode(IntEnum):
+    """What a ``papers`` command's exit status means (the same for every command)."""
+
+    DONE = 0
+    NOTHING_PUBLISHED = 1
+    CONTRACT_BROKEN = 2
+    USAGE = 3
+    RUNTIME_FAILURE = 4
+    OUTPUT_LOCKED = 5
+    DEGRADED = 6
+    INTERRUPTED = 130
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.DONE: "done: a version was published (run, backfill, retract), or the command did what it was "
+    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release)",
+    ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
+    "failed, or (backfill) no day could be published; `latest` is unchanged",
+    ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
+    "ranges): nothing was published",
+    ExitCode.USAGE: "usage error: a bad option or argument, an unknown version or paper, a history of another "
+    "major schema, no Hub token; nothing was contacted or changed",
+    ExitCode.RUNTIME_FAILURE: "run-time failure: an internal error, a full disk, a read-only output folder, the "
+    "Hub refusing; one line on stderr, the traceback in OUT/failed-runs/<id>-crashed/traceback.log (or a "
+    "temporary file when OUT cannot be written)",
+    ExitCode.OUTPUT_LOCKED: "another live command holds the output folder's lock: nothing was read or written",
+    ExitCode.DEGRADED: "published, degraded: a version was published but a source failed (a day or page is "
+    "missing from it); the run summary and the manifest name the failures",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the command stopped; nothing half-written is visible, and a "
+    "run published nothing",
+}
+"""One line per code, as ``docs/reference/exit-codes.md`` shows it (generated from here)."""
+
+
+def code_for(error: BaseException) -> ExitCode:
+    """The exit code of a command that ended with ``error``."""
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(error, UsageError):
+        return ExitCode.USAGE
+    if isinstance(error, OutputLocked):
+        return ExitCode.OUTPUT_LOCKED
+    if isinstance(error, ContractBroken):
+        return ExitCode.CONTRACT_BROKEN
+    return ExitCode.RUNTIME_FAILURE
+
+
+def is_crash(error: BaseException) -> bool:
+    """Whether ``error`` is unexpected (not a typed error, not Ctrl-C): its traceback goes to a crash log."""
+    return not isinstance(error, KeyboardInterrupt | PapersError)

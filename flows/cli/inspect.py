@@ -1,0 +1,53 @@
+"""``papers versions``, ``diff``, ``show`` and ``dedup-report``: reading versions, changing nothing.
+
+They take no lock (versions are immutable and appear in one rename), so they answer while a run publishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from flows.cli.exits import ExitCode
+from flows.cli.output import Reply
+from flows.render.text import dedup_report_text, diff_text, paper_text, versions_text
+from flows.store.catalog import Catalog
+from flows.store.inspect import paper_story, version_rows
+from transforms.audit import AUDIT_COLUMNS, dedup_merges
+from transforms.changes import diff_papers
+
+
+def versions(args: argparse.Namespace, reply: Reply) -> int:
+    rows = version_rows(args.out)
+    if not rows:
+        reply.fail(ExitCode.NOTHING_PUBLISHED, f"no versions under {Catalog(args.out).root}")
+        return ExitCode.NOTHING_PUBLISHED
+    return reply.done(ExitCode.DONE, {"versions": [asdict(row) for row in rows]}, versions_text(rows))
+
+
+def diff(args: argparse.Namespace, reply: Reply) -> int:
+    catalog = Catalog(args.out)
+    old, new = catalog.resolve(args.old), catalog.resolve(args.new)
+    changes = diff_papers(catalog.papers(old), catalog.papers(new), examples=args.examples)
+    return reply.done(ExitCode.DONE, {"old": old, "new": new, **changes}, diff_text(old, new, changes))
+
+
+def show(args: argparse.Namespace, reply: Reply) -> int:
+    story = paper_story(args.out, args.paper_id, Catalog(args.out).resolve(args.version))
+    return reply.done(ExitCode.DONE, asdict(story), paper_text(story))
+
+
+def dedup_report(args: argparse.Namespace, reply: Reply) -> int:
+    catalog = Catalog(args.out)
+    version = catalog.resolve(args.version)
+    papers, merges = dedup_merges(catalog.scan_papers(version).select(AUDIT_COLUMNS).collect())
+    document = {
+        "version": version,
+        "papers": papers.height,
+        "merged_records": merges.height,
+        "cluster_sizes": {
+            str(size): n for size, n in papers.group_by("cluster_size").len().sort("cluster_size").iter_rows()
+        },
+        "merges": merges.sort("paper_id").to_dicts(),
+    }
+    return reply.done(ExitCode.DONE, document, dedup_report_text(version, papers, merges))

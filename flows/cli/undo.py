@@ -1,0 +1,53 @@
+"""``papers rollback``, ``retract``, ``unretract`` and ``prune``: undoing a publish, journaled, under the lock."""
+
+from __future__ import annotations
+
+import argparse
+
+from flows.cli.exits import ExitCode
+from flows.cli.output import Reply
+from flows.run.retract import retract as retract_papers
+from flows.run.retract import unretract as unretract_papers
+from flows.store.maintenance import prune as prune_versions
+from flows.store.maintenance import rollback as roll_back
+
+
+def rollback(args: argparse.Namespace, reply: Reply) -> int:
+    result = roll_back(args.out, args.version, args.reason or "")
+    changed = result.previous != result.latest
+    text = (
+        f"latest -> {result.latest} (was {result.previous}); the next run builds on {result.latest}"
+        if changed
+        else f"latest already points at {result.latest}: nothing to do"
+    )
+    return reply.done(
+        ExitCode.DONE, {"latest": result.latest, "previous": result.previous, "changed": changed}, text
+    )
+
+
+def retract(args: argparse.Namespace, reply: Reply) -> int:
+    result = retract_papers(args.out, args.paper_ids, args.reason)
+    ids = ", ".join(paper["paper_id"] for paper in result.papers)
+    text = f"published {result.version} without {len(result.papers)} retracted paper(s): {ids}"
+    return reply.done(
+        ExitCode.DONE, {"version": result.version, "path": str(result.path), "papers": result.papers}, text
+    )
+
+
+def unretract(args: argparse.Namespace, reply: Reply) -> int:
+    ids = unretract_papers(args.out, args.paper_ids, args.reason or "")
+    text = f"unretracted {len(ids)} paper(s): later runs publish them again when they capture them"
+    return reply.done(ExitCode.DONE, {"unretracted": ids}, text)
+
+
+def prune(args: argparse.Namespace, reply: Reply) -> int:
+    result = prune_versions(args.out, args.keep, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    reasons = sorted(set(result.kept.values()))
+    text = (
+        f"{verb} {len(result.removed)} version(s), kept {len(result.kept)} ({', '.join(reasons) or 'none'})"
+        + (f": {', '.join(result.removed)}" if result.removed else "")
+    )
+    return reply.done(
+        ExitCode.DONE, {"dry_run": args.dry_run, "removed": result.removed, "kept": result.kept}, text
+    )

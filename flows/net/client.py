@@ -1,0 +1,275 @@
+"""One polite HTTP client for every source: timeouts, retries with backoff, robots.txt, per-host pacing.
+
+* Explicit ``httpx.Timeout`` (connect/read/write/pool).
+* Retries on connection errors, timeouts, truncated bodies, 429 and 5xx, as the project's one retry policy
+  says (``flows/net/retry.py``: exponential backoff with jitter, or the server's ``Retry-After``).
+* robots.txt is fetched once per host and obeyed (``flows/net/robots.py``).
+* A per-host minimum interval between the starts of consecutive requests (arXiv asks for 3 s).
+* A descriptive User-Agent with a contact.
+* Bounded work: an overall deadline per request (``request_deadline``, body included, so a server that drips
+  one byte a second cannot hold a request open) and per target (``target_deadline``, retries and waits
+  included); a response size cap, both as transferred (``max_response_bytes``) and decoded
+  (``max_decoded_bytes``, so a gzip bomb stops early); at most ``max_redirects`` redirects, each checked
+  against the scheme allow-list and robots.txt, paced, and reported to the caller (``redirect``) so the raw
+  zone logs every hop. Errors that a retry cannot fix carry ``retryable=False`` and are not retried by the
+  Prefect task either.
+
+Clock, sleep and randomness are injected so tests can check every wait without sleeping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from flows.net.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from flows.net.robots import Robots
+from flows.net.scrub import redact_url
+
+ResponseHook = Callable[[httpx.Response, str], None]
+"""Called with each response the caller does not get back, and why: ``attempt`` (retried) or ``robots``."""
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    """A request that failed for good (retries exhausted, refused by robots.txt, or not retryable).
+
+    ``retryable`` says whether trying the whole target again later could help (a Prefect task retry).
+    """
+
+    def __init__(
+        self, url: str, reason: str, status: int | None = None, *, retryable: bool | None = None
+    ) -> None:
+        url = redact_url(url)  # the message reaches logs and the manifest: no credentials in it
+        super().__init__(f"{reason}: {url}" + (f" (HTTP {status})" if status is not None else ""))
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retryable = not reason.startswith("http-status:") if retryable is None else retryable
+        """Whether trying the whole target again later could help (a final HTTP status never does)."""
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids the URL for our user agent (or could not be read, which counts as forbidding)."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(url, reason, status, retryable=False)
+
+
+class _Oversized(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+@dataclass
+class HttpConfig:
+    """How the client behaves; every number is in seconds except the sizes and counts."""
+
+    user_agent: str = "trending-papers/0.1 (curated ML papers dataset; batch job)"
+    contact: str = ""
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    min_interval: float = 1.0
+    host_intervals: Mapping[str, float] = field(default_factory=dict)
+    respect_robots: bool = True
+    request_deadline: float = 120.0
+    """Seconds one request may take from connect to the last body byte."""
+    target_deadline: float = 900.0
+    """Seconds one target (a day, a page, an arXiv batch) may take, retries and waits included."""
+    max_response_bytes: int = 64 * 1024 * 1024
+    """Bytes one response may transfer (compressed)."""
+    max_decoded_bytes: int = 256 * 1024 * 1024
+    """Bytes one response body may decode to."""
+    max_redirects: int = 5
+    allowed_schemes: tuple[str, ...] = ("http", "https")
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent sent: the product string plus the contact, when one is configured."""
+        return f"{self.user_agent} contact: {self.contact}" if self.contact else self.user_agent
+
+    @property
+    def robots_token(self) -> str:
+        """The product token robots.txt rules are matched against (``trending-papers``)."""
+        return self.user_agent.split("/", 1)[0].split()[0]
+
+
+@dataclass
+class PoliteClient:
+    """The single HTTP client of a run. Use as a context manager or call :meth:`close`."""
+
+    config: HttpConfig = field(default_factory=HttpConfig)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    jitter: Callable[[], float] = random.random
+    transport: httpx.BaseTransport | None = None
+    waits: list[tuple[str, float]] = field(default_factory=list)
+    """Every wait taken, as (why, seconds): ``interval``, ``backoff`` or ``retry-after`` (logs, tests)."""
+
+    def __post_init__(self) -> None:
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(
+                connect=self.config.connect_timeout,
+                read=self.config.read_timeout,
+                write=self.config.read_timeout,
+                pool=self.config.connect_timeout,
+            ),
+            headers={"User-Agent": self.config.user_agent_header},
+            follow_redirects=False,  # followed by get(), hop by hop: robots, pacing, scheme and logging
+            transport=self.transport,
+        )
+        self._target_started: tuple[float, float] | None = None
+        self._last_start: dict[str, float] = {}
+        self._robots = Robots(self.config.robots_token)
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @contextlib.contextmanager
+    def target(self) -> Iterator[None]:
+        """Requests inside the block share one ``target_deadline`` (real time and waits both count)."""
+        outer = self._target_started
+        self._target_started = (time.monotonic(), self.clock())
+        try:
+            yield
+        finally:
+            self._target_started = outer
+
+    def _check_target_deadline(self, url: str, upcoming_wait: float = 0.0) -> None:
+        if self._target_started is None:
+            return
+        real, clocked = self._target_started
+        spent = max(time.monotonic() - real, self.clock() - clocked) + upcoming_wait
+        if spent > self.config.target_deadline:
+            raise FetchError(url, f"target-deadline:{self.config.target_deadline:g}s", retryable=False)
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        on_response: ResponseHook | None = None,
+    ) -> httpx.Response:
+        """GET with robots.txt check, pacing and retries; returns the first non-retryable response.
+
+        Raises :class:`RobotsDisallowed` when robots.txt forbids the URL and :class:`FetchError` when retries
+        are exhausted. 4xx other than 429 are returned, not raised: the caller decides what they mean.
+        """
+        current = str(httpx.URL(url, params=params) if params else httpx.URL(url))
+        visited: set[str] = set()
+        for _ in range(self.config.max_redirects + 1):
+            scheme = urlsplit(current).scheme.lower()
+            if scheme not in self.config.allowed_schemes:
+                raise FetchError(current, f"scheme-not-allowed:{scheme or 'none'}", retryable=False)
+            if current in visited:
+                raise FetchError(current, "redirect-loop", retryable=False)
+            visited.add(current)
+            if self.config.respect_robots:
+                self._check_robots(current, on_response)
+            response = self._get_with_retries(current, on_response)
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return response
+            if on_response:
+                on_response(response, "redirect")
+            try:
+                current = str(response.request.url.join(location))
+            except (httpx.InvalidURL, ValueError):
+                raise FetchError(current, "bad-redirect", response.status_code, retryable=False) from None
+        raise FetchError(current, f"too-many-redirects:{self.config.max_redirects}", retryable=False)
+
+    def _fetch_once(self, url: str) -> httpx.Response:
+        """One GET, body read under the request deadline and the size caps."""
+        deadline = time.monotonic() + self.config.request_deadline
+        with self._http.stream("GET", url) as response:
+            chunks: list[bytes] = []
+            decoded = 0
+            for chunk in response.iter_bytes():
+                decoded += len(chunk)
+                if response.num_bytes_downloaded > self.config.max_response_bytes:
+                    raise _Oversized(f"response-too-large:{self.config.max_response_bytes}")
+                if decoded > self.config.max_decoded_bytes:
+                    raise _Oversized(f"decoded-too-large:{self.config.max_decoded_bytes}")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"request deadline of {self.config.request_deadline:g}s")
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what .read() would have stored; read here chunk by chunk
+        return response
+
+    def _get_with_retries(self, url: str, on_response: ResponseHook | None) -> httpx.Response:
+        attempt = 0
+        while True:
+            self._check_target_deadline(url)
+            self._pace(url)
+            try:
+                response = self._fetch_once(url)
+            except _Oversized as oversized:
+                raise FetchError(url, oversized.reason, retryable=False) from None
+            except httpx.UnsupportedProtocol:
+                raise FetchError(url, "scheme-not-allowed", retryable=False) from None
+            except httpx.TransportError as error:
+                reason, retry_after = f"network:{type(error).__name__}", None
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                if on_response:
+                    on_response(response, "attempt")
+                reason = f"http:{response.status_code}"
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            policy = self.config.retry
+            if retry_after is not None and retry_after > policy.max_retry_after:
+                raise FetchError(url, f"retry-after-too-long:{retry_after:.0f}s", 429, retryable=False)
+            wait = policy.wait(attempt, retry_after, self.jitter())
+            if wait is None:
+                status = None if reason.startswith("network:") else int(reason.split(":")[1])
+                raise FetchError(url, f"retries-exhausted:{reason}", status)
+            self._check_target_deadline(url, upcoming_wait=wait)
+            self._wait("retry-after" if retry_after is not None else "backoff", wait)
+            attempt += 1
+
+    def interval_for(self, host: str) -> float:
+        """The minimum seconds between request starts to ``host``: configured, raised by ``Crawl-delay``."""
+        configured = self.config.host_intervals.get(host, self.config.min_interval)
+        return max(configured, self._robots.crawl_delays.get(host, 0.0))
+
+    def _pace(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        last = self._last_start.get(host)
+        if last is not None:
+            remaining = self.interval_for(host) - (self.clock() - last)
+            if remaining > 0:
+                self._wait("interval", remaining)
+        self._last_start[host] = self.clock()
+
+    def _wait(self, why: str, seconds: float) -> None:
+        self.waits.append((why, seconds))
+        self.sleep(seconds)
+
+    def _check_robots(self, url: str, on_response: ResponseHook | None) -> None:
+        def fetch(robots_url: str) -> httpx.Response | None:
+            try:
+                response = self._get_with_retries(robots_url, on_response)
+            except FetchError:
+                return None
+            if on_response:
+                on_response(response, "robots")
+            return response
+
+        refusal = self._robots.verdict(url, fetch)
+        if refusal is not None:
+            raise RobotsDisallowed(url, refusal)

@@ -1,0 +1,220 @@
+"""``report.html`` of a version: one static, self-contained page (charts as embedded PNG, no script, no URL to
+fetch), written by ``flows/store/publish.py`` into the version folder so it can be opened from disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+import polars as pl
+
+from transforms.schema import SCHEMA_VERSION
+from transforms.summary import VersionSummary
+
+CHART_COLOR = "#3b6ea5"
+ACCENT_COLOR = "#e08a2c"
+NEW_PAPERS_SHOWN = 50
+
+
+def render_report(
+    version: str, manifest: dict[str, Any], papers: pl.DataFrame, summary: VersionSummary
+) -> str:
+    """The page: counts, charts (topic distribution, code share by topic, top venues, weekly new papers,
+    quarantine reasons) with their tables, and the papers this run added."""
+    counts = manifest["counts"]
+    with_code = int(papers.get_column("has_code").sum()) if papers.height else 0
+    with_venue = int(papers.get_column("venue_status").is_in(["published", "accepted"]).sum())
+    rows = [
+        ("papers in this version", papers.height),
+        ("new papers in this run", counts.get("new_papers", 0)),
+        ("updated papers", counts.get("updated_papers", 0)),
+        ("input records of this run", counts["inputs"]),
+        ("merged as duplicates", counts["duplicates"]),
+        ("quarantined records", counts["quarantined"]),
+        ("papers with a code repository", f"{with_code} ({_percent(with_code, papers.height)})"),
+        ("papers accepted or published at a venue", f"{with_venue} ({_percent(with_venue, papers.height)})"),
+    ]
+    sections = [
+        _section(
+            "Topics",
+            _bar_chart(summary.topics, "topic", "papers", "papers", "Papers per primary topic"),
+            _table(summary.topics.with_columns(_share("share"))),
+        ),
+        _section(
+            "Code availability by topic",
+            _bar_chart(
+                summary.code_by_topic.with_columns((pl.col("share") * 100).alias("percent")),
+                "topic",
+                "percent",
+                "% of the topic's papers with a repository",
+                "Share of papers with a code repository",
+                percent=True,
+            ),
+            _table(summary.code_by_topic.with_columns(_share("share"))),
+        ),
+        _section(
+            "Top venues (accepted or published)",
+            _stacked_venues(summary.venues),
+            _table(summary.venues),
+        ),
+        _section("New papers per week (first listed)", _weekly_chart(summary.weekly), ""),
+        _section(
+            "Quarantine reasons of this run",
+            _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
+            _table(summary.quarantine_reasons),
+        ),
+        _section(
+            f"New papers of this run ({summary.new_papers.height})",
+            "",
+            _table(summary.new_papers.head(NEW_PAPERS_SHOWN), link="url")
+            + (
+                f"<p class='note'>The {NEW_PAPERS_SHOWN} most upvoted of {summary.new_papers.height} are shown.</p>"
+                if summary.new_papers.height > NEW_PAPERS_SHOWN
+                else ""
+            ),
+        ),
+    ]
+    count_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Trending ML papers {html.escape(version)}</title>
+<style>
+body {{ font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222;
+  padding: 0 1rem; }}
+h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem;
+  margin-top: 2rem; }}
+table {{ border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }}
+th, td {{ border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }}
+th {{ background: #f3f5f8; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.chart {{ max-width: 100%; height: auto; display: block; }}
+.pair {{ display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: flex-start; }}
+.note, .meta {{ color: #666; font-size: .85rem; }}
+</style>
+</head>
+<body>
+<h1>Trending ML papers, version <code>{html.escape(version)}</code></h1>
+<p class="meta">Schema {html.escape(SCHEMA_VERSION)} · previous version
+<code>{html.escape(str(manifest.get("previous_version")))}</code> ·
+created {html.escape(str(manifest["created_at"]))}</p>
+<table>{count_rows}</table>
+{"".join(sections)}
+</body>
+</html>
+"""
+
+
+def _short(label: str, width: int = 40) -> str:
+    """Journals outside the venue lexicon come through as written: long names are cut in the charts."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+
+
+def _share(column: str) -> pl.Expr:
+    return (pl.col(column) * 100).round(1).cast(pl.String).add(" %").alias(column)
+
+
+def _section(title: str, chart: str, table: str) -> str:
+    return f"<section><h2>{html.escape(title)}</h2><div class='pair'>{chart}{table}</div></section>"
+
+
+def _table(frame: pl.DataFrame, link: str | None = None) -> str:
+    if frame.height == 0:
+        return "<p class='note'>None.</p>"
+    columns = [c for c in frame.columns if c != link]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = []
+    for row in frame.iter_rows(named=True):
+        cells = []
+        for column in columns:
+            value = row[column]
+            text = "" if value is None else html.escape(str(value))
+            if link and column == "title" and row.get(link):
+                text = f"<a href='{html.escape(row[link], quote=True)}'>{text}</a>"
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            cells.append(f"<td class='num'>{text}</td>" if numeric else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _figure(height: float):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6.4, height), dpi=100)
+    return plt, figure, axes
+
+
+def _image(plt, figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img class='chart' alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{data}'>"
+
+
+def _empty_chart(title: str) -> str:
+    plt, figure, axes = _figure(1.2)
+    axes.axis("off")
+    axes.text(0.5, 0.5, f"{title}: nothing to show", ha="center", va="center", color="#666")
+    return _image(plt, figure, f"{title}: nothing to show")
+
+
+def _bar_chart(
+    frame: pl.DataFrame, label: str, value: str, xlabel: str, title: str, percent: bool = False
+) -> str:
+    """Horizontal bars, largest on top (``percent``: the axis runs from 0 to 100)."""
+    if frame.height == 0:
+        return _empty_chart(title)
+    labels = [_short(str(v)) for v in frame.get_column(label).to_list()][::-1]
+    values = frame.get_column(value).to_list()[::-1]
+    plt, figure, axes = _figure(max(1.6, 0.28 * len(labels) + 0.9))
+    axes.barh(labels, values, color=CHART_COLOR)
+    axes.set_xlabel(xlabel)
+    axes.set_title(title)
+    if percent:
+        axes.set_xlim(0, 100)
+    axes.tick_params(axis="y", labelsize=8)
+    return _image(plt, figure, title)
+
+
+def _stacked_venues(venues: pl.DataFrame) -> str:
+    title = "Papers per venue: main track and workshops"
+    if venues.height == 0:
+        return _empty_chart(title)
+    labels = [_short(v) for v in venues.get_column("venue").to_list()[::-1]]
+    main = venues.get_column("main_track").to_list()[::-1]
+    workshop = venues.get_column("workshop").to_list()[::-1]
+    plt, figure, axes = _figure(max(1.6, 0.28 * len(labels) + 0.9))
+    axes.barh(labels, main, color=CHART_COLOR, label="main track")
+    axes.barh(labels, workshop, left=main, color=ACCENT_COLOR, label="workshop")
+    axes.set_xlabel("papers")
+    axes.set_title(title)
+    axes.legend(loc="lower right", fontsize=8)
+    axes.tick_params(axis="y", labelsize=8)
+    return _image(plt, figure, title)
+
+
+def _weekly_chart(weekly: pl.DataFrame) -> str:
+    title = "New papers per week"
+    if weekly.height == 0:
+        return _empty_chart(title)
+    plt, figure, axes = _figure(2.8)
+    axes.bar(
+        weekly.get_column("week").to_list(), weekly.get_column("papers").to_list(), width=5, color=CHART_COLOR
+    )
+    axes.set_ylabel("papers first listed")
+    axes.set_title(title)
+    figure.autofmt_xdate()
+    return _image(plt, figure, title)

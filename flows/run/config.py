@@ -1,0 +1,62 @@
+"""The one typed configuration object of a run (it is the flow's only parameter)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from flows.sources.local import BUNDLED_SAMPLE
+from flows.sources.settings import SourceSettings
+from transforms.dedup import DedupParams
+from transforms.parse import InputLimits
+from transforms.quality import QualitySettings
+
+
+class RunConfig(BaseModel):
+    """Everything a curation run depends on; defaults reproduce ``make run`` on the bundled sample."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    inputs: list[Path] = Field(default_factory=lambda: [BUNDLED_SAMPLE])
+    """Local files or folders to read (format recognised from content)."""
+    limits: InputLimits = InputLimits()
+    """Bounds on what one input may cost (file size, JSON depth, items per file, text length)."""
+    sources: SourceSettings = Field(default_factory=SourceSettings)
+    """Network sources to fetch (Hugging Face daily API and pages, arXiv enrichment) and politeness settings."""
+    out_dir: Path = Path("output")
+    """Root of the output: versions are written under ``OUT/trending-papers/``."""
+    allowed_languages: tuple[str, ...] = ("en",)
+    """Languages published; others are quarantined as ``language:<code>``."""
+    quality: QualitySettings = QualitySettings()
+    """Thresholds of the quality reasons (``abstract:too-short`` ...)."""
+    dedup: DedupParams = DedupParams()
+    """Near-duplicate parameters (shingles, MinHash/LSH banding, verification thresholds)."""
+    language_workers: int = 0
+    """Processes for language detection on large inputs (0: one per core)."""
+    incremental: bool = True
+    """Merge into the latest published version (False starts a fresh history in the same folder)."""
+    partitions: int = Field(default=1, ge=1)
+    """Partitions that clean, language, MinHash signatures and derive run in, one task each (1: one frame, the
+    stages run in the flow's process). Dedup's grouping by band key and everything after it stay global."""
+    dask_address: str | None = None
+    """Scheduler of an existing Dask cluster (``tcp://host:8786``): the partition tasks run on its workers."""
+    dask_workers: int | None = Field(default=None, ge=1)
+    """Start a local Dask cluster of this many worker processes for the run (instead of ``dask_address``)."""
+
+    @model_validator(mode="after")
+    def _one_cluster(self) -> RunConfig:
+        if self.dask_address and self.dask_workers:
+            raise ValueError(
+                "give dask_address (an existing cluster) or dask_workers (a local one), not both"
+            )
+        return self
+
+    @property
+    def on_dask(self) -> bool:
+        return bool(self.dask_address or self.dask_workers)
+
+    @property
+    def partitioned(self) -> bool:
+        """The per-partition path: several partitions, or any on a Dask cluster."""
+        return self.partitions > 1 or self.on_dask

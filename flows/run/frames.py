@@ -1,0 +1,94 @@
+"""What each row-wise stage does to a frame of records or papers: the whole run's, or one partition's.
+
+The flow's stages (``flows/run/stages.py``) call these on the run's frame; the partition tasks
+(``flows/run/partitions.py``) on one partition each, so both paths publish the same dataset.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from flows.run.language import detect_languages
+from flows.run.stage import pending_count
+from flows.runtime.progress import progress
+from transforms.clean import clean_records
+from transforms.derive import derive_fields
+from transforms.language import tag_language
+from transforms.quality import QualitySettings, tag_quality
+from transforms.routing import reason_when, split, tag, with_reasons
+from transforms.scripts import tag_mixed_script
+
+
+def clean_counts(records: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
+    return records.height, pending_count(result)
+
+
+def language_counts(records: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
+    return pending_count(records), pending_count(result)
+
+
+def derive_counts(papers: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
+    return papers.height, result.height
+
+
+def clean_frame(records: pl.DataFrame, quality: QualitySettings) -> pl.DataFrame:
+    """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
+    parsed, unparsed = split(
+        with_reasons(records)
+        .pipe(tag, [reason_when(pl.col("parse_error").is_not_null(), pl.col("parse_error"))])
+        .collect()
+    )
+    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, quality)
+    return pl.concat([checked, unparsed.lazy().pipe(clean_records)], how="vertical_relaxed").collect()
+
+
+def clean_block(records: pl.DataFrame) -> pl.Expr:
+    """Which block of :func:`clean_frame`'s output a record lands in: the unparsed (or already tagged) last."""
+    unparsed = pl.col("parse_error").is_not_null()
+    return unparsed | (pl.col("reasons").list.len() > 0) if "reasons" in records.columns else unparsed
+
+
+LANGUAGE_BLOCK = pl.col("reasons").list.len() > 0
+"""Which block of :func:`language_frame`'s output a record lands in: those already tagged last."""
+
+
+def language_frame(
+    records: pl.DataFrame,
+    known: pl.DataFrame | pl.LazyFrame | None,
+    allowed_languages: tuple[str, ...],
+    workers: int,
+    report_progress: bool = True,
+) -> pl.DataFrame:
+    """Detect the abstract's language (reusing ``known`` results), tag disallowed ones and abstracts that mix
+    two scripts (``language:mixed``)."""
+    pending = pl.col("reasons").list.len() == 0
+    detected = detect_languages(
+        records.filter(pending),
+        known=known,
+        workers=workers,
+        progress=(lambda done, total: progress("language", done, total)) if report_progress else None,
+    )
+    rest = records.filter(~pending).with_columns(
+        pl.lit(None, pl.String).alias("language"), pl.lit(None, pl.Float64).alias("language_score")
+    )
+    return (
+        pl.concat([detected, rest], how="vertical_relaxed")
+        .lazy()
+        .pipe(tag_language, allowed_languages)
+        .pipe(tag_mixed_script)
+        .collect()
+    )
+
+
+DERIVE_BATCH_ROWS = 20_000
+"""Papers derived at a time: the topic scorer holds a row per word of every abstract it scores (~150 a paper),
+so one batch bounds that, not the run (the fields are per paper: batches give the same frame)."""
+
+
+def derive_frame(papers: pl.DataFrame) -> pl.DataFrame:
+    """Topic, venue hints and code links for this run's papers, :data:`DERIVE_BATCH_ROWS` at a time."""
+    if papers.height <= DERIVE_BATCH_ROWS:
+        return papers.lazy().pipe(derive_fields).collect()
+    return pl.concat(
+        [batch.lazy().pipe(derive_fields).collect() for batch in papers.iter_slices(DERIVE_BATCH_ROWS)]
+    )

@@ -1,0 +1,134 @@
+"""The row-wise stages (clean, language, derive) and dedup's MinHash band keys, run one task per partition.
+
+:func:`per_partition` runs a stage's frame function (``flows/run/frames.py``) as one task per partition on a
+task runner (a Dask cluster's workers, or the flow's own runner) and merges the outputs back in single-process
+order (:mod:`transforms.partition`), so the published dataset does not change.
+
+This module imports little on purpose: a Dask worker imports it to run a partition task (not the flow, which
+loads Great Expectations), and the tasks take only the settings they use, not the whole ``RunConfig``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import polars as pl
+from prefect import Task, task
+from prefect.context import FlowRunContext
+from prefect.task_runners import TaskRunner
+
+from flows.run.config import RunConfig
+from flows.run.frames import clean_frame, derive_frame, language_frame
+from flows.run.stage import STAGE_OPTIONS
+from flows.runtime.progress import StageTiming, record
+from transforms.minhash import DedupParams, partition_band_frame
+from transforms.partition import ORDER, merge_partitions, split_partitions
+from transforms.quality import QualitySettings
+
+Counts = Callable[[pl.DataFrame, pl.DataFrame], tuple[int | None, int | None]]
+
+
+# ----- One task per partition (timed by the flow over all partitions) -----
+
+
+@task(name="clean-partition", **STAGE_OPTIONS)
+def clean_partition(records: pl.DataFrame, quality: QualitySettings) -> pl.DataFrame:
+    return clean_frame(records, quality)
+
+
+@task(name="language-partition", **STAGE_OPTIONS)
+def language_partition(
+    records: pl.DataFrame, known: pl.DataFrame | pl.LazyFrame | None, allowed_languages: tuple[str, ...]
+) -> pl.DataFrame:
+    """In the worker's own process: the partitions are the parallelism, and a Dask worker process may not
+    start a pool of its own."""
+    return language_frame(records, known, allowed_languages, workers=1, report_progress=False)
+
+
+@task(name="signatures-partition", **STAGE_OPTIONS)
+def signatures_partition(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """LSH band keys of one partition's abstracts, ``doc`` numbered in the whole frame (dedup's global step
+    groups them by band key)."""
+    return partition_band_frame(records.get_column("abstract"), records.get_column(ORDER), params)
+
+
+@task(name="derive-partition", **STAGE_OPTIONS)
+def derive_partition(papers: pl.DataFrame) -> pl.DataFrame:
+    return derive_frame(papers)
+
+
+# ----- Running them -----
+
+
+def per_partition(
+    runner: TaskRunner,
+    stage: str,
+    partition_task: Task[..., pl.DataFrame],
+    frame: pl.DataFrame,
+    count: Counts,
+    partitions: int,
+    group: pl.Expr | None = None,
+    **parameters: Any,
+) -> pl.DataFrame:
+    """``partition_task`` over the partitions of ``frame``, merged in single-process order, timed as ``stage``
+    (in this process, from the first submission to the merged frame)."""
+    started = time.perf_counter()
+    parts = split_partitions(frame, partitions, group=group)
+    if parts:
+        merged = merge_partitions(partition_results(runner, partition_task, parts, **parameters))
+    else:  # nothing to split: the stage's own function on the empty frame gives its columns
+        merged = partition_task.fn(frame, **parameters)
+    records_in, records_out = count(frame, merged)
+    record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
+    return merged
+
+
+def partition_results(
+    runner: TaskRunner, partition_task: Task[..., Any], parts: list[pl.DataFrame], **parameters: Any
+) -> list[Any]:
+    """Submit one task per partition (all before waiting on any), then collect the results in partition order."""
+    first = next(iter(inspect.signature(partition_task.fn).parameters))
+    futures = [runner.submit(partition_task, {first: part, **parameters}) for part in parts]
+    return [future.result() for future in futures]
+
+
+@contextmanager
+def task_runner(config: RunConfig) -> Iterator[TaskRunner]:
+    """The Dask cluster of the config (an existing one at ``dask_address``, or a local one of ``dask_workers``
+    processes on 127.0.0.1, started for the run and stopped after it), else the flow's own task runner."""
+    if not config.on_dask:
+        context = FlowRunContext.get()
+        if context is None or context.task_runner is None:
+            raise RuntimeError("partitioned stages run inside a flow")
+        yield context.task_runner
+        return
+    from prefect_dask import DaskTaskRunner
+
+    if config.dask_address:
+        runner = DaskTaskRunner(address=config.dask_address)
+    else:
+        runner = DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": config.dask_workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "host": "127.0.0.1",
+                "dashboard_address": None,
+                "env": _worker_env(),
+            }
+        )
+    with runner:
+        yield runner
+
+
+def _worker_env() -> dict[str, str]:
+    """The flow's ``PREFECT_API_URL`` for local workers, so they report their task runs to the same API instead
+    of each starting a temporary one of its own (tens of seconds)."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return {"PREFECT_API_URL": url} if url else {}

@@ -1,0 +1,125 @@
+"""The last stages: publish the version (or a failed-run record) and report the run as Prefect artifacts."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from flows.render.card import build_card
+from flows.render.changelog import render_changelog
+from flows.render.report import render_report
+from flows.render.run_summary import run_markdown, topic_table
+from flows.render.validation import render_validation_html
+from flows.run.config import RunConfig
+from flows.run.manifest import build_manifest
+from flows.run.results import Ingested, RunSummary, Validated
+from flows.run.stage import STAGE_OPTIONS, stage
+from flows.runtime.progress import forget_run_timings, run_timings
+from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
+from flows.store.previous import PreviousVersion, open_latest
+from flows.store.publish import Documents, WholeTables, publish_version, write_failed_run
+from transforms.accounting import build_ledger, build_quarantine, count_outcomes
+from transforms.changes import diff_papers
+from transforms.schema import PAPER_SCHEMA, empty
+from transforms.summary import summarize
+
+
+@stage(
+    "publish",
+    counts=lambda validated, result: (
+        validated.run_papers.height,
+        result.counts["papers_total"] if result.version else 0,
+    ),
+)
+def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
+    """Write the new version atomically (or, when nothing of this run could be published, a failed-run record)."""
+    previous, version = ingested.previous, ingested.version
+    quarantine = build_quarantine(validated.records)
+    ledger = build_ledger(validated.records, validated.run_papers)
+    counts = count_outcomes(ledger) | _paper_counts(validated, previous)
+    if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
+        raise RuntimeError(f"accounting does not hold: {counts}, {validated.run_papers.height} papers")
+    manifest = build_manifest(version, config, ingested, counts, previous, run_timings())
+    if counts["published"] == 0:
+        path = write_failed_run(
+            config.out_dir, version, quarantine, ledger, manifest, "no record was published"
+        )
+        return RunSummary(
+            None,
+            path,
+            counts,
+            ingested.source_failures,
+            "no record of this run could be published",
+            ingested.every_source_failed,
+        )
+    # a --fresh run still records what it replaces
+    latest = previous or open_latest(config.out_dir, config.dedup.fingerprint)
+    since = latest.version if latest else None
+    incremental = validated.incremental
+    if incremental is not None:  # carried shards are unchanged: only the rewritten rows can differ
+        part = incremental.papers
+        changes = diff_papers(part.before, part.after, unchanged_elsewhere=part.carried_rows)
+    else:
+        changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
+    manifest["changes"] = {"since": since, **changes}
+    new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id").to_list()
+    documents = Documents(
+        card=build_card(manifest, validated.version_papers, changes=changes if since else None, since=since),
+        changelog=render_changelog(version, since, changes),
+        report=render_report(
+            version,
+            manifest,
+            validated.version_papers,
+            summarize(validated.version_papers, quarantine, new_ids),
+        ),
+        listed={
+            VALIDATION_HTML: render_validation_html(version, validated.outcomes),
+            VALIDATION_JSON: json.dumps([outcome.__dict__ for outcome in validated.outcomes], indent=2)
+            + "\n",
+        },
+    )
+    tables = incremental or WholeTables(validated.version_papers, validated.dedup_index, previous=latest)
+    path = publish_version(config.out_dir, version, tables, quarantine, ledger, documents, manifest)
+    return RunSummary(
+        version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed
+    )
+
+
+@task(name="report", **STAGE_OPTIONS)
+def report(summary: RunSummary, validated: Validated) -> None:
+    """The run's Prefect artifacts: a markdown summary and a table of topics and code availability."""
+    stages = run_timings()
+    forget_run_timings()
+    create_markdown_artifact(
+        key="curation-summary",
+        markdown=run_markdown(summary, stages, validated.run_papers, failure_reason(summary)),
+        description=f"Curation run: {summary.version or 'nothing published'}",
+    )
+    create_table_artifact(
+        key="curation-topics",
+        table=topic_table(validated.version_papers) or [{"topic": "(no papers)", "papers": 0}],
+        description="Papers per topic and code availability in the version",
+    )
+
+
+def failure_reason(summary: RunSummary) -> str | None:
+    """Why a run counts as failed (its sources all failed, or it published nothing); None when it published."""
+    failures = "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
+    if summary.every_source_failed:
+        return f"every source failed ({failures})"
+    if summary.version is None:
+        return f"nothing published: {summary.error}" + (f" (source failures: {failures})" if failures else "")
+    return None
+
+
+def _paper_counts(validated: Validated, previous: PreviousVersion | None) -> dict[str, int]:
+    new = int(validated.run_papers.get_column("is_new").sum()) if validated.run_papers.height else 0
+    return {
+        "new_papers": new,
+        "updated_papers": validated.run_papers.height - new,
+        "papers_total": validated.version_papers.height,
+        "papers_previous": previous.rows if previous else 0,
+    }

@@ -1,0 +1,72 @@
+"""What the stages of a run hand each other, and what a run ends with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from expectations.outcomes import ExpectationOutcome
+from flows.sources.local import InputReport
+from flows.store.previous import Incremental, PreviousVersion
+from transforms.retraction import empty_retractions
+
+
+@dataclass
+class Ingested:
+    version: str
+    """The id the version of this run will have (also tags its raw captures)."""
+    records: pl.DataFrame
+    inputs: list[InputReport]
+    source_failures: list[dict[str, str]]
+    previous: PreviousVersion | None
+    """``latest`` for incremental runs (opened from its manifest, read where the run needs it)."""
+    retractions: pl.DataFrame = field(default_factory=empty_retractions)
+    """Papers kept out of every run until un-retracted (``OUT/trending-papers/retractions.json``)."""
+    every_source_failed: bool = False
+    """Every network source of the run failed: the run ends Failed whatever it read locally."""
+
+
+@dataclass
+class Deduplicated:
+    records: pl.DataFrame
+    """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup."""
+    papers: pl.DataFrame
+    """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
+    keys: pl.DataFrame | None = None
+    """The papers' dedup lookup keys by ``paper_id`` (``transforms.matching.keys_by_id``), hashed once for the
+    match and reused by the index update."""
+
+
+@dataclass
+class Validated:
+    records: pl.DataFrame
+    run_papers: pl.DataFrame
+    """This run's papers that passed the row gate (new or updated)."""
+    version_papers: pl.DataFrame
+    """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``; on an incremental
+    run, only the columns the card and report read (``SUMMARY_COLUMNS``), from a pruned scan."""
+    dedup_index: pl.DataFrame
+    """Lookup keys of every paper of the new version (on an incremental run: of the touched index shards)."""
+    outcomes: list[ExpectationOutcome]
+    """Every expectation's result (row suite on this run's papers, table suite on the version, or on the
+    rewritten shards of an incremental run: carried shards are files of the validated previous version)."""
+    incremental: Incremental | None = None
+    """A run merged shard by shard into ``latest``: the shards it rewrites, before and after."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    version: str | None
+    path: Path | None
+    counts: dict[str, Any]
+    source_failures: list[dict[str, str]]
+    error: str | None = None
+    every_source_failed: bool = False
+
+    @property
+    def degraded(self) -> bool:
+        """Published, but a source failed: the version lacks what that source would have added."""
+        return self.version is not None and bool(self.source_failures)

@@ -1,0 +1,129 @@
+"""The gate: the row suite on this run's papers (failures to quarantine), then the version the run would
+publish, checked whole by the table suite (a failure breaks the contract: nothing is published).
+
+On a version merged into shard by shard, the run's papers are merged into the shards their ids touch and the
+table suite runs on the rewritten rows; carried shards are files of the previous version, which passed it, and
+publish checks that the key ranges of all shards are disjoint (``flows/store/previous.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from expectations.gate import check_rows, table_outcomes
+from expectations.outcomes import ExpectationOutcome
+from expectations.suites import GateSettings
+from flows.errors import ContractBroken
+from flows.run.config import RunConfig
+from flows.run.results import Deduplicated, Validated
+from flows.run.stage import stage
+from flows.run.stages import previous_index
+from flows.store.previous import Incremental, PreviousVersion, read_shards, version_columns
+from flows.store.shards import VersionPart, touched_shards
+from transforms.accounting import record_hash_expr
+from transforms.dedup import DedupParams
+from transforms.derive import add_analysis_columns
+from transforms.history import attach_listings, history_columns, upsert
+from transforms.incremental import version_rows
+from transforms.matching import update_index
+from transforms.routing import reject_failed_papers
+from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
+
+
+@stage("validate", counts=lambda papers, result: (papers.height, result.run_papers.height))
+def validate(
+    deduplicated: Deduplicated,
+    papers: pl.DataFrame,
+    previous: PreviousVersion | None,
+    config: RunConfig,
+) -> Validated:
+    """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
+    seen_at = _seen_at(deduplicated.records)
+    candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
+    row_gate = check_rows(candidates, _gate_settings(config))
+    records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
+    passed = passed.with_columns(record_hash_expr().alias("record_hash"))
+    if previous is not None and previous.incremental:
+        incremental = merge_into_shards(previous, passed, seen_at, config.dedup, keys=deduplicated.keys)
+        return Validated(
+            records=records,
+            run_papers=passed,
+            version_papers=version_columns(incremental.papers),
+            dedup_index=incremental.index.after,
+            outcomes=[*row_gate.outcomes, *_table_gate(incremental.papers.after, passed)],
+            incremental=incremental,
+        )
+    # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
+    version_papers = (
+        upsert(previous.papers if previous else None, passed, seen_at)
+        .pipe(add_analysis_columns)
+        .with_columns(record_hash_expr().alias("record_hash"))
+    )
+    version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
+    return Validated(
+        records=records,
+        run_papers=passed,
+        version_papers=version_papers,
+        dedup_index=update_index(
+            previous_index(previous, config), passed, config.dedup, keys=deduplicated.keys
+        ),
+        outcomes=[*row_gate.outcomes, *_table_gate(version_papers, passed)],
+    )
+
+
+def merge_into_shards(
+    previous: PreviousVersion,
+    passed: pl.DataFrame,
+    seen_at: datetime,
+    params: DedupParams,
+    keys: pl.DataFrame | None = None,
+) -> Incremental:
+    """The run's papers merged into the shards of ``previous`` their ids fall in; the dedup index likewise.
+
+    Reads the touched papers shards and index shards only (``passed``: this run's validated papers with
+    ``record_hash``, ids from :func:`~transforms.matching.match_previous`; ``keys`` their lookup keys, when
+    dedup has them).
+    """
+    ids = passed.get_column("paper_id")
+    touched = touched_shards(previous.paper_shards, ids)
+    before = read_shards(previous.paper_shards, touched, PAPER_SCHEMA)
+    papers = VersionPart(previous.paper_shards, touched, before, version_rows(before, passed, seen_at))
+    touched_index = touched_shards(previous.index_shards, ids)
+    before_index = conform(
+        read_shards(previous.index_shards, touched_index, DEDUP_INDEX_SCHEMA), DEDUP_INDEX_SCHEMA
+    )
+    index = VersionPart(
+        previous.index_shards,
+        touched_index,
+        before_index,
+        update_index(before_index, passed, params, keys=keys),
+    )
+    return Incremental(previous=previous, papers=papers, index=index)
+
+
+def require_table(papers: pl.DataFrame) -> list[ExpectationOutcome]:
+    """The table suite's outcomes on ``papers``; :class:`ContractBroken` when one of them failed."""
+    outcomes = table_outcomes(papers)
+    failures = [outcome.name for outcome in outcomes if not outcome.success]
+    if failures:
+        raise ContractBroken(failures)
+    return outcomes
+
+
+def _table_gate(papers: pl.DataFrame, passed: pl.DataFrame) -> list[ExpectationOutcome]:
+    """The table suite, when the run has papers to publish (with none, publish records a failed run instead)."""
+    return require_table(papers) if passed.height else []
+
+
+def _gate_settings(config: RunConfig) -> GateSettings:
+    return GateSettings(
+        allowed_languages=config.allowed_languages, min_abstract_chars=config.quality.min_abstract_chars
+    )
+
+
+def _seen_at(records: pl.DataFrame) -> datetime:
+    """Stand-in capture time for papers without one: the run's latest capture (now, for an empty run)."""
+    latest = records.get_column("captured_at").max() if records.height else None
+    return latest if isinstance(latest, datetime) else datetime.now(UTC)

@@ -1,0 +1,224 @@
+"""Local inputs: every path given or found below a folder is either read as a capture or skipped with a reason.
+
+Nothing found disappears: the manifest lists what was read (files, raw-zone captures) and what was skipped,
+with one of :data:`SKIP_REASONS`. Nothing found can block or crash the run either: a FIFO is never opened,
+a symbolic-link loop is never followed twice, a file over the size limit is never read.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.runtime.project import PROJECT_ROOT
+from flows.sources.replay import read_raw_zone, unique_captures
+from flows.store.raw_zone import LOG_NAME, raw_log_kinds
+from transforms.listing import FILE_MTIME
+from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits
+from transforms.parse.common import safe_text
+
+BUNDLED_SAMPLE = PROJECT_ROOT / "data" / "sample" / "trending-papers-page.txt"
+"""The default input: a text copy of the trending-papers page this product was specified from."""
+
+DOCUMENTATION_NAMES = frozenset({"PROVENANCE.txt", "README.md", "LICENSE"})
+"""Documentation that sits beside captures in data folders: never an input."""
+
+SIDECAR_SUFFIX = ".meta.json"
+"""``x.meta.json`` beside ``x.<ext>`` describes that capture (URL, HTTP status): metadata, not an input."""
+
+SKIP_REASONS = {
+    "documentation": "PROVENANCE.txt, README.md or LICENSE beside the captures",
+    "sidecar": "x.meta.json describing the capture x.<ext> beside it",
+    "hidden": "a hidden file or folder (name starting with '.'), not descended into",
+    "raw-zone-log": "the responses.jsonl log of a raw-zone folder (its captures are replayed)",
+    "raw-zone-not-a-capture": "a raw-zone body that the run did not parse (retried attempt, robots.txt, rejected)",
+    "link-loop": "a symbolic link leading back to a folder being walked, or a link that resolves to itself",
+    "dangling-link": "a symbolic link to nothing",
+    "not-a-regular-file": "a FIFO, socket or device: never opened",
+    "too-large": "larger than the max_file_bytes input limit",
+    "not-found": "no such file or folder",
+    "unreadable": "the file or folder could not be read (permissions)",
+}
+"""Why a path found under an input was not read (documented in the README)."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Scan:
+    """What a run found: local files to read, raw-zone day folders to replay, and the paths skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    raw_days: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def scan_inputs(paths: list[Path], max_file_bytes: int) -> Scan:
+    """Walk ``paths`` (files as given, folders recursively in name order) and sort every path found."""
+    scan = Scan()
+    for path in paths:
+        _visit(path, scan, max_file_bytes, ancestors=(), given=True)
+    return scan
+
+
+def _visit(
+    path: Path, scan: Scan, max_file_bytes: int, ancestors: tuple[tuple[int, int], ...], given: bool
+) -> None:
+    skip = scan.skipped.append
+    if not given and path.name.startswith("."):
+        skip(Skipped(str(path), "hidden"))
+        return
+    try:
+        info = path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            skip(Skipped(str(path), "link-loop"))
+        elif path.is_symlink():
+            skip(Skipped(str(path), "dangling-link"))
+        elif error.errno in {errno.EACCES, errno.EPERM}:
+            skip(Skipped(str(path), "unreadable"))
+        else:
+            skip(Skipped(str(path), "not-found"))
+        return
+    if stat.S_ISDIR(info.st_mode):
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            skip(Skipped(str(path), "link-loop"))
+            return
+        _visit_folder(path, scan, max_file_bytes, (*ancestors, key))
+    elif not stat.S_ISREG(info.st_mode):
+        skip(Skipped(str(path), "not-a-regular-file"))
+    elif info.st_size > max_file_bytes:
+        skip(Skipped(str(path), "too-large"))
+    elif not given and path.name in DOCUMENTATION_NAMES:
+        skip(Skipped(str(path), "documentation"))
+    elif not given and _is_sidecar(path):
+        skip(Skipped(str(path), "sidecar"))
+    else:
+        scan.files.append(path)
+
+
+def _visit_folder(
+    folder: Path, scan: Scan, max_file_bytes: int, ancestors: tuple[tuple[int, int], ...]
+) -> None:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        scan.skipped.append(Skipped(str(folder), "unreadable"))
+        return
+    kinds = raw_log_kinds(folder / LOG_NAME)
+    if kinds is not None:  # a real raw-zone day folder: its captures are replayed, its other bodies accounted
+        scan.raw_days.append(folder)
+        scan.skipped.append(Skipped(str(folder / LOG_NAME), "raw-zone-log"))
+        for child in children:
+            kind = kinds.get(child.name)
+            if kind is None and child.name != LOG_NAME:
+                _visit(child, scan, max_file_bytes, ancestors, given=False)
+            elif kind is not None and kind != "capture":
+                scan.skipped.append(Skipped(str(child), "raw-zone-not-a-capture"))
+        return
+    for child in children:
+        _visit(child, scan, max_file_bytes, ancestors, given=False)
+
+
+def _is_sidecar(path: Path) -> bool:
+    if not path.name.endswith(SIDECAR_SUFFIX):
+        return False
+    stem = path.name[: -len(SIDECAR_SUFFIX)]
+    try:
+        return any(
+            sibling != path and sibling.name.startswith(f"{stem}.") for sibling in path.parent.iterdir()
+        )
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class InputReport:
+    """One input (local file, fetched response, or a path skipped with a reason) as the manifest lists it."""
+
+    path: str
+    sha256: str | None
+    bytes: int
+    duplicate_of: str | None = None
+    source: str = "auto"
+    skipped: str | None = None
+    """Why the path was not read (see ``SKIP_REASONS``); None when it was read."""
+
+
+def expand_inputs(paths: list[Path], limits: InputLimits = DEFAULT_LIMITS) -> list[Path]:
+    """The local files a run reads from ``paths`` (raw-zone folders and skipped paths excluded)."""
+    return scan_inputs(paths, limits.max_file_bytes).files
+
+
+def read_local_captures(
+    paths: list[Path], limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[list[Capture], list[InputReport]]:
+    """Captures for local files; a file whose bytes were already read is reported but parsed once.
+
+    A raw-zone folder (``OUT/raw`` or any folder inside it, recognised by its log) is replayed: its captures
+    keep the source and ``captured_at`` of the run that fetched them, and their location is the URL they were
+    fetched from. Every other path found is a report too: read, duplicate, or skipped with a reason.
+    """
+    scan = scan_inputs(paths, limits.max_file_bytes)
+    skipped = list(scan.skipped)
+    replayed: list[Capture] = []
+    for day in scan.raw_days:
+        try:
+            replayed.extend(read_raw_zone(day))
+        except (OSError, ValueError, TypeError) as error:
+            skipped.append(Skipped(str(day), f"raw-zone-damaged:{type(error).__name__}"))
+    read: list[tuple[str, Capture]] = [(capture.location, capture) for capture in unique_captures(replayed)]
+    for path in scan.files:
+        capture = _local_capture(path, limits.max_file_bytes)
+        if isinstance(capture, Skipped):
+            skipped.append(capture)
+        else:
+            read.append((capture.location, capture))
+    captures: list[Capture] = []
+    reports: list[InputReport] = []
+    seen: dict[str, str] = {}
+    for location, capture in read:
+        content = capture.content
+        reports.append(InputReport(location, capture.sha256, len(content), seen.get(capture.sha256)))
+        if capture.sha256 not in seen:
+            seen[capture.sha256] = location
+            captures.append(capture)
+    reports += [InputReport(safe_text(s.path), None, 0, skipped=s.reason) for s in skipped]
+    return captures, reports
+
+
+def _local_capture(path: Path, max_bytes: int) -> Capture | Skipped:
+    """A local file as a capture (format recognised later from its content; mtime as the capture time), or
+    why it could not be read. Never reads more than ``max_bytes + 1`` bytes, never opens a non-regular file."""
+    try:
+        with open(path, "rb", opener=_open_regular_only) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return Skipped(str(path), "not-a-regular-file")
+            content = handle.read(max_bytes + 1)
+    except OSError as error:
+        return Skipped(str(path), "unreadable" if error.errno in {errno.EACCES, errno.EPERM} else "not-found")
+    if len(content) > max_bytes:
+        return Skipped(str(path), "too-large")
+    mtime = datetime.fromtimestamp(info.st_mtime, tz=UTC)
+    return Capture(
+        source="auto",
+        location=safe_text(str(path)),
+        content=content,
+        captured_at=mtime,
+        captured_at_evidence=FILE_MTIME,  # the last resort: nothing else says when the bytes were fetched
+    )
+
+
+def _open_regular_only(path: str, flags: int) -> int:
+    """Open without blocking (a FIFO swapped in after the scan must not hang the run)."""
+    return os.open(path, flags | os.O_NONBLOCK)

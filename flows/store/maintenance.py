@@ -1,0 +1,92 @@
+"""Changes to the set of versions that publish nothing new: roll ``latest`` back, prune old versions.
+
+Versions stay immutable: a rollback only moves ``latest``; prune deletes whole old versions, never the one
+``latest`` points at and never the only copy of a released one (``flows/store/releases.py``). Both hold the
+output lock and say what they did in the journal.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.errors import UsageError
+from flows.store.catalog import Catalog
+from flows.store.journal import record_event
+from flows.store.layout import PRUNING_PREFIX
+from flows.store.lock import lock_if_present
+from flows.store.publish import point_latest
+from flows.store.releases import release_copies
+
+
+@dataclass(frozen=True)
+class Rollback:
+    previous: str | None
+    """What ``latest`` pointed at before."""
+    latest: str
+
+
+def rollback(out_dir: Path, version: str, reason: str = "") -> Rollback:
+    """Point ``latest`` at an earlier (or any existing) version and journal it; the next run builds on it."""
+    with lock_if_present(out_dir):
+        catalog = Catalog(out_dir)
+        target = catalog.resolve(version)
+        current = catalog.latest()
+        if target != current:
+            point_latest(catalog.root, target)
+            record_event(catalog.root, "rollback", target, previous_latest=current, reason=reason)
+        return Rollback(current, target)
+
+
+@dataclass
+class Prune:
+    removed: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
+    """Version -> why it was kept (``newest``, ``latest``, ``released-only-copy``)."""
+
+
+def prune(out_dir: Path, keep: int, dry_run: bool = False) -> Prune:
+    """Delete all but the newest ``keep`` versions; keep ``latest``'s and every released version's only copy.
+
+    A version disappears in one rename (to ``.pruning-<version>``) before its files are deleted, so a crash
+    never leaves half a version visible; leftovers of a crashed prune are removed first.
+    """
+    if keep < 1:
+        raise UsageError(f"--keep must be at least 1, got {keep}")
+    if dry_run:
+        return _plan(out_dir, keep)
+    with lock_if_present(out_dir):
+        root = Catalog(out_dir).root
+        for leftover in root.glob(f"{PRUNING_PREFIX}*") if root.is_dir() else []:
+            shutil.rmtree(leftover, ignore_errors=True)
+        result = _plan(out_dir, keep)
+        for version in result.removed:
+            doomed = root / f"{PRUNING_PREFIX}{version}"
+            (root / version).rename(doomed)
+            shutil.rmtree(doomed)  # read-only files in writable folders: unlinking is allowed
+        if result.removed:
+            record_event(
+                root,
+                "prune",
+                Catalog(out_dir).latest(),
+                removed=result.removed,
+                kept={v: why for v, why in sorted(result.kept.items())},
+            )
+        return result
+
+
+def _plan(out_dir: Path, keep: int) -> Prune:
+    catalog = Catalog(out_dir)
+    versions, latest = catalog.versions(), catalog.latest()
+    result = Prune()
+    for version in versions[-keep:]:
+        result.kept[version] = "newest"
+    if latest in versions:
+        result.kept.setdefault(latest, "latest")
+    released = release_copies(out_dir)
+    for version in versions:
+        if version not in result.kept and version in released and not released[version]:
+            result.kept[version] = "released-only-copy"
+    result.removed = [v for v in versions if v not in result.kept]
+    return result

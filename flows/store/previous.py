@@ -1,0 +1,175 @@
+"""The previous version as a run sees it: the version ``latest`` points at, read only where the run needs it.
+
+One type for every previous version (:class:`PreviousVersion`). It is opened from its manifest alone: the
+range shards of its papers and dedup index (each shard's key range, rows, sha256, size). A run on a version
+that can be merged shard by shard (``incremental``: range shards, an index built with this run's dedup
+parameters) reads only the shards its ids touch (:func:`~flows.store.shards.touched_shards`) and scans the rest
+column-pruned; every other file is carried into the new version as a hard link, never read into memory.
+A version that cannot (written before range shards, without an index, or with an index of other dedup
+parameters) is read whole, once, when the run asks for :attr:`PreviousVersion.papers`.
+
+Why a carried shard needs no re-validation: it is the same file (a hard link: same inode, same bytes) as a shard
+of the previous version, which passed the table gate when it was published; it is checked by the manifest's
+size and the file's presence before linking. Global ``paper_id`` uniqueness follows from uniqueness inside each
+rewritten shard (the table suite on the rewritten rows) plus strictly increasing, disjoint key ranges over all
+shards of the new version (:func:`~flows.store.shards.check_ranges`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.store.catalog import Catalog, data_files
+from flows.store.layout import DATA_FOLDER, INDEX_FOLDER, INDEX_STEM
+from flows.store.shards import Shard, VersionPart, previous_shards
+from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform, empty
+
+SUMMARY_COLUMNS = (
+    "paper_id",
+    "title",
+    "url",
+    "upvotes",
+    "language",
+    "topic",
+    "has_code",
+    "code_status",
+    "venue",
+    "venue_status",
+    "venue_workshop",
+    "submitted_on_daily_at",
+    "first_seen",
+)
+"""The columns the card, the report, its tables and the run's artifacts read of the whole version."""
+
+
+@dataclass(frozen=True)
+class PreviousVersion:
+    """The version a run builds on, as its manifest describes it; rows are read when asked for."""
+
+    version: str
+    path: Path
+    paper_shards: list[Shard]
+    """Range shards of the papers (empty for a version written before range shards)."""
+    index_shards: list[Shard]
+    """Range shards of the dedup index (empty when it has none with key ranges)."""
+    fingerprint: str | None
+    """The dedup parameters its index was built with (None: no index)."""
+
+    @classmethod
+    def from_frames(
+        cls, version: str, path: Path, papers: pl.DataFrame, dedup_index: pl.DataFrame | None
+    ) -> PreviousVersion:
+        """A previous version whose rows are in memory already (merged into whole, never shard by shard)."""
+        previous = cls(version=version, path=path, paper_shards=[], index_shards=[], fingerprint=None)
+        previous.__dict__.update(papers=papers, dedup_index=dedup_index)  # what the cached properties read
+        return previous
+
+    @property
+    def incremental(self) -> bool:
+        """Whether a run with these dedup parameters can merge into it shard by shard."""
+        return bool(self.paper_shards and self.index_shards) and self.fingerprint is not None
+
+    @property
+    def rows(self) -> int:
+        """Its papers (from the manifest when sharded, else counted)."""
+        if self.paper_shards:
+            return sum(shard.rows for shard in self.paper_shards)
+        return self.papers.height
+
+    def scan_papers(self) -> pl.LazyFrame:
+        """Its papers, lazily, in key order."""
+        files = [shard.path for shard in self.paper_shards] or data_files(self.path)
+        return pl.scan_parquet(files) if files else empty(PAPER_SCHEMA).lazy()
+
+    def scan_index(self) -> pl.LazyFrame:
+        """Its dedup index, lazily, in key order."""
+        files = [shard.path for shard in self.index_shards] or _index_files(self.path)
+        return pl.scan_parquet(files) if files else empty(DEDUP_INDEX_SCHEMA).lazy()
+
+    @cached_property
+    def papers(self) -> pl.DataFrame:
+        """Every paper, read once, in the contract schema and in file order."""
+        files = data_files(self.path)
+        if not files:
+            return empty(PAPER_SCHEMA)
+        return pl.concat([pl.from_arrow(pq.read_table(f, schema=PAPER_SCHEMA)) for f in files])  # type: ignore[misc]
+
+    @cached_property
+    def dedup_index(self) -> pl.DataFrame | None:
+        """Its whole dedup index, read once; None when it has none."""
+        files = _index_files(self.path)
+        if not files:
+            return None
+        return pl.concat([pl.from_arrow(pq.read_table(f, schema=DEDUP_INDEX_SCHEMA)) for f in files])  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """What a run publishes on top of a version it merges into shard by shard: the rewritten parts of its two
+    tables (every other shard is carried as a link)."""
+
+    previous: PreviousVersion
+    papers: VersionPart
+    index: VersionPart
+
+
+def open_latest(out_dir: Path, fingerprint: str | None = None) -> PreviousVersion | None:
+    """The version ``latest`` points at, opened from its manifest; None before the first publish.
+
+    ``fingerprint``: the dedup parameters of the run that will merge into it (None: it is only read). Refuses
+    (:class:`~flows.errors.IncompatibleSchema`) a history of another major schema version.
+    """
+    catalog = Catalog(out_dir)
+    latest = catalog.latest()
+    if latest is None:
+        return None
+    catalog.check_latest_schema()
+    path = catalog.path(latest).resolve()
+    papers, index = previous_shards(path, DATA_FOLDER), previous_shards(path, INDEX_FOLDER)
+    if not all(shard.path.is_file() for shard in [*papers, *index]):
+        papers, index = [], []
+    found = _fingerprints(index) if index else []
+    return PreviousVersion(
+        version=path.name,
+        path=path,
+        paper_shards=papers,
+        index_shards=index,
+        fingerprint=fingerprint if fingerprint is not None and found == [fingerprint] else None,
+    )
+
+
+def read_shards(shards: list[Shard], positions: list[int], schema: pa.Schema) -> pl.DataFrame:
+    """The rows of the shards at ``positions``, in key order, in the contract schema."""
+    if not positions:
+        return empty(schema)
+    return pl.concat(
+        [conform(pl.from_arrow(pq.read_table(shards[i].path, schema=schema)), schema) for i in positions]  # type: ignore[arg-type]
+    )
+
+
+def version_columns(part: VersionPart, columns: tuple[str, ...] = SUMMARY_COLUMNS) -> pl.DataFrame:
+    """``columns`` of every paper of the new version, sorted by ``paper_id``: the carried shards scanned
+    column-pruned, the rewritten rows from memory."""
+    carried = (
+        pl.scan_parquet([s.path for s in part.carried]).select(columns).collect() if part.carried else None
+    )
+    rewritten = part.after.select(columns)
+    frame = rewritten if carried is None else pl.concat([carried, rewritten.cast(carried.schema)])  # type: ignore[arg-type]
+    return frame.sort("paper_id")
+
+
+def _fingerprints(index: list[Shard]) -> list[str]:
+    """The dedup fingerprints of an index (one column of its shards)."""
+    scan = pl.scan_parquet([shard.path for shard in index])
+    return scan.select(pl.col("fingerprint").unique()).collect().get_column("fingerprint").to_list()
+
+
+def _index_files(version_dir: Path) -> list[Path]:
+    """``index/dedup-keys-0000i-of-0000N.parquet``, or the one ``dedup-keys.parquet`` of an unsharded index."""
+    return sorted((version_dir / INDEX_FOLDER).glob(f"{INDEX_STEM}*.parquet"))
