@@ -47,8 +47,8 @@ def build_history(corpus: Path, scratch: Path, papers: int) -> tuple[Path, dict[
 
     stages = stage_tasks()
     from flows.run.config import RunConfig
-    from transforms.accounting import record_hash_expr
-    from transforms.matching import INDEX_ORDER
+    from transforms.dedup.index import INDEX_ORDER
+    from transforms.report.accounting import record_hash_expr
 
     source_out = scratch / "source"
     started = time.perf_counter()
@@ -74,7 +74,7 @@ def build_history(corpus: Path, scratch: Path, papers: int) -> tuple[Path, dict[
 
 def with_arxiv_keys(index: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
     """The index with the ``arxiv`` rows of the papers' new ids (the source's rows hash the source's ids)."""
-    from transforms.identity import known_arxiv_id, stable_hash64
+    from transforms.dedup.identity import known_arxiv_id, stable_hash64
 
     fingerprint = index.get_column("fingerprint").first()
     arxiv = papers.select(

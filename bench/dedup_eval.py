@@ -33,9 +33,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from transforms.dedup import DedupParams, _bucket_pairs, band_frame, collapse_clusters, find_clusters
-from transforms.history import upsert
-from transforms.matching import build_index, match_previous, update_index
+from transforms.dedup.clusters import _bucket_pairs, find_clusters
+from transforms.dedup.collapse import collapse_clusters
+from transforms.dedup.index import build_index, update_index
+from transforms.dedup.matching import match_previous
+from transforms.dedup.minhash import DedupParams, band_frame
+from transforms.history.merge import upsert
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.dedup import DedupParams, minhash_signatures
+from transforms.dedup.minhash import DedupParams, minhash_signatures
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/dedup_speed.py /tmp/corpus-100k [--limit 20000] [--repeat 3] [--explain]
 
 Both sides get the same word 3-shingles of the same abstracts (the corpus's raw summaries, normalised by
-``transforms.identity.normalise_text`` as the pipeline does) and 64 permutations in bands of 4 rows: ours in
+``transforms.dedup.identity.normalise_text`` as the pipeline does) and 64 permutations in bands of 4 rows: ours in
 ``DedupParams``' 32 bands (every permutation in two bands), datasketch's ``MinHashLSH`` in its 16 disjoint bands
 (it takes ``bands x rows <= num_perm``; ``--their-perms 128 --their-bands 32`` gives it 32 bands on 128).
 Timed: ours = ``shared_band_frame`` + bucket grouping (signatures, band keys, candidate pairs); datasketch =
@@ -24,15 +24,9 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.dedup import (
-    DedupParams,
-    _bucket_pairs,
-    prepare_docs,
-    score_pairs,
-    shared_band_frame,
-    verified,
-)
-from transforms.identity import normalise_text
+from transforms.dedup.clusters import _bucket_pairs, prepare_docs, score_pairs, verified
+from transforms.dedup.identity import normalise_text
+from transforms.dedup.minhash import DedupParams, shared_band_frame
 
 
 def load(corpus: Path, limit: int | None) -> pl.DataFrame:
@@ -126,7 +120,7 @@ def explain(frame: pl.DataFrame, params: DedupParams, their_params: DedupParams)
     records: exact abstract and title Jaccard, whether verification passes, how many of our bands they share
     and whether each side proposed them. A verified pair no side proposed, or one side only, is lost to
     banding; a pair proposed but not verified is lost to the verification rule."""
-    from transforms.minhash import band_keys, minhash_signatures
+    from transforms.dedup.minhash import band_keys, minhash_signatures
 
     pairs = _planted_pairs(frame, params)
     keys = band_keys(minhash_signatures(frame["abstract"], params)[0], params)

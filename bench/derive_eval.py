@@ -31,10 +31,11 @@ from tests.transforms.venue_labels import (  # noqa: E402
     score_hints,
 )
 from transforms.derive.links import extract_links  # noqa: E402
-from transforms.derive.topic import assign_topics, load_taxonomy  # noqa: E402
+from transforms.derive.taxonomy import load_taxonomy  # noqa: E402
+from transforms.derive.topic import assign_topics  # noqa: E402
 from transforms.derive.venue_area import prefer_venue_area  # noqa: E402
 from transforms.derive.venues import venue_hints  # noqa: E402
-from transforms.scripts import (  # noqa: E402
+from transforms.language.scripts import (  # noqa: E402
     MIN_SECOND_SCRIPT_LETTERS,
     MIXED_SCRIPT_SHARE,
     is_mixed_script,
@@ -576,7 +577,8 @@ def language_section(shared: Path) -> list[str]:
     lines = [
         "## Language: mixed scripts",
         "",
-        f"Threshold (`transforms/scripts.py`): second script >= {MIXED_SCRIPT_SHARE:.0%} of the letters and >= "
+        f"Threshold (`transforms/language/scripts.py`): second script >= {MIXED_SCRIPT_SHARE:.0%} of the letters "
+        ">= "
         f"{MIN_SECOND_SCRIPT_LETTERS} letters; Greek is not counted (mathematics). An English abstract followed by "
         "a two-sentence Korean or Chinese paragraph is ~20 %, OCR-garbled Hangul with Latin fragments ~37 %, a "
         "quoted name in another script < 1 % (`tests/transforms/test_scripts.py`).",

@@ -28,9 +28,9 @@ from typing import Any
 import polars as pl
 
 from flows.run.language import detect_languages
-from transforms.clean import clean_records
-from transforms.language import tag_language
-from transforms.quality import QualitySettings, tag_quality
+from transforms.clean.quality import QualitySettings, tag_quality
+from transforms.clean.rules import clean_records
+from transforms.language.detect import tag_language
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@
 
 Abstracts: every distinct abstract of the real captures (``hf-daily-api`` and ``conference-papers``), plus the
 non-English abstracts of a ``bench/corpus.py`` corpus when given, each cleaned by ``clean_records`` as the
-pipeline does. Naive: ``transforms.language.detect_language`` (seeded langdetect) on every abstract, in this
+pipeline does. Naive: ``transforms.language.detect.detect_language`` (seeded langdetect) on every abstract, in this
 process. Ours: ``flows.run.language.detect_languages`` (English gate, then langdetect on the rest; serial: the
 rest is below the parallel threshold). Agreement is on the language code; every disagreement is printed with
 langdetect's own top candidates.
@@ -22,8 +22,8 @@ import polars as pl
 from langdetect import detect_langs
 
 from flows.run.language import detect_languages
-from transforms.clean import clean_records
-from transforms.language import clearly_english, detect_language
+from transforms.clean.rules import clean_records
+from transforms.language.detect import clearly_english, detect_language
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench.derive_eval import load_areas, load_split, split_of  # noqa: E402
 from bench.topic_model import TOKEN_PATTERN  # noqa: E402
-from transforms.derive.topic import load_taxonomy  # noqa: E402
+from transforms.derive.taxonomy import load_taxonomy  # noqa: E402
 
 MODEL_VERSION = "1.0.0"
 SEED = 14

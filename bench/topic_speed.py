@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.transforms.topic_reference import assign_topics_regex  # noqa: E402
-from transforms.clean import clean_records  # noqa: E402
+from transforms.clean.rules import clean_records  # noqa: E402
 from transforms.derive import add_analysis_columns, extract_links, venue_hints  # noqa: E402
 from transforms.derive.topic import assign_topics  # noqa: E402
 from transforms.parse import parse_capture  # noqa: E402

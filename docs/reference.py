@@ -78,13 +78,13 @@ def schema_version() -> str:
 
 
 def cleaning_rules() -> str:
-    from transforms.clean import rules_table
+    from transforms.clean.rules import rules_table
 
     return rules_table().rstrip("\n")
 
 
 def listing_evidence() -> str:
-    from transforms.listing import evidence_table
+    from transforms.parse.listing import evidence_table
 
     return evidence_table()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.accounting import record_hash_expr
+from transforms.report.accounting import record_hash_expr
 from transforms.schema import PAPER_SCHEMA, conform, polars_schema
 
 SEEN = datetime(2024, 5, 27, 8, 0, tzinfo=UTC)

@@ -126,7 +126,7 @@ RECORD_SCHEMA = pa.schema(
 
 ``record_id`` is stable for a record: sha256 of ``raw_sha256:raw_index`` (see :func:`record_id_expr`).
 ``captured_at`` is when the bytes were fetched and ``listed_on`` the day of the listing the record came from;
-``captured_at_evidence``/``listed_on_evidence`` say where each came from (``transforms/listing.py``). ``rank`` is
+``captured_at_evidence``/``listed_on_evidence`` say where each came from (``transforms/parse/listing.py``). ``rank`` is
 the record's 1-based position in its listing when the source gives an order.
 ``source_code_url``/``source_project_url`` are links the source itself provides (HF ``githubRepo``/``projectPage``).
 ``venue_field`` is a structured venue from the source (Papers with Code ``conference``/``proceeding``).
@@ -242,7 +242,7 @@ DEDUP_INDEX_SCHEMA = pa.schema(
 """Lookup keys of a version's papers (``index/dedup-keys.parquet``), so a run matches only candidate papers.
 
 ``kind`` is ``arxiv``, ``title`` or ``band`` (an LSH band key of the abstract, ``band`` its number);
-``fingerprint`` names the dedup parameters the keys were built with (see ``transforms/dedup.py``).
+``fingerprint`` names the dedup parameters the keys were built with (see ``transforms/dedup/clusters.py``).
 """
 
 WORKING_COLUMNS = {

@@ -13,8 +13,8 @@ from flows.cli.output import Reply
 from flows.render.text import dedup_report_text, diff_text, paper_text, versions_text
 from flows.store.catalog import Catalog
 from flows.store.inspect import paper_story, version_rows
-from transforms.audit import AUDIT_COLUMNS, dedup_merges
-from transforms.changes import diff_papers
+from transforms.history.changes import diff_papers
+from transforms.report.audit import AUDIT_COLUMNS, dedup_merges
 
 
 def versions(args: argparse.Namespace, reply: Reply) -> int:

@@ -16,7 +16,7 @@ from flows.store.catalog import Catalog, read_manifest
 from flows.store.files import sha256_file
 from flows.store.layout import releases_root
 from flows.store.parquet import row_group_sizes
-from transforms.changes import diff_papers
+from transforms.history.changes import diff_papers
 
 
 def build_release_folder(

@@ -1,6 +1,6 @@
 """The changes of a version against the one before it, for a person: ``CHANGELOG.md`` and the card's section.
 
-``changes`` is what :func:`transforms.changes.diff_papers` returns (counts, examples, changed fields).
+``changes`` is what :func:`transforms.history.changes.diff_papers` returns (counts, examples, changed fields).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def render_changelog(version: str, since: str | None, changes: dict[str, Any]) -
 
 
 def render_changes(changes: dict[str, Any]) -> str:
-    """Markdown lines for a diff from ``transforms.changes.diff_papers``."""
+    """Markdown lines for a diff from ``transforms.history.changes.diff_papers``."""
     lines = [
         f"- papers: {changes['papers_before']} → {changes['papers_after']}",
         f"- added: {changes['added']}" + _examples(changes["added_examples"]),

@@ -11,8 +11,8 @@ from typing import Any
 
 import polars as pl
 
+from transforms.report.summary import VersionSummary
 from transforms.schema import SCHEMA_VERSION
-from transforms.summary import VersionSummary
 
 CHART_COLOR = "#3b6ea5"
 ACCENT_COLOR = "#e08a2c"

@@ -1,7 +1,7 @@
 """The text the inspecting commands print: ``papers versions``, ``diff``, ``show`` and ``dedup-report``.
 
-Each view is a pure function of plain values (``flows/store/inspect.py``, ``transforms.changes.diff_papers``,
-``transforms.audit``); the command line prints it, or the same values as JSON with ``--json``.
+Each view is a pure function of plain values (``flows/store/inspect.py``, ``transforms.history.changes.diff_papers``,
+``transforms.report.audit``); the command line prints it, or the same values as JSON with ``--json``.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _short(text: str | None, width: int = _TITLE_WIDTH) -> str:
 
 def dedup_report_text(version: str, papers: pl.DataFrame, merges: pl.DataFrame) -> str:
     """Cluster sizes, then every merge under a different title (least similar first), then same-title merges
-    whose abstracts differ (``papers``/``merges`` from :func:`transforms.audit.dedup_merges`)."""
+    whose abstracts differ (``papers``/``merges`` from :func:`transforms.report.audit.dedup_merges`)."""
     lines = [
         f"Dedup report for {version}",
         f"papers: {papers.height}; merged records: {merges.height}; "

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows.sources.local import BUNDLED_SAMPLE
 from flows.sources.settings import SourceSettings
-from transforms.dedup import DedupParams
+from transforms.clean.quality import QualitySettings
+from transforms.dedup.minhash import DedupParams
 from transforms.parse import InputLimits
-from transforms.quality import QualitySettings
 
 
 class RunConfig(BaseModel):

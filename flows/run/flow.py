@@ -31,7 +31,7 @@ from flows.run.stages import clean, dedup, derive, ingest, known_languages, lang
 from flows.run.validate import validate
 from flows.runtime.progress import StageTiming, record
 from flows.store.lock import output_lock
-from transforms.minhash import shared_bands
+from transforms.dedup.minhash import shared_bands
 from transforms.partition import split_partitions
 
 

@@ -11,12 +11,12 @@ import polars as pl
 from flows.run.language import detect_languages
 from flows.run.stage import pending_count
 from flows.runtime.progress import progress
-from transforms.clean import clean_records
+from transforms.clean.quality import QualitySettings, tag_quality
+from transforms.clean.rules import clean_records
 from transforms.derive import derive_fields
-from transforms.language import tag_language
-from transforms.quality import QualitySettings, tag_quality
+from transforms.language.detect import tag_language
+from transforms.language.scripts import tag_mixed_script
 from transforms.routing import reason_when, split, tag, with_reasons
-from transforms.scripts import tag_mixed_script
 
 
 def clean_counts(records: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:

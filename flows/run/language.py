@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from transforms.language import (
+from transforms.language.detect import (
     GATE_SCORE,
     LANGUAGE_SCHEMA,
     clearly_english,
@@ -50,7 +50,7 @@ def detect_languages(
     ``known`` (columns ``abstract``, ``language``, ``language_score``, e.g. the previous published version) is
     reused: an abstract found there is not detected again (of a LazyFrame, only the rows of ``frame``'s
     abstracts are read). Of the remaining distinct abstracts, those
-    :func:`~transforms.language.clearly_english` settles are ``en`` (score :data:`GATE_SCORE`) unless
+    :func:`~transforms.language.detect.clearly_english` settles are ``en`` (score :data:`GATE_SCORE`) unless
     ``gate`` is False; the others are detected with langdetect in this process, or across ``workers``
     processes (0: one per CPU) when there are at least ``parallel_threshold`` of them.
     Row order and all other columns of ``frame`` are kept. ``progress`` is called with (texts detected, texts

@@ -25,9 +25,9 @@ from flows.run.config import RunConfig
 from flows.run.frames import clean_frame, derive_frame, language_frame
 from flows.run.stage import STAGE_OPTIONS
 from flows.runtime.progress import StageTiming, record
-from transforms.minhash import DedupParams, partition_band_frame
+from transforms.clean.quality import QualitySettings
+from transforms.dedup.minhash import DedupParams, partition_band_frame
 from transforms.partition import ORDER, merge_partitions, split_partitions
-from transforms.quality import QualitySettings
 
 Counts = Callable[[pl.DataFrame, pl.DataFrame], tuple[int | None, int | None]]
 

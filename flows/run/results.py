@@ -11,7 +11,7 @@ import polars as pl
 from expectations.outcomes import ExpectationOutcome
 from flows.sources.local import InputReport
 from flows.store.previous import Incremental, PreviousVersion
-from transforms.retraction import empty_retractions
+from transforms.history.retraction import empty_retractions
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Deduplicated:
     papers: pl.DataFrame
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
     keys: pl.DataFrame | None = None
-    """The papers' dedup lookup keys by ``paper_id`` (``transforms.matching.keys_by_id``), hashed once for the
+    """The papers' dedup lookup keys by ``paper_id`` (``transforms.dedup.matching.keys_by_id``), hashed once for the
     match and reused by the index update."""
 
 

@@ -26,9 +26,9 @@ from flows.store.lock import lock_if_present
 from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import Documents, WholeTables, publish_version
 from flows.store.retractions import read_retractions, write_retractions
-from transforms.changes import diff_papers
-from transforms.dedup import DedupParams
-from transforms.retraction import retraction_rows
+from transforms.dedup.minhash import DedupParams
+from transforms.history.changes import diff_papers
+from transforms.history.retraction import retraction_rows
 from transforms.schema import DATASET_NAME, LEDGER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
 
 

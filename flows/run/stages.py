@@ -27,10 +27,12 @@ from flows.store.layout import new_version_id, raw_root
 from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
-from transforms.accounting import with_paper_decisions
-from transforms.dedup import collapse_clusters, find_clusters
-from transforms.matching import build_index, keys_by_id, match_previous, positional_keys
-from transforms.retraction import withhold_retracted
+from transforms.dedup.clusters import find_clusters
+from transforms.dedup.collapse import collapse_clusters
+from transforms.dedup.index import build_index, keys_by_id, positional_keys
+from transforms.dedup.matching import match_previous
+from transforms.history.retraction import withhold_retracted
+from transforms.report.accounting import with_paper_decisions
 from transforms.schema import PAPER_SCHEMA, empty
 
 

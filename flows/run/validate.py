@@ -22,12 +22,12 @@ from flows.run.stage import stage
 from flows.run.stages import previous_index
 from flows.store.previous import Incremental, PreviousVersion, read_shards, version_columns
 from flows.store.shards import VersionPart, touched_shards
-from transforms.accounting import record_hash_expr
-from transforms.dedup import DedupParams
+from transforms.dedup.index import update_index
+from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
-from transforms.history import attach_listings, history_columns, upsert
-from transforms.incremental import version_rows
-from transforms.matching import update_index
+from transforms.history.incremental import version_rows
+from transforms.history.merge import attach_listings, history_columns, upsert
+from transforms.report.accounting import record_hash_expr
 from transforms.routing import reject_failed_papers
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
@@ -83,7 +83,7 @@ def merge_into_shards(
     """The run's papers merged into the shards of ``previous`` their ids fall in; the dedup index likewise.
 
     Reads the touched papers shards and index shards only (``passed``: this run's validated papers with
-    ``record_hash``, ids from :func:`~transforms.matching.match_previous`; ``keys`` their lookup keys, when
+    ``record_hash``, ids from :func:`~transforms.dedup.matching.match_previous`; ``keys`` their lookup keys, when
     dedup has them).
     """
     ids = passed.get_column("paper_id")

@@ -20,10 +20,10 @@ from prefect.client.schemas.objects import State
 from flows.net.client import FetchError, PoliteClient
 from flows.sources.settings import ARXIV, HF_DAILY, HF_PAGE, SourceSettings
 from flows.store.raw_zone import RawZone
-from transforms.listing import RAW_ZONE
 from transforms.parse import Capture
-from transforms.parse.common import load_json
 from transforms.parse.hf_daily import daily_items
+from transforms.parse.listing import RAW_ZONE
+from transforms.parse.values import load_json
 
 
 def worth_retrying(task: object, task_run: object, state: State) -> bool:

@@ -15,9 +15,9 @@ import polars as pl
 from flows.sources.gather import every_listing_source_failed, gather
 from flows.sources.local import InputReport, read_local_captures
 from flows.sources.settings import ARXIV, SourceSettings
-from transforms.enrich import enrich_with_arxiv
-from transforms.listing import date_listings
 from transforms.parse import DEFAULT_LIMITS, InputLimits, parse_capture
+from transforms.parse.enrich import enrich_with_arxiv
+from transforms.parse.listing import date_listings
 from transforms.schema import RECORD_SCHEMA, empty
 
 
@@ -44,7 +44,7 @@ def read_inputs(
     Fetched responses are stored in the raw zone (``raw_dir``) by :func:`flows.sources.gather.gather`. Local arXiv
     files are listings like any other input; arXiv captures fetched (or replayed) for enrichment only fill
     missing fields of the other records and are not records themselves. Every record is dated
-    (``listed_on`` and its evidence, :func:`transforms.listing.date_listings`).
+    (``listed_on`` and its evidence, :func:`transforms.parse.listing.date_listings`).
     """
     local, reports = read_local_captures(paths, limits)
     fetched, failures = (

@@ -17,9 +17,9 @@ from pathlib import Path
 from flows.runtime.project import PROJECT_ROOT
 from flows.sources.replay import read_raw_zone, unique_captures
 from flows.store.raw_zone import LOG_NAME, raw_log_kinds
-from transforms.listing import FILE_MTIME
 from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits
 from transforms.parse.common import safe_text
+from transforms.parse.listing import FILE_MTIME
 
 BUNDLED_SAMPLE = PROJECT_ROOT / "data" / "sample" / "trending-papers-page.txt"
 """The default input: a text copy of the trending-papers page this product was specified from."""

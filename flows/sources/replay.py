@@ -23,10 +23,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from flows.sources.settings import HF_DAILY, HF_PAGE
 from flows.store.raw_zone import CAPTURE, LOG_NAME, RawEntry, read_entries
-from transforms.listing import RAW_ZONE
 from transforms.parse import Capture
-from transforms.parse.common import load_json
 from transforms.parse.hf_daily import daily_items
+from transforms.parse.listing import RAW_ZONE
+from transforms.parse.values import load_json
 
 
 def read_raw_zone(root: Path, run: str | None = None) -> list[Capture]:

@@ -15,7 +15,7 @@ import polars as pl
 from flows.errors import NotFound
 from flows.store.catalog import Catalog
 from flows.store.releases import released_to
-from transforms.changes import diff_papers
+from transforms.history.changes import diff_papers
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ from flows.store.shards import (
     write_part,
     write_shards,
 )
-from transforms.matching import INDEX_ORDER
+from transforms.dedup.index import INDEX_ORDER
 from transforms.schema import (
     DATASET_NAME,
     DEDUP_INDEX_SCHEMA,

@@ -1,6 +1,6 @@
 """``OUT/trending-papers/retractions.json``: the papers kept out of every later run until un-retracted.
 
-Rows of :data:`transforms.retraction.RETRACTION_SCHEMA` (paper id, title, reason, when, the version that
+Rows of :data:`transforms.history.retraction.RETRACTION_SCHEMA` (paper id, title, reason, when, the version that
 removed it), written whole in one rename.
 """
 
@@ -13,7 +13,7 @@ import polars as pl
 
 from flows.store.files import write_text_atomically
 from flows.store.layout import RETRACTIONS_FILE, dataset_root
-from transforms.retraction import RETRACTION_SCHEMA, empty_retractions
+from transforms.history.retraction import RETRACTION_SCHEMA, empty_retractions
 from transforms.schema import DATASET_NAME
 
 

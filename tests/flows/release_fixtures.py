@@ -11,7 +11,7 @@ from flows.render.card import build_card
 from flows.render.changelog import render_changelog
 from flows.store.previous import open_latest
 from flows.store.publish import Documents, WholeTables, publish_version
-from transforms.changes import diff_papers
+from transforms.history.changes import diff_papers
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 
 V1 = "20240527T080000.000000Z"

@@ -10,8 +10,8 @@ from polars.testing import assert_frame_equal
 from flows.run.config import RunConfig
 from flows.run.stages import previous_index
 from flows.store.previous import PreviousVersion
-from transforms.matching import build_index
-from transforms.minhash import DedupParams
+from transforms.dedup.index import build_index
+from transforms.dedup.minhash import DedupParams
 
 PAPERS = pl.DataFrame(
     {

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import polars as pl
 
 from flows.render.text import dedup_report_text
-from transforms.audit import dedup_merges
-from transforms.dedup import collapse_clusters, find_clusters
-from transforms.history import upsert
-from transforms.matching import match_previous
+from transforms.dedup.clusters import find_clusters
+from transforms.dedup.collapse import collapse_clusters
+from transforms.dedup.matching import match_previous
+from transforms.history.merge import upsert
+from transforms.report.audit import dedup_merges
 from transforms.schema import PAPER_SCHEMA, RECORD_SCHEMA, WORKING_COLUMNS, conform, polars_schema
 
 ABSTRACT = (

@@ -24,13 +24,13 @@ from flows.run.validate import _seen_at, validate
 from flows.store.previous import open_latest
 from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.flows.daily_listings import day_listing
-from transforms.accounting import record_hash_expr
-from transforms.changes import diff_papers
+from transforms.dedup.index import update_index
 from transforms.derive.analysis import add_analysis_columns
-from transforms.history import upsert
-from transforms.matching import update_index
+from transforms.history.changes import diff_papers
+from transforms.history.merge import upsert
+from transforms.report.accounting import record_hash_expr
+from transforms.report.summary import summarize
 from transforms.schema import PAPER_SCHEMA, conform
-from transforms.summary import summarize
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

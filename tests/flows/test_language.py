@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 import flows.run.language
 from flows.run.language import detect_languages
 from tests.transforms.test_language import ENGLISH, NON_ENGLISH
-from transforms.language import GATE_SCORE, with_language
+from transforms.language.detect import GATE_SCORE, with_language
 
 TEXTS = [ENGLISH, *NON_ENGLISH.values(), "", None, "1234 5678", ENGLISH, "Ünïcödé naïve café résumé"]
 

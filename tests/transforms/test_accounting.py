@@ -5,7 +5,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from tests.paper_rows import paper_row, papers_frame
-from transforms.accounting import (
+from transforms.report.accounting import (
     build_ledger,
     build_quarantine,
     count_outcomes,

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.clean import RULES, clean_records, clean_text, rules_table
+from transforms.clean.rules import RULES, clean_records, clean_text, rules_table
 
 
 def clean_one(text: str | None) -> str:

@@ -18,20 +18,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-import transforms.dedup as dedup
-import transforms.minhash as minhash
-from transforms.dedup import DedupParams, collapse_clusters, find_clusters, token_hashes
-from transforms.history import upsert
-from transforms.identity import paper_id_expr, text_words
-from transforms.matching import (
+import transforms.dedup.minhash as minhash
+from transforms.dedup.clusters import find_clusters
+from transforms.dedup.collapse import collapse_clusters
+from transforms.dedup.identity import paper_id_expr, text_words
+from transforms.dedup.index import (
     INDEX_ORDER,
     build_index,
     keys_by_id,
     lookup_keys,
-    match_previous,
     positional_keys,
     update_index,
 )
+from transforms.dedup.matching import match_previous
+from transforms.dedup.minhash import DedupParams, token_hashes
+from transforms.history.merge import upsert
 from transforms.schema import (
     PAPER_SCHEMA,
     RECORD_SCHEMA,
@@ -900,12 +901,12 @@ def test_signatures_do_not_depend_on_chunks_or_blocks(monkeypatch: pytest.Monkey
         [PRUNING, "", None, "tiny", PRUNING.upper(), "Ünïcode — ﬁne text here", *PRUNING.split(". ")]
     )
     params = DedupParams()
-    signatures, has = dedup.minhash_signatures(texts, params)
+    signatures, has = minhash.minhash_signatures(texts, params)
     assert has.tolist() == [True, False, False, True, True, True] + [True] * len(PRUNING.split(". "))
     np.testing.assert_array_equal(signatures[0], signatures[4])  # case and punctuation do not matter
-    chunked, _ = dedup.minhash_signatures(texts, DedupParams(chunk_docs=3))
+    chunked, _ = minhash.minhash_signatures(texts, DedupParams(chunk_docs=3))
     monkeypatch.setattr(minhash, "_BLOCK_SHINGLES", 7)
-    blocked, _ = dedup.minhash_signatures(texts, params)
+    blocked, _ = minhash.minhash_signatures(texts, params)
     np.testing.assert_array_equal(signatures, chunked)
     np.testing.assert_array_equal(signatures, blocked)
     # Against the definition: per permutation, the minimum of (a * h + b) mod 2^64 over the shingles, >> 32.
@@ -922,7 +923,7 @@ def test_signatures_do_not_depend_on_chunks_or_blocks(monkeypatch: pytest.Monkey
 
 def test_word_hashes_are_the_same_in_a_new_process_and_the_fingerprint_names_polars() -> None:
     code = (
-        "import polars as pl, sys; from transforms.dedup import token_hashes; "
+        "import polars as pl, sys; from transforms.dedup.minhash import token_hashes; "
         "print(token_hashes(pl.Series([sys.argv[1]]))[1].tolist())"
     )
     text = PRUNING + " Ünïcode"
@@ -943,9 +944,10 @@ def test_word_hashes_are_the_same_in_a_new_process_and_the_fingerprint_names_pol
 
 def _reference_index(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     """build_index as first written: every key row, ``unique``, then sorted on the strings of INDEX_ORDER."""
-    from transforms.dedup import band_frame, title_key
-    from transforms.identity import known_arxiv_id, stable_hash64
-    from transforms.matching import INDEX_SCHEMA
+    from transforms.dedup.clusters import title_key
+    from transforms.dedup.identity import known_arxiv_id, stable_hash64
+    from transforms.dedup.index import INDEX_SCHEMA
+    from transforms.dedup.minhash import band_frame
 
     def rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         return frame.drop_nulls("t").select(

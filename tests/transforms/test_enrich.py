@@ -8,9 +8,9 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from tests.transforms.parse_helpers import capture, fixture
-from transforms.enrich import enrich_with_arxiv, matched_arxiv_captures
 from transforms.parse import parse_capture
 from transforms.parse.common import records_frame
+from transforms.parse.enrich import enrich_with_arxiv, matched_arxiv_captures
 
 LATER = datetime(2025, 2, 1, tzinfo=UTC)
 

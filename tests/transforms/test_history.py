@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.history import HISTORY_COLUMNS, attach_listings, upsert
+from transforms.history.merge import HISTORY_COLUMNS, attach_listings, upsert
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 DAY1, DAY2 = date(2025, 7, 1), date(2025, 7, 2)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
-from transforms.identity import (
+from transforms.dedup.identity import (
     normalise_text,
     normalise_title,
     paper_id_expr,

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.language import clearly_english, detect_language, tag_language, with_language
+from transforms.language.detect import clearly_english, detect_language, tag_language, with_language
 
 # Abstract-like sentences written for these tests (not taken from any capture).
 NON_ENGLISH = {

@@ -11,8 +11,8 @@ from polars.testing import assert_frame_equal
 
 from flows.sources.replay import read_raw_zone
 from flows.store.raw_zone import RawZone
-from transforms.listing import FILE_MTIME, LISTED_ON_EVIDENCE, RAW_ZONE, date_listings
 from transforms.parse import Capture, parse_capture
+from transforms.parse.listing import FILE_MTIME, LISTED_ON_EVIDENCE, RAW_ZONE, date_listings
 
 FETCHED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 """A capture time far from every listing day, so a test fails if the capture time is taken by mistake."""

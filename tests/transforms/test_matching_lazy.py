@@ -9,9 +9,10 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from tests.transforms.test_dedup import DAY1, PRUNING, papers_from, records
-from transforms.dedup import find_clusters
-from transforms.history import upsert
-from transforms.matching import build_index, match_previous
+from transforms.dedup.clusters import find_clusters
+from transforms.dedup.index import build_index
+from transforms.dedup.matching import match_previous
+from transforms.history.merge import upsert
 
 
 def history() -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""The compiled word split and MinHash (transforms/kernels.py) give exactly the numpy path's words and signatures.
+"""The compiled word split and MinHash (transforms/dedup/kernels.py) give exactly the numpy path's words and signatures.
 
 Stored dedup indexes hold band keys of published versions, so the kernel must reproduce the numpy definition
 bit for bit: the reference here is the word split of ``normalise_text`` (a Python string per word), polars'
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-import transforms.identity as identity
-import transforms.minhash as minhash
-from transforms.identity import normalise_text, word_series
-from transforms.minhash import DedupParams, minhash_signatures
+import transforms.dedup.identity as identity
+import transforms.dedup.minhash as minhash
+from transforms.dedup.identity import normalise_text, word_series
+from transforms.dedup.minhash import DedupParams, minhash_signatures
 
 TEXTS = [
     "Structured pruning of convolutional networks.Given a trained model, we remove whole filters.",

@@ -5,8 +5,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.parse.common import json_depth
 from transforms.parse.depth import text_depth
+from transforms.parse.values import json_depth
 
 TRICKY_TEXT = st.text(alphabet=st.sampled_from(list('[]{}"\\/:,é€\U0001f600 a\n\t')), max_size=12)
 JSON_VALUES = st.recursive(

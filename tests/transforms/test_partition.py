@@ -7,8 +7,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.transforms.test_dedup import GROKKING_A, GROKKING_B, PRUNING, PRUNING_REVISED, TRANSLATION, records
-from transforms.dedup import DedupParams, find_clusters
-from transforms.minhash import partition_band_frame, shared_band_frame, shared_bands
+from transforms.dedup.clusters import find_clusters
+from transforms.dedup.minhash import DedupParams, partition_band_frame, shared_band_frame, shared_bands
 from transforms.partition import ORDER, merge_partitions, split_partitions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from transforms.quality import QualitySettings, tag_quality
+from transforms.clean.quality import QualitySettings, tag_quality
 
 ABSTRACT = (
     "We study how neural networks learn hierarchical functions and show that a three-layer network trained "

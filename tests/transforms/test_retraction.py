@@ -6,7 +6,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from tests.paper_rows import paper_row, papers_frame
-from transforms.retraction import (
+from transforms.history.retraction import (
     RETRACTION_SCHEMA,
     empty_retractions,
     retraction_rows,

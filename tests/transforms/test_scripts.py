@@ -5,11 +5,7 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from transforms.scripts import (
-    MIXED_REASON,
-    second_script_share,
-    tag_mixed_script,
-)
+from transforms.language.scripts import MIXED_REASON, second_script_share, tag_mixed_script
 
 ENGLISH = (
     "We propose a retrieval-augmented model for long documents. It reads each section once, keeps a short "

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from transforms.summary import (
+from transforms.report.summary import (
     code_share_by_topic,
     new_papers,
     quarantine_reasons,

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.derive.topic import FALLBACK_TOPIC, assign_topics, load_taxonomy, terms_regex
+from transforms.derive.taxonomy import FALLBACK_TOPIC, load_taxonomy, terms_regex
+from transforms.derive.topic import assign_topics
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 EXPECTED_IDS = (

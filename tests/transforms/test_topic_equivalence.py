@@ -16,7 +16,8 @@ from polars.testing import assert_frame_equal
 
 from tests.transforms.test_topic import frame
 from tests.transforms.topic_reference import assign_topics_regex
-from transforms.derive.topic import RESOLVE_PASSES, assign_topics, load_taxonomy
+from transforms.derive.taxonomy import load_taxonomy
+from transforms.derive.topic import RESOLVE_PASSES, assign_topics
 from transforms.parse import parse_capture
 from transforms.parse.common import Capture
 

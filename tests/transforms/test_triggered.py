@@ -5,14 +5,14 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from transforms.scripts import (
+from transforms.clean.triggered import on_triggered
+from transforms.language.scripts import (
     MIN_SECOND_SCRIPT_LETTERS,
     MIXED_SCRIPT_SHARE,
     is_mixed_script,
     second_script_letters,
     second_script_share,
 )
-from transforms.triggered import on_triggered
 
 TEXTS = pl.DataFrame(
     {

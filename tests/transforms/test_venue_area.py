@@ -6,7 +6,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from transforms.derive import derive_fields
-from transforms.derive.topic import load_taxonomy
+from transforms.derive.taxonomy import load_taxonomy
 from transforms.derive.venue_area import prefer_venue_area, venue_areas
 from transforms.schema import PAPER_SCHEMA, polars_schema
 

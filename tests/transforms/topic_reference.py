@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.derive.topic import (
-    FALLBACK_TOPIC,
-    TOPIC_SCORES_DTYPE,
-    Taxonomy,
-    choose_topics,
-    load_taxonomy,
-    terms_regex,
-)
+from transforms.derive.taxonomy import FALLBACK_TOPIC, Taxonomy, load_taxonomy, terms_regex
+from transforms.derive.topic import TOPIC_SCORES_DTYPE, choose_topics
 
 
 def _matches(text: pl.Expr, pattern: str | None) -> pl.Expr:

@@ -14,8 +14,6 @@ from transforms.parse.common import (
     ItemRejected,
     error_reason,
     input_limits,
-    is_json_document,
-    load_json,
     parse_failure,
     records_frame,
 )
@@ -24,6 +22,7 @@ from transforms.parse.hf_page import looks_like_html, parse_hf_page
 from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
 from transforms.parse.pwc import looks_like_pwc, parse_pwc
 from transforms.parse.text import looks_like_text_page, parse_text_page, text_shape_problem
+from transforms.parse.values import is_json_document, load_json
 
 Recogniser = Callable[[bytes], bool]
 Parser = Callable[[Capture], pl.DataFrame]

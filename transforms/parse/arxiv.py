@@ -14,14 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import (
-    Capture,
-    item_record,
-    parse_failure,
-    parse_timestamp,
-    records_frame,
-    split_arxiv_id,
-)
+from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.values import parse_timestamp, split_arxiv_id
 
 SOURCE = "arxiv"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -17,19 +17,21 @@ from urllib.parse import parse_qs, urlsplit
 import polars as pl
 
 from transforms.parse.common import (
-    NOT_JSON,
     Capture,
     ItemRejected,
+    current_limits,
+    item_record,
+    parse_failure,
+    records_frame,
+)
+from transforms.parse.values import (
+    NOT_JSON,
     as_int,
     as_text,
     as_text_list,
-    current_limits,
-    item_record,
     json_document,
     load_json,
-    parse_failure,
     parse_timestamp,
-    records_frame,
     split_arxiv_id,
 )
 
@@ -120,7 +122,7 @@ def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = 
     ``fallback`` is the enclosing item, whose copies of title/summary/publishedAt are used when the paper
     lacks them. The time the paper was submitted to Daily Papers is ``submittedOnDailyAt``; older API days lack
     it, and there the enclosing item's own ``publishedAt`` is that time (the paper's ``publishedAt`` is the
-    arXiv date). Its UTC day is proposed as ``listed_on`` (see ``transforms/listing.py``).
+    arXiv date). Its UTC day is proposed as ``listed_on`` (see ``transforms/parse/listing.py``).
     """
     outer = fallback or {}
     arxiv_id, arxiv_version = split_arxiv_id(paper.get("id"))

@@ -20,15 +20,13 @@ import polars as pl
 from transforms.parse.common import (
     Capture,
     ItemRejected,
-    as_int,
     failed_item,
     item_record,
-    load_json,
     parse_failure,
     records_frame,
-    split_arxiv_id,
 )
 from transforms.parse.hf_daily import PAPER_URL, document_day, paper_record
+from transforms.parse.values import as_int, load_json, split_arxiv_id
 
 SOURCE = "hf-page"
 DATED_PATH = re.compile(r"/papers/date/(\d{4}-\d{2}-\d{2})(?:[/?#]|$)")

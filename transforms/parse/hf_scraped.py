@@ -14,20 +14,17 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import (
+from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.hf_daily import document_day
+from transforms.parse.values import (
     NOT_JSON,
-    Capture,
     as_int,
     as_text,
     as_text_list,
-    item_record,
     json_document,
     load_json,
-    parse_failure,
-    records_frame,
     split_arxiv_id,
 )
-from transforms.parse.hf_daily import document_day
 
 SOURCE = "hf-scraped"
 PAPER_KEYS = frozenset({"title", "url", "abstract"})

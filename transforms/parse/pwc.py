@@ -13,17 +13,14 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import (
+from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.values import (
     NOT_JSON,
-    Capture,
     as_text,
     as_text_list,
-    item_record,
     json_document,
     load_json,
-    parse_failure,
     parse_timestamp,
-    records_frame,
     split_arxiv_id,
 )
 

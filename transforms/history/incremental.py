@@ -13,9 +13,9 @@ from datetime import datetime
 
 import polars as pl
 
-from transforms.accounting import record_hash_expr
 from transforms.derive.analysis import add_analysis_columns
-from transforms.history import upsert
+from transforms.history.merge import upsert
+from transforms.report.accounting import record_hash_expr
 from transforms.schema import PAPER_SCHEMA, conform
 
 __all__ = ["version_rows"]

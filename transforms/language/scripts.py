@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.clean.triggered import on_triggered
 from transforms.routing import reason_when, tag
-from transforms.triggered import on_triggered
 
 SCRIPTS: dict[str, str] = {
     "latin": r"\p{Latin}",

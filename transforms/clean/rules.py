@@ -13,8 +13,8 @@ The rules are written to leave ordinary English alone (``three times faster``, `
 Polars uses the Rust regex engine (no look-around, no back-references), so "do not touch X" is written as an
 alternation whose first branch matches X and puts it back unchanged.
 
-The TeX rules live in ``transforms/tex.py``, URL protection in ``transforms/urls.py``, and the quality tags
-(records that are not a title or an abstract) in ``transforms/quality.py``.
+The TeX rules live in ``transforms/clean/tex.py``, URL protection in ``transforms/clean/urls.py``, and the quality tags
+(records that are not a title or an abstract) in ``transforms/clean/quality.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.tex import (
+from transforms.clean.tex import (
     TEX_MATH_TRIGGER,
     chain,
     citation_keys,
@@ -37,8 +37,8 @@ from transforms.tex import (
     tex_quotes,
     tex_ties,
 )
-from transforms.triggered import on_triggered
-from transforms.urls import FLATTENED_HREF, mask_urls, protected_urls, unmask_urls
+from transforms.clean.triggered import on_triggered
+from transforms.clean.urls import FLATTENED_HREF, mask_urls, protected_urls, unmask_urls
 
 CLEANED_FIELDS = ("title", "abstract")
 

@@ -1,198 +1,35 @@
-"""Matching a run's papers against earlier versions: the per-version lookup index and ``paper_id`` assignment.
+"""Matching a run's papers against earlier versions: ``paper_id`` carried across versions.
 
 :func:`match_previous` carries ``paper_id`` across versions with the same rules as
-:func:`transforms.dedup.find_clusters`; :func:`build_index` and :func:`update_index` maintain the per-version key
-table (``index/dedup-keys-*.parquet``) that keeps this proportional to the new records, not to the history.
+:func:`transforms.dedup.clusters.find_clusters`, probing the previous version's lookup index
+(:mod:`transforms.dedup.index`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from transforms.dedup import (
-    DedupParams,
+from transforms.dedup.arxiv_conflicts import most_similar
+from transforms.dedup.clusters import (
     arxiv_compatible,
-    band_frame,
-    most_similar,
     prepare_docs,
     score_pairs,
-    title_key,
     title_not_contradicted,
     verified,
     with_arxiv,
 )
-from transforms.identity import (
-    known_arxiv_id,
+from transforms.dedup.identity import (
     normalise_text,
     normalise_title,
     paper_id_expr,
     sha256_hex16,
-    stable_hash64,
 )
-from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
-
-INDEX_ORDER = ["paper_id", "kind", "band", "key"]
-"""Rows of one paper together, in paper-id order: the index is range-sharded by ``paper_id`` like the papers, so
-a run that touches a few papers changes a few index shards (``flows/store/shards.py``)."""
-
-__all__ = [
-    "INDEX_ORDER",
-    "INDEX_SCHEMA",
-    "MATCH_SPLIT_ARXIV_CONFLICT",
-    "build_index",
-    "keys_by_id",
-    "lookup_keys",
-    "match_previous",
-    "positional_keys",
-    "update_index",
-]
+from transforms.dedup.index import build_index, positional_keys
+from transforms.dedup.minhash import DedupParams
 
 MATCH_SPLIT_ARXIV_CONFLICT = "match:split_arxiv_conflict"
 """``decisions`` tag of a run's paper that, with another paper of the run carrying a different arXiv id,
 matched one previous paper without an id (only the more similar one keeps it; see match_previous)."""
-
-INDEX_SCHEMA = polars_schema(DEDUP_INDEX_SCHEMA)
-"""Persisted per version as ``index/dedup-keys-*.parquet``: one row per (paper, lookup key).
-
-``kind`` is ``arxiv`` (key = hash of the arXiv id), ``title`` (hash of a normalised title or alias) or
-``band`` (an LSH band key of an abstract, ``band`` its number). ``fingerprint`` is
-:attr:`DedupParams.fingerprint`.
-"""
-
-
-def _key_hash(expr: pl.Expr) -> pl.Expr:
-    return stable_hash64(expr)
-
-
-def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """Lookup keys of papers (needs ``paper_id``, ``title``, ``abstract``, ``arxiv_id``; ``aliases`` if any).
-
-    Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
-    from each run's papers only. In ``INDEX_ORDER``.
-    """
-    return _in_index_order(_ranked_keys(papers, params))
-
-
-def lookup_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort."""
-    return _ranked_keys(papers, params).drop(_RANK).cast(dict(INDEX_SCHEMA))
-
-
-def positional_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """:func:`lookup_keys` of papers that have no ids yet, ``paper_id`` their row position as text ("0", ...):
-    what :func:`match_previous` probes the index with, and, renamed by :func:`keys_by_id` once the papers have
-    ids, the keys :func:`update_index` adds (hashed once per run, not twice)."""
-    return lookup_keys(papers.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
-
-
-def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
-    """:func:`positional_keys` of ``papers`` with each row's position replaced by the paper's ``paper_id``."""
-    ids = papers.get_column("paper_id")
-    return keys.with_columns(ids.gather(keys.get_column("paper_id").cast(pl.UInt32)).alias("paper_id"))
-
-
-_RANK = "_paper_rank"
-_KIND_ORDER = {"arxiv": 0, "band": 1, "title": 2}
-"""``kind`` sorts as these codes (its values in byte order), so the index is sorted on numbers, not strings."""
-
-
-def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    """Distinct key rows of the papers with ``_paper_rank``, the dense rank of ``paper_id`` among them.
-
-    The ~32 band rows of a paper are distinct when its ``paper_id`` is (one row per band), so only the few
-    title and arXiv rows, or band rows of repeated ids, go through ``unique``; the rank is computed on the
-    papers, not on the 30-odd times longer key rows.
-    """
-    if papers.height == 0:
-        return pl.DataFrame(schema={**INDEX_SCHEMA, _RANK: pl.UInt32})
-    ranked = papers.with_columns(pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
-    titles = ranked.select("paper_id", _RANK, pl.col("title").alias("t"))
-    if "aliases" in ranked.columns:
-        aliases = ranked.select("paper_id", _RANK, pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
-        titles = pl.concat([titles, aliases])
-    title_rows = (
-        titles.with_columns(title_key(pl.col("t"), params).alias("t"))
-        .drop_nulls("t")
-        .unique()
-        .select(
-            "paper_id",
-            pl.lit("title").alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-            _RANK,
-        )
-    )
-    arxiv_rows = (
-        ranked.select("paper_id", _RANK, known_arxiv_id(pl.col("arxiv_id")).alias("t"))
-        .drop_nulls("t")
-        .unique()
-        .select(
-            "paper_id",
-            pl.lit("arxiv").alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-            _RANK,
-        )
-    )
-    bands = band_frame(ranked["abstract"], params)
-    doc = bands["doc"]
-    band_rows = pl.DataFrame(
-        {
-            "paper_id": ranked["paper_id"].gather(doc),
-            "kind": pl.Series("kind", ["band"], dtype=pl.String).new_from_index(0, len(doc)),
-            "band": bands["band"],
-            "key": bands["key"],
-            _RANK: ranked[_RANK].gather(doc),
-        }
-    )
-    if not ranked["paper_id"].is_unique().all():
-        band_rows = band_rows.unique()
-    return pl.concat([arxiv_rows, title_rows, band_rows]).with_columns(
-        pl.lit(params.fingerprint).alias("fingerprint")
-    )
-
-
-def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
-    """Rows with ``_paper_rank`` sorted as ``INDEX_ORDER`` would sort them, on numbers only."""
-    kind = pl.col("kind").replace_strict(_KIND_ORDER, return_dtype=pl.UInt8)
-    return (
-        ranked.sort(pl.col(_RANK), kind, pl.col("band"), pl.col("key")).drop(_RANK).cast(dict(INDEX_SCHEMA))
-    )
-
-
-def update_index(
-    index: pl.DataFrame,
-    papers: pl.DataFrame,
-    params: DedupParams = DedupParams(),
-    keys: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
-
-    ``keys``: :func:`lookup_keys` rows of at least these papers, already hashed (:func:`keys_by_id`); the
-    rows of other papers are ignored. Computed from ``papers`` when None.
-
-    A paper seen again keeps its old keys too, so a later record can match any version of its text. The result
-    is in ``INDEX_ORDER``; an index already in that order (as versions store it) is merged with the run's rows
-    in one pass instead of sorted again, and the rows of papers not in this run keep their order.
-    """
-    if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
-        raise ValueError("index was built with other parameters; rebuild it with build_index")
-    if keys is None:
-        added = _ranked_keys(papers, params)
-    else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
-        ranks = papers.select("paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
-        added = keys.join(ranks.unique(), on="paper_id")
-    if not index.get_column("paper_id").is_sorted():
-        return pl.concat([index, added.drop(_RANK).cast(dict(INDEX_SCHEMA))]).unique().sort(INDEX_ORDER)
-    ranks = added.select("paper_id", _RANK).unique()
-    in_run = pl.col("paper_id").is_in(ranks.get_column("paper_id").implode())
-    touched, kept = index.filter(in_run), index.filter(~in_run)
-    # The touched papers' old rows are few and distinct, the run's rows distinct: their union without the rows
-    # both hold, then sorted by the run's ranks of the ids.
-    old = touched.join(ranks, on="paper_id")
-    fresh = added.join(old, on=list(INDEX_SCHEMA), how="anti")
-    grown = _in_index_order(pl.concat([old.select(fresh.columns), fresh]))
-    return kept.merge_sorted(grown, key="paper_id")
 
 
 def match_previous(
@@ -307,8 +144,9 @@ def _drop_arxiv_conflicts(
 ) -> pl.DataFrame:
     """``hits`` without the pairs whose new and previous papers both carry a known arXiv id, and different ones.
 
-    Such a pair fails :func:`~transforms.dedup.arxiv_compatible` whatever its texts, so it is dropped before the
-    previous papers' texts are read and scored (by the ids' keys in the index: different keys, different ids).
+    Such a pair fails :func:`~transforms.dedup.clusters.arxiv_compatible` whatever its texts, so it is dropped
+    before the previous papers' texts are read and scored (by the ids' keys in the index: different keys,
+    different ids).
     A history where many papers share near-identical abstracts but not ids would otherwise read them all.
     """
     new_keys = probe.filter(pl.col("kind") == "arxiv").select(
@@ -337,7 +175,7 @@ def _best_matches(candidates: pl.DataFrame) -> pl.DataFrame:
     """One previous paper per new paper ``a``: the strongest rule, then the highest similarity, then the
     smallest ``paper_id``; a new paper without an arXiv id whose candidates carry two known ids or more takes
     the most similar one instead (abstract Jaccard, then title Jaccard, then the smaller arXiv id), as
-    :func:`transforms.dedup.split_arxiv_conflicts` does within a run."""
+    :func:`transforms.dedup.clusters.split_arxiv_conflicts` does within a run."""
     by_similarity = pl.col("arxiv_a").is_null() & (pl.col("arxiv_b").drop_nulls().n_unique().over("a") > 1)
     return (
         candidates.with_columns(by_similarity.alias("_by_similarity"))
@@ -365,7 +203,7 @@ def _resolve_arxiv_conflicts(candidates: pl.DataFrame) -> tuple[pl.DataFrame, pl
     """Best matches (``a``, ``_matched``) such that no previous paper takes new papers with two known arXiv ids.
 
     A previous paper without an arXiv id can be the best match of several new papers whose ids differ (it would
-    merge them in :func:`transforms.history.upsert`). The new paper most similar to it (abstract Jaccard, then
+    merge them in :func:`transforms.history.merge.upsert`). The new paper most similar to it (abstract Jaccard, then
     title Jaccard, then the smaller arXiv id) keeps the match; the others lose that candidate and take their
     next best, until no previous paper is contested. Also returns the new papers that took part in a contest.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.identity import normalise_title
+from transforms.dedup.identity import normalise_title
 
 AUDIT_COLUMNS = ("paper_id", "title", "duplicates")
 """The papers' columns :func:`dedup_merges` reads."""

@@ -1,8 +1,8 @@
 """Paper identity: normalised titles, text tokens and the stable ``paper_id``.
 
-Kept apart from :mod:`transforms.dedup` because other stages (derive, publish) need ``paper_id`` without the
+Kept apart from :mod:`transforms.dedup.clusters` because other stages (derive, publish) need ``paper_id`` without the
 near-duplicate machinery. Everything here is a polars expression (and :func:`text_words`, its fast word split
-with a compiled loop from :mod:`transforms.kernels`);
+with a compiled loop from :mod:`transforms.dedup.kernels`);
 hashing uses sha256/blake2b so that ids and persisted arXiv/title keys stay the same across polars versions
 (``Expr.hash`` makes no such promise; the LSH band keys do use it, see ``DedupParams.fingerprint``).
 """
@@ -96,7 +96,7 @@ def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
 
     No regex runs over ASCII text. A text with a non-ASCII byte is first given the expression's NFKC and
     lowercasing and its non-ASCII non-alphanumerics become spaces (a regex that only matches outside ASCII);
-    then one compiled pass over the Arrow buffer of all texts (:func:`transforms.kernels.fold_words`)
+    then one compiled pass over the Arrow buffer of all texts (:func:`transforms.dedup.kernels.fold_words`)
     lowercases ASCII letters, treats every other ASCII non-alphanumeric as a space and cuts the words at the
     spaces. Same operations in the same order as ``normalise_text``, so the same words.
     """
@@ -115,7 +115,7 @@ def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
         head, head_starts = word_series(texts.head(half))
         tail, tail_starts = word_series(texts.slice(half))
         return pl.concat([head, tail]), np.r_[head_starts, tail_starts[1:] + head_starts[-1]]
-    from transforms.kernels import fold_words  # here: numba's import (~0.4 s) only where words are needed
+    from transforms.dedup.kernels import fold_words
 
     views, word_bytes, starts = fold_words(data, offsets, _ASCII_FOLD)
     arrow = pa.Array.from_buffers(

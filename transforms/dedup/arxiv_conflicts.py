@@ -1,6 +1,6 @@
 """Splitting a duplicate component that holds two known arXiv ids (see :func:`split_arxiv_conflicts`).
 
-Split out of :mod:`transforms.dedup` (which re-exports these names); :mod:`transforms.matching` uses
+Split out of :mod:`transforms.dedup.clusters` (which re-exports these names); :mod:`transforms.dedup.matching` uses
 :func:`most_similar` for the same rule against history.
 """
 

@@ -85,7 +85,7 @@ def shingle_minima(
     """MinHash of the word shingles of every text, in one pass over its word hashes.
 
     Text ``t`` has the words ``token_hash[text_words[t]:text_words[t + 1]]``. Its shingles are the same as
-    ``transforms.minhash._shingles``: at each start ``i <= max(words - shingle_size, 0)``,
+    ``transforms.dedup.minhash._shingles``: at each start ``i <= max(words - shingle_size, 0)``,
     ``h = hash[i]`` then ``h = h * mix + hash[i + k]`` for ``k = 1 .. shingle_size - 1`` (0 past the end of
     the text). Row ``t`` of ``signatures`` (uint32, ``(texts, num_perm)``) becomes, for each permutation ``p``,
     ``min((multipliers[p] * h + increments[p]) mod 2^64) >> 32`` over the shingles, and ``has_shingles[t]``
@@ -126,11 +126,11 @@ def shared_band_keys(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (doc, band, key) rows of the ``docs`` whose band key another of them shares in that band.
 
-    Band ``b``'s key of a document is ``transforms.minhash.band_keys``': ``k = k * mix + sig[columns[b, r]] *
+    Band ``b``'s key of a document is ``transforms.dedup.minhash.band_keys``': ``k = k * mix + sig[columns[b, r]] *
     band_mix[r]`` over its rows ``r``. Per band, one open-addressing table of the keys (sized to twice the
     documents, slot = the key's top bits after a Fibonacci multiply) counts each key, then a second pass keeps
     the documents whose key was counted twice or more. Rows come band by band, documents in ``docs`` order
-    within a band, as ``transforms.minhash.shared_band_frame``'s numpy and polars definition gives them. Linear
+    within a band, as ``transforms.dedup.minhash.shared_band_frame``'s numpy and polars definition gives them. Linear
     work per band, so more bands cost only their share of one pass over the signatures.
     """
     n = len(docs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.identity import known_arxiv_id, normalise_title
+from transforms.dedup.identity import known_arxiv_id, normalise_title
 from transforms.routing import reason_when, reject_failed_papers, tag, with_reasons
 
 RETRACTED = "retracted"

@@ -3,7 +3,7 @@
 The rules here turn ``\\mathcal{O}(n)``, ``\\'{e}``, ``$\\alpha$-divergence`` and their backslash-less renderings
 (``mathcal{O}``, ``alpha-divergence`` after a formula) into readable Unicode, while leaving ordinary English alone
 (``three times faster``, ``the ell of``, ``theta waves``): a TeX word is only rewritten where it cannot be English
-or where its context is mathematical. ``transforms/clean.py`` orders them among the other cleaning rules.
+or where its context is mathematical. ``transforms/clean/rules.py`` orders them among the other cleaning rules.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from transforms.urls import URL_PLACEHOLDER
+from transforms.clean.urls import URL_PLACEHOLDER
 
 
 def chain(expr: pl.Expr, replacements: Sequence[tuple[str, str]]) -> pl.Expr:

@@ -19,8 +19,8 @@ from datetime import datetime
 
 import polars as pl
 
-from transforms.dedup import clean_aliases
-from transforms.identity import known_arxiv_id
+from transforms.dedup.collapse import clean_aliases
+from transforms.dedup.identity import known_arxiv_id
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 __all__ = ["attach_listings", "datetime_literal", "history_columns", "upsert"]
@@ -125,7 +125,7 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
 
 def _refuse_two_arxiv_ids(rows: pl.DataFrame) -> None:
     """Rows sharing a ``paper_id`` never carry two different known arXiv ids: merging them would lose one
-    paper. :func:`transforms.matching.match_previous` never assigns ids that way; this guards the invariant."""
+    paper. :func:`transforms.dedup.matching.match_previous` never assigns ids that way; this guards the invariant."""
     clashes = (
         rows.select("paper_id", known_arxiv_id(pl.col("arxiv_id")).alias("arxiv"))
         .drop_nulls("arxiv")

@@ -1,9 +1,8 @@
 """MinHash signatures and LSH band keys of word shingles: the candidate step of near-duplicate detection.
 
-Split out of :mod:`transforms.dedup` (which re-exports the public names). Signatures come from one compiled pass
-over each chunk's word hashes (:func:`transforms.kernels.shingle_minima`); the numpy :func:`_shingles` and
-:func:`_minima` are the definition it is tested against (and :func:`_shingles` gives the exact Jaccard of
-verification).
+Signatures come from one compiled pass over each chunk's word hashes
+(:func:`transforms.dedup.kernels.shingle_minima`); the numpy :func:`_shingles` and :func:`_minima` are the
+definition it is tested against (and :func:`_shingles` gives the exact Jaccard of verification).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from transforms.identity import word_series
+from transforms.dedup.identity import word_series
 
 __all__ = [
     "DedupParams",
@@ -160,10 +159,10 @@ def minhash_signatures(
 
     Each permutation is a multiply-shift hash ``(a*x + b) >> 32`` of the 64-bit shingle hash. The shingles
     and their minima per document come from one compiled pass over the word hashes
-    (:func:`transforms.kernels.shingle_minima`), equal to :func:`_shingles` then :func:`_minima`. Documents are
+    (:func:`transforms.dedup.kernels.shingle_minima`), equal to :func:`_shingles` then :func:`_minima`. Documents are
     processed ``chunk_docs`` at a time so memory stays bounded.
     """
-    from transforms.kernels import shingle_minima  # here: numba's import (~0.4 s) only where it is used
+    from transforms.dedup.kernels import shingle_minima
 
     multipliers, increments, _ = _hash_family(params)
     n = len(texts)
@@ -193,7 +192,7 @@ the ``num_perm`` passes)."""
 def _minima(
     shingle: np.ndarray, starts: np.ndarray, multipliers: np.ndarray, increments: np.ndarray
 ) -> np.ndarray:
-    """The numpy definition of the signatures (the reference of :func:`transforms.kernels.shingle_minima`).
+    """The numpy definition of the signatures (the reference of :func:`transforms.dedup.kernels.shingle_minima`).
 
     ``(documents, num_perm)`` uint32: per document (shingles ``starts[i]:starts[i+1]``) and permutation
     ``p``, ``min((multipliers[p] * shingle + increments[p]) mod 2^64) >> 32``.
@@ -258,10 +257,10 @@ def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
 
     Nearly every band key is unique, so dropping those first leaves a frame of a few rows per candidate pair
     instead of ``bands`` rows per document: the bucket grouping then costs nothing. The keys and the sharing
-    test are one compiled pass per band (:func:`transforms.kernels.shared_band_keys`), equal to
+    test are one compiled pass per band (:func:`transforms.dedup.kernels.shared_band_keys`), equal to
     :func:`band_keys` then a per-band ``is_duplicated`` (:func:`_shared_band_reference`).
     """
-    from transforms.kernels import shared_band_keys  # here: numba's import only where it is used
+    from transforms.dedup.kernels import shared_band_keys
 
     signatures, has_shingles = minhash_signatures(texts, params)
     _, _, band_mix = _hash_family(params)

@@ -1,0 +1,1 @@
+"""Releasing a version on the Hugging Face Hub: the folder, the plan, the Hub calls."""

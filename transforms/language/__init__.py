@@ -1,0 +1,3 @@
+"""Language stage: the English gate and langdetect results as columns (detect), abstracts mixing two scripts
+(scripts).
+"""
