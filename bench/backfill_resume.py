@@ -33,7 +33,7 @@ configure_prefect(Path(tempfile.mkdtemp(prefix="bench-prefect-")))
 from flows.run.backfill import backfill  # noqa: E402
 from flows.run.config import RunConfig  # noqa: E402
 from flows.sources.settings import SourceSettings  # noqa: E402
-from tests.flows.capture_server import Reply, serving  # noqa: E402
+from tests.support.capture_server import Reply, serving  # noqa: E402
 
 
 class StopAfter:

@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from flows.runtime.prefect import QUIET_DEFAULTS  # noqa: E402
-from tests.kill_checks import papers_run, published_paper_ids, version_problems  # noqa: E402
-from tests.prefect_server import running_server  # noqa: E402
+from tests.support.kill_checks import papers_run, published_paper_ids, version_problems  # noqa: E402
+from tests.support.prefect_server import running_server  # noqa: E402
 
 INPUTS = (REPO / "data" / "sample" / "trending-papers-page.txt", REPO / "tests" / "data" / "hf-daily")
 

@@ -24,7 +24,7 @@ import polars as pl
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.transforms.venue_labels import (  # noqa: E402
+from tests.support.venue_labels import (  # noqa: E402
     cases_frame,
     conference_venue_string,
     load_labelled_cases,
@@ -321,7 +321,7 @@ TOPIC_SPEED = [
     "taxonomy term keys (open-ended words through their prefixes, found once per distinct word), replays the",
     "regex's leftmost-first, non-overlapping choice on the candidates in vectorised passes, and scores with",
     "group_by. The regex scorer it replaced (one `str.extract_all` per topic, field and tier: 36 passes and 36",
-    "list columns) is the reference in `tests/transforms/topic_reference.py`. Papers: the first N conference-papers",
+    "list columns) is the reference in `tests/support/topic_reference.py`. Papers: the first N conference-papers",
     "rows (13,185 in all, so none repeats), every 50th given an arXiv record's categories. Side by side in one",
     "process, median of 3, 2026-12-04, load average 8-15 on the 2 shared cores (seconds are inflated, the ratios",
     "count):",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fuzz.mutations import fuzz
+from tests.support.mutations import fuzz
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """SIGKILL ``papers run`` at seeded random points; after each kill: only whole versions, no process left, and
-the next run publishes every paper of an uninterrupted reference run (checks: tests/kill_checks.py).
+the next run publishes every paper of an uninterrupted reference run (checks: tests/support/kill_checks.py).
 
     nice .venv/bin/python bench/kill_trials.py --trials 20 --seed 15
 
@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from flows.runtime.prefect import QUIET_DEFAULTS  # noqa: E402
-from tests.kill_checks import KillPoint, kill_trial, papers_run, published_paper_ids  # noqa: E402
-from tests.prefect_server import running_server  # noqa: E402
+from tests.support.kill_checks import KillPoint, kill_trial, papers_run, published_paper_ids  # noqa: E402
+from tests.support.prefect_server import running_server  # noqa: E402
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flows.store.parquet import CDC_PAGES, MIB, ParquetLayout, row_group_sizes, shard_slices, write_parquet
-from tests.flows.test_parquet_writer import _chunks
+from tests.support.content_chunks import content_chunks as _chunks
 
 
 def layout_at_scale(real: pa.Table, tmp: Path, copies: int = 50) -> None:

@@ -25,8 +25,8 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.flows.capture_server import Reply, serving  # noqa: E402
-from tests.flows.test_deployment import background, trigger, wait_for, wait_for_deployment  # noqa: E402
+from tests.support.capture_server import Reply, serving  # noqa: E402
+from tests.support.prefect_runs import background, trigger, wait_for, wait_for_deployment  # noqa: E402
 
 
 def main() -> None:

@@ -4,7 +4,7 @@
 
 Papers: the real ``conference-papers`` rows (title and abstract, in file order, 13,185 of them) with the arXiv
 categories of the ``arxiv-api`` captures given to every 50th row so the category path runs too. Regex: the
-replaced scorer (``tests/transforms/topic_reference.py``, 36 ``str.extract_all`` per text). Tokenised:
+replaced scorer (``tests/support/topic_reference.py``, 36 ``str.extract_all`` per text). Tokenised:
 ``transforms.derive.topic.assign_topics``. Each is timed ``--repeat`` times per size (median printed, runs
 interleaved), and every run's output is compared row by row. ``--derive`` also times the whole derive stage
 (``derive_fields``: topics, venue hints, links, analysis columns) with each scorer. ``--check`` also scores
@@ -28,7 +28,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.transforms.topic_reference import assign_topics_regex  # noqa: E402
+from tests.support.topic_reference import assign_topics_regex  # noqa: E402
 from transforms.clean.rules import clean_records  # noqa: E402
 from transforms.derive import add_analysis_columns, extract_links, venue_hints  # noqa: E402
 from transforms.derive.topic import assign_topics  # noqa: E402

@@ -132,7 +132,42 @@ def exit_codes() -> str:
     return "\n".join(rows)
 
 
+def package_tree() -> str:
+    """Every package of the code with its job (the first paragraph of its docstring)."""
+    rows = ["| package | its job |", "| --- | --- |"]
+    for init in sorted(ROOT.glob("*/__init__.py")) + sorted(ROOT.glob("*/*/__init__.py")):
+        package = ".".join(init.parent.relative_to(ROOT).parts)
+        if package.split(".")[0] not in ("flows", "transforms", "expectations"):
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        rows.append(f"| `{package}` | {_cell(doc.split(chr(10) * 2)[0].replace('``', '`'))} |")
+    return "\n".join(rows)
+
+
+def layer_contracts() -> str:
+    """The import-linter contracts of pyproject.toml, as ``make lint`` checks them."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    rows = ["| contract | rule |", "| --- | --- |"]
+    for contract in config["contracts"]:
+        if contract["type"] == "layers":
+            inside = f"inside `{contract['containers'][0]}`: " if contract.get("containers") else ""
+            layers = [" and ".join(f"`{name.strip()}`" for name in layer.split("|")) for layer in contract["layers"]]
+            rule = inside + " over ".join(layers) + " (packages of one layer do not import each other)"
+        elif contract["type"] == "forbidden":
+            rule = f"`{'`, `'.join(contract['source_modules'])}` never import " + ", ".join(
+                f"`{module}`" for module in contract["forbidden_modules"]
+            )
+        else:
+            rule = f"{contract['type']} under " + ", ".join(f"`{a}`" for a in contract["ancestors"])
+        rows.append(f"| {contract['name']} | {rule} |")
+    return "\n".join(rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "package-tree": package_tree,
+    "layer-contracts": layer_contracts,
     "paper-columns": paper_columns,
     "ledger-columns": ledger_columns,
     "quarantine-columns": quarantine_columns,

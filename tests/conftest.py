@@ -36,8 +36,9 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real ``prefect server start`` on a free 127.0.0.1 port for the whole session (see tests/prefect_server.py)."""
-    from tests.prefect_server import running_server
+    """A real ``prefect server start`` on a free 127.0.0.1 port for the whole session
+    (tests/support/prefect_server.py)."""
+    from tests.support.prefect_server import running_server
 
     with running_server(tmp_path_factory.mktemp("prefect-server-home")) as server:
         yield server
@@ -45,8 +46,8 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def multi_day_dataset(tmp_path_factory: pytest.TempPathFactory, prefect_harness):
-    """Two published versions of real captures over two weeks (see tests/multi_day.py)."""
-    from tests.multi_day import SHARED_DATA, build
+    """Two published versions of real captures over two weeks (see tests/support/multi_day.py)."""
+    from tests.support.multi_day import SHARED_DATA, build
 
     if not (SHARED_DATA / "hf-daily-api").is_dir() or not (SHARED_DATA / "hf-scraped-2024").is_dir():
         pytest.skip(f"the multi-day fixture needs the shared captures at {SHARED_DATA} (set PAPERS_SHARED)")

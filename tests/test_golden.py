@@ -1,7 +1,8 @@
-"""The published outputs of fixed inputs stay what ``tests/golden/expected.json`` records (tests/golden_runs.py).
+"""The published outputs of fixed inputs stay what ``tests/golden/expected.json`` records
+(``tests/support/golden_runs.py``).
 
 A change that moves code must keep every digest; a change meant to alter an output rewrites the file with
-``python -m tests.golden_runs`` and says in its commit which digest moved and why.
+``python -m tests.support.golden_runs`` and says in its commit which digest moved and why.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden_runs import EXPECTED, SHARED_DATA, differences, run_scenarios
+from tests.support.golden_runs import EXPECTED, SHARED_DATA, differences, run_scenarios
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -16,7 +16,7 @@ def test_prefect_server_answers_and_accepts_a_flow_run(prefect_server) -> None:
 
 
 def test_chromium_renders_a_local_page_and_reports_its_console_errors(tmp_path: Path) -> None:
-    from tests.browser import open_page, screenshot
+    from tests.support.browser import open_page, screenshot
 
     good = tmp_path / "good.html"
     good.write_text("<!doctype html><title>ok</title><h1 id='h'>Hello</h1>")

@@ -5,7 +5,7 @@ from expectations.gate import check_rows, table_outcomes
 from expectations.suites import GateSettings
 from flows.errors import ContractBroken
 from flows.run.validate import require_table
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 
 BAD_ROWS = (
     paper_row(),

@@ -21,8 +21,8 @@ from flows.sources.replay import RawIndex
 from flows.sources.settings import SourceSettings
 from flows.store.layout import dataset_root
 from flows.store.maintenance import rollback
-from tests.flows.capture_server import CaptureServer, Reply, serving
-from tests.flows.daily_listings import daily_requests, serve_days
+from tests.support.capture_server import CaptureServer, Reply, serving
+from tests.support.daily_listings import daily_requests, serve_days
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -133,7 +133,7 @@ def test_a_day_cut_short_is_fetched_again_from_its_first_page(tmp_path: Path) ->
 
 
 def serve_listing_item() -> str:
-    from tests.flows.daily_listings import day_listing
+    from tests.support.daily_listings import day_listing
 
     return json.dumps(json.loads(day_listing(FIRST, FIRST))[0])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from flows.render.card import build_card, size_category
-from tests.flows.release_fixtures import V1, V2, manifest_for
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
+from tests.support.release_fixtures import V1, V2, manifest_for
 from transforms.history.changes import diff_papers
 
 

@@ -19,7 +19,7 @@ from flows.run.results import RunSummary
 from flows.store.layout import dataset_root
 from flows.store.previous import open_latest
 from flows.store.publish import Documents, WholeTables, publish_version
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -208,7 +208,7 @@ def test_manifest_records_stage_timings(first_run) -> None:
 
 
 def test_version_holds_its_validation_results_as_a_page_that_renders(first_run, tmp_path: Path) -> None:
-    from tests.browser import open_page
+    from tests.support.browser import open_page
 
     _, summary = first_run
     results = json.loads((summary.path / "validation" / "results.json").read_text())

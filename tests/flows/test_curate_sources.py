@@ -11,7 +11,7 @@ import pytest
 from flows.run.config import RunConfig
 from flows.run.flow import curate
 from flows.sources.settings import SourceSettings
-from tests.flows.capture_server import CaptureServer, Reply, serving
+from tests.support.capture_server import CaptureServer, Reply, serving
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -9,13 +9,8 @@ Two setups, one run each (these are the slow tests of the suite; timings are in 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +19,23 @@ import pytest
 import yaml
 
 from flows.run.deployment import DEPLOYMENT_NAME, daily_parameters
-from flows.runtime.prefect import QUIET_DEFAULTS
 from flows.store.previous import open_latest
-from tests.flows.capture_server import CaptureServer, Reply, serving
+from tests.support.capture_server import CaptureServer, Reply, serving
+from tests.support.prefect_runs import (
+    FLOW_NAME,
+    background,
+    operator_env,
+    run_cli,
+    trigger,
+    wait_for,
+    wait_for_deployment,
+)
 
 pytestmark = pytest.mark.flow
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 PREFECT = Path(sys.executable).with_name("prefect")
-FLOW_NAME = "curate-trending-papers"
-RUN_TIMEOUT_S = 300.0
 
 
 def test_prefect_yaml_declares_the_same_daily_deployment_as_papers_serve() -> None:
@@ -140,63 +141,3 @@ def serve_captures(server: CaptureServer) -> None:
     server.route("/api/daily_papers", Reply(500, b"oops"), date="2025-07-04")
     server.route("/papers/trending", Reply(200, (DATA / "hf-page" / "listing-embedded.html").read_bytes()))
     server.route("/api/query", Reply(200, (DATA / "arxiv" / "recorded-2026-2104.12255v1.xml").read_bytes()))
-
-
-def operator_env(prefect_server) -> dict[str, str]:
-    """What an operator's shell has: the server's URL, Prefect's own defaults (INFO logs), a fast worker poll."""
-    env = {key: value for key, value in prefect_server.env().items() if key not in QUIET_DEFAULTS}
-    return env | {
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-
-
-def run_cli(command: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-
-
-@contextmanager
-def background(command: list[str], env: dict[str, str], folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A worker or ``papers serve`` for the duration of the block; SIGINT then SIGKILL to its process group."""
-    log = (folder / "background.log").open("wb")
-    process = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        log.close()
-
-
-def trigger(api: httpx.Client, deployment_id: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    response = api.post(f"/deployments/{deployment_id}/create_flow_run", json={"parameters": parameters})
-    return response.raise_for_status().json()
-
-
-def wait_for(api: httpx.Client, flow_run_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        run = api.get(f"/flow_runs/{flow_run_id}").raise_for_status().json()
-        if run["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
-            return run
-        time.sleep(1)
-    raise AssertionError(f"flow run {flow_run_id} did not finish within {RUN_TIMEOUT_S} s: {run['state']}")
-
-
-def wait_for_deployment(api: httpx.Client, name: str) -> dict[str, Any]:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        response = api.get(f"/deployments/name/{FLOW_NAME}/{name}")
-        if response.status_code == 200:
-            return response.json()
-        time.sleep(1)
-    raise AssertionError(f"papers serve did not register {name} within {RUN_TIMEOUT_S} s")

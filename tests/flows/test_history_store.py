@@ -23,7 +23,7 @@ from flows.run.stages import clean, dedup, derive, ingest, language
 from flows.run.validate import _seen_at, validate
 from flows.store.previous import open_latest
 from flows.store.shards import Shard, check_ranges, touched_shards
-from tests.flows.daily_listings import day_listing
+from tests.support.daily_listings import day_listing
 from transforms.dedup.index import update_index
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.changes import diff_papers

@@ -9,7 +9,7 @@ import pytest
 
 from flows.net.client import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.net.retry import RetryPolicy, parse_retry_after
-from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
+from tests.support.capture_server import CaptureServer, FakeClock, Reply, serving
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from prefect.client.schemas.objects import State
 from flows.net.client import FetchError, HttpConfig, PoliteClient, RobotsDisallowed
 from flows.net.retry import RetryPolicy
 from flows.sources.adapters import worth_retrying
-from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
+from tests.support.capture_server import CaptureServer, FakeClock, Reply, serving
 
 
 @pytest.fixture

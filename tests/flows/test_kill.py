@@ -1,6 +1,6 @@
 """SIGKILL of a real ``papers run``: no process outlives it, no partial version is visible, the next run recovers.
 
-The checks live in tests/kill_checks.py, shared with bench/kill_trials.py (20+ seeded random kill points).
+The checks live in tests/support/kill_checks.py, shared with bench/kill_trials.py (20+ seeded random kill points).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from flows.runtime.prefect import QUIET_DEFAULTS
-from tests.kill_checks import (
+from tests.support.kill_checks import (
     KillPoint,
     descendants,
     kill_and_collect,

@@ -16,7 +16,7 @@ import pytest
 from flows.errors import OutputLocked
 from flows.store.lock import LOCK_NAME, claim, output_lock
 from flows.store.publish import remove_stale_staging
-from tests.flows.lock_holder import assert_refused_in_one_line, hold_lock_in_child, main_while_locked
+from tests.support.lock_holder import assert_refused_in_one_line, hold_lock_in_child, main_while_locked
 
 
 def test_a_second_writer_is_refused_while_the_first_lives_and_admitted_after_it_is_killed(

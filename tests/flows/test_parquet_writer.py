@@ -13,6 +13,7 @@ from flows.store.parquet import (
     shard_slices,
     write_parquet,
 )
+from tests.support.content_chunks import content_chunks
 
 
 def abstracts(rows: int) -> pa.Table:
@@ -91,23 +92,9 @@ def _random_abstracts(rows: int, seed: int) -> pa.Table:
     )
 
 
-def _chunks(data: bytes, mask: int = (1 << 12) - 1) -> list[bytes]:
-    import random
-
-    gear = [random.Random(b).getrandbits(64) for b in range(256)]
-    chunks, start, h = [], 0, 0
-    for index, byte in enumerate(data):
-        h = ((h << 1) + gear[byte]) & 0xFFFFFFFFFFFFFFFF
-        if index - start >= 512 and h & mask == 0:
-            chunks.append(data[start : index + 1])
-            start, h = index + 1, 0
-    chunks.append(data[start:])
-    return chunks
-
-
 def _shared_share(old: bytes, new: bytes) -> float:
-    known = set(_chunks(old))
-    pieces = _chunks(new)
+    known = set(content_chunks(old))
+    pieces = content_chunks(new)
     return sum(len(c) for c in pieces if c in known) / len(new)
 
 

@@ -1,4 +1,5 @@
-"""Releases through the real huggingface_hub client against a stateful Hub on 127.0.0.1 (tests/flows/hub_server.py)."""
+"""Releases through the real huggingface_hub client against a stateful Hub on 127.0.0.1
+(tests/support/hub_server.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from flows.cli import ExitCode, main
 from flows.net.retry import RetryPolicy
 from flows.release.release import release
 from flows.store.releases import read_release_log
-from tests.flows.hub_server import FakeHub, Fault, fake_hub
-from tests.flows.lock_holder import assert_refused_in_one_line, main_while_locked
-from tests.flows.release_fixtures import V1, V2, V3, publish
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.hub_server import FakeHub, Fault, fake_hub
+from tests.support.lock_holder import assert_refused_in_one_line, main_while_locked
+from tests.support.paper_rows import paper_row, papers_frame
+from tests.support.release_fixtures import V1, V2, V3, publish
 
 TOKEN = "hf_TestTokenThatMustNeverBeShown1234"
 REPO = "curators/trending-papers"

@@ -12,7 +12,7 @@ from flows.net.scrub import redact_text, redact_url
 from flows.run.config import RunConfig
 from flows.run.flow import curate
 from flows.sources.settings import SourceSettings
-from tests.flows.capture_server import Reply, serving
+from tests.support.capture_server import Reply, serving
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PASSWORD = "pw-7f3a9c1e"

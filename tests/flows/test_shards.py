@@ -16,7 +16,7 @@ from flows.store.maintenance import prune
 from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import Documents, WholeTables, publish_version
 from flows.store.shards import Piece, Shard, plan_pieces
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.schema import (
     LEDGER_SCHEMA,
     QUARANTINE_SCHEMA,

@@ -21,7 +21,7 @@ from flows.sources.local import read_local_captures
 from flows.sources.replay import read_raw_zone
 from flows.sources.settings import SourceSettings
 from flows.store.raw_zone import RawZone, read_entries
-from tests.flows.capture_server import CaptureServer, FakeClock, Reply, serving
+from tests.support.capture_server import CaptureServer, FakeClock, Reply, serving
 from transforms.parse import Capture, parse_capture
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -17,7 +17,7 @@ from flows.store.journal import read_journal
 from flows.store.layout import RETRACTIONS_FILE, dataset_root
 from flows.store.releases import RELEASED_MARKER
 from flows.store.retractions import read_retractions
-from tests.flows.daily_listings import sample_papers
+from tests.support.daily_listings import sample_papers
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.browser import open_page
+from tests.support.browser import open_page
 
 pytestmark = [pytest.mark.flow]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from flows.cli import ExitCode, main
-from tests.flows.release_fixtures import V1, V2, publish
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
+from tests.support.release_fixtures import V1, V2, publish
 
 
 def two_versions(out: Path) -> None:

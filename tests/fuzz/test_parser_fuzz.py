@@ -1,8 +1,8 @@
-"""The mutation fuzzer over every parser (see ``tests/fuzz/mutations.py``; a bigger run: ``bench/fuzz_parsers.py``)."""
+"""The mutation fuzzer over every parser (``tests/support/mutations.py``; a bigger run: ``bench/fuzz_parsers.py``)."""
 
 from __future__ import annotations
 
-from tests.fuzz.mutations import fuzz
+from tests.support.mutations import fuzz
 
 CASES = 2_000
 SEED = 1

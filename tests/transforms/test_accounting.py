@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.report.accounting import (
     build_ledger,
     build_quarantine,

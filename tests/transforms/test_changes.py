@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.history.changes import diff_papers
 
 LATER = datetime(2024, 6, 1, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from tests.transforms.parse_helpers import capture, fixture
+from tests.support.parse_helpers import capture, fixture
 from transforms.parse import parse_capture
 from transforms.parse.common import records_frame
 from transforms.parse.enrich import enrich_with_arxiv, matched_arxiv_captures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.transforms.parse_helpers import capture, fixture
+from tests.support.parse_helpers import capture, fixture
 from transforms.parse import detect_format, parse_capture
 from transforms.parse.arxiv import error_slug
 

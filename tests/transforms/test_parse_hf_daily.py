@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.transforms.parse_helpers import CAPTURED_AT, capture, fixture
+from tests.support.parse_helpers import CAPTURED_AT, capture, fixture
 from transforms.parse import detect_format, parse_capture
 from transforms.schema import RECORD_SCHEMA, polars_schema
 

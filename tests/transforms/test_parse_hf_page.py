@@ -6,7 +6,7 @@ import html
 import json
 from datetime import UTC, datetime
 
-from tests.transforms.parse_helpers import capture, fixture
+from tests.support.parse_helpers import capture, fixture
 from transforms.parse import detect_format, parse_capture
 
 

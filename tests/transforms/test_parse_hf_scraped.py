@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.transforms.parse_helpers import capture
+from tests.support.parse_helpers import capture
 from transforms.parse import detect_format, parse_capture
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transforms.parse_helpers import capture, fixture
+from tests.support.parse_helpers import capture, fixture
 from transforms.parse import InputLimits, parse_capture
 
 REPO = Path(__file__).resolve().parents[2]

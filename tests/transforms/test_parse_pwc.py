@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.transforms.parse_helpers import capture, fixture
+from tests.support.parse_helpers import capture, fixture
 from transforms.parse import detect_format, parse_capture
 
 

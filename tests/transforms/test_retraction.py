@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from tests.paper_rows import paper_row, papers_frame
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.history.retraction import (
     RETRACTION_SCHEMA,
     empty_retractions,

@@ -1,4 +1,4 @@
-"""The tokenised topic scorer gives exactly the regex scorer's output (tests/transforms/topic_reference.py):
+"""The tokenised topic scorer gives exactly the regex scorer's output (tests/support/topic_reference.py):
 on edge cases of the term syntax, on generated texts made of taxonomy words, and on real captures."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from tests.support.topic_reference import assign_topics_regex
 from tests.transforms.test_topic import frame
-from tests.transforms.topic_reference import assign_topics_regex
 from transforms.derive.taxonomy import load_taxonomy
 from transforms.derive.topic import RESOLVE_PASSES, assign_topics
 from transforms.parse import parse_capture

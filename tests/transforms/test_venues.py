@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tests.transforms.venue_labels import (
+from tests.support.venue_labels import (
     LABELS_FILE,
     cases_frame,
     load_labelled_cases,

@@ -16,7 +16,8 @@ to a digest per column (per top-level key for the manifest), so a failure names 
 run to run by design is left out: version ids, timings, creation times, the code version and the file hashes
 and sizes (every Parquet file carries its version id in its metadata).
 
-``python -m tests.golden_runs`` rewrites ``tests/golden/expected.json`` (only when an output is meant to change).
+``python -m tests.support.golden_runs`` rewrites ``tests/golden/expected.json`` (only when an output is meant to
+change).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
 SHARED_DATA = Path(os.environ.get("PAPERS_SHARED", REPO.parent / "shared")) / "data"
 EXPECTED = TESTS / "golden" / "expected.json"

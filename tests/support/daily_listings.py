@@ -10,7 +10,7 @@ import json
 from datetime import date, timedelta
 
 from flows.sources.local import BUNDLED_SAMPLE
-from tests.flows.capture_server import CaptureServer, Reply
+from tests.support.capture_server import CaptureServer, Reply
 
 PAPERS_PER_DAY = 3
 

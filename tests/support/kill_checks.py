@@ -27,7 +27,7 @@ import polars as pl
 import psutil
 import pyarrow.parquet as pq
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def papers_run(

@@ -26,7 +26,7 @@ from flows.run.results import RunSummary
 from flows.sources.local import BUNDLED_SAMPLE
 from flows.store.layout import dataset_root
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PAPERS_SHARED", TESTS.parent.parent / "shared")) / "data"
 
 

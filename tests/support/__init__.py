@@ -1,0 +1,1 @@
+"""Helpers the tests and the benches share: fixtures as functions, loopback servers, reference implementations."""
