@@ -153,7 +153,9 @@ def layer_contracts() -> str:
     for contract in config["contracts"]:
         if contract["type"] == "layers":
             inside = f"inside `{contract['containers'][0]}`: " if contract.get("containers") else ""
-            layers = [" and ".join(f"`{name.strip()}`" for name in layer.split("|")) for layer in contract["layers"]]
+            layers = [
+                " and ".join(f"`{name.strip()}`" for name in layer.split("|")) for layer in contract["layers"]
+            ]
             rule = inside + " over ".join(layers) + " (packages of one layer do not import each other)"
         elif contract["type"] == "forbidden":
             rule = f"`{'`, `'.join(contract['source_modules'])}` never import " + ", ".join(
