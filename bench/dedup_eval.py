@@ -1,8 +1,8 @@
-"""Evaluate deduplication on real captures and measure its cost; results go to bench/dedup.md.
+"""Evaluate deduplication on real captures and measure its cost; the report goes to stdout (or ``--out``).
 
 Run from the repository root:
 
-    PYTHONPATH=. /work/venv/bin/python bench/dedup_eval.py --shared /work/shared [--scale 100000 1000000]
+    PYTHONPATH=. .venv/bin/python bench/dedup_eval.py --shared ../shared [--scale 100000 1000000]
 
 Sections:
 
@@ -303,6 +303,15 @@ def markdown_table(frame: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def emit(text: str, path: Path | None) -> None:
+    """A report on stdout, or in ``path`` (the figures worth keeping go to bench/RESULTS.md by hand)."""
+    if path is None:
+        print(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -310,8 +319,8 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO / ".." / "shared")
     parser.add_argument("--scale", type=int, nargs="*", default=[100_000])
     parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "dedup-results.md")
-    parser.add_argument("--scale-out", type=Path, default=REPO / "bench" / "dedup-scale.md")
+    parser.add_argument("--out", type=Path, help="write the quality report here (default: stdout)")
+    parser.add_argument("--scale-out", type=Path, help="write the scale report here (default: stdout)")
     args = parser.parse_args()
     params = DedupParams()
     if args.scale_child:
@@ -403,8 +412,7 @@ def main() -> None:
             if differences.height:
                 report += ["Differing assignments (first 5):\n", markdown_table(differences), ""]
 
-    args.out.write_text("\n".join(report))
-    print(f"wrote {args.out}")
+    emit("\n".join(report), args.out)
     if not args.scale:
         return
     report = ["## Scale: signatures + LSH candidates on resampled abstracts\n"]
@@ -420,8 +428,7 @@ def main() -> None:
         results.append(json.loads(output.strip().splitlines()[-1]))
         print("scale", results[-1])
     report += [markdown_table(pl.DataFrame(results)), ""]
-    args.scale_out.write_text("\n".join(report))
-    print(f"wrote {args.scale_out}")
+    emit("\n".join(report), args.scale_out)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument(
         "--days", type=int, default=8, help="days for the day-by-day versus one-run comparison"
     )
+    parser.add_argument("--out", type=Path, help="also write the report here")
     args = parser.parse_args()
     folder = args.shared / "data" / "hf-daily-api"
     files = sorted(folder.glob("*.json"))
@@ -176,7 +177,8 @@ def main() -> None:
     out += NOTES
     report = "\n".join(out)
     print(report)
-    (Path(__file__).resolve().parent / "history.md").write_text(report, encoding="utf-8")
+    if args.out is not None:
+        args.out.write_text(report, encoding="utf-8")
 
 
 NOTES = [

@@ -4,7 +4,7 @@ Run from the repository root (reads captures from the shared data folder; nothin
 
     PYTHONPATH=. python bench/language_eval.py --shared /work/shared
 
-Writes ``bench/language.md`` (or ``--out``) with:
+Prints (or writes to ``--out``) a report with:
 
 1. ``hf-daily-api``: share of cleaned abstracts detected ``en`` and every other one with its text, cleaning
    flag counts and quality reasons;
@@ -263,7 +263,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--shared", type=Path, default=REPO_ROOT / ".." / "shared", help="shared data folder")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "language.md")
+    parser.add_argument("--out", type=Path, help="write the report here (default: stdout)")
     parser.add_argument("--workers", type=int, default=0, help="processes for the parallel path (0: CPUs)")
     parser.add_argument("--size", type=int, default=5000, help="abstracts for the throughput measurement")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each path (median reported)")
@@ -282,8 +282,9 @@ def main() -> None:
         *evaluate_throughput(shared, args.workers, args.size, args.repeats),
         "",
     ]
-    args.out.write_text("\n".join(sections), encoding="utf-8")
-    print(args.out.read_text(encoding="utf-8"))
+    if args.out is not None:
+        args.out.write_text("\n".join(sections), encoding="utf-8")
+    print("\n".join(sections))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    PYTHONPATH=. python bench/parse_captures.py --shared ../shared [--out bench/sources.md]
+    PYTHONPATH=. python bench/parse_captures.py --shared ../shared [--out /tmp/sources.md]
 
 Files are read as ``papers run DIR`` reads them (:func:`flows.sources.inputs.read_local_captures`: sidecars and
 PROVENANCE files skipped, identical files parsed once) and parsed with :func:`transforms.parse.parse_capture`

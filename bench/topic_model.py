@@ -1,7 +1,8 @@
 """Learned topic scorer (issue 14, bench only): a linear model over TF-IDF features, scored with polars alone.
 
 The model document (JSON) is written by ``bench/topic_model_train.py`` (scikit-learn, tune rows only). It is
-not wired into ``transforms/``: out of sample it did not beat the keyword scorer (``bench/topic_model.md``).
+not wired into ``transforms/``: out of sample it did not beat the keyword scorer
+(``bench/experiments/topic-learned-model.md``).
 Scoring needs no scikit-learn: tokens are lower-case ``[a-z][a-z0-9]+`` runs of title and abstract, features
 are ``(1 + ln tf) x idf`` over the model's vocabulary, L2-normalised per paper, and each area's probability is
 the logistic of the intercept plus the (top-k) term weights. The trainer only trains areas that exist in the

@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             "# Topic: keyword scorer vs keyword scorer + learned model (issue 14)",
             "",
             "Recompute with `PYTHONPATH=. python bench/topic_model_compare.py --shared ../shared --write "
-            "bench/topic_model.md` (needs scikit-learn: `pip install -e '.[dev]'`). Generated; see the module "
+            "/tmp/topic-model.md` (needs scikit-learn: `pip install -e '.[dev]'`). Generated; see the module "
             "docstrings of `bench/topic_model_compare.py` and `bench/topic_model_train.py` for the method.",
             "",
             f"Model: one logistic regression per venue-implied area ({', '.join(areas)}), trained on "
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             *log,
             "",
             f"Chosen on tune: `{rule}` >= {threshold:.2f}. Figures (found, wrong, topics/paper as in "
-            "`bench/derive.md`'s cross-venue table, plain venue mapping):",
+            "the cross-venue table of `bench/RESULTS.md`, plain venue mapping):",
             "",
             *lines,
             "",

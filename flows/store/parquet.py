@@ -39,7 +39,7 @@ CDC_PAGES = {"min_chunk_size": 64 * 1024, "max_chunk_size": 256 * 1024}
 """Content-defined pages of 64-256 KiB before encoding, near the Hub's Xet chunks (~64 KiB): on the real captures
 a release with 1 % new and 1 % updated papers spread over the ids keeps 68 % of its bytes in chunks of the
 previous file, against 44 % with pyarrow's default 256 KiB-1 MiB pages and 41 % without CDC, for files 5 % larger
-(``bench/release.md``)."""
+(``bench/experiments/release-cdc-page-sizes.md``)."""
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ def frames_equal(left: pl.DataFrame, right: pl.DataFrame) -> bool:
     """Same types and values, column by column (first difference stops it; ``record_hash`` first).
 
     Nested columns (lists of structs: listings, sources, topic scores...) are compared as Arrow arrays, 5-6x
-    faster than polars' nested equality on a papers shard (``bench/README.md``).
+    faster than polars' nested equality on a papers shard.
     """
     schema = left.schema
     if schema != right.schema or left.height != right.height:

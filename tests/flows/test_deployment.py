@@ -1,6 +1,6 @@
 """The daily deployment against a real ``prefect server start`` (fixture ``prefect_server``), sources on loopback.
 
-Two setups, one run each (these are the slow tests of the suite; timings are in bench/operations.md):
+Two setups, one run each (these are the slow tests of the suite; timings are in bench/RESULTS.md, "Operations"):
 - ``prefect.yaml`` deployed with ``prefect deploy``, executed by a process worker: it publishes, and the run's
   artifacts and stage logs are on the server;
 - ``papers serve``: a run whose sources all fail ends Failed, with the reason, and publishes nothing.

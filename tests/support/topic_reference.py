@@ -3,7 +3,7 @@ must equal (``tests/transforms/test_topic_equivalence.py``, ``bench/topic_speed.
 
 One ``str.extract_all`` per topic, field (title/abstract) and tier (strong/weak): 36 regex passes over every
 text and 36 list columns in the plan. The tokenised scorer gives the same ``topic``, ``topics`` and
-``topic_scores``; ``bench/topic_speed.py`` times both (``bench/derive.md``, Topic).
+``topic_scores``; ``bench/topic_speed.py`` times both (``bench/experiments/topic-scorer-regex-vs-tokenised.md``).
 """
 
 from __future__ import annotations

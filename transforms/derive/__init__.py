@@ -40,7 +40,7 @@ def derive_fields(papers: pl.LazyFrame) -> pl.LazyFrame:
 def _materialised(papers: pl.LazyFrame) -> pl.LazyFrame:
     """The stage's result computed once. venue_hints and prefer_venue_area read their input in several branches
     (joins, a split and concat); left lazy, polars re-ran every upstream stage per branch: 24.4 s instead of
-    2.6 s for 1,000 papers (bench/README.md, "Derive speed")."""
+    2.6 s for 1,000 papers (bench/experiments/derive-lazy-chain-vs-staged.md)."""
     return papers.collect().lazy()
 
 

@@ -8,7 +8,7 @@ second script holds a substantial share of its letters.
 Scripts that are written together count as one: Han, Hiragana and Katakana (Japanese mixes them in every
 sentence; Chinese uses Han only). Greek is not counted: Greek letters in an English abstract are mathematics
 (α, β, Θ(n)), and a Greek abstract is caught by langdetect as ``el``. The threshold was measured on the real
-captures (``bench/derive.md``, section "Language: mixed scripts"): none of the 18,527 real abstracts has
+captures (``bench/RESULTS.md``, "Mixed scripts"): none of the 18,527 real abstracts has
 any letter in a second counted script, Greek (excluded) reaches at most 1.7 % of an abstract's letters, and an
 English paragraph followed by a short paragraph in another script is 10-50 %.
 """
