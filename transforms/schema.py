@@ -87,8 +87,9 @@ LISTING = pa.struct(
 CODE_STATUSES = ("linked", "claimed", "planned", "none")
 OUTCOMES = ("published", "duplicate", "quarantined")
 
+# The schemas' fields are tuples: mypy types a list of fields of mixed types as list[object].
 RECORD_SCHEMA = pa.schema(
-    [
+    (
         pa.field("record_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("input_path", pa.string()),
@@ -120,7 +121,7 @@ RECORD_SCHEMA = pa.schema(
         pa.field("venue_field", pa.string()),
         pa.field("parse_error", pa.string()),
         pa.field("raw_item", pa.string()),
-    ]
+    )
 )
 """What a parser emits per input record.
 
@@ -135,7 +136,7 @@ the record's 1-based position in its listing when the source gives an order.
 """
 
 PAPER_SCHEMA = pa.schema(
-    [
+    (
         pa.field("paper_id", pa.string(), nullable=False),
         pa.field("title", pa.string(), nullable=False),
         pa.field("abstract", pa.string(), nullable=False),
@@ -182,11 +183,11 @@ PAPER_SCHEMA = pa.schema(
         pa.field("listings", pa.list_(LISTING)),
         pa.field("cleaning_flags", pa.list_(pa.string())),
         pa.field("record_hash", pa.string()),
-    ]
+    )
 )
 
 QUARANTINE_SCHEMA = pa.schema(
-    [
+    (
         pa.field("record_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("input_path", pa.string()),
@@ -201,12 +202,12 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("language", pa.string()),
         pa.field("language_score", pa.float64()),
         pa.field("raw_record", pa.string()),
-    ]
+    )
 )
 """``raw_record`` is the parsed input record as JSON, so nothing about a rejected record is lost."""
 
 LEDGER_SCHEMA = pa.schema(
-    [
+    (
         pa.field("record_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("raw_sha256", pa.string()),
@@ -221,7 +222,7 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("listed_on", pa.date32()),
         pa.field("listed_on_evidence", pa.string()),
         pa.field("decisions", pa.list_(pa.string())),
-    ]
+    )
 )
 """``merged_into`` names the kept record of a duplicate's cluster; ``paper_id`` the paper it ended up in; the
 capture time and listing day of each record come with the evidence they were taken from. ``decisions`` are
@@ -231,13 +232,13 @@ component that held two known arXiv ids) and ``match:split_arxiv_conflict`` (its
 with a different arXiv id, matched one previous paper without an id; the more similar one took it)."""
 
 DEDUP_INDEX_SCHEMA = pa.schema(
-    [
+    (
         pa.field("paper_id", pa.string()),
         pa.field("kind", pa.string()),
         pa.field("band", pa.int16()),
         pa.field("key", pa.uint64()),
         pa.field("fingerprint", pa.string()),
-    ]
+    )
 )
 """Lookup keys of a version's papers (``index/dedup-keys.parquet``), so a run matches only candidate papers.
 
@@ -256,9 +257,16 @@ WORKING_COLUMNS = {
 """Columns the clean and language stages add to the record frame; ``reasons`` collects quarantine tags."""
 
 
+def arrow_frame(table: pa.Table) -> pl.DataFrame:
+    """``pl.from_arrow`` of a table, typed as the frame it is (polars types its result as a frame or a series)."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame), "pl.from_arrow of a table makes a frame"
+    return frame
+
+
 def polars_schema(schema: pa.Schema) -> pl.Schema:
     """The polars view of a pyarrow schema (used to build empty frames and to cast)."""
-    return pl.Schema(pl.from_arrow(schema.empty_table()).schema)
+    return pl.Schema(arrow_frame(schema.empty_table()).schema)
 
 
 def conform(frame: pl.DataFrame, schema: pa.Schema) -> pl.DataFrame:

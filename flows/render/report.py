@@ -7,12 +7,16 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
 from transforms.report.summary import VersionSummary
 from transforms.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 CHART_COLOR = "#3b6ea5"
 ACCENT_COLOR = "#e08a2c"
@@ -145,7 +149,13 @@ def _table(frame: pl.DataFrame, link: str | None = None) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _figure(height: float):
+class _Pyplot(Protocol):
+    """What the charts use of ``matplotlib.pyplot`` (imported on the first chart, then passed along)."""
+
+    def close(self, fig: Figure) -> None: ...
+
+
+def _figure(height: float) -> tuple[_Pyplot, Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -155,7 +165,7 @@ def _figure(height: float):
     return plt, figure, axes
 
 
-def _image(plt, figure, alt: str) -> str:
+def _image(plt: _Pyplot, figure: Figure, alt: str) -> str:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", metadata={"Software": None})

@@ -69,7 +69,7 @@ def detect_languages(
         texts, workers=workers, parallel_threshold=parallel_threshold, progress=progress or _no_progress
     )
     detected = pl.DataFrame({_KEY: texts, "language": codes, "language_score": scores}).cast(
-        {_KEY: pl.String, **LANGUAGE_SCHEMA}
+        pl.Schema({_KEY: pl.String, **LANGUAGE_SCHEMA})
     )
     results = pl.concat([reusable, gated, detected])
     return base.join(results, on=_KEY, how="left", maintain_order="left").drop(_KEY)

@@ -62,13 +62,13 @@ def validate(
         .with_columns(record_hash_expr().alias("record_hash"))
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
+    index = previous_index(previous, config)
+    assert isinstance(index, pl.DataFrame), "only a version merged into shard by shard has its index scanned"
     return Validated(
         records=records,
         run_papers=passed,
         version_papers=version_papers,
-        dedup_index=update_index(
-            previous_index(previous, config), passed, config.dedup, keys=deduplicated.keys
-        ),
+        dedup_index=update_index(index, passed, config.dedup, keys=deduplicated.keys),
         outcomes=[*row_gate.outcomes, *_table_gate(version_papers, passed)],
     )
 

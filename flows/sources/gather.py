@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 import polars as pl
 from prefect.context import FlowRunContext, TaskRunContext
@@ -32,6 +34,13 @@ from flows.sources.replay import RawIndex, unique_captures
 from flows.sources.settings import ARXIV, HF_DAILY, HF_PAGE, SourceSettings
 from flows.store.raw_zone import RawZone
 from transforms.parse import Capture, parse_capture
+
+
+class _TaskOptions(TypedDict):
+    """The Prefect task options of every fetch (``Task.with_options`` keywords)."""
+
+    retries: int
+    retry_delay_seconds: float
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,10 @@ def gather(
     owned = client is None
     http = client or PoliteClient(settings.http_config())
     in_prefect = FlowRunContext.get() is not None or TaskRunContext.get() is not None
-    task_options = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay}
+    task_options: _TaskOptions = {
+        "retries": settings.task_retries,
+        "retry_delay_seconds": settings.task_retry_delay,
+    }
     captures: list[Capture] = []
     failures: list[SourceFailure] = []
     targets = {"done": 0, "total": len(settings.days) + len(settings.hf_pages)}
@@ -89,9 +101,9 @@ def gather(
             attempt(
                 HF_DAILY,
                 day.isoformat(),
-                (lambda d=day: fetch_hf_daily.with_options(**task_options)(settings, d, http, zone))
+                partial(fetch_hf_daily.with_options(**task_options), settings, day, http, zone)
                 if in_prefect
-                else (lambda d=day: fetch_hf_daily_captures(settings, d, http, zone, clock)),
+                else partial(fetch_hf_daily_captures, settings, day, http, zone, clock),
             )
         for url in settings.hf_pages:
             page = index.page_capture(url) if index else None
@@ -101,13 +113,16 @@ def gather(
             attempt(
                 HF_PAGE,
                 redact_url(url),
-                (
-                    lambda u=url: fetch_hf_page.with_options(**task_options)(
-                        settings, u, http, zone, label=redact_url(u)
-                    )
+                partial(
+                    fetch_hf_page.with_options(**task_options),
+                    settings,
+                    url,
+                    http,
+                    zone,
+                    label=redact_url(url),
                 )
                 if in_prefect
-                else (lambda u=url: fetch_hf_page_captures(settings, u, http, zone, clock)),
+                else partial(fetch_hf_page_captures, settings, url, http, zone, clock),
             )
         if settings.arxiv_enrich:
             wanted = arxiv_ids_of([*local_captures, *captures])
@@ -116,9 +131,9 @@ def gather(
                 attempt(
                     ARXIV,
                     ",".join(batch),
-                    (lambda b=batch: fetch_arxiv.with_options(**task_options)(settings, b, http, zone))
+                    partial(fetch_arxiv.with_options(**task_options), settings, batch, http, zone)
                     if in_prefect
-                    else (lambda b=batch: fetch_arxiv_captures(settings, b, http, zone, clock)),
+                    else partial(fetch_arxiv_captures, settings, batch, http, zone, clock),
                 )
     finally:
         if owned:

@@ -135,13 +135,13 @@ class RawIndex:
             by_page[page] = entry
         chain: list[RawEntry] = []
         for page in range(max_pages):
-            entry = by_page.get(page)
-            if entry is None:
+            latest = by_page.get(page)
+            if latest is None:
                 return None
-            if chain and entry.sha256 == chain[-1].sha256:
+            if chain and latest.sha256 == chain[-1].sha256:
                 return chain
-            chain.append(entry)
-            if self._item_count(entry) < _query_int(entry.url, "limit", 100):
+            chain.append(latest)
+            if self._item_count(latest) < _query_int(latest.url, "limit", 100):
                 return chain
         return chain
 

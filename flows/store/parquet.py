@@ -23,12 +23,16 @@ import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 MIB = 1 << 20
+
+Compression = Literal["gzip", "brotli", "lz4", "zstd", "snappy", "none"]
+"""The codecs ``pq.write_table`` takes by name."""
 
 CONTENT_DEFINED_CHUNKING_AVAILABLE = (
     "use_content_defined_chunking" in inspect.signature(pq.write_table).parameters
@@ -50,7 +54,7 @@ class ParquetLayout:
     """Target Arrow (in-memory) size of one row group; well under the dataset viewer's ~286 MiB limit."""
     shard_bytes: int = 512 * MIB
     """Target Arrow (in-memory) size of one shard file of a sharded table."""
-    compression: str = "zstd"
+    compression: Compression = "zstd"
     page_index: bool = True
     content_defined_chunking: bool | dict[str, int] = field(
         default_factory=lambda: dict(CDC_PAGES) if CONTENT_DEFINED_CHUNKING_AVAILABLE else False
@@ -59,6 +63,13 @@ class ParquetLayout:
 
 
 DEFAULT_LAYOUT = ParquetLayout()
+
+
+class _ChunkingOptions(TypedDict, total=False):
+    """The ``pq.write_table`` keywords passed only when content-defined chunking is on."""
+
+    use_content_defined_chunking: bool | dict[str, int]
+    use_dictionary: list[str]
 
 
 def rows_per(target_bytes: int, table: pa.Table) -> int:
@@ -86,7 +97,7 @@ def write_parquet(
     if metadata:
         keyed = {key.encode(): value.encode() for key, value in metadata.items()}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **keyed})
-    options: dict[str, object] = {}
+    options: _ChunkingOptions = {}
     if layout.content_defined_chunking and CONTENT_DEFINED_CHUNKING_AVAILABLE:
         options["use_content_defined_chunking"] = layout.content_defined_chunking
         options["use_dictionary"] = dictionary_columns(table)
@@ -97,7 +108,7 @@ def write_parquet(
         compression=layout.compression,
         write_statistics=True,
         write_page_index=layout.page_index,
-        **options,
+        **options,  # type: ignore[arg-type]  # pyarrow-stubs type use_dictionary as bool; pyarrow takes a list of columns too
     )
 
 

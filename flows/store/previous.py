@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from flows.store.catalog import Catalog, data_files
 from flows.store.layout import DATA_FOLDER, INDEX_FOLDER, INDEX_STEM
 from flows.store.shards import Shard, VersionPart, previous_shards
-from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform, empty
+from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, arrow_frame, conform, empty
 
 SUMMARY_COLUMNS = (
     "paper_id",
@@ -98,7 +98,7 @@ class PreviousVersion:
         files = data_files(self.path)
         if not files:
             return empty(PAPER_SCHEMA)
-        return pl.concat([pl.from_arrow(pq.read_table(f, schema=PAPER_SCHEMA)) for f in files])  # type: ignore[misc]
+        return pl.concat([arrow_frame(pq.read_table(f, schema=PAPER_SCHEMA)) for f in files])
 
     @cached_property
     def dedup_index(self) -> pl.DataFrame | None:
@@ -106,7 +106,7 @@ class PreviousVersion:
         files = _index_files(self.path)
         if not files:
             return None
-        return pl.concat([pl.from_arrow(pq.read_table(f, schema=DEDUP_INDEX_SCHEMA)) for f in files])  # type: ignore[misc]
+        return pl.concat([arrow_frame(pq.read_table(f, schema=DEDUP_INDEX_SCHEMA)) for f in files])
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def read_shards(shards: list[Shard], positions: list[int], schema: pa.Schema) ->
     if not positions:
         return empty(schema)
     return pl.concat(
-        [conform(pl.from_arrow(pq.read_table(shards[i].path, schema=schema)), schema) for i in positions]  # type: ignore[arg-type]
+        [conform(arrow_frame(pq.read_table(shards[i].path, schema=schema)), schema) for i in positions]
     )
 
 
@@ -160,7 +160,7 @@ def version_columns(part: VersionPart, columns: tuple[str, ...] = SUMMARY_COLUMN
         pl.scan_parquet([s.path for s in part.carried]).select(columns).collect() if part.carried else None
     )
     rewritten = part.after.select(columns)
-    frame = rewritten if carried is None else pl.concat([carried, rewritten.cast(carried.schema)])  # type: ignore[arg-type]
+    frame = rewritten if carried is None else pl.concat([carried, rewritten.cast(carried.schema)])
     return frame.sort("paper_id")
 
 

@@ -71,6 +71,7 @@ from transforms.schema import (
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
+    arrow_frame,
     conform,
     to_arrow,
 )
@@ -323,7 +324,7 @@ def _write_range_shards(
         if in_memory and base_rows is not None:
             start = starts[shard.path]
             return conform(rows_of(base_rows, start, start + shard.rows), schema)
-        return conform(pl.from_arrow(pq.read_table(shard.path, schema=schema)), schema)  # type: ignore[arg-type]
+        return conform(arrow_frame(pq.read_table(shard.path, schema=schema)), schema)
 
     return write_shards(
         staging,
@@ -349,6 +350,10 @@ def _write_incremental(
         (DATA_FOLDER, DATA_STEM, incremental.papers, PAPER_SCHEMA, PAPER_SHARD_BYTES),
         (INDEX_FOLDER, INDEX_STEM, incremental.index, DEDUP_INDEX_SCHEMA, INDEX_SHARD_BYTES),
     ):
+
+        def write_rows(path: Path, rows: pl.DataFrame, schema: pa.Schema = schema) -> None:
+            write_parquet(to_arrow(rows, schema), path, _keyed(metadata))
+
         entries = write_part(
             staging,
             folder,
@@ -357,9 +362,7 @@ def _write_incremental(
             target_rows=_rows_per(shard_bytes, part.after) if part.after.height else part.shards[0].rows,
             previous_version=incremental.previous.version,
             version=metadata["version"],
-            write=lambda path, rows, schema=schema: write_parquet(
-                to_arrow(rows, schema), path, _keyed(metadata)
-            ),
+            write=write_rows,
             schema=schema,
         )
         problems = check_ranges(entries)

@@ -62,7 +62,9 @@ def previous_shards(version_dir: Path | None, folder: str) -> list[Shard]:
     Versions written before range shards have no ``first_key`` in their manifest: the next version lays its
     shards out afresh (it links nothing).
     """
-    manifest = read_manifest(version_dir) if version_dir is not None else None
+    if version_dir is None:
+        return []
+    manifest = read_manifest(version_dir)
     if manifest is None:
         return []
     entries = sorted(
@@ -337,15 +339,15 @@ def write_part(
         entry: FileEntry = {"path": relative, "rows": rows.height}
         if rows.height:
             entry |= {"first_key": keys[item.start], "last_key": keys[item.stop - 1]}
-        shard = item.candidate
+        candidate = item.candidate
         if (
-            shard is not None
+            candidate is not None
             and (rows.height, entry.get("first_key"), entry.get("last_key"))
-            == (shard.rows, shard.first_key, shard.last_key)
-            and frames_equal(previous_rows(shard), rows)
-            and hard_link(shard.path, path)
+            == (candidate.rows, candidate.first_key, candidate.last_key)
+            and frames_equal(previous_rows(candidate), rows)
+            and hard_link(candidate.path, path)
         ):
-            entry |= _linked(shard, previous_version)
+            entry |= _linked(candidate, previous_version)
         else:
             write(path, rows)
             entry |= {"bytes": path.stat().st_size, "sha256": sha256_file(path), "written_by": version}

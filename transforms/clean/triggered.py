@@ -10,10 +10,20 @@ default.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-KEEP = object()
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType, PythonLiteral
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP
 """``otherwise`` value: rows without a match keep their text."""
 
 
@@ -21,8 +31,8 @@ def on_triggered(
     text: pl.Expr,
     trigger: str,
     compute: Callable[[pl.Expr], pl.Expr],
-    dtype: pl.DataType,
-    otherwise: object = KEEP,
+    dtype: PolarsDataType,
+    otherwise: PythonLiteral | _Keep | None = KEEP,
 ) -> pl.Expr:
     """``compute(text)`` where ``text`` matches ``trigger``; elsewhere the text itself (``KEEP``) or
     ``otherwise`` (a literal of ``dtype``)."""
@@ -37,8 +47,8 @@ def _triggered(
     texts: pl.Series,
     trigger: str,
     compute: Callable[[pl.Expr], pl.Expr],
-    dtype: pl.DataType,
-    otherwise: object,
+    dtype: PolarsDataType,
+    otherwise: PythonLiteral | _Keep | None,
 ) -> pl.Series:
     rows = texts.str.contains(trigger).fill_null(False).arg_true()
     base = texts.clone() if otherwise is KEEP else pl.repeat(otherwise, texts.len(), dtype=dtype, eager=True)

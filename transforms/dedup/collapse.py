@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from transforms.dedup.clusters import kept_order
 from transforms.dedup.identity import normalise_title
-from transforms.schema import DUPLICATE_REF, SOURCE_REF
+from transforms.schema import DUPLICATE_REF, SOURCE_REF, arrow_frame
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _MAX_COLUMNS = ("upvotes", "num_comments")
 _KEPT_COLUMNS = (
@@ -127,10 +132,10 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _polars_dtype(struct: object, name: str) -> pl.DataType:
+def _polars_dtype(struct: pa.StructType, name: str) -> pl.DataType:
     import pyarrow as pa
 
-    return pl.from_arrow(pa.schema([pa.field(name, pa.list_(struct))]).empty_table()).schema[name]
+    return arrow_frame(pa.schema([pa.field(name, pa.list_(struct))]).empty_table()).schema[name]
 
 
 def clean_aliases(frame: pl.DataFrame) -> pl.Series:

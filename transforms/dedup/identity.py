@@ -58,10 +58,14 @@ def _utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         arrow = arrow.combine_chunks()
     arrow = arrow.cast(pa.large_string())
     _, offsets_buffer, data_buffer = arrow.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[arrow.offset : arrow.offset + len(arrow) + 1]
+    assert offsets_buffer is not None, "a large_string array has offsets"
+    # Buffers go through memoryview: numpy's stubs declare the buffer protocol only from Python 3.12 on.
+    offsets = np.frombuffer(memoryview(offsets_buffer), dtype=np.int64)[
+        arrow.offset : arrow.offset + len(arrow) + 1
+    ]
     if data_buffer is None or len(arrow) == 0:
         return np.empty(0, dtype=np.uint8), np.zeros(len(arrow) + 1, dtype=np.int64)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data = np.frombuffer(memoryview(data_buffer), dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data, offsets - offsets[0]
 
 
@@ -104,11 +108,11 @@ def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
     data, offsets = _utf8_buffers(texts)
     rows = _non_ascii_rows(data, offsets)
     if len(rows):
-        rows = pl.Series(rows, dtype=pl.UInt32)
-        unicode = pl.DataFrame({"text": texts.gather(rows)}).select(
+        row_ids = pl.Series(rows, dtype=pl.UInt32)
+        unicode = pl.DataFrame({"text": texts.gather(row_ids)}).select(
             pl.col("text").str.normalize("NFKC").str.to_lowercase().str.replace_all(_NON_ASCII_NON_ALNUM, " ")
         )
-        texts = texts.clone().scatter(rows, unicode["text"])
+        texts = texts.clone().scatter(row_ids, unicode["text"])
         data, offsets = _utf8_buffers(texts)
     if len(data) >= _VIEW_BUFFER_LIMIT and len(texts) > 1:
         half = len(texts) // 2
@@ -118,8 +122,9 @@ def word_series(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
     from transforms.dedup.kernels import fold_words
 
     views, word_bytes, starts = fold_words(data, offsets, _ASCII_FOLD)
+    # ``.data``: the arrays' memoryviews (numpy's stubs declare the buffer protocol only from Python 3.12 on).
     arrow = pa.Array.from_buffers(
-        pa.string_view(), len(views) // 2, [None, pa.py_buffer(views), pa.py_buffer(word_bytes)]
+        pa.string_view(), len(views) // 2, [None, pa.py_buffer(views.data), pa.py_buffer(word_bytes.data)]
     )
     words = pl.Series("word", arrow, dtype=pl.String)
     return words, starts

@@ -48,7 +48,7 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
 
 def lookup_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
     """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort."""
-    return _ranked_keys(papers, params).drop(_RANK).cast(dict(INDEX_SCHEMA))
+    return _ranked_keys(papers, params).drop(_RANK).cast(INDEX_SCHEMA)
 
 
 def positional_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
@@ -128,9 +128,7 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
     """Rows with ``_paper_rank`` sorted as ``INDEX_ORDER`` would sort them, on numbers only."""
     kind = pl.col("kind").replace_strict(_KIND_ORDER, return_dtype=pl.UInt8)
-    return (
-        ranked.sort(pl.col(_RANK), kind, pl.col("band"), pl.col("key")).drop(_RANK).cast(dict(INDEX_SCHEMA))
-    )
+    return ranked.sort(pl.col(_RANK), kind, pl.col("band"), pl.col("key")).drop(_RANK).cast(INDEX_SCHEMA)
 
 
 def update_index(
@@ -156,7 +154,7 @@ def update_index(
         ranks = papers.select("paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
         added = keys.join(ranks.unique(), on="paper_id")
     if not index.get_column("paper_id").is_sorted():
-        return pl.concat([index, added.drop(_RANK).cast(dict(INDEX_SCHEMA))]).unique().sort(INDEX_ORDER)
+        return pl.concat([index, added.drop(_RANK).cast(INDEX_SCHEMA)]).unique().sort(INDEX_ORDER)
     ranks = added.select("paper_id", _RANK).unique()
     in_run = pl.col("paper_id").is_in(ranks.get_column("paper_id").implode())
     touched, kept = index.filter(in_run), index.filter(~in_run)

@@ -12,7 +12,11 @@ upsert (a paper seen again can gain a repository).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
+
+_FrameT = TypeVar("_FrameT", pl.LazyFrame, pl.DataFrame)
 
 ANALYSIS_COLUMNS = ("venue", "venue_year", "venue_status", "venue_workshop", "has_code")
 
@@ -50,7 +54,7 @@ def has_repository(code_urls: pl.Expr) -> pl.Expr:
     )
 
 
-def add_analysis_columns(papers: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
+def add_analysis_columns(papers: _FrameT) -> _FrameT:
     """Add (or recompute) ``ANALYSIS_COLUMNS`` from ``venue_hints`` and ``code_urls``."""
     best = strongest_venue_hint(pl.col("venue_hints"))
     return papers.with_columns(

@@ -184,6 +184,8 @@ def term_tables() -> TermTables:
     )
     last_words = {str(key).rsplit(" ", 1)[-1] for key in table.filter(pl.col("words") > 1)["key"]}
     open_forms = sorted({str(key).rsplit(" ", 1)[-1] for key in table["key"] if str(key).endswith("*")})
+    longest = table["words"].max()
+    assert longest is None or isinstance(longest, int), "the max of an Int32 column"
     return TermTables(
         terms=table.select("key", "topic", "tier", "rank"),
         words=tuple(sorted({word for key in table["key"] for word in str(key).rstrip("*").split()})),
@@ -193,5 +195,5 @@ def term_tables() -> TermTables:
         patterns=pl.DataFrame(patterns, schema={"topic": pl.Int32, "tier": pl.Int32, "pattern": pl.String}),
         categories=pl.DataFrame(categories, schema={"category": pl.String, "topic": pl.Int32}),
         topic_ids=dict(enumerate(taxonomy.ids)),
-        max_words=int(table["words"].max() or 1),
+        max_words=int(longest or 1),
     )

@@ -37,7 +37,8 @@ RESOLVE_PASSES = 4
 TITLE, ABSTRACT = 0, 1
 ROW = "__topic_row"
 TOPIC_SCORES_DTYPE: pl.DataType = polars_schema(PAPER_SCHEMA)["topic_scores"]
-TOPIC_SCORE_DTYPE: pl.DataType = TOPIC_SCORES_DTYPE.inner  # type: ignore[attr-defined]
+assert isinstance(TOPIC_SCORES_DTYPE, pl.List) and isinstance(TOPIC_SCORES_DTYPE.inner, pl.DataType)
+TOPIC_SCORE_DTYPE: pl.DataType = TOPIC_SCORES_DTYPE.inner
 
 
 def _texts(indexed: pl.LazyFrame) -> pl.LazyFrame:

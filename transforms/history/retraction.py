@@ -50,7 +50,7 @@ def retraction_rows(papers: pl.DataFrame, reason: str, retracted_at: str, retrac
         pl.lit(reason).alias("reason"),
         pl.lit(retracted_at).alias("retracted_at"),
         pl.lit(retracted_in).alias("retracted_in"),
-    ).cast(RETRACTION_SCHEMA)
+    ).cast(pl.Schema(RETRACTION_SCHEMA))
 
 
 def retracted_condition(retractions: pl.DataFrame) -> pl.Expr:

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
 
 from transforms.schema import RECORD_SCHEMA, conform, polars_schema, record_id_expr
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,10 @@ _PROVENANCE = (
     "captured_at",
     "captured_at_evidence",
 )
-_INT_RANGES = {pl.Int64: (-(2**63), 2**63 - 1), pl.Int32: (-(2**31), 2**31 - 1)}
+_INT_RANGES: dict[PolarsDataType, tuple[int, int]] = {
+    pl.Int64: (-(2**63), 2**63 - 1),
+    pl.Int32: (-(2**31), 2**31 - 1),
+}
 
 
 def _column(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
@@ -262,7 +268,7 @@ def _record_schema() -> pl.Schema:
     return _SCHEMA_CACHE[0]
 
 
-def _misfit(value: Any, dtype: pl.DataType | None, limit: int) -> str | None:
+def _misfit(value: Any, dtype: PolarsDataType | None, limit: int) -> str | None:
     if isinstance(value, str):
         if len(value) > limit:
             return "text-too-long"

@@ -108,7 +108,8 @@ def daily_item_record(item: Any) -> dict[str, Any]:
             return {"parse_error": f"parse:{SOURCE}:item-not-a-literal"}
     if not isinstance(item, Mapping):
         return {"parse_error": f"parse:{SOURCE}:item-not-an-object"}
-    paper = item.get("paper") if isinstance(item.get("paper"), Mapping) else item
+    nested = item.get("paper")
+    paper: Mapping[str, Any] = nested if isinstance(nested, Mapping) else item
     record = paper_record(paper, fallback=item)
     record["num_comments"] = as_int(item.get("numComments", paper.get("numComments")))
     if record["arxiv_id"] is None and record["title_raw"] is None:

@@ -15,8 +15,12 @@ lists has one ``submittedOnDailyAt`` for all of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 RAW_ZONE = "raw-zone"
 """``captured_at_evidence`` of fetched and replayed captures: the response time the raw zone logged."""
@@ -76,7 +80,7 @@ def date_listings(records: pl.LazyFrame) -> pl.LazyFrame:
 
 def _first_evidence(candidates: Sequence[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     value, evidence = candidates[0]
-    chain = pl.when(value.is_not_null()).then(evidence)
+    chain: Then | ChainedThen = pl.when(value.is_not_null()).then(evidence)
     for value, evidence in candidates[1:]:
         chain = chain.when(value.is_not_null()).then(evidence)
     return chain.otherwise(pl.lit(None, pl.String))
