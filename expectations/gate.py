@@ -11,7 +11,9 @@ from functools import cache
 
 import great_expectations as gx
 import polars as pl
+from great_expectations.core import ExpectationValidationResult
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from expectations.outcomes import ExpectationOutcome, summed_outcomes
 from expectations.suites import ROW_COLUMNS, GateSettings, paper_row_suite, paper_table_suite
@@ -52,8 +54,8 @@ def check_rows(
         for result in results.results:
             if result.success:
                 continue
-            name = result.expectation_config.meta["name"]
-            for entry in result.result.get("unexpected_index_list") or []:
+            name = _config(result).meta["name"]
+            for entry in (result.result or {}).get("unexpected_index_list") or []:
                 rows.append((int(entry[ROW_INDEX]), f"expectation:{name}"))
         batches.append(outcomes_of(suite.name, results))
     failures = (
@@ -64,7 +66,7 @@ def check_rows(
     )
     return RowGateResult(
         failures=failures,
-        evaluated=[e.meta["name"] for e in suite.expectations],
+        evaluated=[(e.meta or {})["name"] for e in suite.expectations],
         outcomes=summed_outcomes(batches),
     )
 
@@ -90,7 +92,7 @@ def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -
     """GX results as plain values (JSON-ready), in suite order."""
     outcomes = []
     for result in results.results:
-        config, details = result.expectation_config, result.result or {}
+        config, details = _config(result), result.result or {}
         observed = details.get("observed_value")
         if observed is None and details.get("partial_unexpected_list"):
             observed = ", ".join(repr(value) for value in details["partial_unexpected_list"][:5])
@@ -108,6 +110,14 @@ def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -
             )
         )
     return outcomes
+
+
+def _config(result: ExpectationValidationResult) -> ExpectationConfiguration:
+    """The configuration of the expectation a result is for (GX fills it for every result of a suite run)."""
+    config = result.expectation_config
+    if config is None:
+        raise ValueError("a Great Expectations result without its expectation's configuration")
+    return config
 
 
 def _validate(
