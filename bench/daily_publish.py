@@ -41,7 +41,8 @@ from stages import tree_bytes  # noqa: E402
 
 from flows.store.layout import dataset_root  # noqa: E402
 from flows.store.previous import PreviousVersion, open_latest  # noqa: E402
-from flows.store.publish import Documents, WholeTables, point_latest, publish_version  # noqa: E402
+from flows.store.publish import Documents, point_latest, publish_version  # noqa: E402
+from flows.store.tables import WholeTables  # noqa: E402
 from transforms.dedup.index import INDEX_ORDER  # noqa: E402
 from transforms.schema import LEDGER_SCHEMA, QUARANTINE_SCHEMA, empty  # noqa: E402
 

@@ -20,7 +20,8 @@ from flows.run.stage import STAGE_OPTIONS, stage
 from flows.runtime.progress import forget_run_timings, run_timings
 from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
 from flows.store.previous import PreviousVersion, open_latest
-from flows.store.publish import Documents, WholeTables, publish_version, write_failed_run
+from flows.store.publish import Documents, publish_version, write_failed_run
+from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
 from transforms.report.accounting import build_ledger, build_quarantine, count_outcomes
 from transforms.report.summary import summarize

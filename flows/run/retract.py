@@ -24,8 +24,9 @@ from flows.store.journal import record_event
 from flows.store.layout import new_version_id
 from flows.store.lock import lock_if_present
 from flows.store.previous import PreviousVersion, open_latest
-from flows.store.publish import Documents, WholeTables, publish_version
+from flows.store.publish import Documents, publish_version
 from flows.store.retractions import read_retractions, write_retractions
+from flows.store.tables import WholeTables
 from transforms.dedup.minhash import DedupParams
 from transforms.history.changes import diff_papers
 from transforms.history.retraction import retraction_rows

@@ -18,7 +18,8 @@ from flows.run.flow import curate
 from flows.run.results import RunSummary
 from flows.store.layout import dataset_root
 from flows.store.previous import open_latest
-from flows.store.publish import Documents, WholeTables, publish_version
+from flows.store.publish import Documents, publish_version
+from flows.store.tables import WholeTables
 from tests.support.paper_rows import paper_row, papers_frame
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 

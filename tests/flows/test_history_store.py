@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import flows.store.publish
+import flows.store.tables
 from flows.run.config import RunConfig
 from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
@@ -44,7 +44,7 @@ def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
     def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
         return 48 if "kind" in frame.columns else 3
 
-    monkeypatch.setattr(flows.store.publish, "_rows_per", rows_per)
+    monkeypatch.setattr(flows.store.tables, "_rows_per", rows_per)
 
 
 def write_day(folder: Path, offset: int, extra: list[dict] | None = None) -> Path:

@@ -11,7 +11,8 @@ import pytest
 
 from flows.store.layout import new_version_id
 from flows.store.previous import open_latest
-from flows.store.publish import Documents, WholeTables, publish_version, remove_stale_staging
+from flows.store.publish import Documents, publish_version, remove_stale_staging
+from flows.store.tables import WholeTables
 from tests.support.paper_rows import paper_row, papers_frame
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
 

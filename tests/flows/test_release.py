@@ -92,10 +92,10 @@ def test_a_release_is_one_commit_of_the_exact_folder_tagged_with_the_version(
 def test_a_new_release_deletes_stale_shards_in_the_same_commit(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.store.publish
+    import flows.store.tables
 
     with monkeypatch.context() as patch:
-        patch.setattr(flows.store.publish, "PAPER_SHARD_BYTES", 1)
+        patch.setattr(flows.store.tables, "PAPER_SHARD_BYTES", 1)
         publish(tmp_path, V1, three_papers())  # three shards of one paper each
     release(tmp_path, V1, repo_id=REPO)
     publish(tmp_path, V2, later_papers())

@@ -8,14 +8,15 @@ import duckdb
 import polars as pl
 import pytest
 
-import flows.store.publish
 import flows.store.shards
+import flows.store.tables
 from flows.store.files import sha256_file
 from flows.store.layout import dataset_root
 from flows.store.maintenance import prune
 from flows.store.previous import PreviousVersion, open_latest
-from flows.store.publish import Documents, WholeTables, publish_version
+from flows.store.publish import Documents, publish_version
 from flows.store.shards import Piece, Shard, plan_pieces
+from flows.store.tables import WholeTables
 from tests.support.paper_rows import paper_row, papers_frame
 from transforms.schema import (
     LEDGER_SCHEMA,
@@ -65,7 +66,7 @@ def three_rows_a_shard(monkeypatch: pytest.MonkeyPatch) -> None:
     def rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
         return 6 if "kind" in frame.columns else 3
 
-    monkeypatch.setattr(flows.store.publish, "_rows_per", rows_per)
+    monkeypatch.setattr(flows.store.tables, "_rows_per", rows_per)
 
 
 def files_of(folder: Path, sub: str) -> list[Path]:
@@ -110,7 +111,7 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
             latest is not None and latest.papers.height and latest.dedup_index is not None
         )  # read, as a run does
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(flows.store.publish.pq, "read_table", None)
+            patch.setattr(flows.store.tables.pq, "read_table", None)
             v2 = publish(tmp_path, V2, second, latest)
     else:
         v2 = publish(tmp_path, V2, second)
@@ -191,7 +192,7 @@ def test_a_publish_that_fails_after_linking_leaves_the_previous_version_whole(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(flows.store.publish, "write_parquet", disk_full)
+    monkeypatch.setattr(flows.store.tables, "write_parquet", disk_full)
     with pytest.raises(OSError):  # shard 0 is linked first, then shard 1 (paper 6 changed) cannot be written
         publish(tmp_path, V2, papers_frame(*(paper(n, times_seen=2 if n == 6 else 1) for n in range(1, 7))))
     root = dataset_root(tmp_path)

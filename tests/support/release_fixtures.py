@@ -10,7 +10,8 @@ import polars as pl
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
 from flows.store.previous import open_latest
-from flows.store.publish import Documents, WholeTables, publish_version
+from flows.store.publish import Documents, publish_version
+from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 

@@ -43,9 +43,9 @@ class DedupParams:
       rows keep the candidate threshold near 0.5 (a pair at Jaccard 0.2 becomes a candidate with probability
       ~0.05, 0.1 with ~0.003), and twice the bands lift it at the verification threshold 0.6 from 0.89 (16
       disjoint bands) to ~0.976, at 0.7 to ~0.999 (simulated): the planted near-duplicates that 16 bands missed
-      had Jaccard 0.64-0.76 and shared no band (bench/experiments/dedup-band-layouts.md). 64 permutations keep 1M signatures at
-      256 MB; the band keys and their sharing test are one compiled pass per band, so the extra bands cost
-      little.
+      had Jaccard 0.64-0.76 and shared no band (bench/experiments/dedup-band-layouts.md). 64 permutations keep
+      1M signatures at 256 MB; the band keys and their sharing test are one compiled pass per band, so the extra
+      bands cost little.
     * ``abstract_threshold=0.6`` with ``title_threshold=0.3``: a candidate is merged when its abstracts share
       60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
     * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a

@@ -12,8 +12,9 @@ langdetect costs ~3 ms per abstract. :func:`clearly_english` is a vectorised gat
 expressions, ~microseconds per abstract) that settles the abstracts that are English beyond doubt: long enough,
 written in Latin letters, dense in English function words and free of other languages' function words. Only the
 rest go to langdetect. The gate is calibrated to agree with langdetect (``bench/language_speed.py``, figures in
-``bench/RESULTS.md``, "Language detection"): on every abstract of the real captures it settles, langdetect says ``en`` too. It records
-``language_score`` :data:`GATE_SCORE` there, since langdetect's probability was never computed.
+``bench/RESULTS.md``, "Language detection"): on every abstract of the real captures it settles, langdetect says
+``en`` too. It records ``language_score`` :data:`GATE_SCORE` there, since langdetect's probability was never
+computed.
 """
 
 from __future__ import annotations
