@@ -55,7 +55,12 @@ def main(argv: Sequence[str] | None = None, *, reap: bool = False) -> int:
             from flows.runtime.reaper import reap_descendants_at_exit
 
             reap_descendants_at_exit()  # after the checks (usage errors stay fast), before any child starts
-        return _handler(args.command)(args, reply)
+        handler = _handler(args.command)
+        # Importing polars (every handler does) installs a SIGINT handler that restarts interrupted system
+        # calls (pola-rs/polars#21739): a command blocked reading a slow file never raised KeyboardInterrupt.
+        # Polars' handler stays (it chains to Python's); only the restart flag is cleared.
+        signal.siginterrupt(signal.SIGINT, True)
+        return handler(args, reply)
     except BaseException as error:  # every way a command can end but its own return
         if isinstance(error, SystemExit):
             raise
