@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from flows.cli import interrupts
 from flows.cli.exits import ExitCode, code_for, is_crash
 from flows.cli.output import Reply
 from flows.cli.parser import build_parser, parse
@@ -55,13 +56,12 @@ def main(argv: Sequence[str] | None = None, *, reap: bool = False) -> int:
             from flows.runtime.reaper import reap_descendants_at_exit
 
             reap_descendants_at_exit()  # after the checks (usage errors stay fast), before any child starts
+        interrupts.install()  # before the handler imports polars (flows/cli/interrupts.py)
         handler = _handler(args.command)
-        # Importing polars (every handler does) installs a SIGINT handler that restarts interrupted system
-        # calls (pola-rs/polars#21739): a command blocked reading a slow file never raised KeyboardInterrupt.
-        # Polars' handler stays (it chains to Python's); only the restart flag is cleared.
-        signal.siginterrupt(signal.SIGINT, True)
+        interrupts.interruptible()
         return handler(args, reply)
     except BaseException as error:  # every way a command can end but its own return
+        interrupts.settle()
         if isinstance(error, SystemExit):
             raise
         if isinstance(error, KeyboardInterrupt):
