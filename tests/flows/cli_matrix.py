@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -206,21 +207,44 @@ def fifo_instead_of(path: Path) -> Path:
     return path
 
 
-def reader_blocked(fifo: Path, held: list[int]) -> Callable[[], bool]:
-    """A marker: true once a reader has opened ``fifo``. Opening the write end without blocking fails with
-    ENXIO while nobody reads; once it succeeds, the descriptor is kept in ``held`` (the caller closes it after
-    the command ended), so the reader stays blocked in ``read()`` with no data and no end of file."""
+def reader_blocked(fifo: Path, pid: int, held: list[int]) -> Callable[[], bool]:
+    """A marker: true once process ``pid`` is blocked in ``read()`` on ``fifo``.
+
+    First a reader must have opened it: opening the write end without blocking fails with ENXIO until then;
+    the descriptor is kept in ``held`` (the caller closes it after the command ended), so the reader gets
+    neither data nor end of file. Then its main thread must be asleep in ``read`` on that file
+    (``/proc/PID/syscall``): a signal that came between ``open()`` and ``read()`` would be seen by Python
+    only once the read returned, that is never.
+    """
+    target = fifo.resolve()
 
     def reached() -> bool:
-        try:
-            held.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        except OSError as error:
-            if error.errno != errno.ENXIO:
-                raise
-            return False
-        return True
+        if not held:
+            try:
+                held.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as error:
+                if error.errno != errno.ENXIO:
+                    raise
+                return False
+        return _reading(pid, target)
 
     return reached
+
+
+READ_SYSCALL = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
+
+
+def _reading(pid: int, target: Path) -> bool:
+    """Whether ``pid``'s main thread sleeps in ``read(fd)`` with ``fd`` open on ``target``."""
+    try:
+        fields = Path(f"/proc/{pid}/syscall").read_text().split()
+        if len(fields) < 2 or fields[0] == "running":
+            return False
+        if READ_SYSCALL is not None and int(fields[0]) != READ_SYSCALL:
+            return False
+        return Path(os.readlink(f"/proc/{pid}/fd/{int(fields[1], 16)}")) == target
+    except (OSError, ValueError):
+        return False
 
 
 HOLD_LOCK = textwrap.dedent(

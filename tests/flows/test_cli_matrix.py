@@ -358,7 +358,7 @@ def test_ctrl_c_to_the_process_group(
         if command.block is not None:
             fifo = command.block(out, published)
             running = Running(argv, env)
-            marker, what = reader_blocked(fifo, held), f"reading {fifo}"
+            marker, what = reader_blocked(fifo, running.pid, held), f"blocked reading {fifo}"
         elif command.name == "run":
             running = Running(argv, env)  # its own temporary Prefect API (no PREFECT_API_URL)
             lines = running.out_lines
