@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from flows.cli import interrupts
 from flows.cli.exits import ExitCode, code_for, is_crash
 from flows.cli.output import Reply
 from flows.cli.parser import build_parser, parse
@@ -55,8 +56,12 @@ def main(argv: Sequence[str] | None = None, *, reap: bool = False) -> int:
             from flows.runtime.reaper import reap_descendants_at_exit
 
             reap_descendants_at_exit()  # after the checks (usage errors stay fast), before any child starts
-        return _handler(args.command)(args, reply)
+        interrupts.install()  # before the handler imports polars (flows/cli/interrupts.py)
+        handler = _handler(args.command)
+        interrupts.interruptible()
+        return handler(args, reply)
     except BaseException as error:  # every way a command can end but its own return
+        interrupts.settle()
         if isinstance(error, SystemExit):
             raise
         if isinstance(error, KeyboardInterrupt):

@@ -29,9 +29,10 @@ from transforms.schema import PAPER_SCHEMA, SCHEMA_VERSION, empty
 
 
 def read_manifest(version_dir: Path) -> dict[str, Any] | None:
-    """The manifest of a version (or failed-run) folder; None when it has none."""
+    """The manifest of a version (or failed-run) folder; None when it has none (one that is there but cannot be
+    read or parsed, e.g. a folder or a damaged file, raises: it is not taken for a missing one)."""
     path = version_dir / MANIFEST_FILE
-    if not path.is_file():
+    if not path.exists():
         return None
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return manifest
@@ -68,11 +69,17 @@ class Catalog:
         return link.resolve().name if link.exists() else None
 
     def resolve(self, version: str) -> str:
-        """``version`` (an id or ``latest``) as a version id; :class:`NotFound` when there is no such version."""
+        """``version`` (an id or ``latest``) as a version id; :class:`NotFound` when there is no such version.
+
+        The version's manifest is read: a damaged version is refused before it is used (:class:`NotFound`
+        without a manifest, the parse error of an unreadable one).
+        """
         name = self.latest() if version == LATEST else version
         if name is None or name not in self.versions():
             known = ", ".join(self.versions()[-5:]) or "none"
             raise NotFound(f"no version {version!r} under {self.root} (newest: {known})")
+        if read_manifest(self.path(name)) is None:
+            raise NotFound(f"version {name} under {self.root} is damaged: it has no {MANIFEST_FILE}")
         return name
 
     def path(self, version: str) -> Path:

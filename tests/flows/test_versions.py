@@ -95,3 +95,18 @@ def test_show_gives_every_field_its_history_and_provenance(
     assert f"  {V1}  record r0000 (hf-daily) published  from /data/hf-daily-api/2024-05-27.json #0" in out
     assert main(["show", "arxiv:2", "--out", str(tmp_path)]) == ExitCode.USAGE  # removed in V2
     assert main(["show", "arxiv:2", "--version", V1, "--out", str(tmp_path)]) == 0
+
+
+def test_a_version_without_its_manifest_is_refused_before_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Resolving a version reads its manifest: a damaged one is a one-line usage error, not a half answer."""
+    two_versions(tmp_path)
+    (tmp_path / "trending-papers" / V1 / "manifest.json").unlink()
+    capsys.readouterr()
+    assert main(["diff", V1, "latest", "--out", str(tmp_path)]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1 and f"version {V1} under" in err and "is damaged: it has no manifest.json" in err
+    )
+    assert main(["show", "arxiv:1", "--out", str(tmp_path)]) == 0  # the intact latest still answers
