@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from flows.cli.exits import ExitCode
-from tests.flows.cli_matrix import (
+from tests.support.cli_matrix import (
     Published,
     Running,
     descendants,
@@ -37,7 +37,7 @@ from tests.flows.cli_matrix import (
     papers,
     reader_blocked,
 )
-from tests.prefect_server import free_port
+from tests.support.prefect_server import free_port
 
 pytestmark = pytest.mark.flow
 
