@@ -1,8 +1,9 @@
-"""The layout's rules hold: the layer contract (import-linter) and no import hidden in a string."""
+"""The layout's rules hold: the layer contract (import-linter), no import circle, no import hidden in a string."""
 
 from __future__ import annotations
 
 import ast
+import graphlib
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,40 @@ def test_no_module_is_imported_from_a_string(package: str) -> None:
                 if name in ("__import__", "import_module"):
                     found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert found == []
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import circle between modules, a package's ``__init__`` included (``from flows.cli import x`` imports
+    ``flows.cli`` as well as ``x``), which import-linter's sibling contract does not see."""
+    modules = {}
+    for package in ("flows", "transforms", "expectations"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            name = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+
+    def owner(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        base = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level:
+                    anchor = base
+                    for _ in range(node.level - 1):
+                        anchor = anchor.rpartition(".")[0]
+                    module = f"{anchor}.{module}" if module else anchor
+                targets.add(module)
+                targets.update(f"{module}.{alias.name}" for alias in node.names)
+        graph[name] = {found for target in targets if (found := owner(target)) not in (None, name)}
+    try:
+        tuple(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as circle:
+        pytest.fail(f"import circle: {' -> '.join(circle.args[1])}")

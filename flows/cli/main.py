@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from flows.cli import interrupts
 from flows.cli.exits import ExitCode, code_for, is_crash
+from flows.cli.interrupts import install as install_sigint_handler
+from flows.cli.interrupts import interruptible, settle
 from flows.cli.output import Reply
 from flows.cli.parser import build_parser, parse
 from flows.errors import UsageError
@@ -56,12 +57,12 @@ def main(argv: Sequence[str] | None = None, *, reap: bool = False) -> int:
             from flows.runtime.reaper import reap_descendants_at_exit
 
             reap_descendants_at_exit()  # after the checks (usage errors stay fast), before any child starts
-        interrupts.install()  # before the handler imports polars (flows/cli/interrupts.py)
+        install_sigint_handler()  # before the handler imports polars (flows/cli/interrupts.py)
         handler = _handler(args.command)
-        interrupts.interruptible()
+        interruptible()
         return handler(args, reply)
     except BaseException as error:  # every way a command can end but its own return
-        interrupts.settle()
+        settle()
         if isinstance(error, SystemExit):
             raise
         if isinstance(error, KeyboardInterrupt):
