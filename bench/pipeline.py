@@ -1,4 +1,5 @@
-"""The flow's stage tasks by name, for benches that run them in order without Prefect's orchestration (``.fn``)."""
+"""The flow's stages by name, for benches that run them in order without Prefect's orchestration (a task through
+``.fn``; the chunked stages with the inline runner of ``tests/support/inline_runner.py``)."""
 
 from __future__ import annotations
 

@@ -176,16 +176,23 @@ def _run_stages(
             value = call()
         return value
 
-    ingested = step("ingest", lambda: stages.ingest.fn(config))
-    cleaned = step("clean", lambda: stages.clean.fn(ingested.records, config))
-    ingested.records = None  # the flow's frame is not needed after cleaning
-    detected = step("language", lambda: stages.language.fn(cleaned, ingested.previous, config))
-    cleaned = None  # release the frame before the next stage
-    deduplicated = step("dedup", lambda: stages.dedup.fn(detected, ingested.previous, config))
-    detected = None
-    derived = step("derive", lambda: stages.derive.fn(deduplicated.papers))
-    validated = step("validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config))
-    return step("publish", lambda: stages.publish.fn(ingested, validated, config))
+    from flows.run.stages import in_run_order
+    from tests.support.inline_runner import stage_context
+
+    with stage_context(config) as (work, runner):
+        ingested = step("ingest", lambda: stages.ingest.fn(config, work))
+        cleaned = step("clean", lambda: stages.clean(ingested.records, config, work, runner))
+        detected = step(
+            "language",
+            lambda: in_run_order(stages.language(cleaned, ingested.previous, config, work, runner)),
+        )
+        deduplicated = step("dedup", lambda: stages.dedup.fn(detected, ingested.previous, config))
+        detected = None  # release the frame before the next stage
+        derived = step("derive", lambda: stages.derive(deduplicated.papers, config, runner))
+        validated = step(
+            "validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config)
+        )
+        return step("publish", lambda: stages.publish.fn(ingested, validated, config))
 
 
 def tree_bytes(path: Path) -> int:

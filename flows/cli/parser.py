@@ -91,6 +91,13 @@ def _run_command(commands: Any) -> None:
     run.add_argument(
         "--workers", type=int, default=0, help="processes for language detection (0: one per core)"
     )
+    run.add_argument(
+        "--chunk-records",
+        type=int,
+        metavar="N",
+        help="records read, cleaned and language-tagged at a time, spilled to disk between stages (default "
+        "50,000, RunConfig.chunk_records): fewer hold less memory",
+    )
     cluster = run.add_argument_group(
         "Dask cluster",
         "Run clean, language, the MinHash band keys and derive as one task per partition on a Dask cluster; "
@@ -312,6 +319,8 @@ def _validate_run(args: argparse.Namespace) -> None:
     _check_languages(args.languages)
     if args.workers < 0:
         raise UsageError(f"--workers must be 0 (one per core) or more, got {args.workers}")
+    if args.chunk_records is not None and args.chunk_records < 1:
+        raise UsageError(f"--chunk-records must be 1 or more, got {args.chunk_records}")
     _validate_cluster(args)
     if args.hf_daily is not None:
         try:

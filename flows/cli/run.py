@@ -86,6 +86,8 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         "dask_workers": args.dask_workers,
         "sources": sources,
     }
+    if args.chunk_records is not None:
+        settings["chunk_records"] = args.chunk_records
     if args.inputs or sources.any_network_source:
         settings["inputs"] = args.inputs
     return RunConfig(**settings)

@@ -36,6 +36,9 @@ class RunConfig(BaseModel):
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True
     """Merge into the latest published version (False starts a fresh history in the same folder)."""
+    chunk_records: int = Field(default=50_000, ge=1)
+    """Records read, cleaned and language-tagged at a time (whole input files at a time: a chunk holds at least
+    this many records, or the rest), each chunk spilled to the run's work folder before the next is read."""
     partitions: int = Field(default=1, ge=1)
     """Partitions that clean, language, MinHash signatures and derive run in, one task each (1: one frame, the
     stages run in the flow's process). Dedup's grouping by band key and everything after it stay global."""

@@ -1,7 +1,8 @@
 """The curation flow: ingest -> clean -> language -> dedup -> retract -> derive -> validate -> publish.
 
-Each stage is one Prefect task around pure transforms (``flows/run/stages.py``, ``validate.py``,
-``publish.py``); all I/O happens in ingest and publish. Only network tasks (``flows/sources/adapters.py``) retry:
+Each stage runs pure transforms as Prefect tasks (``flows/run/stages.py``, ``validate.py``, ``publish.py``); all
+I/O happens in ingest and publish, and in the run's work folder, where ingest, clean and language spill their
+chunks (``flows/store/spill.py``). Only network tasks (``flows/sources/adapters.py``) retry:
 a failed pure stage would fail the same way again.
 
 No ``from __future__ import annotations`` here: Prefect validates the flow's parameters against its annotations,
@@ -13,24 +14,17 @@ import time
 import polars as pl
 from prefect import flow, get_run_logger
 from prefect.states import Failed, State
+from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
-from flows.run.frames import LANGUAGE_BLOCK, clean_block, clean_counts, derive_counts, language_counts
-from flows.run.partitions import (
-    clean_partition,
-    derive_partition,
-    language_partition,
-    partition_results,
-    per_partition,
-    signatures_partition,
-    task_runner,
-)
+from flows.run.partitions import partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
-from flows.run.results import Deduplicated, Ingested, RunSummary
-from flows.run.stages import clean, dedup, derive, ingest, known_languages, language, withhold
+from flows.run.results import RunSummary
+from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
 from flows.runtime.progress import StageTiming, record
 from flows.store.lock import output_lock
+from flows.store.spill import work_folder
 from transforms.dedup.minhash import shared_bands
 from transforms.partition import split_partitions
 
@@ -43,15 +37,16 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     otherwise) and held until the version is published. Ends Failed (with the reason) when every source failed
     or nothing of the run could be published.
     """
-    with output_lock(config.out_dir):
-        ingested = ingest(config)
-        if config.partitioned:
-            deduplicated, derived = _partitioned_stages(ingested, config)
-        else:
-            cleaned = clean(ingested.records, config)
-            detected = language(cleaned, ingested.previous, config)
-            deduplicated = withhold(dedup(detected, ingested.previous, config), ingested.retractions)
-            derived = derive(deduplicated.papers)
+    with output_lock(config.out_dir), work_folder(config.out_dir) as work:
+        ingested = ingest(config, work)
+        with task_runner(config) as runner:
+            cleaned = clean(ingested.records, config, work, runner)
+            detected = in_run_order(language(cleaned, ingested.previous, config, work, runner))
+            bands = signatures(detected, config, runner) if config.partitioned else None
+            deduplicated = withhold(
+                dedup(detected, ingested.previous, config, bands=bands), ingested.retractions
+            )
+            derived = derive(deduplicated.papers, config, runner)
         validated = validate(deduplicated, derived, ingested.previous, config)
         summary = publish(ingested, validated, config)
     report(summary, validated)
@@ -81,32 +76,12 @@ def run_curation(config: RunConfig) -> RunSummary:
     return result
 
 
-def _partitioned_stages(ingested: Ingested, config: RunConfig) -> tuple[Deduplicated, pl.DataFrame]:
-    """clean -> language -> dedup -> retract -> derive with the row-wise stages run per partition.
-
-    clean, language, the MinHash band keys and derive are one task per partition, on the Dask cluster of the
-    config (or the flow's own task runner without one); the partitions are concatenated back in single-process
-    order (:func:`~transforms.partition.merge_partitions`). Dedup's grouping by band key, the cluster step and
-    matching against the previous version, and the retraction list, run once on the whole frame in the flow.
-    Each stage is timed here, in the flow's process, from first submission to merged result.
-    """
-    with task_runner(config) as runner:
-        cleaned = per_partition(
-            runner, "clean", clean_partition, ingested.records, clean_counts, config.partitions,
-            group=clean_block(ingested.records), quality=config.quality,
-        )  # fmt: skip
-        detected = per_partition(
-            runner, "language", language_partition, cleaned, language_counts, config.partitions,
-            group=LANGUAGE_BLOCK, known=known_languages(ingested.previous),
-            allowed_languages=config.allowed_languages,
-        )  # fmt: skip
-        pending = detected.filter(pl.col("reasons").list.len() == 0).select("record_id", "abstract")
-        started = time.perf_counter()
-        parts = split_partitions(pending, config.partitions)
-        bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
-        record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))
-        deduplicated = withhold(dedup(detected, ingested.previous, config, bands=bands), ingested.retractions)
-        derived = per_partition(
-            runner, "derive", derive_partition, deduplicated.papers, derive_counts, config.partitions
-        )
-    return deduplicated, derived
+def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner) -> pl.DataFrame:
+    """MinHash band keys of the pending records, one task per partition (dedup groups them by band key); on one
+    partition, dedup computes them itself, one band at a time."""
+    started = time.perf_counter()
+    pending = detected.filter(pl.col("reasons").list.len() == 0).select("record_id", "abstract")
+    parts = split_partitions(pending, config.partitions)
+    bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
+    record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))
+    return bands

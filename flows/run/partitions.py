@@ -24,7 +24,8 @@ from prefect.task_runners import TaskRunner
 from flows.run.config import RunConfig
 from flows.run.frames import clean_frame, derive_frame, language_frame
 from flows.run.stage import STAGE_OPTIONS
-from flows.runtime.progress import StageTiming, record
+from flows.runtime.progress import StageTiming, progress, record
+from flows.store.spill import Spilled, WorkFolder
 from transforms.clean.quality import QualitySettings
 from transforms.dedup.minhash import DedupParams, partition_band_frame
 from transforms.partition import ORDER, merge_partitions, split_partitions
@@ -42,11 +43,14 @@ def clean_partition(records: pl.DataFrame, quality: QualitySettings) -> pl.DataF
 
 @task(name="language-partition", **STAGE_OPTIONS)
 def language_partition(
-    records: pl.DataFrame, known: pl.DataFrame | pl.LazyFrame | None, allowed_languages: tuple[str, ...]
+    records: pl.DataFrame,
+    known: pl.DataFrame | pl.LazyFrame | None,
+    allowed_languages: tuple[str, ...],
+    workers: int = 1,
 ) -> pl.DataFrame:
-    """In the worker's own process: the partitions are the parallelism, and a Dask worker process may not
-    start a pool of its own."""
-    return language_frame(records, known, allowed_languages, workers=1, report_progress=False)
+    """``workers``: language detection processes; 1 (in the task's own process) when partitions are the
+    parallelism, as a Dask worker process may not start a pool of its own."""
+    return language_frame(records, known, allowed_languages, workers=workers, report_progress=False)
 
 
 @task(name="signatures-partition", **STAGE_OPTIONS)
@@ -77,14 +81,61 @@ def per_partition(
     """``partition_task`` over the partitions of ``frame``, merged in single-process order, timed as ``stage``
     (in this process, from the first submission to the merged frame)."""
     started = time.perf_counter()
-    parts = split_partitions(frame, partitions, group=group)
-    if parts:
-        merged = merge_partitions(partition_results(runner, partition_task, parts, **parameters))
-    else:  # nothing to split: the stage's own function on the empty frame gives its columns
-        merged = partition_task.fn(frame, **parameters)
+    merged = partitioned(runner, partition_task, frame, partitions, group=group, **parameters)
     records_in, records_out = count(frame, merged)
     record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
     return merged
+
+
+def per_chunk(
+    runner: TaskRunner,
+    stage: str,
+    partition_task: Task[..., pl.DataFrame],
+    chunks: Spilled,
+    work: WorkFolder,
+    count: Callable[[Spilled, Spilled], tuple[int | None, int | None]],
+    partitions: int,
+    block: tuple[str, Callable[[pl.DataFrame], pl.Expr]],
+    **parameters: Any,
+) -> Spilled:
+    """``partition_task`` over every chunk of ``chunks`` (each in ``partitions`` partitions), spilled chunk by
+    chunk, timed as ``stage`` over all of them; the input chunks are removed once read.
+
+    ``block``: the column that records, for every row, the output block the stage puts it in (``(name, expr of the
+    input chunk)``; e.g. clean puts unparsed records after the others), so :func:`in_run_order` can put the
+    chunks' rows in the order one frame of the whole run would have had.
+    """
+    started = time.perf_counter()
+    name, expr = block
+
+    def outputs() -> Iterator[pl.DataFrame]:
+        done = 0
+        for chunk in chunks.frames():
+            tagged = chunk.with_columns(expr(chunk).fill_null(False).alias(name))
+            yield partitioned(runner, partition_task, tagged, partitions, group=pl.col(name), **parameters)
+            done += chunk.height
+            progress(stage, done, chunks.rows)
+
+    result = work.spill(stage, outputs())
+    work.discard(chunks)
+    records_in, records_out = count(chunks, result)
+    record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
+    return result
+
+
+def partitioned(
+    runner: TaskRunner,
+    partition_task: Task[..., pl.DataFrame],
+    frame: pl.DataFrame,
+    partitions: int,
+    group: pl.Expr | None = None,
+    **parameters: Any,
+) -> pl.DataFrame:
+    """``partition_task`` over the partitions of ``frame``, merged in single-process order."""
+    parts = split_partitions(frame, partitions, group=group)
+    if not parts:  # nothing to split: the stage's own function on the empty frame gives its columns
+        return partition_task.fn(frame, **parameters)
+    return merge_partitions(partition_results(runner, partition_task, parts, **parameters))
 
 
 def partition_results(

@@ -11,6 +11,7 @@ import polars as pl
 from expectations.outcomes import ExpectationOutcome
 from flows.sources.local import InputReport
 from flows.store.previous import Incremental, PreviousVersion
+from flows.store.spill import Spilled
 from transforms.history.retraction import empty_retractions
 
 
@@ -18,7 +19,8 @@ from transforms.history.retraction import empty_retractions
 class Ingested:
     version: str
     """The id the version of this run will have (also tags its raw captures)."""
-    records: pl.DataFrame
+    records: Spilled
+    """The records read, chunk by chunk, in the run's work folder."""
     inputs: list[InputReport]
     source_failures: list[dict[str, str]]
     previous: PreviousVersion | None

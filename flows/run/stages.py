@@ -1,32 +1,39 @@
-"""The stages before the gate: ingest, clean, language, dedup, retract, derive (each one Prefect task).
+"""The stages before the gate: ingest, clean, language, dedup, retract, derive.
 
 Each stage is a pure transform of ``transforms/`` around the run's frames; ingest is the only one that reads
-(inputs, ``latest``'s manifest, the retraction list).
+(inputs, ``latest``'s manifest, the retraction list). Ingest reads the inputs a chunk of records at a time
+(``RunConfig.chunk_records``) and spills each chunk to the run's work folder; clean and language read, transform
+and spill them one chunk at a time (each chunk as Prefect tasks, one per partition: ``flows/run/partitions.py``).
+Dedup sees the run's records as one frame, in the order one frame of the whole run would have had.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import polars as pl
+from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
-from flows.run.frames import (
-    clean_counts,
-    clean_frame,
-    derive_counts,
-    derive_frame,
-    language_counts,
-    language_frame,
+from flows.run.frames import LANGUAGE_BLOCK, clean_block, derive_counts
+from flows.run.partitions import (
+    clean_partition,
+    derive_partition,
+    language_partition,
+    per_chunk,
+    per_partition,
 )
 from flows.run.results import Deduplicated, Ingested
 from flows.run.stage import pending_count, stage
-from flows.sources.inputs import read_inputs
+from flows.runtime.progress import progress
+from flows.sources.inputs import InputReading
 from flows.store.catalog import Catalog
 from flows.store.layout import new_version_id, raw_root
 from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
+from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.clusters import find_clusters
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import build_index, keys_by_id, positional_keys
@@ -35,39 +42,75 @@ from transforms.history.retraction import withhold_retracted
 from transforms.report.accounting import with_paper_decisions
 from transforms.schema import PAPER_SCHEMA, empty
 
+RUN_ORDER = "__run_order"
+"""A record's position among every record the run read (the order one frame of the whole run would have)."""
+CLEAN_BLOCK = "__clean_block"
+LANGUAGE_BLOCK_COLUMN = "__language_block"
+"""The output block clean and language put a record in (those routed aside after the others)."""
 
-@stage("ingest", counts=lambda result: (len(result.inputs), result.records.height))
-def ingest(config: RunConfig) -> Ingested:
-    """Read every input and parse it to records; open the previous version for incremental runs."""
+
+@stage("ingest", counts=lambda result: (len(result.inputs), result.records.rows))
+def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
+    """Read every input and parse it to records, spilled a chunk at a time; open the previous version for
+    incremental runs."""
     remove_stale_staging(config.out_dir)
     previous = open_latest(config.out_dir, config.dedup.fingerprint) if config.incremental else None
     version = new_version_id(datetime.now(UTC), Catalog(config.out_dir).latest())
-    read = read_inputs(
+    reading = InputReading(
         config.inputs, config.sources, raw_root(config.out_dir), run=version, limits=config.limits
     )
+
+    def numbered() -> Iterator[pl.DataFrame]:
+        read = 0
+        for chunk in reading.chunks(config.chunk_records):
+            yield chunk.with_columns((pl.int_range(pl.len(), dtype=pl.UInt64) + read).alias(RUN_ORDER))
+            read += chunk.height
+            progress("ingest", read, None)
+
+    records = work.spill("ingest", numbered())
     return Ingested(
         version,
-        read.records,
-        read.inputs,
-        read.source_failures,
+        records,
+        reading.inputs,
+        reading.source_failures,
         previous,
         retractions=read_retractions(config.out_dir),
-        every_source_failed=read.every_source_failed,
+        every_source_failed=reading.every_source_failed,
     )
 
 
-@stage("clean", counts=clean_counts)
-def clean(records: pl.DataFrame, config: RunConfig) -> pl.DataFrame:
+def clean(records: Spilled, config: RunConfig, work: WorkFolder, runner: TaskRunner) -> Spilled:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
-    return clean_frame(records, config.quality)
+    return per_chunk(
+        runner, "clean", clean_partition, records, work, lambda given, out: (given.rows, out.pending),
+        config.partitions, block=(CLEAN_BLOCK, clean_block), quality=config.quality,
+    )  # fmt: skip
 
 
-@stage("language", counts=language_counts)
-def language(records: pl.DataFrame, previous: PreviousVersion | None, config: RunConfig) -> pl.DataFrame:
+def language(
+    records: Spilled,
+    previous: PreviousVersion | None,
+    config: RunConfig,
+    work: WorkFolder,
+    runner: TaskRunner,
+) -> Spilled:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
-    return language_frame(
-        records, known_languages(previous), config.allowed_languages, config.language_workers
+    return per_chunk(
+        runner, "language", language_partition, records, work, lambda given, out: (given.pending, out.pending),
+        config.partitions, block=(LANGUAGE_BLOCK_COLUMN, lambda _: LANGUAGE_BLOCK),
+        known=known_languages(previous), allowed_languages=config.allowed_languages,
+        workers=1 if config.partitioned else config.language_workers,
+    )  # fmt: skip
+
+
+def in_run_order(records: Spilled) -> pl.DataFrame:
+    """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had."""
+    frames = list(records.frames())
+    return (
+        pl.concat(frames, how="diagonal_relaxed")
+        .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
+        .drop(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
     )
 
 
@@ -102,10 +145,9 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
     return Deduplicated(records=records, papers=papers, keys=deduplicated.keys)
 
 
-@stage("derive", counts=derive_counts)
-def derive(papers: pl.DataFrame) -> pl.DataFrame:
+def derive(papers: pl.DataFrame, config: RunConfig, runner: TaskRunner) -> pl.DataFrame:
     """Topic, venue hints and code links for this run's papers."""
-    return derive_frame(papers)
+    return per_partition(runner, "derive", derive_partition, papers, derive_counts, config.partitions)
 
 
 def previous_papers(previous: PreviousVersion | None) -> pl.DataFrame | pl.LazyFrame:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import TypedDict
 
-import polars as pl
 from prefect.context import FlowRunContext, TaskRunContext
 
 from flows.net.client import FetchError, PoliteClient
@@ -58,7 +58,7 @@ def gather(
     *,
     client: PoliteClient | None = None,
     run: str | None = None,
-    local_captures: Sequence[Capture] = (),
+    local_captures: Iterable[Capture] = (),
     now: Callable[[], datetime] | None = None,
 ) -> tuple[list[Capture], list[SourceFailure]]:
     """Fetch every configured source; returns all captures (canonical order) and the failed targets.
@@ -125,7 +125,7 @@ def gather(
                 else partial(fetch_hf_page_captures, settings, url, http, zone, clock),
             )
         if settings.arxiv_enrich:
-            wanted = arxiv_ids_of([*local_captures, *captures])
+            wanted = arxiv_ids_of(chain(local_captures, captures))
             targets["total"] += len(_batches(wanted, settings.arxiv_batch_size))
             for batch in _batches(wanted, settings.arxiv_batch_size):
                 attempt(
@@ -156,12 +156,13 @@ def every_listing_source_failed(
 
 
 def arxiv_ids_of(captures: Iterable[Capture]) -> list[str]:
-    """The distinct arXiv ids (sorted) parsed from ``captures``, arXiv captures themselves excepted."""
-    frames = [parse_capture(capture) for capture in captures if capture.source != ARXIV]
-    if not frames:
-        return []
-    ids = pl.concat(frames).get_column("arxiv_id").drop_nulls().unique().sort()
-    return ids.to_list()
+    """The distinct arXiv ids (sorted) parsed from ``captures``, arXiv captures themselves excepted (one capture
+    parsed at a time: only the ids are kept)."""
+    ids: set[str] = set()
+    for capture in captures:
+        if capture.source != ARXIV:
+            ids.update(parse_capture(capture).get_column("arxiv_id").drop_nulls().to_list())
+    return sorted(ids)
 
 
 def _batches(values: list[str], size: int) -> list[list[str]]:

@@ -7,15 +7,18 @@ Local files become captures (``flows/sources/local.py``), network sources are fe
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 
 import polars as pl
 
 from flows.sources.gather import every_listing_source_failed, gather
-from flows.sources.local import InputReport, read_local_captures
+from flows.sources.local import InputReport, LocalCaptures
 from flows.sources.settings import ARXIV, SourceSettings
-from transforms.parse import DEFAULT_LIMITS, InputLimits, parse_capture
+from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits, parse_capture
 from transforms.parse.enrich import enrich_with_arxiv
 from transforms.parse.listing import date_listings
 from transforms.schema import RECORD_SCHEMA, empty
@@ -32,6 +35,79 @@ class InputRecords:
     """Listing sources were configured and not one of their targets returned a capture."""
 
 
+class InputReading:
+    """What a run reads, as chunks of records: local files one at a time, then the network sources' captures.
+
+    Network sources are fetched first (into the raw zone, by :func:`flows.sources.gather.gather`), since an
+    arXiv enrichment asks for the ids of every listing, local ones included. Local arXiv files are listings
+    like any other input; arXiv captures fetched (or replayed) for enrichment only fill missing fields of the
+    other records and are not records themselves. Every record is dated (``listed_on`` and its evidence,
+    :func:`transforms.parse.listing.date_listings`). ``inputs``, ``source_failures`` and
+    ``every_source_failed`` are complete once :meth:`chunks` is exhausted.
+    """
+
+    def __init__(
+        self,
+        paths: list[Path],
+        sources: SourceSettings,
+        raw_dir: Path,
+        run: str,
+        limits: InputLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.paths, self.sources, self.raw_dir, self.run, self.limits = paths, sources, raw_dir, run, limits
+        self.inputs: list[InputReport] = []
+        self.source_failures: list[dict[str, str]] = []
+        self.every_source_failed = False
+
+    def chunks(self, rows: int) -> Iterator[pl.DataFrame]:
+        """The records, whole captures at a time, in chunks of at least ``rows`` records (the last may be
+        smaller; at least one chunk, empty when nothing was read)."""
+        local = LocalCaptures(self.paths, self.limits)
+        fetched, failures = (
+            gather(self.sources, self.raw_dir, run=self.run, local_captures=local)
+            if self.sources.fetches_anything
+            else ([], [])
+        )
+        self.source_failures = [asdict(failure) for failure in failures]
+        self.every_source_failed = every_listing_source_failed(self.sources, fetched, failures)
+        arxiv = self._enrichment([*local.replayed, *fetched])
+        pending: list[pl.DataFrame] = []
+        held = 0
+        yielded = False
+        for capture in chain(local, fetched):
+            if capture.source == ARXIV:
+                continue
+            pending.append(parse_capture(capture, self.limits))
+            held += pending[-1].height
+            if held >= rows:
+                yield _dated(pending, arxiv)
+                pending, held, yielded = [], 0, True
+        if pending or not yielded:
+            yield _dated(pending, arxiv)
+        self.inputs = local.reports + [
+            InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched
+        ]
+
+    def _enrichment(self, captures: list[Capture]) -> pl.DataFrame | None:
+        """The arXiv records that fill missing fields of the listings; a broken arXiv capture is a source
+        failure."""
+        enrichment = [parse_capture(c, self.limits) for c in captures if c.source == ARXIV]
+        if not enrichment:
+            return None
+        arxiv = pl.concat(enrichment)
+        broken = arxiv.filter(pl.col("parse_error").is_not_null())
+        self.source_failures += [
+            {"source": ARXIV, "target": path, "reason": reason}
+            for path, reason in broken.select("input_path", "parse_error").iter_rows()
+        ]
+        return arxiv.filter(pl.col("parse_error").is_null())
+
+
+def _dated(listings: list[pl.DataFrame], arxiv: pl.DataFrame | None) -> pl.DataFrame:
+    records = (pl.concat(listings) if listings else empty(RECORD_SCHEMA)).lazy().pipe(date_listings)
+    return (enrich_with_arxiv(records, arxiv) if arxiv is not None else records).collect()
+
+
 def read_inputs(
     paths: list[Path],
     sources: SourceSettings,
@@ -39,34 +115,7 @@ def read_inputs(
     run: str,
     limits: InputLimits = DEFAULT_LIMITS,
 ) -> InputRecords:
-    """Local files and fetched responses, parsed to records; arXiv feeds fetched for enrichment are joined in.
-
-    Fetched responses are stored in the raw zone (``raw_dir``) by :func:`flows.sources.gather.gather`. Local arXiv
-    files are listings like any other input; arXiv captures fetched (or replayed) for enrichment only fill
-    missing fields of the other records and are not records themselves. Every record is dated
-    (``listed_on`` and its evidence, :func:`transforms.parse.listing.date_listings`).
-    """
-    local, reports = read_local_captures(paths, limits)
-    fetched, failures = (
-        gather(sources, raw_dir, run=run, local_captures=local) if sources.fetches_anything else ([], [])
-    )
-    reports += [InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched]
-    captures = [*local, *fetched]
-    listings = [parse_capture(c, limits) for c in captures if c.source != ARXIV]
-    records = (pl.concat(listings) if listings else empty(RECORD_SCHEMA)).lazy().pipe(date_listings).collect()
-    source_failures = [asdict(failure) for failure in failures]
-    enrichment = [parse_capture(c, limits) for c in captures if c.source == ARXIV]
-    if enrichment:
-        arxiv = pl.concat(enrichment)
-        broken = arxiv.filter(pl.col("parse_error").is_not_null())
-        source_failures += [
-            {"source": ARXIV, "target": path, "reason": reason}
-            for path, reason in broken.select("input_path", "parse_error").iter_rows()
-        ]
-        records = enrich_with_arxiv(records.lazy(), arxiv.filter(pl.col("parse_error").is_null())).collect()
-    return InputRecords(
-        records=records,
-        inputs=reports,
-        source_failures=source_failures,
-        every_source_failed=every_listing_source_failed(sources, fetched, failures),
-    )
+    """Every record of :class:`InputReading` at once (one chunk)."""
+    reading = InputReading(paths, sources, raw_dir, run, limits)
+    (records,) = reading.chunks(rows=sys.maxsize)
+    return InputRecords(records, reading.inputs, reading.source_failures, reading.every_source_failed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,41 +160,62 @@ def expand_inputs(paths: list[Path], limits: InputLimits = DEFAULT_LIMITS) -> li
     return scan_inputs(paths, limits.max_file_bytes).files
 
 
-def read_local_captures(
-    paths: list[Path], limits: InputLimits = DEFAULT_LIMITS
-) -> tuple[list[Capture], list[InputReport]]:
-    """Captures for local files; a file whose bytes were already read is reported but parsed once.
+class LocalCaptures:
+    """The captures of local files and raw-zone folders, read one at a time as they are iterated.
 
     A raw-zone folder (``OUT/raw`` or any folder inside it, recognised by its log) is replayed: its captures
     keep the source and ``captured_at`` of the run that fetched them, and their location is the URL they were
-    fetched from. Every other path found is a report too: read, duplicate, or skipped with a reason.
+    fetched from (they are read when this object is made: the raw zone holds a run's network captures). A file
+    is read when the iteration reaches it, so a run holds one file's bytes at a time; a file whose bytes were
+    already read is reported but not yielded again (it would parse to the same records). Every path found is a
+    report, complete once an iteration ends: read, duplicate, or skipped with a reason.
     """
-    scan = scan_inputs(paths, limits.max_file_bytes)
-    skipped = list(scan.skipped)
-    replayed: list[Capture] = []
-    for day in scan.raw_days:
-        try:
-            replayed.extend(read_raw_zone(day))
-        except (OSError, ValueError, TypeError) as error:
-            skipped.append(Skipped(str(day), f"raw-zone-damaged:{type(error).__name__}"))
-    read: list[tuple[str, Capture]] = [(capture.location, capture) for capture in unique_captures(replayed)]
-    for path in scan.files:
-        capture = _local_capture(path, limits.max_file_bytes)
-        if isinstance(capture, Skipped):
-            skipped.append(capture)
-        else:
-            read.append((capture.location, capture))
-    captures: list[Capture] = []
-    reports: list[InputReport] = []
-    seen: dict[str, str] = {}
-    for location, capture in read:
-        content = capture.content
-        reports.append(InputReport(location, capture.sha256, len(content), seen.get(capture.sha256)))
-        if capture.sha256 not in seen:
-            seen[capture.sha256] = location
-            captures.append(capture)
-    reports += [InputReport(safe_text(s.path), None, 0, skipped=s.reason) for s in skipped]
-    return captures, reports
+
+    def __init__(self, paths: list[Path], limits: InputLimits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self._scan = scan_inputs(paths, limits.max_file_bytes)
+        self._damaged: list[Skipped] = []
+        replayed: list[Capture] = []
+        for day in self._scan.raw_days:
+            try:
+                replayed.extend(read_raw_zone(day))
+            except (OSError, ValueError, TypeError) as error:
+                self._damaged.append(Skipped(str(day), f"raw-zone-damaged:{type(error).__name__}"))
+        self.replayed: list[Capture] = unique_captures(replayed)
+        self.reports: list[InputReport] = []
+
+    def __iter__(self) -> Iterator[Capture]:
+        reports: list[InputReport] = []
+        skipped = [*self._scan.skipped, *self._damaged]
+        seen: dict[str, str] = {}
+
+        def first_time(capture: Capture) -> bool:
+            sha256 = capture.sha256
+            reports.append(InputReport(capture.location, sha256, len(capture.content), seen.get(sha256)))
+            if sha256 in seen:
+                return False
+            seen[sha256] = capture.location
+            return True
+
+        for capture in self.replayed:
+            if first_time(capture):
+                yield capture
+        for path in self._scan.files:
+            read = _local_capture(path, self.limits.max_file_bytes)
+            if isinstance(read, Skipped):
+                skipped.append(read)
+            elif first_time(read):
+                yield read
+        self.reports = reports + [InputReport(safe_text(s.path), None, 0, skipped=s.reason) for s in skipped]
+
+
+def read_local_captures(
+    paths: list[Path], limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[list[Capture], list[InputReport]]:
+    """Every capture of :class:`LocalCaptures` at once, and the reports of every path found."""
+    local = LocalCaptures(paths, limits)
+    captures = list(local)
+    return captures, local.reports
 
 
 def _local_capture(path: Path, max_bytes: int) -> Capture | Skipped:

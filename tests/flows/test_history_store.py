@@ -19,11 +19,12 @@ import flows.store.tables
 from flows.run.config import RunConfig
 from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
-from flows.run.stages import clean, dedup, derive, ingest, language
+from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language
 from flows.run.validate import _seen_at, validate
 from flows.store.previous import open_latest
 from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.support.daily_listings import day_listing
+from tests.support.inline_runner import stage_context
 from transforms.dedup.index import update_index
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.changes import diff_papers
@@ -67,13 +68,14 @@ def retitled(offset: int, number: int) -> dict:
 
 
 def run_stages(config: RunConfig) -> tuple[Ingested, Deduplicated, Validated, RunSummary]:
-    ingested = ingest.fn(config)
-    cleaned = clean.fn(ingested.records, config)
-    detected = language.fn(cleaned, ingested.previous, config)
-    deduplicated = dedup.fn(detected, ingested.previous, config)
-    derived = derive.fn(deduplicated.papers)
-    validated = validate.fn(deduplicated, derived, ingested.previous, config)
-    summary = publish.fn(ingested, validated, config)
+    with stage_context(config) as (work, runner):
+        ingested = ingest.fn(config, work)
+        cleaned = clean(ingested.records, config, work, runner)
+        detected = in_run_order(language(cleaned, ingested.previous, config, work, runner))
+        deduplicated = dedup.fn(detected, ingested.previous, config)
+        derived = derive(deduplicated.papers, config, runner)
+        validated = validate.fn(deduplicated, derived, ingested.previous, config)
+        summary = publish.fn(ingested, validated, config)
     return ingested, deduplicated, validated, summary
 
 

@@ -129,8 +129,9 @@ def _inside(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run_scenarios(work: Path, include_shared: bool = True) -> dict[str, Any]:
-    """Run the golden scenarios in ``work`` (an empty folder) and return their digests by name."""
+def run_scenarios(work: Path, include_shared: bool = True, **settings: Any) -> dict[str, Any]:
+    """Run the golden scenarios in ``work`` (an empty folder) and return their digests by name; ``settings``
+    are given to every run's ``RunConfig`` (e.g. ``chunk_records``)."""
     from flows.run.config import RunConfig
     from flows.run.flow import run_curation
 
@@ -140,19 +141,23 @@ def run_scenarios(work: Path, include_shared: bool = True) -> dict[str, Any]:
         sample = copy_pinned(
             [SAMPLE / "trending-papers-page.txt"], Path("sample/inputs"), datetime(2025, 1, 15, 8, tzinfo=UTC)
         )
-        summary = run_curation(RunConfig(inputs=[sample], out_dir=Path("sample/out"), language_workers=1))
+        summary = run_curation(
+            RunConfig(inputs=[sample], out_dir=Path("sample/out"), language_workers=1, **settings)
+        )
         digests["sample"] = version_digest(Path(summary.path))
         if include_shared:
             for name, span in (("hf-daily-weeks", WEEKS), ("hf-daily-malformed", MALFORMED)):
                 inputs = copy_pinned(_span(*span), Path("hf-daily/inputs") / name)
                 summary = run_curation(
-                    RunConfig(inputs=[inputs], out_dir=Path("hf-daily/out"), language_workers=1)
+                    RunConfig(inputs=[inputs], out_dir=Path("hf-daily/out"), language_workers=1, **settings)
                 )
                 digests[name] = version_digest(Path(summary.path))
             messy = copy_pinned(
                 sorted((SHARED_DATA / "hf-scraped-messy").glob("*.json")), Path("messy/inputs")
             )
-            summary = run_curation(RunConfig(inputs=[messy], out_dir=Path("messy/out"), language_workers=1))
+            summary = run_curation(
+                RunConfig(inputs=[messy], out_dir=Path("messy/out"), language_workers=1, **settings)
+            )
             digests["hf-scraped-messy"] = version_digest(Path(summary.path))
     return digests
 

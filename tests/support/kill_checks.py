@@ -139,7 +139,7 @@ class KillPoint:
     """When a trial kills its run, read from the run's progress.
 
     ``after_stage``: once the run has printed the line of that finished stage (``ingest``, ``dedup``...);
-    ``writing``: once a staging folder exists under the output (the run is writing its version); neither: from
+    ``writing``: once a version's staging folder exists under the output (the run is writing its version); neither: from
     the start. ``delay_s`` more seconds are waited after that (bench/kill_trials.py draws them at random).
     """
 
@@ -156,7 +156,7 @@ class KillPoint:
         if self.after_stage is not None:
             return self.after_stage in stages
         if self.writing:
-            return any((out / "trending-papers").glob(".staging-*/"))
+            return any((out / "trending-papers").glob(".staging-[0-9]*/"))  # a version, not the work folder
         return True
 
 

@@ -1,0 +1,94 @@
+"""A run's work folder: the frames its stages hand each other, spilled to Parquet one chunk at a time.
+
+A run reads its inputs a chunk of records at a time (``RunConfig.chunk_records``), and each row-wise stage reads a
+chunk, transforms it and writes it back here, so a stage holds one chunk of records, not the whole run. The
+folder is a staging folder of the output (``OUT/trending-papers/.staging-work-…``) owned by the run's process: it
+is removed when the run ends, however it ends, and a run killed outright leaves a stale one that the next run
+removes before it starts (:func:`flows.store.publish.remove_stale_staging`). Nothing in it is ever published.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from flows.store.layout import STAGING_PREFIX, dataset_root
+from flows.store.lock import claim, release
+from flows.store.parquet import ParquetLayout, write_parquet
+
+SPILL_LAYOUT = ParquetLayout(compression="lz4", page_index=False, content_defined_chunking=False)
+"""Written once and read once by the same run: the fastest codec, no page index, no content-defined pages."""
+
+
+@dataclass(frozen=True)
+class Spilled:
+    """The output of one stage of a run: one Parquet file per chunk, in chunk order."""
+
+    paths: tuple[Path, ...]
+    rows: int
+    pending: int
+    """Rows with no quarantine reason yet (all rows when the frames have no ``reasons``)."""
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The chunks, one at a time."""
+        for path in self.paths:
+            yield pl.read_parquet(path)
+
+    def scan(self) -> pl.LazyFrame:
+        """Every chunk as one lazy frame, in chunk order."""
+        return pl.scan_parquet(list(self.paths))
+
+
+class WorkFolder:
+    """The folder a run spills its chunks to (see the module's docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._files = 0
+
+    def spill(self, stage: str, frames: Iterable[pl.DataFrame]) -> Spilled:
+        """Write each frame of ``frames`` as it comes (the stage's chunks), and free it before the next."""
+        paths: list[Path] = []
+        rows = pending = 0
+        for frame in frames:
+            path = self.path / f"{self._files:05d}-{stage}.parquet"
+            self._files += 1
+            write_parquet(frame.to_arrow(), path, layout=SPILL_LAYOUT)
+            paths.append(path)
+            rows += frame.height
+            pending += (
+                frame.filter(pl.col("reasons").list.len() == 0).height
+                if "reasons" in frame.columns
+                else frame.height
+            )
+        return Spilled(tuple(paths), rows, pending)
+
+    def discard(self, spilled: Spilled) -> None:
+        """Remove a stage's files once the next stage has read them (staging disk use stays near two copies)."""
+        for path in spilled.paths:
+            path.unlink(missing_ok=True)
+
+    def bytes_used(self) -> int:
+        return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())
+
+
+@contextmanager
+def work_folder(out_dir: Path) -> Iterator[WorkFolder]:
+    """A fresh work folder for one run, removed when the run ends."""
+    root = dataset_root(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"{STAGING_PREFIX}work-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    claim(path)
+    try:
+        path.mkdir()
+        yield WorkFolder(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        release(path)
