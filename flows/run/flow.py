@@ -19,12 +19,12 @@ from prefect.task_runners import TaskRunner
 from flows.run.config import RunConfig
 from flows.run.partitions import partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
-from flows.run.results import RunSummary
+from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
 from flows.runtime.progress import StageTiming, record
 from flows.store.lock import output_lock
-from flows.store.spill import work_folder
+from flows.store.spill import Spilled, work_folder
 from transforms.dedup.minhash import shared_bands
 from transforms.partition import split_partitions
 
@@ -41,11 +41,8 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
         ingested = ingest(config, work)
         with task_runner(config) as runner:
             cleaned = clean(ingested.records, config, work, runner)
-            detected = in_run_order(language(cleaned, ingested.previous, config, work, runner))
-            bands = signatures(detected, config, runner) if config.partitioned else None
-            deduplicated = withhold(
-                dedup(detected, ingested.previous, config, bands=bands), ingested.retractions
-            )
+            detected = language(cleaned, ingested.previous, config, work, runner)
+            deduplicated = deduplicate(detected, ingested, config, runner)
             derived = derive(deduplicated.papers, config, runner)
         validated = validate(deduplicated, derived, ingested.previous, config)
         summary = publish(ingested, validated, config)
@@ -76,7 +73,17 @@ def run_curation(config: RunConfig) -> RunSummary:
     return result
 
 
-def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner) -> pl.DataFrame:
+def deduplicate(
+    detected: Spilled, ingested: Ingested, config: RunConfig, runner: TaskRunner | None
+) -> Deduplicated:
+    """Dedup on the run's records read back as one frame (held only here: the result carries every record),
+    then the retraction list."""
+    records = in_run_order(detected)
+    bands = signatures(records, config, runner) if config.partitioned else None
+    return withhold(dedup(records, ingested.previous, config, bands=bands), ingested.retractions)
+
+
+def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:
     """MinHash band keys of the pending records, one task per partition (dedup groups them by band key); on one
     partition, dedup computes them itself, one band at a time."""
     started = time.perf_counter()

@@ -69,7 +69,7 @@ def derive_partition(papers: pl.DataFrame) -> pl.DataFrame:
 
 
 def per_partition(
-    runner: TaskRunner,
+    runner: TaskRunner | None,
     stage: str,
     partition_task: Task[..., pl.DataFrame],
     frame: pl.DataFrame,
@@ -88,7 +88,7 @@ def per_partition(
 
 
 def per_chunk(
-    runner: TaskRunner,
+    runner: TaskRunner | None,
     stage: str,
     partition_task: Task[..., pl.DataFrame],
     chunks: Spilled,
@@ -124,7 +124,7 @@ def per_chunk(
 
 
 def partitioned(
-    runner: TaskRunner,
+    runner: TaskRunner | None,
     partition_task: Task[..., pl.DataFrame],
     frame: pl.DataFrame,
     partitions: int,
@@ -139,18 +139,25 @@ def partitioned(
 
 
 def partition_results(
-    runner: TaskRunner, partition_task: Task[..., Any], parts: list[pl.DataFrame], **parameters: Any
+    runner: TaskRunner | None, partition_task: Task[..., Any], parts: list[pl.DataFrame], **parameters: Any
 ) -> list[Any]:
-    """Submit one task per partition (all before waiting on any), then collect the results in partition order."""
+    """One task per partition, the results in partition order: all submitted to ``runner`` before waiting on any,
+    or, without a runner, run one after another in this thread (so a Ctrl-C interrupts the task itself)."""
     first = next(iter(inspect.signature(partition_task.fn).parameters))
+    if runner is None:
+        return [partition_task(**{first: part, **parameters}) for part in parts]
     futures = [runner.submit(partition_task, {first: part, **parameters}) for part in parts]
     return [future.result() for future in futures]
 
 
 @contextmanager
-def task_runner(config: RunConfig) -> Iterator[TaskRunner]:
+def task_runner(config: RunConfig) -> Iterator[TaskRunner | None]:
     """The Dask cluster of the config (an existing one at ``dask_address``, or a local one of ``dask_workers``
-    processes on 127.0.0.1, started for the run and stopped after it), else the flow's own task runner."""
+    processes on 127.0.0.1, started for the run and stopped after it), else the flow's own task runner for
+    several partitions, else None: the tasks run in the flow's thread."""
+    if not config.partitioned:
+        yield None
+        return
     if not config.on_dask:
         context = FlowRunContext.get()
         if context is None or context.task_runner is None:

@@ -79,7 +79,7 @@ def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
     )
 
 
-def clean(records: Spilled, config: RunConfig, work: WorkFolder, runner: TaskRunner) -> Spilled:
+def clean(records: Spilled, config: RunConfig, work: WorkFolder, runner: TaskRunner | None) -> Spilled:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
     return per_chunk(
         runner, "clean", clean_partition, records, work, lambda given, out: (given.rows, out.pending),
@@ -92,7 +92,7 @@ def language(
     previous: PreviousVersion | None,
     config: RunConfig,
     work: WorkFolder,
-    runner: TaskRunner,
+    runner: TaskRunner | None,
 ) -> Spilled:
     """Detect the abstract's language (reusing the previous version's results), tag disallowed ones and
     abstracts that mix two scripts (``language:mixed``)."""
@@ -145,7 +145,7 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
     return Deduplicated(records=records, papers=papers, keys=deduplicated.keys)
 
 
-def derive(papers: pl.DataFrame, config: RunConfig, runner: TaskRunner) -> pl.DataFrame:
+def derive(papers: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:
     """Topic, venue hints and code links for this run's papers."""
     return per_partition(runner, "derive", derive_partition, papers, derive_counts, config.partitions)
 
