@@ -170,7 +170,7 @@ def watch(
         if seen.server_spawned is None or count % DISK_EVERY == 0:
             server.look(process.pid, seen)
         if out is not None and (count % DISK_EVERY == 0 or (seen.disk and seen.disk[-1][1])):
-            seen.disk.append((now, staging_bytes(out), tree_bytes(out)))
+            seen.disk.append((now, *disk_bytes(out)))
         count += 1
         reason = _over_limit(rss, now, kill_above, min_available, timeout)
         if reason:
@@ -186,7 +186,7 @@ def watch(
     server.stop()
     server.look(process.pid, seen)
     if out is not None:
-        seen.disk.append((seen.wall, staging_bytes(out), tree_bytes(out)))
+        seen.disk.append((seen.wall, *disk_bytes(out)))
     return seen
 
 
@@ -287,22 +287,26 @@ def _marked(token: str) -> list[psutil.Process]:
     return found
 
 
-def staging_bytes(out: Path) -> int:
-    """Bytes written under ``out`` that are not yet a version: files in ``.staging-*`` folders or named
-    ``.tmp-*``, but not those hard-linked to another file (a carried shard of the published version)."""
-    total = 0
-    for folder, folders, files in os.walk(out):
-        staged = any(part.startswith(STAGING_PREFIX) for part in Path(folder).relative_to(out).parts)
+def disk_bytes(out: Path) -> tuple[int, int]:
+    """(staged, whole) bytes under ``out`` while a run writes into it (files vanish and folders are renamed
+    under the walk: those are skipped). Staged: files in ``.staging-*`` folders or named ``.tmp-*``, not
+    hard-linked to another file (a carried shard of the published version), so written but not yet a version.
+    Whole: every file, a hard-linked one counted once (as ``stages.tree_bytes``)."""
+    staged = whole = 0
+    inodes: set[tuple[int, int]] = set()
+    for folder, _, files in os.walk(out):
+        in_staging = any(part.startswith(STAGING_PREFIX) for part in Path(folder).relative_to(out).parts)
         for name in files:
-            if staged or name.startswith(".tmp-"):
-                try:
-                    stat = os.lstat(os.path.join(folder, name))
-                except OSError:
-                    continue
-                if stat.st_nlink == 1:
-                    total += stat.st_size
-        folders.sort()
-    return total
+            try:
+                stat = os.lstat(os.path.join(folder, name))
+            except OSError:
+                continue
+            if (stat.st_dev, stat.st_ino) not in inodes:
+                inodes.add((stat.st_dev, stat.st_ino))
+                whole += stat.st_size
+            if (in_staging or name.startswith(".tmp-")) and stat.st_nlink == 1:
+                staged += stat.st_size
+    return staged, whole
 
 
 # ----- One run of the command, one floor -----
@@ -420,12 +424,12 @@ def phases(seen: Watched) -> dict[str, dict[str, float]]:
         done = [name for name, _, _ in stages]
         following = [name for name in STAGE_NAMES if name not in done and name != "signatures"]
         running = following[0] if following else "tail"
-        if not stages and seen.server_ready is None:
-            running = "start-up"
-        elif not stages:
+        if not stages and seen.server_ready is not None:
             # the API answered: the flow run was created and ingest started within about a second of it
             spans.append(("start-up", 0.0, seen.server_ready))
             cursor = seen.server_ready
+        elif not stages:
+            running = "start-up"
         spans.append((f"{running} (killed)", cursor, seen.wall))
     else:
         spans.append(("tail" if stages else "whole run", cursor, seen.wall))
@@ -535,15 +539,19 @@ def run_day(day: Path, history: Path, scratch: Path, limits: argparse.Namespace)
 
     root = history / "trending-papers"
     base = os.readlink(root / LATEST)
+    versions = {path.name for path in root.iterdir()}
     before = tree_bytes(root)
-    result = run_command(day / "days", history, False, scratch, limits)
-    version = result.get("version")
-    if version and (root / version).is_dir():
-        result["version_mb"] = _mb(tree_bytes(root / version))
-        new = tree_bytes(root) - before
-        result["new_mb"] = _mb(new)
-        result["new_share_pct"] = round(100 * new / tree_bytes(root / version), 2)
-        shutil.rmtree(root / version)
+    try:
+        result = run_command(day / "days", history, False, scratch, limits)
+        version = result.get("version")
+        if version and (root / version).is_dir():
+            result["version_mb"] = _mb(tree_bytes(root / version))
+            new = tree_bytes(root) - before
+            result["new_mb"] = _mb(new)
+            result["new_share_pct"] = round(100 * new / tree_bytes(root / version), 2)
+    finally:  # the history as it was, also when the measurement failed
+        for added in {path.name for path in root.iterdir()} - versions:
+            shutil.rmtree(root / added, ignore_errors=True)
         point_latest(root, base)
     return result
 
