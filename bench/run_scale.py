@@ -430,7 +430,7 @@ def phases(seen: Watched) -> dict[str, dict[str, float]]:
             cursor = seen.server_ready
         elif not stages:
             running = "start-up"
-        spans.append((f"{running} (killed)", cursor, seen.wall))
+        spans.append((f"{running} (killed)", cursor, seen.killed_at or seen.wall))
     else:
         spans.append(("tail" if stages else "whole run", cursor, seen.wall))
     result: dict[str, dict[str, float]] = {}
