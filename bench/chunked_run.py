@@ -1,13 +1,14 @@
 """A large corpus published the way a backfill publishes it: one ordinary incremental run per chunk of files.
 
-    .venv/bin/python bench/chunked_run.py /tmp/scale-corpus/1m --chunk-files 10 [--limit-chunks N]
+    .venv/bin/python bench/chunked_run.py /tmp/scale-corpus/1m --chunk-files 10 [--limit-chunks N] [--out DIR]
 
 ``papers backfill`` publishes a long range of days as consecutive runs over chunks of days (``chunk_days``),
 each a complete validated version on top of the last; this runs a ``bench/corpus.py`` corpus the same way, in
 one process, chunk after chunk of ``--chunk-files`` day files (10,000 records a file), so its memory is what a
 chunk and the history it reads cost, not the corpus. It prints one JSON line per chunk (per-stage seconds and
 peak RSS, the version's papers and bytes, the new bytes of the chunk) and a total line: wall seconds, the peak
-over every chunk, records in, and published / merged / quarantined over all chunks.
+over every chunk, records in, and published / merged / quarantined over all chunks. The output folder is a
+temporary one, removed at the end, unless ``--out DIR`` keeps it (a published history for ``bench/run_scale.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--chunk-files", type=int, default=10)
     parser.add_argument("--limit-chunks", type=int, default=0, help="stop after this many chunks (0: all)")
+    parser.add_argument(
+        "--out", type=Path, help="publish into this output folder and keep it (default: temporary)"
+    )
     args = parser.parse_args()
     days = sorted((args.corpus / "days").glob("*.json"))
     chunks = [days[i : i + args.chunk_files] for i in range(0, len(days), args.chunk_files)]
@@ -47,7 +51,7 @@ def main() -> None:
         stages = stage_tasks()
         from flows.run.config import RunConfig
 
-        out = Path(scratch) / "out"
+        out = args.out or Path(scratch) / "out"
         sampler = PeakRss()
         totals: dict[str, Any] = {
             "inputs": 0,

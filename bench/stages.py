@@ -78,11 +78,19 @@ def tree_rss(pid: int) -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """Descendants of ``pid``: the children of every thread (a child started from a worker thread is listed
+    under that thread's task, not the main thread's), then theirs."""
+    direct: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            direct = [int(child) for child in handle.read().split()]
+        threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return []
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children") as handle:
+                direct += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
     return direct + [grandchild for child in direct for grandchild in _children(child)]
 
 
@@ -127,8 +135,6 @@ def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]
         from flows.runtime.prefect import configure_prefect
 
         configure_prefect(Path(scratch) / ".prefect")
-        import polars as pl
-
         from bench.pipeline import stage_tasks
 
         stages = stage_tasks()
@@ -140,11 +146,7 @@ def run_child(corpus: Path, history: Path | None, floor: bool) -> dict[str, Any]
         days = sorted((corpus / "days").glob("*.json"))
         if floor:
             with measured("floor", results, sampler):
-                frame = pl.concat(
-                    [pl.read_json(day, infer_schema_length=None) for day in days], how="diagonal_relaxed"
-                )
-                frame.write_parquet(Path(scratch) / "floor.parquet")
-                del frame
+                read_and_write(days, Path(scratch) / "floor.parquet")
         if history is not None:
             _run_stages(
                 stages, RunConfig(inputs=[history / "days"], out_dir=out), {}, sampler, measured_=False
@@ -193,6 +195,14 @@ def _run_stages(
             "validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config)
         )
         return step("publish", lambda: stages.publish.fn(ingested, validated, config))
+
+
+def read_and_write(days: list[Path], target: Path) -> None:
+    """The floor: a plain polars read of the corpus's JSON files and a Parquet write of what was read."""
+    import polars as pl
+
+    frame = pl.concat([pl.read_json(day, infer_schema_length=None) for day in days], how="diagonal_relaxed")
+    frame.write_parquet(target)
 
 
 def tree_bytes(path: Path) -> int:
