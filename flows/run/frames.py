@@ -1,7 +1,8 @@
-"""What each row-wise stage does to a frame of records or papers: the whole run's, or one partition's.
+"""What each row-wise stage does to a frame of records or papers: one partition of one chunk at a time.
 
-The flow's stages (``flows/run/stages.py``) call these on the run's frame; the partition tasks
-(``flows/run/partitions.py``) on one partition each, so both paths publish the same dataset.
+The partition tasks (``flows/run/partitions.py``) call these; a row-wise stage gives the same rows whatever
+frame it sees, and the blocks below say where it puts each row, so the chunks' outputs are put back in the
+order one frame of the whole run would have had.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import polars as pl
 
 from flows.run.language import detect_languages
-from flows.run.stage import pending_count
 from flows.runtime.progress import progress
 from transforms.clean.quality import QualitySettings, tag_quality
 from transforms.clean.rules import clean_records
@@ -17,14 +17,6 @@ from transforms.derive import derive_fields
 from transforms.language.detect import tag_language
 from transforms.language.scripts import tag_mixed_script
 from transforms.routing import reason_when, split, tag, with_reasons
-
-
-def clean_counts(records: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
-    return records.height, pending_count(result)
-
-
-def language_counts(records: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
-    return pending_count(records), pending_count(result)
 
 
 def derive_counts(papers: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
