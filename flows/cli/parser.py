@@ -96,7 +96,7 @@ def _run_command(commands: Any) -> None:
         type=int,
         metavar="N",
         help="records read, cleaned and language-tagged at a time, spilled to disk between stages (default "
-        "50,000, RunConfig.chunk_records): fewer hold less memory",
+        "25,000, RunConfig.chunk_records): fewer hold less memory",
     )
     cluster = run.add_argument_group(
         "Dask cluster",

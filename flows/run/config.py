@@ -36,9 +36,11 @@ class RunConfig(BaseModel):
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True
     """Merge into the latest published version (False starts a fresh history in the same folder)."""
-    chunk_records: int = Field(default=50_000, ge=1)
+    chunk_records: int = Field(default=25_000, ge=1)
     """Records read, cleaned and language-tagged at a time (whole input files at a time: a chunk holds at least
-    this many records, or the rest), each chunk spilled to the run's work folder before the next is read."""
+    this many records, or the rest), each chunk spilled to the run's work folder before the next is read. 25,000:
+    at 100,000 records the front took 2 % longer than in one chunk and held 526 MiB less; 10,000 held 123 MiB
+    less again but took 11 % longer than 25,000 (``bench/chunk_size.py``, ``bench/RESULTS.md``)."""
     partitions: int = Field(default=1, ge=1)
     """Partitions that clean, language, MinHash signatures and derive run in, one task each (1: one frame, the
     stages run in the flow's process). Dedup's grouping by band key and everything after it stay global."""
