@@ -99,7 +99,7 @@ def per_chunk(
     **parameters: Any,
 ) -> Spilled:
     """``partition_task`` over every chunk of ``chunks`` (each in ``partitions`` partitions), spilled chunk by
-    chunk, timed as ``stage`` over all of them; the input chunks are removed once read.
+    chunk, timed as ``stage`` over all of them; each input chunk's file is removed once read.
 
     ``block``: the column that records, for every row, the output block the stage puts it in (``(name, expr of the
     input chunk)``; e.g. clean puts unparsed records after the others), so :func:`in_run_order` can put the
@@ -110,14 +110,13 @@ def per_chunk(
 
     def outputs() -> Iterator[pl.DataFrame]:
         done = 0
-        for chunk in chunks.frames():
+        for chunk in chunks.frames(consume=True):
             tagged = chunk.with_columns(expr(chunk).fill_null(False).alias(name))
             yield partitioned(runner, partition_task, tagged, partitions, group=pl.col(name), **parameters)
             done += chunk.height
             progress(stage, done, chunks.rows)
 
     result = work.spill(stage, outputs())
-    work.discard(chunks)
     records_in, records_out = count(chunks, result)
     record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
     return result

@@ -105,8 +105,9 @@ def language(
 
 
 def in_run_order(records: Spilled) -> pl.DataFrame:
-    """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had."""
-    frames = list(records.frames())
+    """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had (their
+    files are removed as they are read)."""
+    frames = list(records.frames(consume=True))
     return (
         pl.concat(frames, how="diagonal_relaxed")
         .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)

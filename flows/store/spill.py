@@ -36,10 +36,14 @@ class Spilled:
     pending: int
     """Rows with no quarantine reason yet (all rows when the frames have no ``reasons``)."""
 
-    def frames(self) -> Iterator[pl.DataFrame]:
-        """The chunks, one at a time."""
+    def frames(self, consume: bool = False) -> Iterator[pl.DataFrame]:
+        """The chunks, one at a time; ``consume``: each chunk's file is removed once it is read (the next stage
+        owns the rows), so the work folder holds about one copy of the run's records, not two."""
         for path in self.paths:
-            yield pl.read_parquet(path)
+            frame = pl.read_parquet(path)
+            if consume:
+                path.unlink()
+            yield frame
 
     def scan(self) -> pl.LazyFrame:
         """Every chunk as one lazy frame, in chunk order."""
@@ -69,11 +73,6 @@ class WorkFolder:
                 else frame.height
             )
         return Spilled(tuple(paths), rows, pending)
-
-    def discard(self, spilled: Spilled) -> None:
-        """Remove a stage's files once the next stage has read them (staging disk use stays near two copies)."""
-        for path in spilled.paths:
-            path.unlink(missing_ok=True)
 
     def bytes_used(self) -> int:
         return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())

@@ -68,6 +68,18 @@ def test_the_work_folder_is_removed_when_the_run_fails(tmp_path: Path) -> None:
     assert list(dataset_root(tmp_path).iterdir()) == []
 
 
+def test_a_chunk_read_to_be_consumed_leaves_the_work_folder(tmp_path: Path) -> None:
+    with work_folder(tmp_path) as work:
+        spilled = work.spill("ingest", [pl.DataFrame({"a": [1, 2]}), pl.DataFrame({"a": [3]})])
+        kept = [frame.height for frame in spilled.frames()]
+        assert kept == [2, 1] and all(path.exists() for path in spilled.paths)
+        read = iter(spilled.frames(consume=True))
+        assert next(read).height == 2
+        assert [path.exists() for path in spilled.paths] == [False, True]
+        assert next(read).height == 1
+        assert work.bytes_used() == 0
+
+
 def test_a_killed_runs_work_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
     """A process that dies holding its work folder leaves it; the next run's ingest removes it as stale."""
     script = (
