@@ -45,10 +45,6 @@ class Spilled:
                 path.unlink()
             yield frame
 
-    def scan(self) -> pl.LazyFrame:
-        """Every chunk as one lazy frame, in chunk order."""
-        return pl.scan_parquet(list(self.paths))
-
 
 class WorkFolder:
     """The folder a run spills its chunks to (see the module's docstring)."""
