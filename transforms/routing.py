@@ -41,10 +41,19 @@ def tag(frame: pl.LazyFrame, rules: dict[str, pl.Expr] | list[pl.Expr]) -> pl.La
     )
 
 
+def pending() -> pl.Expr:
+    """A row no rule has given a reason yet: still on its way to publication."""
+    return pl.col("reasons").list.len() == 0
+
+
+def pending_count(frame: pl.DataFrame) -> int:
+    """Rows still on their way to publication (every row of a frame not tagged yet, without ``reasons``)."""
+    return frame.filter(pending()).height if "reasons" in frame.columns else frame.height
+
+
 def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows without reasons (kept) and rows with at least one reason (rejected)."""
-    rejected = pl.col("reasons").list.len() > 0
-    return frame.filter(~rejected), frame.filter(rejected)
+    return frame.filter(pending()), frame.filter(~pending())
 
 
 def reject_failed_papers(

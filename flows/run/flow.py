@@ -27,6 +27,7 @@ from flows.store.lock import output_lock
 from flows.store.spill import Spilled, work_folder
 from transforms.dedup.minhash import shared_bands
 from transforms.partition import split_partitions
+from transforms.routing import pending as is_pending
 
 
 @flow(name="curate-trending-papers", log_prints=False, validate_parameters=True)
@@ -87,7 +88,7 @@ def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner | N
     """MinHash band keys of the pending records, one task per partition (dedup groups them by band key); on one
     partition, dedup computes them itself, one band at a time."""
     started = time.perf_counter()
-    pending = detected.filter(pl.col("reasons").list.len() == 0).select("record_id", "abstract")
+    pending = detected.filter(is_pending()).select("record_id", "abstract")
     parts = split_partitions(pending, config.partitions)
     bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
     record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))

@@ -16,6 +16,7 @@ from transforms.clean.rules import clean_records
 from transforms.derive import derive_fields
 from transforms.language.detect import tag_language
 from transforms.language.scripts import tag_mixed_script
+from transforms.routing import pending as is_pending
 from transforms.routing import reason_when, split, tag, with_reasons
 
 
@@ -37,10 +38,10 @@ def clean_frame(records: pl.DataFrame, quality: QualitySettings) -> pl.DataFrame
 def clean_block(records: pl.DataFrame) -> pl.Expr:
     """Which block of :func:`clean_frame`'s output a record lands in: the unparsed (or already tagged) last."""
     unparsed = pl.col("parse_error").is_not_null()
-    return unparsed | (pl.col("reasons").list.len() > 0) if "reasons" in records.columns else unparsed
+    return unparsed | (~is_pending()) if "reasons" in records.columns else unparsed
 
 
-LANGUAGE_BLOCK = pl.col("reasons").list.len() > 0
+LANGUAGE_BLOCK = ~is_pending()
 """Which block of :func:`language_frame`'s output a record lands in: those already tagged last."""
 
 
@@ -53,7 +54,7 @@ def language_frame(
 ) -> pl.DataFrame:
     """Detect the abstract's language (reusing ``known`` results), tag disallowed ones and abstracts that mix
     two scripts (``language:mixed``)."""
-    pending = pl.col("reasons").list.len() == 0
+    pending = is_pending()
     detected = detect_languages(
         records.filter(pending),
         known=known,

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-import polars as pl
 from prefect import Task, task
 from prefect.cache_policies import NONE
 
@@ -50,10 +49,3 @@ def stage(name: str, counts: Counts) -> Callable[[Callable[P, R]], Task[P, R]]:
         return task(name=name, **STAGE_OPTIONS)(run)
 
     return decorate
-
-
-def pending_count(frame: pl.DataFrame) -> int:
-    """Records still on their way to publication (no reason tagged yet)."""
-    return (
-        frame.filter(pl.col("reasons").list.len() == 0).height if "reasons" in frame.columns else frame.height
-    )

@@ -25,7 +25,7 @@ from flows.run.partitions import (
     per_partition,
 )
 from flows.run.results import Deduplicated, Ingested
-from flows.run.stage import pending_count, stage
+from flows.run.stage import stage
 from flows.runtime.progress import progress
 from flows.sources.inputs import InputReading
 from flows.store.catalog import Catalog
@@ -40,6 +40,8 @@ from transforms.dedup.index import build_index, keys_by_id, positional_keys
 from transforms.dedup.matching import match_previous
 from transforms.history.retraction import withhold_retracted
 from transforms.report.accounting import with_paper_decisions
+from transforms.routing import pending as is_pending
+from transforms.routing import pending_count
 from transforms.schema import PAPER_SCHEMA, empty
 
 RUN_ORDER = "__run_order"
@@ -126,7 +128,7 @@ def dedup(
 
     ``bands``: the band keys of the pending records computed per partition (None: computed here).
     """
-    pending = pl.col("reasons").list.len() == 0
+    pending = is_pending()
     clustered = find_clusters(records.filter(pending), config.dedup, bands=bands)
     papers = collapse_clusters(clustered)
     probe = positional_keys(papers, config.dedup)

@@ -22,6 +22,7 @@ import polars as pl
 from flows.store.layout import STAGING_PREFIX, dataset_root
 from flows.store.lock import claim, release
 from flows.store.parquet import ParquetLayout, write_parquet
+from transforms.routing import pending_count
 
 SPILL_LAYOUT = ParquetLayout(compression="lz4", page_index=False, content_defined_chunking=False)
 """Written once and read once by the same run: the fastest codec, no page index, no content-defined pages."""
@@ -63,11 +64,7 @@ class WorkFolder:
             write_parquet(frame.to_arrow(), path, layout=SPILL_LAYOUT)
             paths.append(path)
             rows += frame.height
-            pending += (
-                frame.filter(pl.col("reasons").list.len() == 0).height
-                if "reasons" in frame.columns
-                else frame.height
-            )
+            pending += pending_count(frame)
         return Spilled(tuple(paths), rows, pending)
 
     def bytes_used(self) -> int:
