@@ -13,7 +13,7 @@ from flows.run.language import detect_languages
 from flows.runtime.progress import progress
 from transforms.clean.quality import QualitySettings, tag_quality
 from transforms.clean.rules import clean_records
-from transforms.derive import derive_fields
+from transforms.derive import CAPTURED_INPUTS, DERIVE_INPUTS, derive_fields
 from transforms.language.detect import tag_language
 from transforms.language.scripts import tag_mixed_script
 from transforms.routing import pending as is_pending
@@ -79,9 +79,18 @@ so one batch bounds that, not the run (the fields are per paper: batches give th
 
 
 def derive_frame(papers: pl.DataFrame) -> pl.DataFrame:
-    """Topic, venue hints and code links for this run's papers, :data:`DERIVE_BATCH_ROWS` at a time."""
+    """Topic, venue hints and code links for this run's papers, :data:`DERIVE_BATCH_ROWS` at a time.
+
+    The scorer sees only the columns it reads (``DERIVE_INPUTS``, ``CAPTURED_INPUTS``) and its new columns are
+    added to ``papers``: handed the whole frame, it copied every column (the raw and cleaned texts too) to add a
+    few.
+    """
+    read = [*DERIVE_INPUTS, *(name for name in CAPTURED_INPUTS if name in papers.columns)]
+    inputs = papers.select(read)
     if papers.height <= DERIVE_BATCH_ROWS:
-        return papers.lazy().pipe(derive_fields).collect()
-    return pl.concat(
-        [batch.lazy().pipe(derive_fields).collect() for batch in papers.iter_slices(DERIVE_BATCH_ROWS)]
-    )
+        derived = inputs.lazy().pipe(derive_fields).collect()
+    else:
+        derived = pl.concat(
+            [batch.lazy().pipe(derive_fields).collect() for batch in inputs.iter_slices(DERIVE_BATCH_ROWS)]
+        )
+    return papers.with_columns(derived.drop(read))

@@ -38,3 +38,12 @@ def test_derive_in_batches_is_derive_in_one_pass(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(frames, "DERIVE_BATCH_ROWS", batch_rows)
     assert_frame_equal(frames.derive_frame(papers), whole)
     assert whole.get_column("order").to_list() == list(range(len(ROWS) * 2))
+
+
+def test_derive_frame_adds_the_fields_of_derive_fields_to_every_column() -> None:
+    """The scorer sees only the columns it reads; what it adds lands beside every column of the papers."""
+    papers = pl.DataFrame(
+        [{name: row.get(name) for name in INPUT_SCHEMA} for row in ROWS], schema=INPUT_SCHEMA
+    ).with_columns(pl.col("abstract").str.to_uppercase().alias("abstract_raw"), pl.lit(7).alias("carried"))
+    expected = papers.lazy().pipe(frames.derive_fields).collect()
+    assert_frame_equal(frames.derive_frame(papers), expected)

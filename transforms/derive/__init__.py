@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.derive.analysis import ANALYSIS_COLUMNS, add_analysis_columns
-from transforms.derive.links import extract_links
+from transforms.derive.links import TEXT_FIELDS, extract_links
 from transforms.derive.topic import assign_topics
 from transforms.derive.venue_area import prefer_venue_area
 from transforms.derive.venues import venue_hints
@@ -21,14 +21,32 @@ DERIVED_COLUMNS = (
     "code_status",
     *ANALYSIS_COLUMNS,
 )
+"""What :func:`derive_fields` adds, in the order it adds them."""
+
+DERIVE_INPUTS = (
+    "title",
+    "abstract",
+    "arxiv_comment",
+    "journal_ref",
+    "venue_field",
+    "source_code_url",
+    "source_project_url",
+    "categories",
+    "primary_category",
+)
+"""The columns :func:`derive_fields` needs; with :data:`CAPTURED_INPUTS` where present, every column it reads (a
+caller may hand it these alone and add what it returns)."""
+
+CAPTURED_INPUTS = tuple(f"{field}_raw" for field in TEXT_FIELDS)
+"""The captured texts links are read from when a frame has them (``transforms/derive/links.py``)."""
 
 
 def derive_fields(papers: pl.LazyFrame) -> pl.LazyFrame:
     """Add topic, topics, topic_scores, venue_hints, code_urls, project_urls, links, code_status and the
     analysis columns (venue, venue_year, venue_status, venue_workshop, has_code).
 
-    Needs title, abstract, arxiv_comment, journal_ref, venue_field, source_code_url, source_project_url,
-    categories and primary_category (all but title/abstract may be null). Topics come first, then venue hints,
+    Needs :data:`DERIVE_INPUTS` (all but title/abstract may be null) and reads :data:`CAPTURED_INPUTS` where
+    present; rows keep their order. Topics come first, then venue hints,
     then the venue's area is moved to the front of ``topics`` where the text supports it.
     """
     stages = (assign_topics, venue_hints, prefer_venue_area, extract_links, add_analysis_columns)
@@ -46,7 +64,9 @@ def _materialised(papers: pl.LazyFrame) -> pl.LazyFrame:
 
 __all__ = [
     "ANALYSIS_COLUMNS",
+    "CAPTURED_INPUTS",
     "DERIVED_COLUMNS",
+    "DERIVE_INPUTS",
     "add_analysis_columns",
     "assign_topics",
     "derive_fields",
