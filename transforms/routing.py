@@ -52,8 +52,16 @@ def pending_count(frame: pl.DataFrame) -> int:
 
 
 def split(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows without reasons (kept) and rows with at least one reason (rejected)."""
-    return frame.filter(pending()), frame.filter(~pending())
+    """Rows without reasons (kept) and rows with at least one reason (rejected).
+
+    When the kept rows come first (a run's records leave the language stage that way), the two parts are
+    slices of ``frame``, not copies of every column.
+    """
+    kept = frame.select(pending().alias("kept")).to_series()
+    count = int(kept.sum())
+    if kept.null_count() == 0 and bool(kept.slice(0, count).all()):
+        return frame.slice(0, count), frame.slice(count)
+    return frame.filter(kept), frame.filter(~kept)
 
 
 def reject_failed_papers(

@@ -77,11 +77,13 @@ def run_curation(config: RunConfig) -> RunSummary:
 def deduplicate(
     detected: Spilled, ingested: Ingested, config: RunConfig, runner: TaskRunner | None
 ) -> Deduplicated:
-    """Dedup on the run's records read back as one frame (held only here: the result carries every record),
-    then the retraction list."""
-    records = in_run_order(detected)
+    """Dedup on the run's records read back as one frame (held only here: the result carries the columns of every
+    record that the rest of the run reads, and quarantine reads the others back from ``detected``), then the
+    retraction list."""
+    records = in_run_order(detected, consume=False)
     bands = signatures(records, config, runner) if config.partitioned else None
-    return withhold(dedup(records, ingested.previous, config, bands=bands), ingested.retractions)
+    deduplicated = dedup(records, ingested.previous, config, bands=bands, captured=detected)
+    return withhold(deduplicated, ingested.retractions)
 
 
 def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:

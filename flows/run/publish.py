@@ -23,8 +23,9 @@ from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import Documents, publish_version, write_failed_run
 from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
-from transforms.report.accounting import build_ledger, build_quarantine, count_outcomes
+from transforms.report.accounting import ACCOUNTED_COLUMNS, build_ledger, build_quarantine, count_outcomes
 from transforms.report.summary import summarize
+from transforms.routing import pending as is_pending
 from transforms.schema import PAPER_SCHEMA, empty
 
 
@@ -38,7 +39,7 @@ from transforms.schema import PAPER_SCHEMA, empty
 def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
     """Write the new version atomically (or, when nothing of this run could be published, a failed-run record)."""
     previous, version = ingested.previous, ingested.version
-    quarantine = build_quarantine(validated.records)
+    quarantine = build_quarantine(validated.records, captured_rows(validated))
     ledger = build_ledger(validated.records, validated.run_papers)
     counts = count_outcomes(ledger) | _paper_counts(validated, previous)
     if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
@@ -104,6 +105,19 @@ def report(summary: RunSummary, validated: Validated) -> None:
         table=topic_table(validated.version_papers) or [{"topic": "(no papers)", "papers": 0}],
         description="Papers per topic and code availability in the version",
     )
+
+
+def captured_rows(validated: Validated) -> pl.DataFrame | None:
+    """The quarantined records' columns that the run's records no longer carry, read back from the work folder
+    (whose copy of the records is then removed: nothing else reads it)."""
+    if validated.captured is None:
+        return None
+    rejected = validated.records.filter(~is_pending()).get_column("record_id")
+    rows = validated.captured.rows_of(
+        rejected, drop=[name for name in ACCOUNTED_COLUMNS if name != "record_id"]
+    )
+    validated.captured.remove()
+    return rows
 
 
 def failure_reason(summary: RunSummary) -> str | None:

@@ -34,12 +34,16 @@ class Ingested:
 @dataclass
 class Deduplicated:
     records: pl.DataFrame
-    """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup."""
+    """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup; with ``captured``,
+    only its ``ACCOUNTED_COLUMNS`` (``transforms/report/accounting.py``)."""
     papers: pl.DataFrame
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
     keys: pl.DataFrame | None = None
     """The papers' dedup lookup keys by ``paper_id`` (``transforms.dedup.matching.keys_by_id``), hashed once for the
     match and reused by the index update."""
+    captured: Spilled | None = None
+    """Every record as dedup read it, in the run's work folder: the columns ``records`` no longer carries are read
+    back from here for the records that go to quarantine (None: ``records`` carries every column)."""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Validated:
     rewritten shards of an incremental run: carried shards are files of the validated previous version)."""
     incremental: Incremental | None = None
     """A run merged shard by shard into ``latest``: the shards it rewrites, before and after."""
+    captured: Spilled | None = None
+    """As :attr:`Deduplicated.captured`."""
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,8 @@ from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import build_index, keys_by_id, positional_keys
 from transforms.dedup.matching import match_previous
 from transforms.history.retraction import withhold_retracted
-from transforms.report.accounting import with_paper_decisions
-from transforms.routing import pending as is_pending
-from transforms.routing import pending_count
+from transforms.report.accounting import ACCOUNTED_COLUMNS, with_paper_decisions
+from transforms.routing import pending_count, split
 from transforms.schema import PAPER_SCHEMA, empty
 
 RUN_ORDER = "__run_order"
@@ -106,10 +105,10 @@ def language(
     )  # fmt: skip
 
 
-def in_run_order(records: Spilled) -> pl.DataFrame:
-    """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had (their
-    files are removed as they are read)."""
-    frames = list(records.frames(consume=True))
+def in_run_order(records: Spilled, consume: bool = True) -> pl.DataFrame:
+    """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
+    (``consume``: their files are removed as they are read)."""
+    frames = list(records.frames(consume=consume))
     return (
         pl.concat(frames, how="diagonal_relaxed")
         .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
@@ -123,21 +122,30 @@ def dedup(
     previous: PreviousVersion | None,
     config: RunConfig,
     bands: pl.DataFrame | None = None,
+    captured: Spilled | None = None,
 ) -> Deduplicated:
     """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers.
 
-    ``bands``: the band keys of the pending records computed per partition (None: computed here).
+    ``bands``: the band keys of the pending records computed per partition (None: computed here). ``captured``:
+    ``records`` as spilled to the work folder; the records then carry on only their ``ACCOUNTED_COLUMNS`` (the
+    papers carry the texts on, and quarantine reads the rest back from ``captured``).
     """
-    pending = is_pending()
-    clustered = find_clusters(records.filter(pending), config.dedup, bands=bands)
+    pending, rejected = split(records)
+    clustered = find_clusters(pending, config.dedup, bands=bands)
     papers = collapse_clusters(clustered)
     probe = positional_keys(papers, config.dedup)
     matched = match_previous(
         papers, previous_papers(previous), config.dedup, index=previous_index(previous, config), probe=probe
     )
-    every_record = pl.concat([clustered, records.filter(~pending)], how="diagonal_relaxed")
+    parts = [clustered, rejected]
+    if captured is not None:
+        parts = [part.select(name for name in ACCOUNTED_COLUMNS if name in part.columns) for part in parts]
+    every_record = pl.concat(parts, how="diagonal_relaxed")
     return Deduplicated(
-        records=with_paper_decisions(every_record, matched), papers=matched, keys=keys_by_id(probe, matched)
+        records=with_paper_decisions(every_record, matched),
+        papers=matched,
+        keys=keys_by_id(probe, matched),
+        captured=captured,
     )
 
 
@@ -145,7 +153,9 @@ def dedup(
 def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplicated:
     """Papers on the retraction list stay out: their records go to quarantine as ``retracted``."""
     records, papers = withhold_retracted(deduplicated.records, deduplicated.papers, retractions)
-    return Deduplicated(records=records, papers=papers, keys=deduplicated.keys)
+    return Deduplicated(
+        records=records, papers=papers, keys=deduplicated.keys, captured=deduplicated.captured
+    )
 
 
 def derive(papers: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:

@@ -54,6 +54,7 @@ def validate(
             dedup_index=incremental.index.after,
             outcomes=[*row_gate.outcomes, *_table_gate(incremental.papers.after, passed)],
             incremental=incremental,
+            captured=deduplicated.captured,
         )
     # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
     version_papers = (
@@ -70,6 +71,7 @@ def validate(
         version_papers=version_papers,
         dedup_index=update_index(index, passed, config.dedup, keys=deduplicated.keys),
         outcomes=[*row_gate.outcomes, *_table_gate(version_papers, passed)],
+        captured=deduplicated.captured,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,23 @@ class Spilled:
             if consume:
                 path.unlink()
             yield frame
+
+    def rows_of(self, record_ids: pl.Series, drop: Collection[str] = ()) -> pl.DataFrame:
+        """The rows whose ``record_id`` is one of ``record_ids``, without the columns ``drop``; read a chunk at a
+        time, so only those rows are held (with no chunk, an empty frame of ``record_id`` alone)."""
+        wanted = record_ids.implode()
+        found = [
+            pl.scan_parquet(path).filter(pl.col("record_id").is_in(wanted)).collect().drop(drop, strict=False)
+            for path in self.paths
+        ]
+        if not found:
+            return pl.DataFrame(schema={"record_id": pl.String})
+        return pl.concat(found, how="diagonal_relaxed")
+
+    def remove(self) -> None:
+        """Remove the chunks' files (their rows are no longer needed; the run's work folder goes at its end)."""
+        for path in self.paths:
+            path.unlink(missing_ok=True)
 
 
 class WorkFolder:

@@ -57,6 +57,29 @@ HASHED_COLUMNS = (
 """What ``record_hash`` covers: the paper's content, not when or how often it was seen."""
 
 
+ACCOUNTED_COLUMNS = (
+    "record_id",
+    "source",
+    "raw_sha256",
+    "raw_index",
+    "captured_at",
+    "captured_at_evidence",
+    "listed_on",
+    "listed_on_evidence",
+    "rank",
+    "upvotes",
+    "num_comments",
+    "reasons",
+    "cluster_id",
+    "similarity",
+    "match_rule",
+    "decisions",
+)
+"""What a record needs after dedup: the ledger's columns, the listing it adds to its paper
+(:func:`~transforms.history.merge.attach_listings`) and dedup's decisions. Its texts and other fields are read back
+for the records that go to quarantine (``captured`` of :func:`build_quarantine`)."""
+
+
 def stage_expr(reasons: pl.Expr) -> pl.Expr:
     prefix = reasons.list.first().str.split(":").list.first()
     return prefix.replace_strict(STAGE_OF_REASON_PREFIX, default="validate", return_dtype=pl.String)
@@ -67,9 +90,18 @@ def raw_record_expr() -> pl.Expr:
     return pl.struct([pl.col(name) for name in RECORD_SCHEMA.names]).struct.json_encode()
 
 
-def build_quarantine(records: pl.DataFrame) -> pl.DataFrame:
-    """``QUARANTINE_SCHEMA`` rows for every record carrying a reason."""
+def build_quarantine(records: pl.DataFrame, captured: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``QUARANTINE_SCHEMA`` rows for every record carrying a reason.
+
+    ``captured``: the rest of the records' columns by ``record_id`` (at least those of the rejected records), when
+    ``records`` carries only :data:`ACCOUNTED_COLUMNS`; its columns that ``records`` has are not read.
+    """
     rejected = records.filter(pl.col("reasons").list.len() > 0)
+    if captured is not None:
+        rest = [name for name in captured.columns if name not in rejected.columns]
+        rejected = rejected.join(
+            captured.select("record_id", *rest), on="record_id", how="left", maintain_order="left"
+        )
     for optional in ("language", "language_score"):
         if optional not in rejected.columns:
             rejected = rejected.with_columns(pl.lit(None).alias(optional))
