@@ -44,7 +44,8 @@ def validate(
     candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
     row_gate = check_rows(candidates, _gate_settings(config))
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
-    passed = passed.with_columns(record_hash_expr().alias("record_hash"))
+    # A paper's hash is computed once, on its row of the version (after merging with earlier rows of its id).
+    passed = passed.with_columns(pl.lit(None, dtype=pl.String).alias("record_hash"))
     if previous is not None and previous.incremental:
         incremental = merge_into_shards(previous, passed, seen_at, config.dedup, keys=deduplicated.keys)
         return Validated(
@@ -84,9 +85,9 @@ def merge_into_shards(
 ) -> Incremental:
     """The run's papers merged into the shards of ``previous`` their ids fall in; the dedup index likewise.
 
-    Reads the touched papers shards and index shards only (``passed``: this run's validated papers with
-    ``record_hash``, ids from :func:`~transforms.dedup.matching.match_previous`; ``keys`` their lookup keys, when
-    dedup has them).
+    Reads the touched papers shards and index shards only (``passed``: this run's validated papers, ids from
+    :func:`~transforms.dedup.matching.match_previous`; ``keys`` their lookup keys, when dedup has them).
+    ``record_hash`` is computed on the merged rows.
     """
     ids = passed.get_column("paper_id")
     touched = touched_shards(previous.paper_shards, ids)

@@ -217,5 +217,14 @@ def record_hash_expr() -> pl.Expr:
     )
 
 
+HASH_BATCH_ROWS = 8_192
+"""Rows hashed per batch: their JSON texts are Python strings while hashed, so a batch, not the version, bounds
+them."""
+
+
 def _sha256_hex(values: pl.Series) -> pl.Series:
-    return pl.Series([hashlib.sha256(v.encode()).hexdigest() for v in values.to_list()], dtype=pl.String)
+    hashes: list[str] = []
+    for start in range(0, len(values), HASH_BATCH_ROWS):
+        batch = values.slice(start, HASH_BATCH_ROWS).to_list()
+        hashes.extend(hashlib.sha256(value.encode()).hexdigest() for value in batch)
+    return pl.Series(hashes, dtype=pl.String)
