@@ -153,6 +153,8 @@ def update_index(
     else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
         ranks = papers.select("paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
         added = keys.join(ranks.unique(), on="paper_id")
+    if index.height == 0:  # a first version: the run's rows are the index
+        return _in_index_order(added)
     if not index.get_column("paper_id").is_sorted():
         return pl.concat([index, added.drop(_RANK).cast(INDEX_SCHEMA)]).unique().sort(INDEX_ORDER)
     ranks = added.select("paper_id", _RANK).unique()
