@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from transforms.history.merge import HISTORY_COLUMNS, attach_listings, upsert
+from transforms.history.merge import HISTORY_COLUMNS, _merge_same_id, attach_listings, canonical_rows, upsert
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 DAY1, DAY2 = date(2025, 7, 1), date(2025, 7, 2)
@@ -136,3 +138,44 @@ def test_rows_of_one_paper_with_two_known_arxiv_ids_are_refused() -> None:
     )
     with pytest.raises(ValueError, match=r"e\.g\. B"):
         upsert(first, two_new, T2)
+
+
+SHAS = st.sampled_from(["s1", "s2", "s3"])
+TIMES = st.sampled_from([T1, T2, T2_LATER, None])
+TEXTS = st.sampled_from(
+    ["Graph networks", "graph network", "GRAPH  NETWORKS!", "", "Other paper title", None]
+)
+URLS = st.lists(st.sampled_from(["https://github.com/a/b", "https://x.org", None]), max_size=4)
+
+
+@st.composite
+def raw_paper(draw: st.DrawFn, paper_id: str) -> dict:
+    """A paper row as a run or an earlier version may hold it: repeated, unsorted and null entries included."""
+    row = paper(paper_id, [], [(DAY1, 0)])
+    captures = draw(st.lists(st.tuples(SHAS, TIMES, st.sampled_from(["hf-daily", "text"])), max_size=4))
+    days = draw(st.lists(st.tuples(st.sampled_from([DAY1, DAY2, None]), st.integers(0, 9)), max_size=4))
+    return row | {
+        "title": draw(TEXTS),
+        "aliases": draw(st.one_of(st.none(), st.lists(TEXTS, max_size=4))),
+        "code_urls": draw(st.one_of(st.none(), URLS)),
+        "project_urls": draw(URLS),
+        "cleaning_flags": draw(st.lists(st.sampled_from(["a", "b"]), max_size=3)),
+        "sources": [{"source": source, "captured_at": at, "raw_sha256": sha} for sha, at, source in captures],
+        "listings": [
+            {"listed_on": day, "source": "hf-daily", "upvotes": up, "num_comments": None, "rank": up % 3}
+            for day, up in days
+        ],
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 50), unique=True, max_size=6).flatmap(
+        lambda ids: st.tuples(*[raw_paper(f"P{i}") for i in ids])
+    )
+)
+def test_a_row_of_one_id_merged_with_itself_is_its_canonical_row(rows: tuple[dict, ...]) -> None:
+    """``upsert`` merges only the rows whose id repeats; the others take :func:`canonical_rows`, which must be
+    what the merge would have made of them."""
+    papers = frame(*rows)
+    assert_frame_equal(canonical_rows(papers), _merge_same_id(papers))

@@ -118,7 +118,16 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
             ]
         )
     _refuse_two_arxiv_ids(rows)
-    merged = _merge_same_id(_earliest_first(rows).drop("_order"))
+    repeated = pl.col("paper_id").is_duplicated()
+    if rows.select(repeated.any()).item():
+        merged = pl.concat(
+            [
+                canonical_rows(rows.filter(~repeated).drop("_order")),
+                _merge_same_id(_earliest_first(rows.filter(repeated)).drop("_order")),
+            ]
+        )
+    else:  # every id once (a first version, mostly): no row is copied before the final sort
+        merged = canonical_rows(rows.drop("_order"))
     merged = merged.with_columns(history_columns(seen_at)).select(list(target.names()))
     return (merged if untouched is None else pl.concat([untouched, merged])).sort("paper_id")
 
@@ -224,6 +233,35 @@ def _merge_same_id(frame: pl.DataFrame) -> pl.DataFrame:
             pl.col("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)),
         )
         .select(list(schema.names()))
+    )
+
+
+def canonical_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows of distinct ``paper_id`` as :func:`_merge_same_id` leaves them (each row merged with itself: canonical
+    ``sources`` and ``listings``, distinct entries of the union lists, cleaned ``aliases``), computed column by
+    column: a row of one id has nothing to merge, so the row itself is not copied (the version's texts are)."""
+    row = pl.DataFrame({"_paper": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
+    entries = frame.select("sources", "listings").with_columns(row.get_column("_paper"))
+    sources = _sources_by(
+        entries.select("_paper", "sources").explode("sources").drop_nulls("sources").unnest("sources"),
+        "_paper",
+    )
+    listings = _listings_by(
+        entries.select("_paper", "listings").explode("listings").drop_nulls("listings").unnest("listings"),
+        "_paper",
+    )
+    aligned = row.join(sources, on="_paper", how="left", maintain_order="left").join(
+        listings, on="_paper", how="left", maintain_order="left"
+    )
+    schema = frame.schema
+    return frame.with_columns(
+        aligned.get_column("sources").fill_null(pl.lit([], dtype=_SOURCES_DTYPE)),
+        aligned.get_column("listings").fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)),
+        clean_aliases(frame.select("title", pl.col("aliases").alias("_alias_candidates"))),
+        *[
+            pl.col(name).list.unique(maintain_order=True).fill_null(pl.lit([], dtype=schema[name]))
+            for name in _UNION_LISTS
+        ],
     )
 
 
