@@ -1006,3 +1006,32 @@ def test_index_is_sorted_on_numbers_exactly_as_on_the_ids(repeat_an_id: bool) ->
     assert_frame_equal(
         update_index(half, papers, params), pl.concat([half, expected]).unique().sort(INDEX_ORDER)
     )
+
+
+WORDS = st.sampled_from(["graph", "neural", "network", "pruning", "channel", "model", "the", "of", "ünïcode"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(st.lists(WORDS, max_size=12).map(" ".join), min_size=2, max_size=12),
+    picks=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=30),
+    batch=st.integers(1, 7),
+)
+def test_abstract_similarity_in_batches_of_pairs_is_one_pass(
+    texts: list[str], picks: list[tuple[int, int]], batch: int
+) -> None:
+    """Pairs are scored a batch at a time (memory); each pair's score is its own, so batches change nothing."""
+    import transforms.dedup.clusters as clusters
+
+    series = pl.Series("abstract", texts)
+    pairs = pl.DataFrame(
+        [(a % len(texts), b % len(texts)) for a, b in picks],
+        schema={"a": pl.UInt32, "b": pl.UInt32},
+        orient="row",
+    )
+    params = DedupParams()
+    whole = clusters._abstract_jaccard(series, pairs, params)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clusters, "JACCARD_BATCH_PAIRS", batch)
+        batched = clusters._abstract_jaccard(series, pairs, params)
+    assert_frame_equal(batched.to_frame(), whole.to_frame(), check_exact=True)

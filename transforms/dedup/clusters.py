@@ -70,11 +70,20 @@ def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int
 # ----- Similarity of given pairs -----
 
 
+JACCARD_BATCH_PAIRS = 2_000
+"""Pairs scored at a time: a batch holds a row per shingle of each abstract it involves (~150 a text) and their
+joins, so the batch, not the run's candidate pairs, bounds that memory (each pair's score is its own)."""
+
+
 def _abstract_jaccard(texts: pl.Series, pairs: pl.DataFrame, params: DedupParams) -> pl.Series:
     """Exact Jaccard of the word-shingle sets of ``texts[a]`` and ``texts[b]`` for each pair (null if one is
-    empty)."""
+    empty), :data:`JACCARD_BATCH_PAIRS` pairs at a time."""
     if pairs.height == 0:
         return pl.Series("abstract_sim", [], dtype=pl.Float64)
+    if pairs.height > JACCARD_BATCH_PAIRS:
+        return pl.concat(
+            [_abstract_jaccard(texts, batch, params) for batch in pairs.iter_slices(JACCARD_BATCH_PAIRS)]
+        )
     involved = pl.concat([pairs["a"], pairs["b"]]).unique().sort()
     doc, shingle = _shingles(texts.gather(involved), params.shingle_size)
     sets = pl.DataFrame({"doc": involved.gather(doc), "shingle": shingle}).unique()
