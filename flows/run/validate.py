@@ -27,7 +27,7 @@ from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
 from transforms.history.incremental import version_rows
 from transforms.history.merge import attach_listings, history_columns, upsert
-from transforms.report.accounting import record_hash_expr
+from transforms.report.accounting import with_record_hash
 from transforms.routing import reject_failed_papers
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
@@ -61,7 +61,7 @@ def validate(
     version_papers = (
         upsert(previous.papers if previous else None, passed, seen_at)
         .pipe(add_analysis_columns)
-        .with_columns(record_hash_expr().alias("record_hash"))
+        .pipe(with_record_hash)
     )
     version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
     index = previous_index(previous, config)

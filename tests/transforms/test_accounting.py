@@ -2,8 +2,10 @@ import json
 from datetime import UTC, datetime
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
+import transforms.report.accounting as accounting
 from tests.support.paper_rows import paper_row, papers_frame
 from transforms.report.accounting import (
     build_ledger,
@@ -151,3 +153,14 @@ def test_ledger_carries_the_decisions_of_records_and_of_their_papers() -> None:
     assert_frame_equal(ledger.drop("decisions"), build_ledger(RECORDS, PUBLISHED).drop("decisions"))
     assert build_ledger(RECORDS, PUBLISHED)["decisions"].to_list() == [[]] * RECORDS.height
     assert with_paper_decisions(RECORDS, PUBLISHED)["decisions"].to_list() == [[]] * RECORDS.height
+
+
+def test_record_hash_in_batches_of_rows_is_the_expression_on_the_whole_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = [paper_row(title=f"Title {n}", upvotes=n) for n in range(7)]
+    papers = papers_frame(*rows).drop("record_hash")
+    expected = papers.with_columns(record_hash_expr().alias("record_hash"))
+    monkeypatch.setattr(accounting, "HASH_BATCH_ROWS", 3)
+    assert_frame_equal(accounting.with_record_hash(papers), expected)
+    assert accounting.with_record_hash(papers.head(0)).get_column("record_hash").dtype == pl.String

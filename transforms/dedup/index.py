@@ -151,8 +151,16 @@ def update_index(
     if keys is None:
         added = _ranked_keys(papers, params)
     else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
-        ranks = papers.select("paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
-        added = keys.join(ranks.unique(), on="paper_id")
+        ranks = papers.select(
+            "paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK)
+        ).unique("paper_id")
+        # A rank column looked up by id, not a join: a join copied every key row (~34 a paper) to add it.
+        rank = pl.col("paper_id").replace_strict(
+            ranks.get_column("paper_id"), ranks.get_column(_RANK), default=None, return_dtype=pl.UInt32
+        )
+        added = keys.with_columns(rank.alias(_RANK))
+        if added.get_column(_RANK).null_count():
+            added = added.filter(pl.col(_RANK).is_not_null())
     if index.height == 0:  # a first version: the run's rows are the index
         return _in_index_order(added)
     if not index.get_column("paper_id").is_sorted():

@@ -15,7 +15,7 @@ import polars as pl
 
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.merge import upsert
-from transforms.report.accounting import record_hash_expr
+from transforms.report.accounting import with_record_hash
 from transforms.schema import PAPER_SCHEMA, conform
 
 __all__ = ["version_rows"]
@@ -27,10 +27,6 @@ def version_rows(before: pl.DataFrame, passed: pl.DataFrame, seen_at: datetime) 
     (an updated paper may have gained a repository; the others did not change)."""
     merged = upsert(before if before.height else None, passed, seen_at)
     changed = pl.col("paper_id").is_in(passed.get_column("paper_id").implode())
-    fresh = (
-        merged.filter(changed)
-        .pipe(add_analysis_columns)
-        .with_columns(record_hash_expr().alias("record_hash"))
-    )
+    fresh = merged.filter(changed).pipe(add_analysis_columns).pipe(with_record_hash)
     kept = merged.filter(~changed)
     return pl.concat([conform(kept, PAPER_SCHEMA), conform(fresh, PAPER_SCHEMA)]).sort("paper_id")

@@ -218,13 +218,16 @@ def record_hash_expr() -> pl.Expr:
 
 
 HASH_BATCH_ROWS = 8_192
-"""Rows hashed per batch: their JSON texts are Python strings while hashed, so a batch, not the version, bounds
-them."""
+"""Rows hashed at a time by :func:`with_record_hash`: each row's content is a JSON text while it is hashed, so a
+batch, not the version, bounds those texts."""
+
+
+def with_record_hash(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``record_hash`` (:func:`record_hash_expr`), computed :data:`HASH_BATCH_ROWS` rows at a time."""
+    hashes = [batch.select(record_hash_expr()).to_series() for batch in frame.iter_slices(HASH_BATCH_ROWS)]
+    column = pl.concat(hashes) if hashes else pl.Series([], dtype=pl.String)
+    return frame.with_columns(column.alias("record_hash"))
 
 
 def _sha256_hex(values: pl.Series) -> pl.Series:
-    hashes: list[str] = []
-    for start in range(0, len(values), HASH_BATCH_ROWS):
-        batch = values.slice(start, HASH_BATCH_ROWS).to_list()
-        hashes.extend(hashlib.sha256(value.encode()).hexdigest() for value in batch)
-    return pl.Series(hashes, dtype=pl.String)
+    return pl.Series([hashlib.sha256(v.encode()).hexdigest() for v in values.to_list()], dtype=pl.String)
