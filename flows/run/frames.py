@@ -73,9 +73,11 @@ def language_frame(
     )
 
 
-DERIVE_BATCH_ROWS = 20_000
+DERIVE_BATCH_ROWS = 10_000
 """Papers derived at a time: the topic scorer holds a row per word of every abstract it scores (~150 a paper),
-so one batch bounds that, not the run (the fields are per paper: batches give the same frame)."""
+so one batch bounds that, not the run (the fields are per paper: batches give the same frame). Chosen with
+``bench/derive_batch.py`` on 180,325 papers: 10,000 a batch peaks 492 MiB above the papers in 13.6 s, 20,000
+1,073 MiB in 13.4 s, 5,000 396 MiB in 15.5 s (``bench/RESULTS.md``)."""
 
 
 def derive_frame(papers: pl.DataFrame) -> pl.DataFrame:
