@@ -141,10 +141,12 @@ def dedup(
     if captured is not None:
         parts = [part.select(name for name in ACCOUNTED_COLUMNS if name in part.columns) for part in parts]
     every_record = pl.concat(parts, how="diagonal_relaxed")
+    # The papers leave sorted by id, the order of the version: the merge then keeps it instead of sorting again.
+    keys = keys_by_id(probe, matched)  # positions of ``matched`` before it is sorted
     return Deduplicated(
         records=with_paper_decisions(every_record, matched),
-        papers=matched,
-        keys=keys_by_id(probe, matched),
+        papers=matched.sort("paper_id"),
+        keys=keys,
         captured=captured,
     )
 

@@ -26,7 +26,7 @@ from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
 from transforms.history.incremental import version_rows
-from transforms.history.merge import attach_listings, history_columns, upsert
+from transforms.history.merge import attach_listings, history_columns, in_paper_order, upsert
 from transforms.report.accounting import with_record_hash
 from transforms.routing import reject_failed_papers
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
@@ -63,7 +63,7 @@ def validate(
         .pipe(add_analysis_columns)
         .pipe(with_record_hash)
     )
-    version_papers = conform(version_papers, PAPER_SCHEMA).sort("paper_id")
+    version_papers = in_paper_order(conform(version_papers, PAPER_SCHEMA))
     index = previous_index(previous, config)
     assert isinstance(index, pl.DataFrame), "only a version merged into shard by shard has its index scanned"
     return Validated(

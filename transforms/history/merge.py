@@ -23,7 +23,7 @@ from transforms.dedup.collapse import clean_aliases
 from transforms.dedup.identity import known_arxiv_id
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
-__all__ = ["attach_listings", "datetime_literal", "history_columns", "upsert"]
+__all__ = ["attach_listings", "datetime_literal", "history_columns", "in_paper_order", "upsert"]
 
 _MAX_COLUMNS = ("upvotes", "num_comments")
 """Counters that only grow: a merged paper keeps the highest value seen."""
@@ -129,7 +129,17 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
     else:  # every id once (a first version, mostly): no row is copied before the final sort
         merged = canonical_rows(rows.drop("_order"))
     merged = merged.with_columns(history_columns(seen_at)).select(list(target.names()))
-    return (merged if untouched is None else pl.concat([untouched, merged])).sort("paper_id")
+    return in_paper_order(merged if untouched is None else pl.concat([untouched, merged]))
+
+
+def in_paper_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by ``paper_id``. Rows already in that order (a run's papers leave dedup sorted, and the
+    merge keeps their order) are checked, not sorted (a sort copies every column), and flagged as sorted, so
+    that a later sort of them is free."""
+    ids = frame.get_column("paper_id")
+    if ids.is_sorted():
+        return frame.with_columns(ids.set_sorted())
+    return frame.sort("paper_id")
 
 
 def _refuse_two_arxiv_ids(rows: pl.DataFrame) -> None:
