@@ -1035,3 +1035,28 @@ def test_abstract_similarity_in_batches_of_pairs_is_one_pass(
         patch.setattr(clusters, "JACCARD_BATCH_PAIRS", batch)
         batched = clusters._abstract_jaccard(series, pairs, params)
     assert_frame_equal(batched.to_frame(), whole.to_frame(), check_exact=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.sampled_from(["arxiv", "band", "title"]),
+            st.integers(-1, 2),
+            st.integers(0, 3),
+        ),
+        max_size=8,
+    )
+)
+def test_rows_are_taken_as_in_index_order_exactly_when_sorting_leaves_them_unchanged(
+    rows: list[tuple[int, str, int, int]],
+) -> None:
+    """A first version's index rows come from dedup in order and are checked instead of sorted again."""
+    import transforms.dedup.index as index
+
+    frame = pl.DataFrame(
+        rows, schema={"r": pl.UInt32, "kind": pl.String, "band": pl.Int16, "key": pl.UInt64}, orient="row"
+    )
+    order = [pl.col("r"), pl.col("kind"), pl.col("band"), pl.col("key")]
+    assert index._ordered(frame, order) == frame.equals(frame.sort(order, maintain_order=True))

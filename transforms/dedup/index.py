@@ -59,9 +59,14 @@ def positional_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -
 
 
 def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
-    """:func:`positional_keys` of ``papers`` with each row's position replaced by the paper's ``paper_id``."""
+    """:func:`positional_keys` of ``papers`` with each row's position replaced by the paper's ``paper_id``, in
+    ``INDEX_ORDER``: a first version's index as it is (:func:`update_index` then has nothing to sort)."""
     ids = papers.get_column("paper_id")
-    return keys.with_columns(ids.gather(keys.get_column("paper_id").cast(pl.UInt32)).alias("paper_id"))
+    positions = keys.get_column("paper_id").cast(pl.UInt32)
+    ranks = ids.rank("dense").cast(pl.UInt32)
+    return _in_index_order(
+        keys.with_columns(ids.gather(positions).alias("paper_id"), ranks.gather(positions).alias(_RANK))
+    )
 
 
 _RANK = "_paper_rank"
@@ -126,9 +131,24 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 
 
 def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
-    """Rows with ``_paper_rank`` sorted as ``INDEX_ORDER`` would sort them, on numbers only."""
+    """Rows with ``_paper_rank`` sorted as ``INDEX_ORDER`` would sort them, on numbers only; rows already in that
+    order are checked, not sorted (a sort copies every key row: ~34 a paper)."""
     kind = pl.col("kind").replace_strict(_KIND_ORDER, return_dtype=pl.UInt8)
-    return ranked.sort(pl.col(_RANK), kind, pl.col("band"), pl.col("key")).drop(_RANK).cast(INDEX_SCHEMA)
+    order = [pl.col(_RANK), kind, pl.col("band"), pl.col("key")]
+    if not _ordered(ranked, order):
+        ranked = ranked.sort(order)
+    return ranked.drop(_RANK).cast(INDEX_SCHEMA)
+
+
+def _ordered(frame: pl.DataFrame, keys: list[pl.Expr]) -> bool:
+    """Whether every row is at most the next one, comparing ``keys`` in turn (none of them null)."""
+    if frame.height < 2:
+        return True
+    at_most_next: pl.Expr = pl.lit(True)
+    for key in reversed(keys):
+        following = key.shift(-1)
+        at_most_next = (key < following) | ((key == following) & at_most_next)
+    return bool(frame.select(at_most_next.head(frame.height - 1).all()).item())
 
 
 def update_index(
@@ -161,7 +181,7 @@ def update_index(
         added = keys.with_columns(rank.alias(_RANK))
         if added.get_column(_RANK).null_count():
             added = added.filter(pl.col(_RANK).is_not_null())
-    if index.height == 0:  # a first version: the run's rows are the index
+    if index.height == 0:  # a first version: the run's rows are the index (from dedup, already in order)
         return _in_index_order(added)
     if not index.get_column("paper_id").is_sorted():
         return pl.concat([index, added.drop(_RANK).cast(INDEX_SCHEMA)]).unique().sort(INDEX_ORDER)
