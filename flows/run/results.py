@@ -39,8 +39,8 @@ class Deduplicated:
     papers: pl.DataFrame
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
     keys: pl.DataFrame | None = None
-    """The papers' dedup lookup keys by ``paper_id`` (``transforms.dedup.matching.keys_by_id``), hashed once for the
-    match and reused by the index update."""
+    """The papers' dedup lookup keys by ``paper_id`` in ``INDEX_ORDER`` (``transforms.dedup.index.keys_by_id``),
+    hashed once for the match and reused by the index update."""
     captured: Spilled | None = None
     """Every record as dedup read it, in the run's work folder: the columns ``records`` no longer carries are read
     back from here for the records that go to quarantine (None: ``records`` carries every column)."""
