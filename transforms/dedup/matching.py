@@ -253,7 +253,8 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
     Two papers can share a normalised title without being one paper (short or placeholder titles, unrelated
     abstracts). The earliest-captured of them (then the longest abstract) gets the plain id unless an older
     paper holds it; the others get ``title:`` + sha256 of the normalised title and abstract, so every id is
-    unique and none depends on input order.
+    unique and none depends on input order. The ids are decided on a frame of the columns that decide them and
+    added to ``frame`` in its order: sorting the papers themselves copied every column twice.
     """
     frame = frame.drop("paper_id", "is_new", strict=False)
     capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
@@ -261,7 +262,14 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
     # The long id is hashed only where it can be needed, among unmatched papers sharing a plain id (it breaks
     # their ties) or whose plain id an older paper holds: hashing every abstract cost more than the rest.
     contested = unmatched & (pl.len().over(unmatched, "_plain") > 1)
-    with_plain = frame.with_row_index("_row").with_columns(paper_id_expr().alias("_plain"))
+    with_plain = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        "_matched",
+        "title",
+        "abstract",
+        paper_id_expr().alias("_plain"),
+        capture.alias("_capture"),
+    )
     fresh_plain = with_plain.filter(unmatched)["_plain"].unique()
     taken = (
         pl.Series("paper_id", [], dtype=pl.String)
@@ -284,7 +292,7 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
         ]
     )
     ranked = (
-        with_plain.with_columns(long_id.alias("_long"), capture.alias("_capture"))
+        with_plain.with_columns(long_id.alias("_long"))
         .sort(
             pl.col("_matched").is_not_null(),
             pl.col("_capture").is_null(),
@@ -295,16 +303,14 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
         .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
     )
     plain_free = (pl.col("_rank") == 0) & ~pl.col("_plain").is_in(taken.implode())
-    return (
-        ranked.with_columns(
-            pl.when(pl.col("_matched").is_not_null())
-            .then(pl.col("_matched"))
-            .when(plain_free)
-            .then(pl.col("_plain"))
-            .otherwise(pl.col("_long"))
-            .alias("paper_id"),
-            pl.col("_matched").is_null().alias("is_new"),
-        )
-        .sort("_row")
-        .drop("_row", "_matched", "_plain", "_long", "_capture", "_rank")
-    )
+    ids = ranked.select(
+        "_row",
+        pl.when(pl.col("_matched").is_not_null())
+        .then(pl.col("_matched"))
+        .when(plain_free)
+        .then(pl.col("_plain"))
+        .otherwise(pl.col("_long"))
+        .alias("paper_id"),
+        pl.col("_matched").is_null().alias("is_new"),
+    ).sort("_row")
+    return frame.drop("_matched").with_columns(ids.get_column("paper_id"), ids.get_column("is_new"))
