@@ -1,4 +1,5 @@
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from transforms.routing import reason_when, reject_failed_papers, split, tag, with_reasons
@@ -24,6 +25,26 @@ def test_split_routes_rows_with_reasons_to_rejected() -> None:
     kept, rejected = split(frame)
     assert kept.get_column("id").to_list() == [1]
     assert rejected.get_column("id").to_list() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        [[], [], ["a"], ["b"]],  # kept rows first, as records leave language: slices
+        [["a"], [], ["b"], []],  # interleaved: filters
+        [[], [], [], []],
+        [["a"], ["b"]],
+        [],
+    ],
+)
+def test_split_keeps_the_order_of_each_part_whatever_the_order_of_the_rows(reasons: list[list[str]]) -> None:
+    frame = pl.DataFrame(
+        {"id": list(range(len(reasons))), "reasons": reasons},
+        schema={"id": pl.Int64, "reasons": pl.List(pl.String)},
+    )
+    kept, rejected = split(frame)
+    assert_frame_equal(kept, frame.filter(pl.col("reasons").list.len() == 0))
+    assert_frame_equal(rejected, frame.filter(pl.col("reasons").list.len() > 0))
 
 
 def test_with_reasons_keeps_existing_reasons() -> None:
