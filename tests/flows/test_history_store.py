@@ -21,7 +21,7 @@ from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language
 from flows.run.validate import _seen_at, validate
-from flows.store.previous import open_latest
+from flows.store.previous import SUMMARY_COLUMNS, open_latest
 from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.support.daily_listings import day_listing
 from tests.support.inline_runner import stage_context
@@ -117,6 +117,8 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     assert manifest["counts"]["papers_total"] == expected.height
     assert manifest["counts"]["papers_previous"] == previous.papers.height
 
+    # The version's summary columns: carried shards and rewritten rows laid side by side in key order.
+    assert_frame_equal(validated.version_papers, expected.select(SUMMARY_COLUMNS))
     new_ids = run.filter(pl.col("is_new")).get_column("paper_id").to_list()
     quarantine = pl.DataFrame(schema={"reasons": pl.List(pl.String)})
     got, want = (summarize(frame, quarantine, new_ids) for frame in (validated.version_papers, expected))
