@@ -46,9 +46,23 @@ MEANINGS: dict[ExitCode, str] = {
 """One line per code, as ``docs/reference/exit-codes.md`` shows it (generated from here)."""
 
 
+def interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is a Ctrl-C, or was raised while one was being handled: a library's cleanup that fails
+    on the way out of a KeyboardInterrupt (Prefect's task engine, interrupted before its task run exists, raises
+    "Task run is not set" from its crash handler) ends the command as the Ctrl-C it is, not as a crash."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def code_for(error: BaseException) -> ExitCode:
     """The exit code of a command that ended with ``error``."""
-    if isinstance(error, KeyboardInterrupt):
+    if interrupted(error):
         return ExitCode.INTERRUPTED
     if isinstance(error, UsageError):
         return ExitCode.USAGE
@@ -61,4 +75,4 @@ def code_for(error: BaseException) -> ExitCode:
 
 def is_crash(error: BaseException) -> bool:
     """Whether ``error`` is unexpected (not a typed error, not Ctrl-C): its traceback goes to a crash log."""
-    return not isinstance(error, KeyboardInterrupt | PapersError)
+    return not (interrupted(error) or isinstance(error, PapersError))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from flows.cli.exits import ExitCode, code_for, is_crash
+from flows.cli.exits import ExitCode, code_for, interrupted, is_crash
 from flows.cli.interrupts import install as install_sigint_handler
 from flows.cli.interrupts import interruptible, settle
 from flows.cli.output import Reply
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None, *, reap: bool = False) -> int:
         settle()
         if isinstance(error, SystemExit):
             raise
-        if isinstance(error, KeyboardInterrupt):
+        if interrupted(error):
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
         return _ended_by(error, reply, _out_of(arguments))
 
@@ -85,7 +85,7 @@ def entry() -> NoReturn:
 
 def _ended_by(error: BaseException, reply: Reply, out: Path) -> int:
     code = code_for(error)
-    if isinstance(error, KeyboardInterrupt):
+    if interrupted(error):
         message = f"interrupted: {INTERRUPTED.get(reply.command or '', 'nothing was changed')}"
     elif isinstance(error, UsageError):
         message = f"error: {error}"

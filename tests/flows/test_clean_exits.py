@@ -77,3 +77,25 @@ def test_a_read_only_output_is_a_clear_message(small_disk: Path, capfd: pytest.C
     capfd.readouterr()
     assert main(["run", "--out", str(small_disk / "out")]) == ExitCode.RUNTIME_FAILURE
     assert "read-only file system" in one_line(capfd.readouterr().err)
+
+
+def _raised_while_handling(error: BaseException, during: BaseException) -> BaseException:
+    try:
+        try:
+            raise during
+        except BaseException:
+            raise error  # noqa: B904 (the context is the point: a cleanup failing on the way out)
+    except BaseException as raised:
+        return raised
+
+
+def test_an_error_raised_while_a_ctrl_c_was_handled_is_the_ctrl_c() -> None:
+    """Prefect's task engine, interrupted before its task run exists, raises "Task run is not set" from its crash
+    handler: the command ends as interrupted (exit 130, no crash record), not as a crash."""
+    from flows.cli.exits import code_for, interrupted, is_crash
+
+    during_ctrl_c = _raised_while_handling(ValueError("Task run is not set"), KeyboardInterrupt())
+    assert interrupted(during_ctrl_c) and code_for(during_ctrl_c) == ExitCode.INTERRUPTED
+    assert not is_crash(during_ctrl_c)
+    plain = _raised_while_handling(ValueError("boom"), OSError("disk"))
+    assert not interrupted(plain) and code_for(plain) == ExitCode.RUNTIME_FAILURE and is_crash(plain)
