@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,15 +56,31 @@ def background(command: list[str], env: dict[str, str], folder: Path) -> Iterato
         log.close()
 
 
+BUSY = {429, 502, 503}
+"""What Prefect's server answers while its database is busy (a loaded machine): nothing was done, ask again, as
+Prefect's own client does."""
+
+
+def _answer(send: Callable[[], httpx.Response], attempts: int = 8) -> httpx.Response:
+    """``send()``'s response, sent again (up to ``attempts`` times, 0.5 s apart and more) while the server is busy."""
+    for attempt in range(attempts):
+        response = send()
+        if response.status_code not in BUSY or attempt == attempts - 1:
+            return response.raise_for_status()
+        time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def trigger(api: httpx.Client, deployment_id: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    response = api.post(f"/deployments/{deployment_id}/create_flow_run", json={"parameters": parameters})
-    return response.raise_for_status().json()
+    return _answer(
+        lambda: api.post(f"/deployments/{deployment_id}/create_flow_run", json={"parameters": parameters})
+    ).json()
 
 
 def wait_for(api: httpx.Client, flow_run_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        run = api.get(f"/flow_runs/{flow_run_id}").raise_for_status().json()
+        run = _answer(lambda: api.get(f"/flow_runs/{flow_run_id}")).json()
         if run["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
             return run
         time.sleep(1)
