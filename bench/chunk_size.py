@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+from alternating import alternate, median_and_runs  # noqa: E402
 
 
 def measure(corpus: Path, chunk_records: int) -> dict[str, Any]:
@@ -71,31 +71,13 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(measure(args.corpus, args.child)))
         return
-    runs: dict[int, list[dict[str, Any]]] = {size: [] for size in args.sizes}
-    for _ in range(args.repeat):
-        for size in args.sizes:
-            done = subprocess.run(
-                [sys.executable, __file__, str(args.corpus), "--child", str(size)],
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                check=True,
-                env={**os.environ, "PYTHONPATH": str(REPO)},
-            )
-            result = json.loads(done.stdout.strip().splitlines()[-1])
-            result["load"] = round(os.getloadavg()[0], 2)
-            print(json.dumps(result), flush=True)
-            runs[size].append(result)
+    runs = alternate(lambda size: [__file__, str(args.corpus), "--child", str(size)], args.sizes, args.repeat)
     print("| chunk_records | chunks | seconds | peak RSS MiB | language output spilled, MB |")
     print("| --- | --- | --- | --- | --- |")
     for size, results in runs.items():
-        seconds = [r["seconds"] for r in results]
-        peaks = [r["peak_mib"] for r in results]
-        print(
-            f"| {size:,} | {results[0]['chunks']} | {statistics.median(seconds):.2f} "
-            f"({', '.join(f'{s:.2f}' for s in seconds)}) | {statistics.median(peaks):,.0f} "
-            f"({', '.join(f'{p:,}' for p in peaks)}) | {results[0]['spilled_mb']} |"
-        )
+        seconds = median_and_runs([r["seconds"] for r in results], ".2f")
+        peaks = median_and_runs([r["peak_mib"] for r in results], ",.0f")
+        print(f"| {size:,} | {results[0]['chunks']} | {seconds} | {peaks} | {results[0]['spilled_mb']} |")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+from alternating import alternate, median_and_runs  # noqa: E402
 
 
 def write_papers(corpus: Path, target: Path) -> int:
@@ -83,41 +84,20 @@ def main() -> None:
     if args.child is not None:
         print(json.dumps(measure(args.papers, args.child)))
         return
-    runs: dict[int, list[dict[str, Any]]] = {size: [] for size in args.sizes}
     with tempfile.TemporaryDirectory() as scratch:
         papers = Path(scratch) / "papers.parquet"
         print(json.dumps({"papers": write_papers(args.corpus, papers)}), flush=True)
-        for _ in range(args.repeat):
-            for size in args.sizes:
-                done = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        str(args.corpus),
-                        "--papers",
-                        str(papers),
-                        "--child",
-                        str(size),
-                    ],
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env={**os.environ, "PYTHONPATH": str(REPO)},
-                )
-                result = json.loads(done.stdout.strip().splitlines()[-1])
-                result["load"] = round(os.getloadavg()[0], 2)
-                print(json.dumps(result), flush=True)
-                runs[size].append(result)
+        runs = alternate(
+            lambda size: [__file__, str(args.corpus), "--papers", str(papers), "--child", str(size)],
+            args.sizes,
+            args.repeat,
+        )
     print("| DERIVE_BATCH_ROWS | seconds | peak RSS above the papers, MiB |")
     print("| --- | --- | --- |")
     for size, results in runs.items():
-        seconds = [r["seconds"] for r in results]
-        above = [r["above_mib"] for r in results]
-        print(
-            f"| {size:,} | {statistics.median(seconds):.2f} ({', '.join(f'{s:.2f}' for s in seconds)}) "
-            f"| {statistics.median(above):,.0f} ({', '.join(f'{a:,}' for a in above)}) |"
-        )
+        seconds = median_and_runs([r["seconds"] for r in results], ".2f")
+        above = median_and_runs([r["above_mib"] for r in results], ",.0f")
+        print(f"| {size:,} | {seconds} | {above} |")
 
 
 if __name__ == "__main__":
