@@ -39,7 +39,7 @@ from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import build_index, keys_by_id, positional_keys
 from transforms.dedup.matching import match_previous
 from transforms.history.retraction import withhold_retracted
-from transforms.report.accounting import ACCOUNTED_COLUMNS, with_paper_decisions
+from transforms.report.accounting import accounted, with_paper_decisions
 from transforms.routing import pending_count, split
 from transforms.schema import PAPER_SCHEMA, empty
 
@@ -137,9 +137,7 @@ def dedup(
     matched = match_previous(
         papers, previous_papers(previous), config.dedup, index=previous_index(previous, config), probe=probe
     )
-    parts = [clustered, rejected]
-    if captured is not None:
-        parts = [part.select(name for name in ACCOUNTED_COLUMNS if name in part.columns) for part in parts]
+    parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
     every_record = pl.concat(parts, how="diagonal_relaxed")
     # The papers leave sorted by id, the order of the version: the merge then keeps it instead of sorting again.
     keys = keys_by_id(probe, matched)  # positions of ``matched`` before it is sorted

@@ -80,6 +80,11 @@ ACCOUNTED_COLUMNS = (
 for the records that go to quarantine (``captured`` of :func:`build_quarantine`)."""
 
 
+def accounted(records: pl.DataFrame) -> pl.DataFrame:
+    """``records`` with only the :data:`ACCOUNTED_COLUMNS` they have."""
+    return records.select(name for name in ACCOUNTED_COLUMNS if name in records.columns)
+
+
 def stage_expr(reasons: pl.Expr) -> pl.Expr:
     prefix = reasons.list.first().str.split(":").list.first()
     return prefix.replace_strict(STAGE_OF_REASON_PREFIX, default="validate", return_dtype=pl.String)
