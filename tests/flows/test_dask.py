@@ -9,7 +9,6 @@ this process (a ``papers run`` subprocess would import the whole project again, 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from flows.cli.parser import build_parser
 from flows.cli.run import run_config
 from flows.run.config import RunConfig
 from flows.store.previous import open_latest
+from tests.support.prefect_runs import recorded
 
 pytestmark = pytest.mark.flow
 
@@ -83,12 +83,9 @@ def test_dask_run_publishes_the_same_dataset_as_one_process(prefect_server, tmp_
             stage: sum(name.startswith(f"{stage}-partition") for name in names) for stage in PARTITION_STAGES
         }
 
-    deadline = time.monotonic() + 120
-    while (counted := partition_tasks()) != dict.fromkeys(
-        PARTITION_STAGES, 2
-    ) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert counted == dict.fromkeys(PARTITION_STAGES, 2)
+    recorded(
+        partition_tasks, lambda counted: counted == dict.fromkeys(PARTITION_STAGES, 2), "the partition tasks"
+    )
 
 
 @pytest.mark.parametrize(

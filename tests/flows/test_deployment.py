@@ -25,7 +25,9 @@ from tests.support.prefect_runs import (
     FLOW_NAME,
     background,
     operator_env,
+    recorded,
     run_cli,
+    run_logs,
     trigger,
     wait_for,
     wait_for_deployment,
@@ -83,10 +85,11 @@ def test_deployed_daily_run_on_a_worker_publishes_with_artifacts_and_logs(
     assert f"published version `{latest.version}`" in by_key["curation-summary"]["data"]
     assert "| publish |" in by_key["curation-summary"]["data"]
     assert by_key["curation-topics"]["type"] == "table"
-    logs = api.post(
-        "/logs/filter", json={"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}
-    ).json()
-    assert any(log["message"].startswith("stage dedup") for log in logs), [log["message"] for log in logs]
+    recorded(
+        lambda: run_logs(api, run["id"]),
+        lambda messages: any(message.startswith("stage dedup") for message in messages),
+        "the flow's stage log lines",
+    )
 
 
 def test_served_run_whose_sources_all_fail_ends_failed_with_the_reason(

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -19,6 +19,11 @@ from flows.runtime.prefect import QUIET_DEFAULTS
 REPO = Path(__file__).resolve().parents[2]
 FLOW_NAME = "curate-trending-papers"
 RUN_TIMEOUT_S = 300.0
+RECORDED_TIMEOUT_S = 120.0
+"""How long a finished run's logs and task runs may take to be recorded: the run's process sends them in batches
+(the last at its exit) and the server records task runs from events, both after the run's state says it ended."""
+
+T = TypeVar("T")
 
 
 def operator_env(prefect_server) -> dict[str, str]:
@@ -85,6 +90,23 @@ def wait_for(api: httpx.Client, flow_run_id: str) -> dict[str, Any]:
             return run
         time.sleep(1)
     raise AssertionError(f"flow run {flow_run_id} did not finish within {RUN_TIMEOUT_S} s: {run['state']}")
+
+
+def recorded(read: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
+    """``read()``'s answer once ``done`` holds for it, read again every half second (up to ``RECORDED_TIMEOUT_S``):
+    what a run sends the server asynchronously is there eventually, not when the run's state changes."""
+    deadline = time.monotonic() + RECORDED_TIMEOUT_S
+    while not done(answer := read()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not recorded within {RECORDED_TIMEOUT_S:.0f} s: {answer!r}")
+        time.sleep(0.5)
+    return answer
+
+
+def run_logs(api: httpx.Client, flow_run_id: str) -> list[str]:
+    """The messages the server holds for one flow run (its own and its worker's), oldest first."""
+    query = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200}
+    return [log["message"] for log in _answer(lambda: api.post("/logs/filter", json=query)).json()]
 
 
 def wait_for_deployment(api: httpx.Client, name: str) -> dict[str, Any]:
