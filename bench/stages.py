@@ -179,6 +179,7 @@ def _run_stages(
         return value
 
     from flows.run.stages import in_run_order
+    from flows.run.version import in_ranges
     from tests.support.inline_runner import stage_context
 
     with stage_context(config) as (work, runner):
@@ -188,11 +189,17 @@ def _run_stages(
             "language",
             lambda: in_run_order(stages.language(cleaned, ingested.previous, config, work, runner)),
         )
-        deduplicated = step("dedup", lambda: stages.dedup.fn(detected, ingested.previous, config))
+        deduplicated, ranges = step(
+            "dedup",
+            lambda: in_ranges(
+                stages.dedup.fn(detected, ingested.previous, config), work, config.chunk_records
+            ),
+        )
         detected = None  # release the frame before the next stage
-        derived = step("derive", lambda: stages.derive(deduplicated.papers, config, runner))
+        derived = step("derive", lambda: stages.derive(ranges.papers, config, work, runner))
         validated = step(
-            "validate", lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config)
+            "validate",
+            lambda: stages.validate.fn(deduplicated, derived, ranges.keys, ingested.previous, config, work),
         )
         return step("publish", lambda: stages.publish.fn(ingested, validated, config))
 

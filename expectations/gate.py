@@ -44,31 +44,68 @@ def check_rows(
 
     Every row expectation looks at one row, so batches give the same failures; their outcomes are summed.
     """
-    frame = papers.select(ROW_COLUMNS).with_row_index(ROW_INDEX)
-    _context()
-    rows: list[tuple[int, str]] = []
-    batches: list[list[ExpectationOutcome]] = []
-    for offset in range(0, max(frame.height, 1), batch_rows):
-        suite = paper_row_suite(settings)
-        results = _validate(frame.slice(offset, batch_rows), suite, index_column=ROW_INDEX)
+    gate = RowGate(settings, batch_rows)
+    gate.add(papers)
+    return gate.result()
+
+
+class RowGate:
+    """The row suite over frames given one after another, as if they were one frame: rows are numbered across
+    them (``gate_row``) and checked in batches of ``batch_rows`` rows cut at the same places as in one frame,
+    so the outcomes (counts, the first batch's unexpected values) do not depend on how the rows came. Holds at
+    most one batch of the suite's columns (``ROW_COLUMNS``)."""
+
+    def __init__(self, settings: GateSettings, batch_rows: int = ROW_BATCH_ROWS) -> None:
+        self._settings = settings
+        self._batch_rows = batch_rows
+        self._waiting: list[pl.DataFrame] = []
+        self._waiting_rows = 0
+        self._checked = 0
+        self._rows: list[tuple[int, str]] = []
+        self._batches: list[list[ExpectationOutcome]] = []
+        self._evaluated: list[str] = []
+
+    def add(self, papers: pl.DataFrame) -> None:
+        """Queue ``papers``' rows (numbered after every row added before); check every full batch."""
+        self._waiting.append(papers.select(ROW_COLUMNS))
+        self._waiting_rows += papers.height
+        while self._waiting_rows >= self._batch_rows:
+            waiting = pl.concat(self._waiting)
+            self._check(waiting.head(self._batch_rows))
+            rest = waiting.slice(self._batch_rows)
+            self._waiting, self._waiting_rows = [rest], rest.height
+
+    def result(self) -> RowGateResult:
+        """Check the rows still queued (with no row at all, one empty batch: its outcomes are the suite's)."""
+        if not self._waiting and not self._batches:
+            raise ValueError("the row gate was given no frame, not even an empty one")
+        if self._waiting_rows or not self._batches:
+            self._check(pl.concat(self._waiting))
+            self._waiting, self._waiting_rows = [], 0
+        failures = (
+            pl.DataFrame(self._rows, schema={ROW_INDEX: pl.UInt32, "reason": pl.String}, orient="row")
+            .group_by(ROW_INDEX)
+            .agg(pl.col("reason").unique().sort().alias("reasons"))
+            .sort(ROW_INDEX)
+        )
+        return RowGateResult(
+            failures=failures, evaluated=self._evaluated, outcomes=summed_outcomes(self._batches)
+        )
+
+    def _check(self, batch: pl.DataFrame) -> None:
+        _context()
+        suite = paper_row_suite(self._settings)
+        frame = batch.with_row_index(ROW_INDEX, offset=self._checked)
+        results = _validate(frame, suite, index_column=ROW_INDEX)
         for result in results.results:
             if result.success:
                 continue
             name = _config(result).meta["name"]
             for entry in (result.result or {}).get("unexpected_index_list") or []:
-                rows.append((int(entry[ROW_INDEX]), f"expectation:{name}"))
-        batches.append(outcomes_of(suite.name, results))
-    failures = (
-        pl.DataFrame(rows, schema={ROW_INDEX: pl.UInt32, "reason": pl.String}, orient="row")
-        .group_by(ROW_INDEX)
-        .agg(pl.col("reason").unique().sort().alias("reasons"))
-        .sort(ROW_INDEX)
-    )
-    return RowGateResult(
-        failures=failures,
-        evaluated=[(e.meta or {})["name"] for e in suite.expectations],
-        outcomes=summed_outcomes(batches),
-    )
+                self._rows.append((int(entry[ROW_INDEX]), f"expectation:{name}"))
+        self._batches.append(outcomes_of(suite.name, results))
+        self._evaluated = [(e.meta or {})["name"] for e in suite.expectations]
+        self._checked += batch.height
 
 
 def table_outcomes(papers: pl.DataFrame) -> list[ExpectationOutcome]:

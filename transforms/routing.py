@@ -72,14 +72,24 @@ def reject_failed_papers(
     ``papers`` has ``member_record_ids``; ``failures`` has ``gate_row`` (a row position in ``papers``) and
     ``reasons``. Returns the records with their reasons extended, and the papers that passed.
     """
-    indexed = papers.with_row_index("gate_row")
-    gained = (
-        indexed.select("gate_row", "member_record_ids")
+    return with_gained_reasons(records, failed_members(papers, failures)), passed_papers(papers, failures)
+
+
+def failed_members(papers: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """``record_id`` and ``gained`` (the reasons its paper failed) of every member record of a failed paper
+    (``papers`` and ``failures`` as in :func:`reject_failed_papers`)."""
+    return (
+        papers.select("member_record_ids")
+        .with_row_index("gate_row")
         .join(failures, on="gate_row", how="inner")
         .select(pl.col("member_record_ids").alias("record_id"), pl.col("reasons").alias("gained"))
         .explode("record_id")
     )
-    routed = (
+
+
+def with_gained_reasons(records: pl.DataFrame, gained: pl.DataFrame) -> pl.DataFrame:
+    """``records`` with the reasons of :func:`failed_members` appended to their ``reasons``."""
+    return (
         records.join(gained, on="record_id", how="left")
         .with_columns(
             pl.concat_list("reasons", pl.col("gained").fill_null(pl.lit([], pl.List(pl.String)))).alias(
@@ -88,9 +98,12 @@ def reject_failed_papers(
         )
         .drop("gained")
     )
-    if failures.height == 0:  # nothing to take out: the papers as they are, not a copy
-        return routed, papers
-    passed = papers.filter(
+
+
+def passed_papers(papers: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``papers`` no failure names (``papers`` itself, not a copy, when none failed)."""
+    if failures.height == 0:
+        return papers
+    return papers.filter(
         ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(failures.get_column("gate_row").implode())
     )
-    return routed, passed

@@ -38,12 +38,14 @@ class RunConfig(BaseModel):
     """Merge into the latest published version (False starts a fresh history in the same folder)."""
     chunk_records: int = Field(default=25_000, ge=1)
     """Records read, cleaned and language-tagged at a time (whole input files at a time: a chunk holds at least
-    this many records, or the rest), each chunk spilled to the run's work folder before the next is read. 25,000:
+    this many records, or the rest), each chunk spilled to the run's work folder before the next is read; after
+    dedup, papers derived, gated and merged into the version at a time (a range of ``paper_id``). 25,000:
     at 100,000 records the front took 2 % longer than in one chunk and held 526 MiB less; 10,000 held 123 MiB
     less again but took 11 % longer than 25,000 (``bench/chunk_size.py``, ``bench/RESULTS.md``)."""
     partitions: int = Field(default=1, ge=1)
     """Partitions that clean, language, MinHash signatures and derive run in, one task each (1: one frame, the
-    stages run in the flow's process). Dedup's grouping by band key and everything after it stay global."""
+    stages run in the flow's process). Dedup's grouping by band key stays global; the gate and the merge run
+    range by range in the flow's process."""
     dask_address: str | None = None
     """Scheduler of an existing Dask cluster (``tcp://host:8786``): the partition tasks run on its workers."""
     dask_workers: int | None = Field(default=None, ge=1)

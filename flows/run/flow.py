@@ -2,7 +2,8 @@
 
 Each stage runs pure transforms as Prefect tasks (``flows/run/stages.py``, ``validate.py``, ``publish.py``); all
 I/O happens in ingest and publish, and in the run's work folder, where ingest, clean and language spill their
-chunks (``flows/store/spill.py``). Only network tasks (``flows/sources/adapters.py``) retry:
+chunks, and dedup's papers go on range by range of ``paper_id`` (``flows/store/spill.py``,
+``flows/run/version.py``). Only network tasks (``flows/sources/adapters.py``) retry:
 a failed pure stage would fail the same way again.
 
 No ``from __future__ import annotations`` here: Prefect validates the flow's parameters against its annotations,
@@ -22,6 +23,7 @@ from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
+from flows.run.version import in_ranges
 from flows.runtime.progress import StageTiming, record
 from flows.store.lock import output_lock
 from flows.store.spill import Spilled, work_folder
@@ -43,9 +45,11 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
         with task_runner(config) as runner:
             cleaned = clean(ingested.records, config, work, runner)
             detected = language(cleaned, ingested.previous, config, work, runner)
-            deduplicated = deduplicate(detected, ingested, config, runner)
-            derived = derive(deduplicated.papers, config, runner)
-        validated = validate(deduplicated, derived, ingested.previous, config)
+            deduplicated, ranges = in_ranges(
+                deduplicate(detected, ingested, config, runner), work, config.chunk_records
+            )
+            derived = derive(ranges.papers, config, work, runner)
+        validated = validate(deduplicated, derived, ranges.keys, ingested.previous, config, work)
         summary = publish(ingested, validated, config)
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)

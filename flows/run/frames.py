@@ -20,10 +20,6 @@ from transforms.routing import pending as is_pending
 from transforms.routing import reason_when, split, tag, with_reasons
 
 
-def derive_counts(papers: pl.DataFrame, result: pl.DataFrame) -> tuple[int | None, int | None]:
-    return papers.height, result.height
-
-
 def clean_frame(records: pl.DataFrame, quality: QualitySettings) -> pl.DataFrame:
     """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
     parsed, unparsed = split(

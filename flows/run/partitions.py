@@ -1,8 +1,9 @@
 """The row-wise stages (clean, language, derive) and dedup's MinHash band keys, run one task per partition.
 
-:func:`per_partition` runs a stage's frame function (``flows/run/frames.py``) as one task per partition on a
-task runner (a Dask cluster's workers, or the flow's own runner) and merges the outputs back in single-process
-order (:mod:`transforms.partition`), so the published dataset does not change.
+:func:`per_chunk` runs a stage's frame function (``flows/run/frames.py``) over the run's spilled chunks, each
+chunk as one task per partition on a task runner (a Dask cluster's workers, or the flow's own runner), and
+merges the outputs back in single-process order (:mod:`transforms.partition`), so the published dataset does
+not change.
 
 This module imports little on purpose: a Dask worker imports it to run a partition task (not the flow, which
 loads Great Expectations), and the tasks take only the settings they use, not the whole ``RunConfig``.
@@ -68,25 +69,6 @@ def derive_partition(papers: pl.DataFrame) -> pl.DataFrame:
 # ----- Running them -----
 
 
-def per_partition(
-    runner: TaskRunner | None,
-    stage: str,
-    partition_task: Task[..., pl.DataFrame],
-    frame: pl.DataFrame,
-    count: Counts,
-    partitions: int,
-    group: pl.Expr | None = None,
-    **parameters: Any,
-) -> pl.DataFrame:
-    """``partition_task`` over the partitions of ``frame``, merged in single-process order, timed as ``stage``
-    (in this process, from the first submission to the merged frame)."""
-    started = time.perf_counter()
-    merged = partitioned(runner, partition_task, frame, partitions, group=group, **parameters)
-    records_in, records_out = count(frame, merged)
-    record(StageTiming(stage, records_in, records_out, round(time.perf_counter() - started, 3)))
-    return merged
-
-
 def per_chunk(
     runner: TaskRunner | None,
     stage: str,
@@ -95,7 +77,7 @@ def per_chunk(
     work: WorkFolder,
     count: Callable[[Spilled, Spilled], tuple[int | None, int | None]],
     partitions: int,
-    block: tuple[str, Callable[[pl.DataFrame], pl.Expr]],
+    block: tuple[str, Callable[[pl.DataFrame], pl.Expr]] | None = None,
     **parameters: Any,
 ) -> Spilled:
     """``partition_task`` over every chunk of ``chunks`` (each in ``partitions`` partitions), spilled chunk by
@@ -103,16 +85,22 @@ def per_chunk(
 
     ``block``: the column that records, for every row, the output block the stage puts it in (``(name, expr of the
     input chunk)``; e.g. clean puts unparsed records after the others), so :func:`in_run_order` can put the
-    chunks' rows in the order one frame of the whole run would have had.
+    chunks' rows in the order one frame of the whole run would have had (None: the stage keeps every row where it
+    is, as derive does; its chunks are then in the order of the whole run already).
     """
     started = time.perf_counter()
-    name, expr = block
 
     def outputs() -> Iterator[pl.DataFrame]:
         done = 0
         for chunk in chunks.frames(consume=True):
-            tagged = chunk.with_columns(expr(chunk).fill_null(False).alias(name))
-            yield partitioned(runner, partition_task, tagged, partitions, group=pl.col(name), **parameters)
+            if block is None:
+                yield partitioned(runner, partition_task, chunk, partitions, **parameters)
+            else:
+                name, expr = block
+                tagged = chunk.with_columns(expr(chunk).fill_null(False).alias(name))
+                yield partitioned(
+                    runner, partition_task, tagged, partitions, group=pl.col(name), **parameters
+                )
             done += chunk.height
             progress(stage, done, chunks.rows)
 

@@ -19,7 +19,7 @@ from flows.run.results import Ingested, RunSummary, Validated
 from flows.run.stage import STAGE_OPTIONS, stage
 from flows.runtime.progress import forget_run_timings, run_timings
 from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
-from flows.store.previous import PreviousVersion, open_latest
+from flows.store.previous import Incremental, PreviousVersion, open_latest
 from flows.store.publish import Documents, publish_version, write_failed_run
 from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
@@ -64,8 +64,10 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     if incremental is not None:  # carried shards are unchanged: only the rewritten rows can differ
         part = incremental.papers
         changes = diff_papers(part.before, part.after, unchanged_elsewhere=part.carried_rows)
+    elif latest is not None and validated.version is not None:  # replaced whole (--fresh): every row compared
+        changes = diff_papers(latest.papers, validated.version.frame())
     else:
-        changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), validated.version_papers)
+        changes = diff_papers(empty(PAPER_SCHEMA), validated.version_papers)
     manifest["changes"] = {"since": since, **changes}
     new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id").to_list()
     documents = Documents(
@@ -83,7 +85,12 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             + "\n",
         },
     )
-    tables = incremental or WholeTables(validated.version_papers, validated.dedup_index, previous=latest)
+    if incremental is not None:
+        tables: WholeTables | Incremental = incremental
+    elif validated.version is not None:
+        tables = WholeTables(validated.version, validated.dedup_index, previous=latest)
+    else:
+        raise RuntimeError("a validated run has either its version's rows or its rewritten shards")
     path = publish_version(config.out_dir, version, tables, quarantine, ledger, documents, manifest)
     return RunSummary(
         version, path, counts, ingested.source_failures, every_source_failed=ingested.every_source_failed

@@ -37,7 +37,8 @@ class Deduplicated:
     """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup; with ``captured``,
     only its ``ACCOUNTED_COLUMNS`` (``transforms/report/accounting.py``)."""
     papers: pl.DataFrame
-    """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``."""
+    """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``, sorted
+    by ``paper_id`` (empty once :func:`flows.run.version.in_ranges` spilled them to the work folder)."""
     keys: pl.DataFrame | None = None
     """The papers' dedup lookup keys by ``paper_id`` in ``INDEX_ORDER`` (``transforms.dedup.index.keys_by_id``),
     hashed once for the match and reused by the index update."""
@@ -50,17 +51,22 @@ class Deduplicated:
 class Validated:
     records: pl.DataFrame
     run_papers: pl.DataFrame
-    """This run's papers that passed the row gate (new or updated)."""
+    """This run's papers that passed the row gate (new or updated): on a run built range by range, their
+    ``RUN_PAPER_COLUMNS`` (``flows/run/version.py``), on an incremental run every column."""
     version_papers: pl.DataFrame
-    """Every paper of the new version (previous version plus this run), in ``PAPER_SCHEMA``; on an incremental
-    run, only the columns the card and report read (``SUMMARY_COLUMNS``), from a pruned scan."""
-    dedup_index: pl.DataFrame
-    """Lookup keys of every paper of the new version (on an incremental run: of the touched index shards)."""
+    """Every paper of the new version (previous version plus this run), only the columns the card and report
+    read (``SUMMARY_COLUMNS``), in ``paper_id`` order."""
+    dedup_index: pl.DataFrame | Spilled
+    """Lookup keys of every paper of the new version, spilled range by range (on an incremental run: of the
+    touched index shards, in memory)."""
     outcomes: list[ExpectationOutcome]
     """Every expectation's result (row suite on this run's papers, table suite on the version, or on the
     rewritten shards of an incremental run: carried shards are files of the validated previous version)."""
     incremental: Incremental | None = None
     """A run merged shard by shard into ``latest``: the shards it rewrites, before and after."""
+    version: Spilled | None = None
+    """Every row of the new version in ``PAPER_SCHEMA``, spilled range by range to the run's work folder (None
+    on an incremental run: ``incremental`` holds its rewritten rows)."""
     captured: Spilled | None = None
     """As :attr:`Deduplicated.captured`."""
 

@@ -4,7 +4,9 @@ Each stage is a pure transform of ``transforms/`` around the run's frames; inges
 (inputs, ``latest``'s manifest, the retraction list). Ingest reads the inputs a chunk of records at a time
 (``RunConfig.chunk_records``) and spills each chunk to the run's work folder; clean and language read, transform
 and spill them one chunk at a time (each chunk as Prefect tasks, one per partition: ``flows/run/partitions.py``).
-Dedup sees the run's records as one frame, in the order one frame of the whole run would have had.
+Dedup sees the run's records as one frame, in the order one frame of the whole run would have had; its papers
+are then spilled by ``paper_id`` range, and derive reads, derives and spills one range at a time
+(``flows/run/version.py``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ import polars as pl
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
-from flows.run.frames import LANGUAGE_BLOCK, clean_block, derive_counts
+from flows.run.frames import LANGUAGE_BLOCK, clean_block
 from flows.run.partitions import (
     clean_partition,
     derive_partition,
     language_partition,
     per_chunk,
-    per_partition,
 )
 from flows.run.results import Deduplicated, Ingested
 from flows.run.stage import stage
@@ -158,9 +159,12 @@ def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplica
     )
 
 
-def derive(papers: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:
-    """Topic, venue hints and code links for this run's papers."""
-    return per_partition(runner, "derive", derive_partition, papers, derive_counts, config.partitions)
+def derive(papers: Spilled, config: RunConfig, work: WorkFolder, runner: TaskRunner | None) -> Spilled:
+    """Topic, venue hints and code links for this run's papers, range by range (``flows/run/version.py``)."""
+    return per_chunk(
+        runner, "derive", derive_partition, papers, work, lambda given, out: (given.rows, out.rows),
+        config.partitions,
+    )  # fmt: skip
 
 
 def previous_papers(previous: PreviousVersion | None) -> pl.DataFrame | pl.LazyFrame:

@@ -1,6 +1,9 @@
 """The gate: the row suite on this run's papers (failures to quarantine), then the version the run would
 publish, checked whole by the table suite (a failure breaks the contract: nothing is published).
 
+A first version, or one on a previous version read whole, is built range by range of ``paper_id``
+(``flows/run/version.py``): the table suite then reads its ids (the other columns by name only).
+
 On a version merged into shard by shard, the run's papers are merged into the shards their ids touch and the
 table suite runs on the rewritten rows; carried shards are files of the previous version, which passed it, and
 publish checks that the key ranges of all shards are disjoint (``flows/store/previous.py``).
@@ -12,7 +15,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from expectations.gate import check_rows, table_outcomes
+from expectations.gate import RowGate, check_rows, table_outcomes
 from expectations.outcomes import ExpectationOutcome
 from expectations.suites import GateSettings
 from flows.errors import ContractBroken
@@ -20,59 +23,99 @@ from flows.run.config import RunConfig
 from flows.run.results import Deduplicated, Validated
 from flows.run.stage import stage
 from flows.run.stages import previous_index
+from flows.run.version import build_version
 from flows.store.previous import Incremental, PreviousVersion, read_shards, version_columns
 from flows.store.shards import VersionPart, touched_shards
+from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
-from transforms.derive import add_analysis_columns
 from transforms.history.incremental import version_rows
-from transforms.history.merge import attach_listings, history_columns, in_paper_order, upsert
-from transforms.report.accounting import with_record_hash
-from transforms.routing import reject_failed_papers
+from transforms.history.merge import attach_listings, history_columns
+from transforms.routing import reject_failed_papers, with_gained_reasons
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
 
-@stage("validate", counts=lambda papers, result: (papers.height, result.run_papers.height))
+@stage("validate", counts=lambda derived, result: (derived.rows, result.run_papers.height))
 def validate(
     deduplicated: Deduplicated,
-    papers: pl.DataFrame,
+    derived: Spilled,
+    keys: Spilled | None,
     previous: PreviousVersion | None,
     config: RunConfig,
+    work: WorkFolder,
 ) -> Validated:
-    """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version."""
+    """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version.
+
+    ``derived``: the run's papers by ``paper_id`` range, derived; ``keys``: their dedup keys in the same ranges
+    (``flows/run/version.py``).
+    """
     seen_at = _seen_at(deduplicated.records)
+    if previous is not None and previous.incremental:
+        return _validate_incremental(deduplicated, derived.frame(), keys, previous, seen_at, config)
+    index = previous_index(previous, config)
+    assert isinstance(index, pl.DataFrame), "only a version merged into shard by shard has its index scanned"
+    built = build_version(
+        derived,
+        keys,
+        deduplicated.records,
+        previous.papers if previous else None,
+        index,
+        RowGate(_gate_settings(config)),
+        seen_at,
+        config.dedup,
+        work,
+    )
+    return Validated(
+        records=with_gained_reasons(deduplicated.records, built.gained),
+        run_papers=built.run_papers,
+        version_papers=built.summary,
+        dedup_index=built.index,
+        outcomes=[
+            *built.outcomes,
+            *_table_gate(_as_table_suite_reads(built.papers, built.summary), built.run_papers),
+        ],
+        version=built.papers,
+        captured=deduplicated.captured,
+    )
+
+
+def _validate_incremental(
+    deduplicated: Deduplicated,
+    papers: pl.DataFrame,
+    keys: Spilled | None,
+    previous: PreviousVersion,
+    seen_at: datetime,
+    config: RunConfig,
+) -> Validated:
+    """The run's papers merged into the shards of ``previous`` their ids touch (``merge_into_shards``)."""
     candidates = attach_listings(papers, deduplicated.records).with_columns(history_columns(seen_at))
     row_gate = check_rows(candidates, _gate_settings(config))
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     # A paper's hash is computed once, on its row of the version (after merging with earlier rows of its id).
     passed = passed.with_columns(pl.lit(None, dtype=pl.String).alias("record_hash"))
-    if previous is not None and previous.incremental:
-        incremental = merge_into_shards(previous, passed, seen_at, config.dedup, keys=deduplicated.keys)
-        return Validated(
-            records=records,
-            run_papers=passed,
-            version_papers=version_columns(incremental.papers),
-            dedup_index=incremental.index.after,
-            outcomes=[*row_gate.outcomes, *_table_gate(incremental.papers.after, passed)],
-            incremental=incremental,
-            captured=deduplicated.captured,
-        )
-    # The analysis columns are recomputed for every paper: an updated paper may have gained a repository.
-    version_papers = (
-        upsert(previous.papers if previous else None, passed, seen_at)
-        .pipe(add_analysis_columns)
-        .pipe(with_record_hash)
-    )
-    version_papers = in_paper_order(conform(version_papers, PAPER_SCHEMA))
-    index = previous_index(previous, config)
-    assert isinstance(index, pl.DataFrame), "only a version merged into shard by shard has its index scanned"
+    run_keys = keys.frame() if keys is not None else None
+    incremental = merge_into_shards(previous, passed, seen_at, config.dedup, keys=run_keys)
     return Validated(
         records=records,
         run_papers=passed,
-        version_papers=version_papers,
-        dedup_index=update_index(index, passed, config.dedup, keys=deduplicated.keys),
-        outcomes=[*row_gate.outcomes, *_table_gate(version_papers, passed)],
+        version_papers=version_columns(incremental.papers),
+        dedup_index=incremental.index.after,
+        outcomes=[*row_gate.outcomes, *_table_gate(incremental.papers.after, passed)],
+        incremental=incremental,
         captured=deduplicated.captured,
+    )
+
+
+def _as_table_suite_reads(version: Spilled, summary: pl.DataFrame) -> pl.DataFrame:
+    """The spilled version as the table suite reads it: its ``paper_id`` values, and every other column it was
+    written with by name only (the suite checks the ordered column list, the ids and the row count)."""
+    ids = summary.get_column("paper_id")
+    written = version.columns  # a run has one range at least (an empty one when it has no paper)
+    return pl.DataFrame(
+        [
+            ids if name == "paper_id" else pl.repeat(0, ids.len(), dtype=pl.UInt8, eager=True).alias(name)
+            for name in written
+        ]
     )
 
 

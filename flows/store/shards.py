@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from flows.store.catalog import read_manifest
 from flows.store.files import hard_link, sha256_file
+from flows.store.spill import Spilled
 from transforms.schema import conform
 
 FileEntry = dict[str, Any]
@@ -146,7 +147,7 @@ def write_shards(
     staging: Path,
     folder: str,
     stem: str,
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | Spilled,
     key: str,
     target_rows: int,
     previous: list[Shard],
@@ -156,6 +157,9 @@ def write_shards(
     read_previous: Callable[[Shard], pl.DataFrame],
 ) -> list[FileEntry]:
     """``folder/stem-0000i-of-0000N.parquet`` of ``frame`` (sorted by ``key``): linked when unchanged, else written.
+
+    ``frame`` may be spilled to the run's work folder: then only its ``key`` column and one shard's rows at a time
+    are read into memory.
 
     Manifest entries carry ``first_key``/``last_key`` (the next version's boundaries), ``written_by`` (the
     version whose run wrote the bytes, also in the file's metadata) and, for a shared file, ``linked_from``.
@@ -188,10 +192,13 @@ def write_shards(
     return entries
 
 
-def rows_of(frame: pl.DataFrame, start: int, stop: int) -> pl.DataFrame:
+def rows_of(frame: pl.DataFrame | Spilled, start: int, stop: int) -> pl.DataFrame:
     """Rows ``[start, stop)`` copied out of ``frame``: polars exports a slice's nested columns to Arrow with the
     whole table's buffers, and gathers from a frame of many chunks (a version read file by file) rechunk it
-    whole: either made each shard (compared or written) cost as much as the whole table. Slice, then gather."""
+    whole: either made each shard (compared or written) cost as much as the whole table. Slice, then gather.
+    Of a spilled frame, the rows are read from its chunks (fresh buffers of their own)."""
+    if isinstance(frame, Spilled):
+        return frame.slice_rows(start, stop)
     return frame.slice(start, stop - start).select(pl.all().gather(pl.int_range(0, stop - start)))
 
 

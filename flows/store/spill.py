@@ -36,6 +36,54 @@ class Spilled:
     rows: int
     pending: int
     """Rows with no quarantine reason yet (all rows when the frames have no ``reasons``)."""
+    counts: tuple[int, ...] = ()
+    """Rows of each chunk."""
+    sizes: tuple[int, ...] = ()
+    """Each chunk's size in memory as polars estimated it when it was spilled."""
+
+    @staticmethod
+    def joined(parts: list[Spilled]) -> Spilled:
+        """The chunks of ``parts``, one after another."""
+        return Spilled(
+            tuple(path for part in parts for path in part.paths),
+            sum(part.rows for part in parts),
+            sum(part.pending for part in parts),
+            tuple(count for part in parts for count in part.counts),
+            tuple(size for part in parts for size in part.sizes),
+        )
+
+    @property
+    def height(self) -> int:
+        return self.rows
+
+    @property
+    def columns(self) -> list[str]:
+        """The chunks' column names (those of the first chunk; none without a chunk)."""
+        return list(pl.read_parquet_schema(self.paths[0])) if self.paths else []
+
+    def estimated_size(self) -> int:
+        """The chunks' size in memory (the sum of their estimates when spilled)."""
+        return sum(self.sizes)
+
+    def frame(self) -> pl.DataFrame:
+        """Every chunk as one frame (held whole: for the callers that need every row at once)."""
+        frames = list(self.frames())
+        return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+
+    def get_column(self, name: str) -> pl.Series:
+        """One column of every chunk, read alone."""
+        parts = [pl.read_parquet(path, columns=[name]).get_column(name) for path in self.paths]
+        return pl.concat(parts) if parts else pl.Series(name, [])
+
+    def slice_rows(self, start: int, stop: int) -> pl.DataFrame:
+        """Rows ``[start, stop)`` of the chunks laid end to end, reading only the chunks they are in."""
+        parts, first = [], 0
+        for path, count in zip(self.paths, self.counts, strict=True):
+            low, high = max(start - first, 0), min(stop - first, count)
+            if low < high:
+                parts.append(pl.read_parquet(path).slice(low, high - low))
+            first += count
+        return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 
     def frames(self, consume: bool = False) -> Iterator[pl.DataFrame]:
         """The chunks, one at a time; ``consume``: each chunk's file is removed once it is read (the next stage
@@ -74,15 +122,18 @@ class WorkFolder:
     def spill(self, stage: str, frames: Iterable[pl.DataFrame]) -> Spilled:
         """Write each frame of ``frames`` as it comes (the stage's chunks), and free it before the next."""
         paths: list[Path] = []
-        rows = pending = 0
+        counts: list[int] = []
+        sizes: list[int] = []
+        pending = 0
         for frame in frames:
             path = self.path / f"{self._files:05d}-{stage}.parquet"
             self._files += 1
             write_parquet(frame.to_arrow(), path, layout=SPILL_LAYOUT)
             paths.append(path)
-            rows += frame.height
+            counts.append(frame.height)
+            sizes.append(int(frame.estimated_size()))
             pending += pending_count(frame)
-        return Spilled(tuple(paths), rows, pending)
+        return Spilled(tuple(paths), sum(counts), pending, tuple(counts), tuple(sizes))
 
     def bytes_used(self) -> int:
         return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())

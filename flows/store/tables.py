@@ -41,6 +41,7 @@ from flows.store.shards import (
     write_part,
     write_shards,
 )
+from flows.store.spill import Spilled
 from transforms.dedup.index import INDEX_ORDER
 from transforms.schema import (
     DEDUP_INDEX_SCHEMA,
@@ -61,10 +62,11 @@ INDEX_SHARD_BYTES = 32 * MIB
 
 @dataclass(frozen=True)
 class WholeTables:
-    """Every paper and index row of the new version, in memory, written against ``latest``'s layout."""
+    """Every paper and index row of the new version, in memory or spilled to the run's work folder (in the
+    contract's schema and order, range by range), written against ``latest``'s layout."""
 
-    papers: pl.DataFrame
-    dedup_index: pl.DataFrame | None
+    papers: pl.DataFrame | Spilled
+    dedup_index: pl.DataFrame | Spilled | None
     previous: PreviousVersion | None = None
     """``latest`` as the run read it: its rows, when read whole, are compared by slice instead of per file."""
 
@@ -85,7 +87,7 @@ def write_papers(
         staging,
         DATA_FOLDER,
         DATA_STEM,
-        tables.papers.sort("paper_id"),
+        tables.papers if isinstance(tables.papers, Spilled) else tables.papers.sort("paper_id"),
         PAPER_SCHEMA,
         PAPER_SHARD_BYTES,
         base_dir,
@@ -95,12 +97,14 @@ def write_papers(
     if tables.dedup_index is None:
         return papers, []
     index = tables.dedup_index
-    in_order = index.get_column("paper_id").is_sorted()  # update_index keeps INDEX_ORDER
+    # update_index keeps INDEX_ORDER (and a spilled index is written range after range in it)
+    if isinstance(index, pl.DataFrame) and not index.get_column("paper_id").is_sorted():
+        index = index.sort(INDEX_ORDER)
     return papers, _write_range_shards(
         staging,
         INDEX_FOLDER,
         INDEX_STEM,
-        index if in_order else index.sort(INDEX_ORDER),
+        index,
         DEDUP_INDEX_SCHEMA,
         INDEX_SHARD_BYTES,
         base_dir,
@@ -132,7 +136,7 @@ def _write_range_shards(
     staging: Path,
     folder: str,
     stem: str,
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | Spilled,
     schema: pa.Schema,
     shard_bytes: int,
     base_dir: Path | None,
@@ -144,7 +148,8 @@ def _write_range_shards(
     ``base_rows``: every row of ``base_dir``'s shards in file order, compared by slice instead of reading each
     candidate file again.
     """
-    frame = conform(frame, schema)
+    if isinstance(frame, pl.DataFrame):  # spilled rows were conformed before they were spilled
+        frame = conform(frame, schema)
     previous = previous_shards(base_dir, folder)
     ends = list(accumulate(shard.rows for shard in previous))
     starts = {shard.path: end - shard.rows for shard, end in zip(previous, ends, strict=True)}
@@ -223,7 +228,7 @@ def _keyed(metadata: dict[str, str]) -> dict[str, str]:
     return {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
 
 
-def _rows_per(target_bytes: int, frame: pl.DataFrame) -> int:
+def _rows_per(target_bytes: int, frame: pl.DataFrame | Spilled) -> int:
     """How many rows of ``frame`` fit in ``target_bytes`` of memory (at least one)."""
     if frame.height == 0:
         return 1

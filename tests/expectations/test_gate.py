@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from expectations.gate import check_rows, table_outcomes
+from expectations.gate import RowGate, check_rows, table_outcomes
 from expectations.suites import GateSettings
 from flows.errors import ContractBroken
 from flows.run.validate import require_table
@@ -83,3 +83,26 @@ def test_rows_checked_in_batches_fail_and_count_as_in_one() -> None:
     languages = next(o for o in batched.outcomes if o.name == "language-allowed")
     assert (languages.success, languages.unexpected_count, languages.element_count) == (False, 2, 5)
     assert languages.observed == "'fr'"  # the first failing batch's values
+
+
+@pytest.mark.parametrize("pieces", [(5,), (1, 4), (2, 0, 3), (1, 1, 1, 1, 1)])
+def test_frames_given_one_after_another_are_checked_as_one_frame(pieces: tuple[int, ...]) -> None:
+    """A run's ranges go through the row gate one by one: rows are numbered across them and cut into the same
+    batches as one frame, so failures and outcomes (even the first batch's values) are those of one frame."""
+    papers = papers_frame(
+        *BAD_ROWS, paper_row(paper_id="arxiv:2401.00003", arxiv_id="2401.00003", language="de")
+    )
+    whole = check_rows(papers, GateSettings(), batch_rows=2)
+    gate, offset = RowGate(GateSettings(), batch_rows=2), 0
+    for rows in pieces:
+        gate.add(papers.slice(offset, rows))
+        offset += rows
+    pieced = gate.result()
+    assert pieced.failures.to_dicts() == whole.failures.to_dicts()
+    assert pieced.outcomes == whole.outcomes
+    assert pieced.evaluated == whole.evaluated
+
+
+def test_a_gate_given_no_frame_refuses_to_answer() -> None:
+    with pytest.raises(ValueError, match="no frame"):
+        RowGate(GateSettings()).result()

@@ -8,6 +8,7 @@ while the run reads and writes only the shards its papers touch (``flows/store/p
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,11 +22,13 @@ from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language
 from flows.run.validate import _seen_at, validate
+from flows.run.version import in_ranges
 from flows.store.previous import SUMMARY_COLUMNS, open_latest
 from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.support.daily_listings import day_listing
 from tests.support.inline_runner import stage_context
 from transforms.dedup.index import update_index
+from transforms.dedup.minhash import DedupParams
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.changes import diff_papers
 from transforms.history.merge import upsert
@@ -72,9 +75,11 @@ def run_stages(config: RunConfig) -> tuple[Ingested, Deduplicated, Validated, Ru
         ingested = ingest.fn(config, work)
         cleaned = clean(ingested.records, config, work, runner)
         detected = in_run_order(language(cleaned, ingested.previous, config, work, runner))
-        deduplicated = dedup.fn(detected, ingested.previous, config)
-        derived = derive(deduplicated.papers, config, runner)
-        validated = validate.fn(deduplicated, derived, ingested.previous, config)
+        deduplicated, ranges = in_ranges(
+            dedup.fn(detected, ingested.previous, config), work, config.chunk_records
+        )
+        derived = derive(ranges.papers, config, work, runner)
+        validated = validate.fn(deduplicated, derived, ranges.keys, ingested.previous, config, work)
         summary = publish.fn(ingested, validated, config)
     return ingested, deduplicated, validated, summary
 
@@ -156,3 +161,37 @@ def test_overlapping_ranges_are_reported() -> None:
         {"path": "data/b", "rows": 2, "first_key": "c", "last_key": "d"},
     ]
     assert check_ranges(entries) and not check_ranges(entries[:1])
+
+
+def test_a_day_on_a_history_read_whole_publishes_the_same_in_ranges_of_one_paper(tmp_path: Path) -> None:
+    """A history whose index was built with other dedup parameters is read whole and merged range by range
+    (``flows/run/version.py``): ranges of one paper (the previous rows before, between and after the run's ids
+    taken with them, a paper merged into an older one) publish what one range publishes."""
+    history = [write_day(tmp_path / "history", offset) for offset in range(4)]
+    first = tmp_path / "first"
+    run_stages(RunConfig(inputs=history, out_dir=first, dedup=DedupParams(bands=16)))
+    day = write_day(tmp_path / "day", 8, extra=[retitled(8, 1)])
+    published = {}
+    for rows in (1, 25_000):
+        out = tmp_path / f"ranges-of-{rows}"
+        shutil.copytree(first, out, symlinks=True)
+        ingested, _, validated, summary = run_stages(RunConfig(inputs=[day], out_dir=out, chunk_records=rows))
+        assert ingested.previous is not None and not ingested.previous.incremental
+        assert validated.version is not None
+        assert (len(validated.version.paths) > 1) == (rows == 1)
+        manifest = json.loads((summary.path / "manifest.json").read_text())
+        published[rows] = (
+            pl.read_parquet(summary.path / "data" / "*.parquet"),
+            pl.read_parquet(summary.path / "index" / "*.parquet"),
+            manifest["counts"],
+            manifest["changes"],
+            validated.version_papers,
+        )
+    (papers, index, counts, changes, summary_columns), one_range = published[1], published[25_000]
+    assert papers.height > validated.run_papers.height  # older papers on both sides of the run's
+    assert_frame_equal(papers, one_range[0])
+    assert_frame_equal(index, one_range[1])
+    assert (counts, changes) == (one_range[2], one_range[3])
+    assert_frame_equal(summary_columns, papers.select(SUMMARY_COLUMNS))
+    merged = papers.filter(pl.col("paper_id") == "arxiv:2501.10001")
+    assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99

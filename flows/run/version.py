@@ -1,0 +1,235 @@
+"""The new version built range by range of ``paper_id``: what a run holds from dedup on is one range of papers,
+not all of them.
+
+Dedup leaves the run's papers sorted by id; :func:`in_ranges` spills them to the run's work folder in ranges of
+about ``RunConfig.chunk_records`` papers, cut where the id changes (a paper id is in one range only), with their
+dedup keys cut at the same ids. Derive then reads, derives and spills one range at a time
+(``flows/run/stages.py``), and :func:`build_version` makes the version from them in two passes over the ranges:
+
+1. the row gate: each range's papers gain their listings and history columns, go through the row suite
+   (:class:`~expectations.gate.RowGate`: batches cut as in one frame, so its outcomes do not depend on the
+   ranges) and are spilled again as the gate's candidates;
+2. the merge: each range's papers that passed are upserted with the previous version's rows of the same key
+   span, get their analysis columns and ``record_hash``, and are spilled in ``PAPER_SCHEMA`` as the version's
+   rows; the dedup index is grown the same way.
+
+What stays in memory besides one range: the ids and summary columns of the version (``SUMMARY_COLUMNS``: the
+card, report and table gate read them), the run's published papers' ``RUN_PAPER_COLUMNS`` and the reasons the
+member records of rejected papers gained. Publish writes the version's shards from the spilled ranges
+(``flows/store/tables.py``), one shard's rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+import polars as pl
+
+from expectations.gate import ROW_INDEX, RowGate
+from expectations.outcomes import ExpectationOutcome
+from flows.run.results import Deduplicated
+from flows.runtime.progress import progress
+from flows.store.previous import SUMMARY_COLUMNS
+from flows.store.spill import Spilled, WorkFolder
+from transforms.dedup.index import INDEX_ORDER, update_index
+from transforms.dedup.minhash import DedupParams
+from transforms.derive import add_analysis_columns
+from transforms.history.merge import attach_listings, history_columns, in_paper_order, upsert
+from transforms.report.accounting import with_record_hash
+from transforms.routing import failed_members, passed_papers
+from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
+
+RUN_PAPER_COLUMNS = ("paper_id", "title", "is_new", "member_record_ids")
+"""What the ledger, the counts and the run's summary read of the run's published papers."""
+
+
+@dataclass(frozen=True)
+class PaperRanges:
+    """The run's papers after dedup, spilled by ``paper_id`` range (no id in two ranges), and their dedup keys
+    (``keys_by_id``) cut at the same ids (None: computed from the papers where the index is grown)."""
+
+    papers: Spilled
+    keys: Spilled | None
+
+
+@dataclass(frozen=True)
+class BuiltVersion:
+    """The version a run would publish, built range by range (see the module's docstring)."""
+
+    papers: Spilled
+    """Every paper of the version in ``PAPER_SCHEMA``, in ``paper_id`` order, range after range."""
+    index: Spilled
+    """Its dedup index in ``INDEX_ORDER``, range after range."""
+    summary: pl.DataFrame
+    """``SUMMARY_COLUMNS`` of every paper of the version, in ``paper_id`` order."""
+    run_papers: pl.DataFrame
+    """``RUN_PAPER_COLUMNS`` of the run's papers that passed the row gate."""
+    gained: pl.DataFrame
+    """``record_id`` and ``gained`` reasons of the member records of the papers the row gate rejected."""
+    outcomes: list[ExpectationOutcome]
+    """The row suite's outcomes over every range."""
+
+
+def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, PaperRanges]:
+    """Spill ``deduplicated``'s papers (sorted by id) and keys to ``work`` in ranges of about ``rows`` papers.
+
+    Returns the rest of ``deduplicated`` (its records; papers and keys emptied: they are in the work folder now,
+    and nothing should hold them in memory) and the ranges.
+    """
+    papers = deduplicated.papers
+    ids = papers.get_column("paper_id")
+    if not ids.is_sorted():
+        raise ValueError("dedup's papers leave it sorted by paper_id; these are not")
+    cuts = _range_cuts(ids, rows)
+    spilled = work.spill("papers", (papers.slice(start, stop - start) for start, stop in cuts))
+    keys = deduplicated.keys
+    spilled_keys = None
+    if keys is not None:
+        key_ids = keys.get_column("paper_id")
+        spans = [
+            (_position(key_ids, ids[start], "left"), _position(key_ids, ids[stop - 1], "right"))
+            if stop > start
+            else (0, 0)
+            for start, stop in cuts
+        ]
+        spilled_keys = work.spill("keys", (keys.slice(start, stop - start) for start, stop in spans))
+    rest = replace(deduplicated, papers=papers.clear(), keys=None)
+    return rest, PaperRanges(spilled, spilled_keys)
+
+
+def _range_cuts(ids: pl.Series, rows: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of consecutive ranges of about ``rows`` sorted ids, each ending where the id changes
+    (one empty range when there is no id: the stages after it then see the papers' columns)."""
+    if ids.len() == 0:
+        return [(0, 0)]
+    cuts, start = [], 0
+    while start < ids.len():
+        stop = min(start + max(rows, 1), ids.len())
+        stop = _position(ids, ids[stop - 1], "right")  # the whole group of the range's last id
+        cuts.append((start, stop))
+        start = stop
+    return cuts
+
+
+def _position(ids: pl.Series, value: str, side: Literal["left", "right"]) -> int:
+    """Where ``value`` goes in the sorted ``ids``: before (``left``) or after (``right``) its equals."""
+    return ids.search_sorted(value, side=side)
+
+
+def build_version(
+    derived: Spilled,
+    keys: Spilled | None,
+    records: pl.DataFrame,
+    previous_papers: pl.DataFrame | None,
+    previous_index: pl.DataFrame,
+    gate: RowGate,
+    seen_at: datetime,
+    params: DedupParams,
+    work: WorkFolder,
+) -> BuiltVersion:
+    """The version of this run's ``derived`` papers (ranges of :func:`in_ranges`, derived) on top of the
+    previous version's rows, range by range (see the module's docstring).
+
+    ``previous_papers``/``previous_index``: the previous version's rows, whole (None/empty: a first version);
+    ``records``: the run's records (their listings); ``gate``: the row suite to run.
+    """
+    candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
+    checked = gate.result()
+    merge = _Merge(previous_papers, previous_index, seen_at, params)
+    key_ranges = keys.frames(consume=True) if keys is not None else None
+    summaries, run_papers, gained = [], [], []
+    index_ranges: list[Spilled] = []
+
+    def version_ranges() -> Iterator[pl.DataFrame]:
+        offset = 0
+        for number, papers in enumerate(candidates.frames(consume=True), start=1):
+            failures = checked.failures.filter(
+                pl.col(ROW_INDEX).is_between(offset, offset + papers.height, closed="left")
+            ).with_columns(pl.col(ROW_INDEX) - offset)
+            offset += papers.height
+            gained.append(failed_members(papers, failures))
+            passed = passed_papers(papers, failures).with_columns(
+                pl.lit(None, dtype=pl.String).alias("record_hash")  # computed once, on the merged row
+            )
+            run_papers.append(passed.select(RUN_PAPER_COLUMNS))
+            range_keys = next(key_ranges) if key_ranges is not None else None
+            last = number == len(candidates.paths)
+            upto = None if last else papers.get_column("paper_id")[-1]
+            rows, index = merge.take(passed, range_keys, upto)
+            summaries.append(rows.select(SUMMARY_COLUMNS))
+            index_ranges.append(work.spill("index", [index]))
+            progress("validate", offset, candidates.rows)
+            yield rows
+
+    papers = work.spill("version", version_ranges())
+    return BuiltVersion(
+        papers=papers,
+        index=Spilled.joined(index_ranges),
+        summary=pl.concat(summaries),
+        run_papers=pl.concat(run_papers),
+        gained=pl.concat(gained),
+        outcomes=checked.outcomes,
+    )
+
+
+def _candidates(
+    derived: Spilled, records: pl.DataFrame, gate: RowGate, seen_at: datetime
+) -> Iterator[pl.DataFrame]:
+    """Each range of ``derived`` with its listings and history columns, queued on the row gate."""
+    for papers in derived.frames(consume=True):
+        candidates = attach_listings(papers, records).with_columns(history_columns(seen_at))
+        gate.add(candidates)
+        yield candidates
+
+
+class _Merge:
+    """The previous version's rows taken range by range, in key order, as the run's ranges come."""
+
+    def __init__(
+        self,
+        previous_papers: pl.DataFrame | None,
+        previous_index: pl.DataFrame,
+        seen_at: datetime,
+        params: DedupParams,
+    ) -> None:
+        self._papers = in_paper_order(previous_papers) if previous_papers is not None else None
+        in_order = previous_index.get_column("paper_id").is_sorted()  # as versions store it
+        self._index = previous_index if in_order else previous_index.sort(INDEX_ORDER)
+        self._papers_taken = self._index_taken = 0
+        self._seen_at = seen_at
+        self._params = params
+
+    def take(
+        self, passed: pl.DataFrame, keys: pl.DataFrame | None, upto: str | None
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The version's rows and index rows of the ids up to ``upto`` (None: all that remain), not taken
+        before: the previous rows of that span upserted with ``passed`` (the run's papers of the span)."""
+        before = self._previous_papers(upto)
+        rows = (
+            upsert(before if before is not None and before.height else None, passed, self._seen_at)
+            .pipe(add_analysis_columns)
+            .pipe(with_record_hash)
+        )
+        rows = in_paper_order(conform(rows, PAPER_SCHEMA))
+        index = conform(
+            update_index(self._previous_index(upto), passed, self._params, keys=keys), DEDUP_INDEX_SCHEMA
+        )
+        return rows, index
+
+    def _previous_papers(self, upto: str | None) -> pl.DataFrame | None:
+        if self._papers is None:
+            return None
+        stop = self._papers.height if upto is None else _position(self._papers["paper_id"], upto, "right")
+        rows = self._papers.slice(self._papers_taken, stop - self._papers_taken)
+        self._papers_taken = stop
+        return rows
+
+    def _previous_index(self, upto: str | None) -> pl.DataFrame:
+        ids = self._index.get_column("paper_id")
+        stop = self._index.height if upto is None else _position(ids, upto, "right")
+        rows = self._index.slice(self._index_taken, stop - self._index_taken)
+        self._index_taken = stop
+        return rows

@@ -1,0 +1,70 @@
+"""The run's papers cut into ``paper_id`` ranges after dedup (``flows/run/version.py``): every paper in one range,
+no id in two, the keys cut at the same ids."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from flows.run.results import Deduplicated
+from flows.run.version import _range_cuts, in_ranges
+from flows.store.spill import work_folder
+
+
+@given(
+    counts=st.lists(st.integers(min_value=1, max_value=4), max_size=30),
+    rows=st.integers(min_value=1, max_value=12),
+)
+def test_ranges_cover_every_id_once_and_end_where_the_id_changes(counts: list[int], rows: int) -> None:
+    ids = pl.Series(
+        [f"id{number:03d}" for number, count in enumerate(counts) for _ in range(count)], dtype=pl.String
+    )
+    cuts = _range_cuts(ids, rows)
+    if ids.len() == 0:
+        assert cuts == [(0, 0)]
+        return
+    assert cuts[0][0] == 0 and cuts[-1][1] == ids.len()
+    assert all(stop == start for (_, stop), (start, _) in pairwise(cuts))
+    for start, stop in cuts:
+        assert stop > start
+        assert stop == ids.len() or ids[stop] != ids[stop - 1]  # a range never splits an id's rows
+        assert stop - start >= rows or stop == ids.len()  # ranges are at least ``rows`` long, but the last
+
+
+def test_papers_and_their_keys_are_spilled_in_the_same_ranges(tmp_path: Path) -> None:
+    papers = pl.DataFrame(
+        {"paper_id": ["a", "b", "b", "c", "d", "e"], "title": ["A", "B1", "B2", "C", "D", "E"]}
+    )
+    keys = (
+        pl.DataFrame(  # in INDEX_ORDER; "x" is a paper no longer in the run (withheld): its keys are dropped
+            {"paper_id": ["a", "a", "b", "c", "c", "d", "e", "x"], "key": [1, 2, 3, 4, 5, 6, 7, 8]}
+        )
+    )
+    records = pl.DataFrame({"record_id": ["r1"]})
+    with work_folder(tmp_path) as work:
+        rest, ranges = in_ranges(Deduplicated(records=records, papers=papers, keys=keys), work, rows=2)
+        paper_ranges = list(ranges.papers.frames())
+        assert ranges.keys is not None
+        key_ranges = list(ranges.keys.frames())
+    assert [frame.get_column("paper_id").to_list() for frame in paper_ranges] == [
+        ["a", "b", "b"],
+        ["c", "d"],
+        ["e"],
+    ]
+    assert [frame.get_column("key").to_list() for frame in key_ranges] == [[1, 2, 3], [4, 5, 6], [7]]
+    assert rest.papers.height == 0 and rest.keys is None
+    assert_frame_equal(rest.records, records)
+
+
+def test_no_paper_is_one_empty_range_with_the_papers_columns(tmp_path: Path) -> None:
+    papers = pl.DataFrame(schema={"paper_id": pl.String, "title": pl.String})
+    with work_folder(tmp_path) as work:
+        _, ranges = in_ranges(Deduplicated(records=pl.DataFrame(), papers=papers), work, rows=10)
+        (only,) = list(ranges.papers.frames())
+    assert ranges.keys is None
+    assert_frame_equal(only, papers)
