@@ -3,7 +3,7 @@
 Every table is cast to its contract schema and written by the one Parquet writer (``flows/store/parquet.py``),
 with the version's metadata. Papers and index shards are laid out on the boundaries of the version ``latest``
 points at, and a shard whose rows equal the previous one is a hard link of its file (``flows/store/shards.py``).
-Two plans write them: :class:`WholeTables` (every paper of the version in memory) and
+Two plans write them: :class:`WholeTables` (every paper of the version, in memory or spilled range by range) and
 :class:`~flows.store.previous.Incremental` (a run on a version merged into shard by shard: the touched ranges
 written, the other shards carried as links, every key range checked).
 """
