@@ -108,18 +108,20 @@ class RowGate:
         self._checked += batch.height
 
 
-def table_outcomes(papers: pl.DataFrame) -> list[ExpectationOutcome]:
+def table_outcomes(papers: pl.DataFrame, columns: list[str] | None = None) -> list[ExpectationOutcome]:
     """Run the table suite on the whole version; every expectation's outcome.
 
     GX sees the columns the suite's expectations name with their values, and every other column by name only
     (a one-byte stand-in): the suite checks the ordered column list, the ids and the row count, and a pandas
     copy of every title and abstract of a large version cost more memory than the rest of the run.
+    ``columns``: the version's ordered column list when ``papers`` holds only some of its columns (a version
+    written range by range: its ids and summary columns); the named columns must be among ``papers``'.
     """
     _context()
     suite = paper_table_suite()
     named = {column for e in suite.expectations if (column := getattr(e, "column", None))}
     scalar = papers.select(
-        [pl.col(c) if c in named else pl.lit(0, pl.UInt8).alias(c) for c in papers.columns]
+        [pl.col(c) if c in named else pl.lit(0, pl.UInt8).alias(c) for c in columns or papers.columns]
     ).with_row_index(ROW_INDEX)
     results = _validate(scalar, suite, index_column=ROW_INDEX, drop_index=True)
     return outcomes_of(suite.name, results)

@@ -72,7 +72,8 @@ def validate(
         dedup_index=built.index,
         outcomes=[
             *built.outcomes,
-            *_table_gate(_as_table_suite_reads(built.papers, built.summary), built.run_papers),
+            # the table suite reads the ids (in the summary) and the column list the version was written with
+            *_table_gate(built.summary, built.run_papers, columns=built.papers.columns),
         ],
         version=built.papers,
         captured=deduplicated.captured,
@@ -106,19 +107,6 @@ def _validate_incremental(
     )
 
 
-def _as_table_suite_reads(version: Spilled, summary: pl.DataFrame) -> pl.DataFrame:
-    """The spilled version as the table suite reads it: its ``paper_id`` values, and every other column it was
-    written with by name only (the suite checks the ordered column list, the ids and the row count)."""
-    ids = summary.get_column("paper_id")
-    written = version.columns  # a run has one range at least (an empty one when it has no paper)
-    return pl.DataFrame(
-        [
-            ids if name == "paper_id" else pl.repeat(0, ids.len(), dtype=pl.UInt8, eager=True).alias(name)
-            for name in written
-        ]
-    )
-
-
 def merge_into_shards(
     previous: PreviousVersion,
     passed: pl.DataFrame,
@@ -149,18 +137,21 @@ def merge_into_shards(
     return Incremental(previous=previous, papers=papers, index=index)
 
 
-def require_table(papers: pl.DataFrame) -> list[ExpectationOutcome]:
-    """The table suite's outcomes on ``papers``; :class:`ContractBroken` when one of them failed."""
-    outcomes = table_outcomes(papers)
+def require_table(papers: pl.DataFrame, columns: list[str] | None = None) -> list[ExpectationOutcome]:
+    """The table suite's outcomes on ``papers`` (``columns``: as in ``table_outcomes``); :class:`ContractBroken`
+    when one of them failed."""
+    outcomes = table_outcomes(papers, columns)
     failures = [outcome.name for outcome in outcomes if not outcome.success]
     if failures:
         raise ContractBroken(failures)
     return outcomes
 
 
-def _table_gate(papers: pl.DataFrame, passed: pl.DataFrame) -> list[ExpectationOutcome]:
+def _table_gate(
+    papers: pl.DataFrame, passed: pl.DataFrame, columns: list[str] | None = None
+) -> list[ExpectationOutcome]:
     """The table suite, when the run has papers to publish (with none, publish records a failed run instead)."""
-    return require_table(papers) if passed.height else []
+    return require_table(papers, columns) if passed.height else []
 
 
 def _gate_settings(config: RunConfig) -> GateSettings:

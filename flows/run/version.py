@@ -195,10 +195,10 @@ class _Merge:
         seen_at: datetime,
         params: DedupParams,
     ) -> None:
-        self._papers = in_paper_order(previous_papers) if previous_papers is not None else None
+        papers = in_paper_order(previous_papers) if previous_papers is not None else None
         in_order = previous_index.get_column("paper_id").is_sorted()  # as versions store it
-        self._index = previous_index if in_order else previous_index.sort(INDEX_ORDER)
-        self._papers_taken = self._index_taken = 0
+        self._papers = _ById(papers) if papers is not None else None
+        self._index = _ById(previous_index if in_order else previous_index.sort(INDEX_ORDER))
         self._seen_at = seen_at
         self._params = params
 
@@ -207,29 +207,28 @@ class _Merge:
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The version's rows and index rows of the ids up to ``upto`` (None: all that remain), not taken
         before: the previous rows of that span upserted with ``passed`` (the run's papers of the span)."""
-        before = self._previous_papers(upto)
+        before = self._papers.take(upto) if self._papers is not None else None
         rows = (
             upsert(before if before is not None and before.height else None, passed, self._seen_at)
             .pipe(add_analysis_columns)
             .pipe(with_record_hash)
         )
         rows = in_paper_order(conform(rows, PAPER_SCHEMA))
-        index = conform(
-            update_index(self._previous_index(upto), passed, self._params, keys=keys), DEDUP_INDEX_SCHEMA
-        )
-        return rows, index
+        index = update_index(self._index.take(upto), passed, self._params, keys=keys)
+        return rows, conform(index, DEDUP_INDEX_SCHEMA)
 
-    def _previous_papers(self, upto: str | None) -> pl.DataFrame | None:
-        if self._papers is None:
-            return None
-        stop = self._papers.height if upto is None else _position(self._papers["paper_id"], upto, "right")
-        rows = self._papers.slice(self._papers_taken, stop - self._papers_taken)
-        self._papers_taken = stop
-        return rows
 
-    def _previous_index(self, upto: str | None) -> pl.DataFrame:
-        ids = self._index.get_column("paper_id")
-        stop = self._index.height if upto is None else _position(ids, upto, "right")
-        rows = self._index.slice(self._index_taken, stop - self._index_taken)
-        self._index_taken = stop
+class _ById:
+    """Rows sorted by ``paper_id``, taken in order: each :meth:`take` gives the next rows up to an id."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+        self._ids = frame.get_column("paper_id")
+        self._taken = 0
+
+    def take(self, upto: str | None) -> pl.DataFrame:
+        """The rows not taken yet whose id is at most ``upto`` (None: every row not taken yet)."""
+        stop = self._frame.height if upto is None else _position(self._ids, upto, "right")
+        rows = self._frame.slice(self._taken, stop - self._taken)
+        self._taken = stop
         return rows

@@ -33,24 +33,26 @@ class Spilled:
     """The output of one stage of a run: one Parquet file per chunk, in chunk order."""
 
     paths: tuple[Path, ...]
-    rows: int
+    counts: tuple[int, ...]
+    """Rows of each chunk."""
+    sizes: tuple[int, ...]
+    """Each chunk's size in memory as polars estimated it when it was spilled."""
     pending: int
     """Rows with no quarantine reason yet (all rows when the frames have no ``reasons``)."""
-    counts: tuple[int, ...] = ()
-    """Rows of each chunk."""
-    sizes: tuple[int, ...] = ()
-    """Each chunk's size in memory as polars estimated it when it was spilled."""
 
     @staticmethod
     def joined(parts: list[Spilled]) -> Spilled:
         """The chunks of ``parts``, one after another."""
         return Spilled(
             tuple(path for part in parts for path in part.paths),
-            sum(part.rows for part in parts),
-            sum(part.pending for part in parts),
             tuple(count for part in parts for count in part.counts),
             tuple(size for part in parts for size in part.sizes),
+            sum(part.pending for part in parts),
         )
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts)
 
     @property
     def height(self) -> int:
@@ -133,7 +135,7 @@ class WorkFolder:
             counts.append(frame.height)
             sizes.append(int(frame.estimated_size()))
             pending += pending_count(frame)
-        return Spilled(tuple(paths), sum(counts), pending, tuple(counts), tuple(sizes))
+        return Spilled(tuple(paths), tuple(counts), tuple(sizes), pending)
 
     def bytes_used(self) -> int:
         return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())

@@ -6,6 +6,7 @@ from expectations.suites import GateSettings
 from flows.errors import ContractBroken
 from flows.run.validate import require_table
 from tests.support.paper_rows import paper_row, papers_frame
+from transforms.schema import PAPER_SCHEMA
 
 BAD_ROWS = (
     paper_row(),
@@ -106,3 +107,18 @@ def test_frames_given_one_after_another_are_checked_as_one_frame(pieces: tuple[i
 def test_a_gate_given_no_frame_refuses_to_answer() -> None:
     with pytest.raises(ValueError, match="no frame"):
         RowGate(GateSettings()).result()
+
+
+def test_the_table_suite_reads_a_column_list_beside_the_ids() -> None:
+    """A version written range by range is checked from its ids and the column list its files were written with."""
+    ids = papers_frame(paper_row(), paper_row(paper_id="arxiv:2401.00001", arxiv_id="2401.00001")).select(
+        "paper_id"
+    )
+    written = list(PAPER_SCHEMA.names)
+
+    def failed(frame: pl.DataFrame, columns: list[str]) -> list[str]:
+        return [outcome.name for outcome in table_outcomes(frame, columns) if not outcome.success]
+
+    assert failed(ids, written) == []
+    assert failed(ids, written[:-1]) == ["columns-match-contract"]
+    assert failed(pl.concat([ids, ids]), written) == ["paper-id-unique"]

@@ -188,7 +188,7 @@ def test_a_day_on_a_history_read_whole_publishes_the_same_in_ranges_of_one_paper
             validated.version_papers,
         )
     (papers, index, counts, changes, summary_columns), one_range = published[1], published[25_000]
-    assert papers.height > validated.run_papers.height  # older papers on both sides of the run's
+    assert papers.height > validated.run_papers.height  # older papers before and between the run's ids
     assert_frame_equal(papers, one_range[0])
     assert_frame_equal(index, one_range[1])
     assert (counts, changes) == (one_range[2], one_range[3])
