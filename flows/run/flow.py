@@ -23,7 +23,7 @@ from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
-from flows.run.version import in_ranges
+from flows.run.version import CARRIED_TEXTS, in_ranges
 from flows.runtime.progress import StageTiming, record
 from flows.store.lock import output_lock
 from flows.store.spill import Spilled, work_folder
@@ -84,7 +84,7 @@ def deduplicate(
     """Dedup on the run's records read back as one frame (held only here: the result carries the columns of every
     record that the rest of the run reads, and quarantine reads the others back from ``detected``), then the
     retraction list."""
-    records = in_run_order(detected, consume=False)
+    records = in_run_order(detected, consume=False, drop=CARRIED_TEXTS)  # they join the papers by range
     bands = signatures(records, config, runner) if config.partitioned else None
     deduplicated = dedup(records, ingested.previous, config, bands=bands, captured=detected)
     return withhold(deduplicated, ingested.retractions)

@@ -11,7 +11,7 @@ are then spilled by ``paper_id`` range, and derive reads, derives and spills one
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 
 import polars as pl
@@ -106,10 +106,10 @@ def language(
     )  # fmt: skip
 
 
-def in_run_order(records: Spilled, consume: bool = True) -> pl.DataFrame:
+def in_run_order(records: Spilled, consume: bool = True, drop: Collection[str] = ()) -> pl.DataFrame:
     """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
-    (``consume``: their files are removed as they are read)."""
-    frames = list(records.frames(consume=consume))
+    (``consume``: their files are removed as they are read; ``drop``: columns not read)."""
+    frames = list(records.frames(consume=consume, drop=drop))
     return (
         pl.concat(frames, how="diagonal_relaxed")
         .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)

@@ -45,6 +45,11 @@ from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 RUN_PAPER_COLUMNS = ("paper_id", "title", "is_new", "member_record_ids")
 """What the ledger, the counts and the run's summary read of the run's published papers."""
 
+CARRIED_TEXTS = ("title_raw", "abstract_raw")
+"""The captured texts a paper carries into the version as its kept record had them: dedup never reads them, so
+it reads the records without them, and they join their paper's range as the ranges are spilled (derive reads
+links from them)."""
+
 
 @dataclass(frozen=True)
 class PaperRanges:
@@ -76,6 +81,9 @@ class BuiltVersion:
 def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, PaperRanges]:
     """Spill ``deduplicated``'s papers (sorted by id) and keys to ``work`` in ranges of about ``rows`` papers.
 
+    Papers without ``CARRIED_TEXTS`` (dedup read the records without them) get their kept records' from
+    ``deduplicated.captured``: read in one pass, regrouped by range, joined to each range as it is spilled.
+
     Returns the rest of ``deduplicated`` (its records; papers and keys emptied: they are in the work folder now,
     and nothing should hold them in memory) and the ranges.
     """
@@ -84,7 +92,21 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     if not ids.is_sorted():
         raise ValueError("dedup's papers leave it sorted by paper_id; these are not")
     cuts = _range_cuts(ids, rows)
-    spilled = work.spill("papers", (papers.slice(start, stop - start) for start, stop in cuts))
+    texts: list[Spilled | None] = [None] * len(cuts)
+    if deduplicated.captured is not None and not set(CARRIED_TEXTS) & set(papers.columns):
+        ranges = [
+            pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
+            for number, (start, stop) in enumerate(cuts)
+        ]
+        kept = papers.select("record_id").with_columns(pl.concat(ranges).alias("group"))
+        texts = list(work.regroup(deduplicated.captured, kept, len(cuts), CARRIED_TEXTS, "texts"))
+    spilled = work.spill(
+        "papers",
+        (
+            with_carried_texts(papers.slice(start, stop - start), carried)
+            for (start, stop), carried in zip(cuts, texts, strict=True)
+        ),
+    )
     keys = deduplicated.keys
     spilled_keys = None
     if keys is not None:
@@ -98,6 +120,20 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
         spilled_keys = work.spill("keys", (keys.slice(start, stop - start) for start, stop in spans))
     rest = replace(deduplicated, papers=papers.clear(), keys=None)
     return rest, PaperRanges(spilled, spilled_keys)
+
+
+def with_carried_texts(papers: pl.DataFrame, texts: Spilled | None) -> pl.DataFrame:
+    """``papers`` (a range) with their kept records' ``CARRIED_TEXTS`` (``texts``: those of the range; None: the
+    papers carry them already). Every paper has its kept record's: a missing one is a broken run, not a null."""
+    if texts is None:
+        return papers
+    if papers.height == 0:
+        return papers.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in CARRIED_TEXTS)
+    found = pl.concat(list(texts.frames(consume=True))) if texts.paths else pl.DataFrame()
+    joined = papers.join(found, on="record_id", how="left", maintain_order="left") if found.height else papers
+    if found.height != papers.height or joined.height != papers.height:
+        raise RuntimeError(f"{found.height} kept records' texts found for a range of {papers.height} papers")
+    return joined
 
 
 def _range_cuts(ids: pl.Series, rows: int) -> list[tuple[int, int]]:
@@ -133,8 +169,9 @@ def build_version(
     """The version of this run's ``derived`` papers (ranges of :func:`in_ranges`, derived) on top of the
     previous version's rows, range by range (see the module's docstring).
 
-    ``previous_papers``/``previous_index``: the previous version's rows, whole (None/empty: a first version);
-    ``records``: the run's records (their listings); ``gate``: the row suite to run.
+    ``keys``: their dedup keys by range; ``previous_papers``/``previous_index``: the previous version's rows,
+    whole (None/empty: a first version); ``records``: the run's records (their listings); ``gate``: the row
+    suite to run.
     """
     candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
     checked = gate.result()

@@ -87,11 +87,13 @@ class Spilled:
             first += count
         return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 
-    def frames(self, consume: bool = False) -> Iterator[pl.DataFrame]:
+    def frames(self, consume: bool = False, drop: Collection[str] = ()) -> Iterator[pl.DataFrame]:
         """The chunks, one at a time; ``consume``: each chunk's file is removed once it is read (the next stage
-        owns the rows), so the work folder holds about one copy of the run's records, not two."""
+        owns the rows), so the work folder holds about one copy of the run's records, not two. ``drop``: columns
+        not read."""
         for path in self.paths:
-            frame = pl.read_parquet(path)
+            columns = [name for name in pl.read_parquet_schema(path) if name not in drop] if drop else None
+            frame = pl.read_parquet(path, columns=columns)
             if consume:
                 path.unlink()
             yield frame
@@ -136,6 +138,23 @@ class WorkFolder:
             sizes.append(int(frame.estimated_size()))
             pending += pending_count(frame)
         return Spilled(tuple(paths), tuple(counts), tuple(sizes), pending)
+
+    def regroup(
+        self, source: Spilled, groups: pl.DataFrame, count: int, columns: Collection[str], stage: str
+    ) -> list[Spilled]:
+        """``columns`` of the rows of ``source`` whose ``record_id`` is in ``groups`` (``record_id``, ``group``:
+        0 to ``count`` - 1), one :class:`Spilled` per group in group order (a file per chunk of ``source`` it has
+        rows in).
+
+        One pass over ``source``, reading those columns only: the rows of a group can then be read without
+        reading every chunk again for each group.
+        """
+        parts: list[list[Spilled]] = [[] for _ in range(count)]
+        for path in source.paths:
+            chunk = pl.read_parquet(path, columns=["record_id", *columns]).join(groups, on="record_id")
+            for (group,), rows in chunk.partition_by("group", as_dict=True, include_key=False).items():
+                parts[group].append(self.spill(f"{stage}-{group}", [rows]))
+        return [Spilled.joined(part) for part in parts]
 
     def bytes_used(self) -> int:
         return sum(entry.stat().st_size for entry in self.path.iterdir() if entry.is_file())

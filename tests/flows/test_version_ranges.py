@@ -7,12 +7,13 @@ from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from flows.run.results import Deduplicated
-from flows.run.version import _range_cuts, in_ranges
+from flows.run.version import CARRIED_TEXTS, _range_cuts, in_ranges
 from flows.store.spill import work_folder
 
 
@@ -68,3 +69,33 @@ def test_no_paper_is_one_empty_range_with_the_papers_columns(tmp_path: Path) -> 
         (only,) = list(ranges.papers.frames())
     assert ranges.keys is None
     assert_frame_equal(only, papers)
+
+
+def test_papers_read_without_their_captured_texts_get_their_kept_records_back(tmp_path: Path) -> None:
+    """Dedup reads the records without ``CARRIED_TEXTS``; each range gets its kept records' texts (not another
+    member's) as it is spilled, and a paper whose kept record is missing stops the run."""
+    records = pl.DataFrame(
+        {
+            "record_id": ["r1", "r2", "r3", "r4"],
+            "title_raw": ["T1", "T2", "T3", "T4"],
+            "abstract_raw": ["A1", "A2", "A3", None],
+        }
+    )
+    papers = pl.DataFrame({"paper_id": ["a", "b", "c"], "record_id": ["r3", "r1", "r4"]})
+    with work_folder(tmp_path) as work:
+        captured = work.spill("language", [records.slice(0, 2), records.slice(2)])
+        deduplicated = Deduplicated(records=records, papers=papers, captured=captured)
+        _, ranges = in_ranges(deduplicated, work, rows=2)
+        spilled = [frame.select("paper_id", *CARRIED_TEXTS) for frame in ranges.papers.frames()]
+        lost = Deduplicated(
+            records=records, papers=papers.with_columns(pl.lit("r9").alias("record_id")), captured=captured
+        )
+        with pytest.raises(RuntimeError, match="0 kept records' texts found for a range of 2 papers"):
+            in_ranges(lost, work, rows=2)
+    assert_frame_equal(
+        pl.concat(spilled),
+        pl.DataFrame(
+            {"paper_id": ["a", "b", "c"], "title_raw": ["T3", "T1", "T4"], "abstract_raw": ["A3", "A1", None]}
+        ),
+    )
+    assert [frame.height for frame in spilled] == [2, 1]
