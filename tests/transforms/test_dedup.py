@@ -1060,3 +1060,38 @@ def test_rows_are_taken_as_in_index_order_exactly_when_sorting_leaves_them_uncha
     )
     order = [pl.col("r"), pl.col("kind"), pl.col("band"), pl.col("key")]
     assert index._ordered(frame, order) == frame.equals(frame.sort(order, maintain_order=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    papers=st.lists(
+        st.tuples(
+            st.sampled_from(["arxiv:2401.00001", "arxiv:2401.00002", "title:aa", "title:bb", "title:cc"]),
+            st.lists(WORDS, min_size=3, max_size=6).map(" ".join),
+            st.lists(WORDS, max_size=30).map(" ".join),
+            st.sampled_from([None, "2401.00001", "2401.00003"]),
+        ),
+        max_size=8,
+    )
+)
+def test_the_probe_s_keys_renamed_by_id_are_the_index_of_the_papers(
+    papers: list[tuple[str, str, str, str | None]],
+) -> None:
+    """The keys dedup hashed to probe the history, given the papers' ids, are the rows of the probe with their ids
+    put in, sorted into ``INDEX_ORDER`` (repeated ids included: a row per paper); with distinct ids, the rows
+    ``build_index`` would hash again for the same papers."""
+    frame = pl.DataFrame(
+        papers,
+        schema={"paper_id": pl.String, "title": pl.String, "abstract": pl.String, "arxiv_id": pl.String},
+        orient="row",
+    )
+    params = DedupParams()
+    probe = positional_keys(frame.drop("paper_id"), params)
+    renamed = keys_by_id(probe, frame)
+    ids = frame.get_column("paper_id")
+    put_in_then_sorted = probe.with_columns(ids.gather(probe.get_column("paper_id").cast(pl.UInt32))).sort(
+        INDEX_ORDER
+    )
+    assert_frame_equal(renamed, put_in_then_sorted)
+    if ids.is_unique().all():
+        assert_frame_equal(renamed, build_index(frame, params))
