@@ -12,6 +12,7 @@ from expectations.outcomes import ExpectationOutcome
 from flows.sources.local import InputReport
 from flows.store.previous import Incremental, PreviousVersion
 from flows.store.spill import Spilled
+from transforms.dedup.index import KeysById
 from transforms.history.retraction import empty_retractions
 
 
@@ -39,8 +40,8 @@ class Deduplicated:
     papers: pl.DataFrame
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``, sorted
     by ``paper_id`` (empty once :func:`flows.run.version.in_ranges` spilled them to the work folder)."""
-    keys: pl.DataFrame | None = None
-    """The papers' dedup lookup keys by ``paper_id`` in ``INDEX_ORDER`` (``transforms.dedup.index.keys_by_id``),
+    keys: KeysById | None = None
+    """The papers' dedup lookup keys in ``INDEX_ORDER``, on numbers (``transforms.dedup.index.ranked_by_id``),
     hashed once for the match and reused by the index update."""
     captured: Spilled | None = None
     """Every record as dedup read it, in the run's work folder: the columns ``records`` no longer carries are read

@@ -35,9 +35,9 @@ from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
 from flows.store.spill import Spilled, WorkFolder
-from transforms.dedup.clusters import find_clusters
+from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
-from transforms.dedup.index import build_index, keys_by_id, positional_keys
+from transforms.dedup.index import build_index, positional_keys, ranked_by_id
 from transforms.dedup.matching import match_previous
 from transforms.history.retraction import withhold_retracted
 from transforms.report.accounting import accounted, with_paper_decisions
@@ -128,20 +128,34 @@ def dedup(
     """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers.
 
     ``bands``: the band keys of the pending records computed per partition (None: computed here). ``captured``:
-    ``records`` as spilled to the work folder; the records then carry on only their ``ACCOUNTED_COLUMNS`` (the
-    papers carry the texts on, and quarantine reads the rest back from ``captured``).
+    ``records`` as spilled to the work folder; the records then carry on only their ``ACCOUNTED_COLUMNS``
+    (quarantine reads the rest back from ``captured``), and the papers leave without their kept records'
+    ``abstract`` (they get it back range by range: ``flows/run/version.py``); the steps after clustering read
+    the abstracts they need from the records.
     """
     pending, rejected = split(records)
     clustered = find_clusters(pending, config.dedup, bands=bands)
-    papers = collapse_clusters(clustered)
-    probe = positional_keys(papers, config.dedup)
+    if captured is None:
+        papers, abstracts = collapse_clusters(clustered), None
+    else:
+        with_chars = clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS))
+        papers, abstracts = collapse_clusters(with_chars, without=("abstract",)), abstracts_in(pending)
+    probe = positional_keys(papers, config.dedup, abstracts)
     matched = match_previous(
-        papers, previous_papers(previous), config.dedup, index=previous_index(previous, config), probe=probe
+        papers,
+        previous_papers(previous),
+        config.dedup,
+        index=previous_index(previous, config),
+        probe=probe,
+        abstracts=abstracts,
     )
     parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
     every_record = pl.concat(parts, how="diagonal_relaxed")
     # The papers leave sorted by id, the order of the version: the merge then keeps it instead of sorting again.
-    keys = keys_by_id(probe, matched)  # positions of ``matched`` before it is sorted
+    keys = ranked_by_id(
+        probe, matched, config.dedup.fingerprint
+    )  # positions of ``matched`` before it is sorted
+    del probe
     return Deduplicated(
         records=with_paper_decisions(every_record, matched),
         papers=matched.sort("paper_id"),

@@ -21,7 +21,7 @@ member records of rejected papers gained. Publish writes the version's shards fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -34,6 +34,7 @@ from flows.run.results import Deduplicated
 from flows.runtime.progress import progress
 from flows.store.previous import SUMMARY_COLUMNS
 from flows.store.spill import Spilled, WorkFolder
+from transforms.dedup.clusters import ABSTRACT_CHARS
 from transforms.dedup.index import INDEX_ORDER, update_index
 from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
@@ -50,11 +51,17 @@ CARRIED_TEXTS = ("title_raw", "abstract_raw")
 it reads the records without them, and they join their paper's range as the ranges are spilled (derive reads
 links from them)."""
 
+JOINED_TEXTS = ("abstract", *CARRIED_TEXTS)
+"""The kept record's texts a run's papers leave dedup without and get back range by range: the
+``CARRIED_TEXTS``, and the cleaned ``abstract``, which dedup reads from the records where it needs one (the
+papers carry its length, ``ABSTRACT_CHARS``, instead)."""
+
 
 @dataclass(frozen=True)
 class PaperRanges:
     """The run's papers after dedup, spilled by ``paper_id`` range (no id in two ranges), and their dedup keys
-    (``keys_by_id``) cut at the same ids (None: computed from the papers where the index is grown)."""
+    (``KeysById``, written as index rows) cut at the same ids (None: computed from the papers where the index is
+    grown)."""
 
     papers: Spilled
     keys: Spilled | None
@@ -81,8 +88,8 @@ class BuiltVersion:
 def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, PaperRanges]:
     """Spill ``deduplicated``'s papers (sorted by id) and keys to ``work`` in ranges of about ``rows`` papers.
 
-    Papers without ``CARRIED_TEXTS`` (dedup read the records without them) get their kept records' from
-    ``deduplicated.captured``: read in one pass, regrouped by range, joined to each range as it is spilled.
+    Papers without ``JOINED_TEXTS`` get their kept records' from ``deduplicated.captured``: read in one pass,
+    regrouped by range, joined to each range as it is spilled.
 
     Returns the rest of ``deduplicated`` (its records; papers and keys emptied: they are in the work folder now,
     and nothing should hold them in memory) and the ranges.
@@ -93,42 +100,39 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
         raise ValueError("dedup's papers leave it sorted by paper_id; these are not")
     cuts = _range_cuts(ids, rows)
     texts: list[Spilled | None] = [None] * len(cuts)
-    if deduplicated.captured is not None and not set(CARRIED_TEXTS) & set(papers.columns):
+    missing = [name for name in JOINED_TEXTS if name not in papers.columns]
+    if deduplicated.captured is not None and missing:
         ranges = [
             pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
             for number, (start, stop) in enumerate(cuts)
         ]
         kept = papers.select("record_id").with_columns(pl.concat(ranges).alias("group"))
-        texts = list(work.regroup(deduplicated.captured, kept, len(cuts), CARRIED_TEXTS, "texts"))
+        texts = list(work.regroup(deduplicated.captured, kept, len(cuts), missing, "texts"))
     spilled = work.spill(
         "papers",
         (
-            with_carried_texts(papers.slice(start, stop - start), carried)
+            with_carried_texts(papers.slice(start, stop - start), carried, missing)
             for (start, stop), carried in zip(cuts, texts, strict=True)
         ),
     )
     keys = deduplicated.keys
     spilled_keys = None
     if keys is not None:
-        key_ids = keys.get_column("paper_id")
-        spans = [
-            (_position(key_ids, ids[start], "left"), _position(key_ids, ids[stop - 1], "right"))
-            if stop > start
-            else (0, 0)
-            for start, stop in cuts
-        ]
-        spilled_keys = work.spill("keys", (keys.slice(start, stop - start) for start, stop in spans))
+        spans = [keys.span(ids[start], ids[stop - 1]) if stop > start else (0, 0) for start, stop in cuts]
+        spilled_keys = work.spill("keys", (keys.index_rows(start, stop) for start, stop in spans))
     rest = replace(deduplicated, papers=papers.clear(), keys=None)
     return rest, PaperRanges(spilled, spilled_keys)
 
 
-def with_carried_texts(papers: pl.DataFrame, texts: Spilled | None) -> pl.DataFrame:
-    """``papers`` (a range) with their kept records' ``CARRIED_TEXTS`` (``texts``: those of the range; None: the
-    papers carry them already). Every paper has its kept record's: a missing one is a broken run, not a null."""
+def with_carried_texts(papers: pl.DataFrame, texts: Spilled | None, names: Collection[str]) -> pl.DataFrame:
+    """``papers`` (a range) with their kept records' texts ``names`` (``texts``: those of the range; None: the
+    papers carry them already), without ``ABSTRACT_CHARS``. Every paper has its kept record's: a missing one is a
+    broken run, not a null."""
+    papers = papers.drop(ABSTRACT_CHARS, strict=False)
     if texts is None:
         return papers
     if papers.height == 0:
-        return papers.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in CARRIED_TEXTS)
+        return papers.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in names)
     found = pl.concat(list(texts.frames(consume=True))) if texts.paths else pl.DataFrame()
     joined = papers.join(found, on="record_id", how="left", maintain_order="left") if found.height else papers
     if found.height != papers.height or joined.height != papers.height:

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from flows.run.results import Deduplicated
-from flows.run.version import CARRIED_TEXTS, _range_cuts, in_ranges
+from flows.run.version import _range_cuts, in_ranges
 from flows.store.spill import work_folder
+from transforms.dedup.clusters import ABSTRACT_CHARS
+from transforms.dedup.index import INDEX_SCHEMA, KIND, KeysById
 
 
 @given(
@@ -41,10 +43,17 @@ def test_papers_and_their_keys_are_spilled_in_the_same_ranges(tmp_path: Path) ->
     papers = pl.DataFrame(
         {"paper_id": ["a", "b", "b", "c", "d", "e"], "title": ["A", "B1", "B2", "C", "D", "E"]}
     )
-    keys = (
-        pl.DataFrame(  # in INDEX_ORDER; "x" is a paper no longer in the run (withheld): its keys are dropped
-            {"paper_id": ["a", "a", "b", "c", "c", "d", "e", "x"], "key": [1, 2, 3, 4, 5, 6, 7, 8]}
-        )
+    keys = KeysById(  # in INDEX_ORDER; "x" is a paper no longer in the run (withheld): its keys are dropped
+        pl.DataFrame(
+            {
+                "_paper_rank": pl.Series([1, 1, 2, 3, 3, 4, 5, 6], dtype=pl.UInt32),
+                "kind": pl.Series(["band"] * 8, dtype=KIND),
+                "band": pl.Series(range(8), dtype=pl.Int16),
+                "key": pl.Series([1, 2, 3, 4, 5, 6, 7, 8], dtype=pl.UInt64),
+            }
+        ),
+        ids=pl.Series(["a", "b", "c", "d", "e", "x"]),
+        fingerprint="f",
     )
     records = pl.DataFrame({"record_id": ["r1"]})
     with work_folder(tmp_path) as work:
@@ -58,6 +67,12 @@ def test_papers_and_their_keys_are_spilled_in_the_same_ranges(tmp_path: Path) ->
         ["e"],
     ]
     assert [frame.get_column("key").to_list() for frame in key_ranges] == [[1, 2, 3], [4, 5, 6], [7]]
+    assert [frame.get_column("paper_id").to_list() for frame in key_ranges] == [
+        ["a", "a", "b"],
+        ["c", "c", "d"],
+        ["e"],
+    ]
+    assert all(frame.schema == INDEX_SCHEMA for frame in key_ranges)
     assert rest.papers.height == 0 and rest.keys is None
     assert_frame_equal(rest.records, records)
 
@@ -72,21 +87,25 @@ def test_no_paper_is_one_empty_range_with_the_papers_columns(tmp_path: Path) -> 
 
 
 def test_papers_read_without_their_captured_texts_get_their_kept_records_back(tmp_path: Path) -> None:
-    """Dedup reads the records without ``CARRIED_TEXTS``; each range gets its kept records' texts (not another
-    member's) as it is spilled, and a paper whose kept record is missing stops the run."""
+    """Dedup reads the records without ``CARRIED_TEXTS`` and its papers leave it without ``abstract`` (with
+    ``ABSTRACT_CHARS``); each range gets its kept records' texts (not another member's) as it is spilled, and a
+    paper whose kept record is missing stops the run."""
     records = pl.DataFrame(
         {
             "record_id": ["r1", "r2", "r3", "r4"],
+            "abstract": ["a1", "a2", "a3", "a4"],
             "title_raw": ["T1", "T2", "T3", "T4"],
             "abstract_raw": ["A1", "A2", "A3", None],
         }
     )
-    papers = pl.DataFrame({"paper_id": ["a", "b", "c"], "record_id": ["r3", "r1", "r4"]})
+    papers = pl.DataFrame(
+        {"paper_id": ["a", "b", "c"], "record_id": ["r3", "r1", "r4"], ABSTRACT_CHARS: [2, 2, 2]}
+    )
     with work_folder(tmp_path) as work:
         captured = work.spill("language", [records.slice(0, 2), records.slice(2)])
         deduplicated = Deduplicated(records=records, papers=papers, captured=captured)
         _, ranges = in_ranges(deduplicated, work, rows=2)
-        spilled = [frame.select("paper_id", *CARRIED_TEXTS) for frame in ranges.papers.frames()]
+        spilled = [frame for frame in ranges.papers.frames()]
         lost = Deduplicated(
             records=records, papers=papers.with_columns(pl.lit("r9").alias("record_id")), captured=captured
         )
@@ -95,7 +114,13 @@ def test_papers_read_without_their_captured_texts_get_their_kept_records_back(tm
     assert_frame_equal(
         pl.concat(spilled),
         pl.DataFrame(
-            {"paper_id": ["a", "b", "c"], "title_raw": ["T3", "T1", "T4"], "abstract_raw": ["A3", "A1", None]}
+            {
+                "paper_id": ["a", "b", "c"],
+                "record_id": ["r3", "r1", "r4"],
+                "abstract": ["a3", "a1", "a4"],
+                "title_raw": ["T3", "T1", "T4"],
+                "abstract_raw": ["A3", "A1", None],
+            }
         ),
     )
     assert [frame.height for frame in spilled] == [2, 1]

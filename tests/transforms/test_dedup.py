@@ -18,12 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+import transforms.dedup.index as dedup_index
 import transforms.dedup.minhash as minhash
-from transforms.dedup.clusters import find_clusters
+from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.identity import paper_id_expr, text_words
 from transforms.dedup.index import (
     INDEX_ORDER,
+    INDEX_SCHEMA,
     build_index,
     keys_by_id,
     lookup_keys,
@@ -484,6 +486,79 @@ def test_update_index_merges_in_paper_id_order_like_a_full_rebuild() -> None:
         update_index(index, matched.head(1), params, keys=reused),
         update_index(index, matched.head(1), params),
     )
+
+
+SHARED_TITLE = "Filter Pruning for Fast Deep Networks"
+
+
+def test_papers_without_their_abstracts_key_and_match_as_papers_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run's papers leave collapse without ``abstract`` (with ``ABSTRACT_CHARS``): their keys, matches and ids,
+    including the long ids of papers that share a title but not a text, are those of the papers with them, and
+    the matching reads only the abstracts it scores or hashes."""
+    monkeypatch.setattr(dedup_index, "BAND_BATCH_PAPERS", 2)  # keys read a few papers at a time
+    params = DedupParams()
+    day1 = papers_from(find_clusters(POOL))
+    first = upsert(None, match_previous(day1, None).drop("is_new"), DAY1)
+    index = build_index(first, params)
+    day2 = records(
+        [
+            {"title": "Some New Title", "abstract": PRUNING_REVISED},
+            # a title shared by unrelated abstracts: one of the two papers, at least, gets the long id
+            {
+                "title": SHARED_TITLE,
+                "abstract": "A survey of coral reef monitoring with underwater drones and sonar.",
+            },
+            {
+                "title": SHARED_TITLE,
+                "abstract": "We prove a new bound for sorting networks on small inputs, at last.",
+            },
+            {"title": "Nothing Like It", "abstract": "A short abstract about compilers."},
+            {"title": "Nothing Like It Either", "abstract": ""},
+        ]
+    )
+    clustered = find_clusters(day2, params)
+    with_texts = papers_from(clustered)
+    without = papers_from(clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS))).drop("abstract")
+    collapsed = collapse_clusters(
+        clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS)), without=("abstract",)
+    )
+    assert_frame_equal(
+        collapsed,
+        collapse_clusters(clustered).with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract"),
+        check_column_order=False,
+    )
+    read: list[str] = []
+    lookup = abstracts_in(day2)
+
+    def abstracts(record_ids: pl.Series) -> pl.Series:
+        read.extend(record_ids.to_list())
+        return lookup(record_ids)
+
+    assert_frame_equal(  # in no particular order
+        positional_keys(without, params, abstracts).sort(pl.all()),
+        positional_keys(with_texts, params).sort(pl.all()),
+    )
+    assert sorted(read) == sorted(without["record_id"].to_list())
+    for previous, previous_index in ((None, None), (first, index)):
+        read.clear()
+        expected = match_previous(with_texts, previous, params, index=previous_index)
+        matched = match_previous(
+            without,
+            previous,
+            params,
+            index=previous_index,
+            probe=positional_keys(with_texts, params),
+            abstracts=abstracts,
+        )
+        assert_frame_equal(
+            matched, expected.drop("abstract").with_columns(matched[ABSTRACT_CHARS]), check_column_order=False
+        )
+        assert 0 < len(set(read)) < without.height
+        shared = expected.filter(pl.col("title") == SHARED_TITLE)
+        assert shared["paper_id"].n_unique() == 2
+        assert (shared["paper_id"] != shared.select(paper_id_expr())["paper_id"]).any()
 
 
 def test_index_matches_like_the_full_previous_version() -> None:
@@ -1089,8 +1164,14 @@ def test_the_probe_s_keys_renamed_by_id_are_the_index_of_the_papers(
     probe = positional_keys(frame.drop("paper_id"), params)
     renamed = keys_by_id(probe, frame)
     ids = frame.get_column("paper_id")
-    put_in_then_sorted = probe.with_columns(ids.gather(probe.get_column("paper_id").cast(pl.UInt32))).sort(
-        INDEX_ORDER
+    put_in_then_sorted = (
+        probe.with_columns(
+            ids.gather(probe.get_column("paper_id")),
+            pl.col("kind").cast(pl.String),
+            pl.lit(params.fingerprint).alias("fingerprint"),
+        )
+        .cast(INDEX_SCHEMA)
+        .sort(INDEX_ORDER)
     )
     assert_frame_equal(renamed, put_in_then_sorted)
     if ids.is_unique().all():

@@ -21,6 +21,8 @@ exact key or an LSH band puts them in the same bucket.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 import numpy as np
 import polars as pl
 from scipy.sparse import coo_matrix
@@ -38,6 +40,39 @@ MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
 """Values of ``match_rule``: for a merged record, the strongest rule that linked it (see find_clusters)."""
 
 _RULE_PRIORITY = {"arxiv_id": 0, "title": 1, "near_duplicate": 2}
+
+AbstractsOf = Callable[[pl.Series], pl.Series]
+"""The cleaned abstracts of the given ``record_id``s, in their order: how the steps after clustering read the
+abstracts of papers that do not carry them (a run's papers leave dedup without them and get them back range by
+range: ``flows/run/version.py``)."""
+
+ABSTRACT_CHARS = "abstract_chars"
+"""The length of a record's cleaned abstract, carried instead of the abstract where only its length decides."""
+
+
+def abstract_chars(columns: Collection[str] = ("abstract",)) -> pl.Expr:
+    """The cleaned abstract's length in characters (0 when missing): :data:`ABSTRACT_CHARS` of a frame that
+    carries it instead of ``abstract`` (``columns``: the frame's)."""
+    if ABSTRACT_CHARS in columns and "abstract" not in columns:
+        return pl.col(ABSTRACT_CHARS)
+    return pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64)
+
+
+def abstracts_in(records: pl.DataFrame) -> AbstractsOf:
+    """:data:`AbstractsOf` over the ``record_id`` and ``abstract`` columns of ``records`` (ids unique)."""
+    texts = records.select("record_id", "abstract")
+
+    def lookup(record_ids: pl.Series) -> pl.Series:
+        found = (
+            record_ids.alias("record_id")
+            .to_frame()
+            .join(texts, on="record_id", how="left", maintain_order="left")
+        )
+        if found.height != record_ids.len():
+            raise ValueError("a record_id is on several records: their abstracts cannot be told apart")
+        return found.get_column("abstract")
+
+    return lookup
 
 
 def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int) -> pl.DataFrame:
@@ -151,7 +186,7 @@ def verified(params: DedupParams) -> pl.Expr:
 # ----- Within a run -----
 
 
-def kept_order() -> list[pl.Expr]:
+def kept_order(columns: Collection[str] = ("abstract",)) -> list[pl.Expr]:
     """Sort keys choosing a cluster's kept record, best first.
 
     Has an arXiv id (the strongest identity), then the earliest ``listed_on``, then the earliest
@@ -160,6 +195,7 @@ def kept_order() -> list[pl.Expr]:
     come before abstract length so that one run over many days keeps the same record (and so derives the same
     ``paper_id``) as day-by-day runs, where the first record listed defines the paper (whatever order the local
     files' modification times say); among records listed and captured together the most complete abstract wins.
+    ``columns``: those of the frame sorted (its :data:`ABSTRACT_CHARS` stands for a missing ``abstract``).
     """
     return [
         known_arxiv_id(pl.col("arxiv_id")).is_null(),
@@ -167,7 +203,7 @@ def kept_order() -> list[pl.Expr]:
         pl.col("listed_on"),
         pl.col("captured_at").is_null(),
         pl.col("captured_at"),
-        -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
+        -abstract_chars(columns),
         pl.col("record_id"),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -36,7 +37,7 @@ _KEPT_COLUMNS = (
 _UNION_COLUMNS = ("cleaning_flags", "decisions")
 
 
-def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
+def collapse_clusters(clustered: pl.DataFrame, without: Collection[str] = ()) -> pl.DataFrame:
     """One row per cluster: the kept record, its members' provenance and merged fields.
 
     Merges: record-level columns (ids, source, title, abstract, raw text, language) are the kept record's;
@@ -46,9 +47,15 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     ``aliases`` (distinct other titles, by normalised form, sorted), ``duplicates`` (DUPLICATE_REF per merged
     record, sorted by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members,
     distinct, sorted by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
+
+    ``without``: record-level columns the rows do not carry (the caller joins them back by the kept record's
+    ``record_id``); they still decide the order of the members. A numeric column is the kept record's value
+    (:data:`~transforms.dedup.clusters.ABSTRACT_CHARS`, say).
     """
-    columns = [c for c in clustered.columns if c not in ("doc",)]
-    ranked = clustered.sort(["cluster_id", pl.col("record_id") != pl.col("cluster_id"), *kept_order()])
+    columns = [c for c in clustered.columns if c not in ("doc", *without)]
+    ranked = clustered.sort(
+        ["cluster_id", pl.col("record_id") != pl.col("cluster_id"), *kept_order(clustered.columns)]
+    )
     schema = ranked.schema
     aggregations: list[pl.Expr] = []
     for name in columns:

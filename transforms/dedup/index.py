@@ -7,9 +7,12 @@ not to the history.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from transforms.dedup.clusters import (
+    AbstractsOf,
     title_key,
 )
 from transforms.dedup.identity import (
@@ -43,59 +46,135 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
     Built once from a full version (or when the fingerprint changed), then grown with :func:`update_index`
     from each run's papers only. In ``INDEX_ORDER``.
     """
-    return _in_index_order(_ranked_keys(papers, params))
+    return _in_index_order(_index_form(_ranked_keys(papers, params), params))
 
 
-def lookup_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort."""
-    return _ranked_keys(papers, params).drop(_RANK).cast(INDEX_SCHEMA)
+def lookup_keys(
+    papers: pl.DataFrame, params: DedupParams = DedupParams(), abstracts: AbstractsOf | None = None
+) -> pl.DataFrame:
+    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort.
+
+    ``abstracts``: where the abstracts of papers without an ``abstract`` column are read, by ``record_id``.
+    """
+    return _index_form(_ranked_keys(papers, params, abstracts), params).drop(_RANK).cast(INDEX_SCHEMA)
 
 
-def positional_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """:func:`lookup_keys` of papers that have no ids yet, ``paper_id`` their row position as text ("0", ...):
-    what :func:`match_previous` probes the index with, and, renamed by :func:`keys_by_id` once the papers have
-    ids, the keys :func:`update_index` adds (hashed once per run, not twice)."""
-    return lookup_keys(papers.with_columns(pl.int_range(pl.len()).cast(pl.String).alias("paper_id")), params)
+def positional_keys(
+    papers: pl.DataFrame, params: DedupParams = DedupParams(), abstracts: AbstractsOf | None = None
+) -> pl.DataFrame:
+    """:func:`lookup_keys` of papers that have no ids yet, in :data:`PROBE_SCHEMA` (``paper_id`` their row
+    position): what :func:`match_previous` probes the index with, and, numbered by :func:`ranked_by_id` once the
+    papers have ids, the keys :func:`update_index` adds (hashed once per run, not twice).
+
+    Held on numbers (~18 bytes a row, ~34 rows a paper), not as index rows (text ids, kinds and fingerprints:
+    three to four times that).
+    """
+    numbered = papers.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("paper_id"))
+    return _ranked_keys(numbered, params, abstracts).drop(_RANK).cast(PROBE_SCHEMA)
 
 
-def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
-    """:func:`positional_keys` of ``papers`` with each row's position replaced by the paper's ``paper_id``, in
+@dataclass(frozen=True)
+class KeysById:
+    """A run's papers' lookup keys in ``INDEX_ORDER``, held on numbers until they are written a range at a time.
+
+    ``rows``: ``_paper_rank`` (rank ``r`` is the paper ``ids[r - 1]``), ``kind`` (:data:`KIND`), ``band``,
+    ``key``; ``ids``: the distinct ids the ranks number, sorted.
+    """
+
+    rows: pl.DataFrame
+    ids: pl.Series
+    fingerprint: str
+
+    def span(self, first: str, last: str) -> tuple[int, int]:
+        """``[start, stop)`` of the rows of the papers whose ids are from ``first`` to ``last``."""
+        lowest = self.ids.search_sorted(first, "left") + 1
+        highest = self.ids.search_sorted(last, "right")
+        ranks = self.rows.get_column(_RANK)
+        return int(ranks.search_sorted(lowest, "left")), int(ranks.search_sorted(highest, "right"))
+
+    def index_rows(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+        """Rows ``[start, stop)`` as the index holds them (``INDEX_SCHEMA``)."""
+        stop = self.rows.height if stop is None else stop
+        part = self.rows.slice(start, stop - start)
+        return part.select(
+            self.ids.gather(part.get_column(_RANK) - 1).alias("paper_id"),
+            pl.col("kind").cast(pl.String),
+            "band",
+            "key",
+            pl.lit(self.fingerprint).alias("fingerprint"),
+        ).cast(INDEX_SCHEMA)
+
+
+def ranked_by_id(keys: pl.DataFrame, papers: pl.DataFrame, fingerprint: str) -> KeysById:
+    """:func:`positional_keys` of ``papers`` numbered by the rank of each paper's ``paper_id``, in
     ``INDEX_ORDER``: a first version's index as it is (:func:`update_index` then has nothing to sort).
 
-    The order is decided on numbers alone (the id's rank, ``kind``'s code, ``band``, ``key``), then every column
-    is gathered once in that order: putting the ids in first and sorting the rows after held two copies of every
-    key row (~34 a paper).
+    The order is decided on numbers alone (the id's rank, ``kind``'s code, ``band``, ``key``), and the rows stay
+    numbers: the ids are put in a range at a time (:meth:`KeysById.index_rows`).
     """
     ids = papers.get_column("paper_id")
-    positions = keys.get_column("paper_id").cast(pl.UInt32)
     ranks = ids.rank("dense").cast(pl.UInt32)
     numbers = pl.DataFrame(
         [
-            ranks.gather(positions).alias(_RANK),
-            keys.get_column("kind").replace_strict(_KIND_ORDER, return_dtype=pl.UInt8).alias("kind"),
+            ranks.gather(keys.get_column("paper_id")).alias(_RANK),
+            keys.get_column("kind"),
             keys.get_column("band"),
             keys.get_column("key"),
         ]
     )
-    order = [pl.col(_RANK), pl.col("kind"), pl.col("band"), pl.col("key")]
-    if _ordered(numbers, order):
-        return keys.with_columns(ids.gather(positions).alias("paper_id")).cast(INDEX_SCHEMA)
-    rows = numbers.select(pl.arg_sort_by(order)).to_series()
-    del numbers
-    return (
-        keys.select(pl.exclude("paper_id").gather(rows))
-        .with_columns(ids.gather(positions.gather(rows)).alias("paper_id"))
-        .select(INDEX_SCHEMA.names())
-        .cast(INDEX_SCHEMA)
-    )
+    order = [pl.col(_RANK), pl.col("kind").to_physical(), pl.col("band"), pl.col("key")]
+    if not _ordered(numbers, order):
+        numbers = numbers.sort(order)
+    return KeysById(numbers, ids.unique().sort(), fingerprint)
+
+
+def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+    """:func:`ranked_by_id` as index rows (``INDEX_SCHEMA``), every row at once."""
+    return ranked_by_id(keys, papers, params.fingerprint).index_rows()
 
 
 _RANK = "_paper_rank"
 _KIND_ORDER = {"arxiv": 0, "band": 1, "title": 2}
 """``kind`` sorts as these codes (its values in byte order), so the index is sorted on numbers, not strings."""
 
+KIND = pl.Enum(list(_KIND_ORDER))
+"""``kind`` on numbers (its codes are :data:`_KIND_ORDER`'s)."""
 
-def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+PROBE_SCHEMA = pl.Schema({"paper_id": pl.UInt32, "kind": KIND, "band": pl.Int16, "key": pl.UInt64})
+""":func:`positional_keys`: ``paper_id`` a row position."""
+
+
+def _index_form(ranked: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+    """:func:`_ranked_keys` rows with ``kind`` as text and the ``fingerprint``, as the index holds them."""
+    return ranked.with_columns(
+        pl.col("kind").cast(pl.String), pl.lit(params.fingerprint).alias("fingerprint")
+    )
+
+
+BAND_BATCH_PAPERS = 25_000
+"""Papers whose abstracts are read (through an :data:`AbstractsOf`) and banded at a time."""
+
+
+def _band_rows(papers: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None) -> pl.DataFrame:
+    """:func:`band_frame` of the papers' abstracts (``doc`` a row position in ``papers``): of their ``abstract``
+    column, else read through ``abstracts`` :data:`BAND_BATCH_PAPERS` papers at a time (the same rows)."""
+    if "abstract" in papers.columns:
+        return band_frame(papers.get_column("abstract"), params)
+    if abstracts is None:
+        raise ValueError("papers without an abstract column need the abstracts to read theirs from")
+    ids = papers.get_column("record_id")
+    parts = [
+        band_frame(abstracts(ids.slice(start, BAND_BATCH_PAPERS)), params).with_columns(
+            (pl.col("doc") + start).cast(pl.UInt32)
+        )
+        for start in range(0, papers.height, BAND_BATCH_PAPERS)
+    ]
+    return pl.concat(parts)
+
+
+def _ranked_keys(
+    papers: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None = None
+) -> pl.DataFrame:
     """Distinct key rows of the papers with ``_paper_rank``, the dense rank of ``paper_id`` among them.
 
     The ~32 band rows of a paper are distinct when its ``paper_id`` is (one row per band), so only the few
@@ -103,7 +182,10 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     papers, not on the 30-odd times longer key rows.
     """
     if papers.height == 0:
-        return pl.DataFrame(schema={**INDEX_SCHEMA, _RANK: pl.UInt32})
+        schema = {name: dtype for name, dtype in INDEX_SCHEMA.items() if name != "fingerprint"}
+        return pl.DataFrame(
+            schema={**schema, "paper_id": papers.schema["paper_id"], "kind": KIND, _RANK: pl.UInt32}
+        )
     ranked = papers.with_columns(pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
     titles = ranked.select("paper_id", _RANK, pl.col("title").alias("t"))
     if "aliases" in ranked.columns:
@@ -115,7 +197,7 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
         .unique()
         .select(
             "paper_id",
-            pl.lit("title").alias("kind"),
+            pl.lit("title", dtype=KIND).alias("kind"),
             pl.lit(-1, dtype=pl.Int16).alias("band"),
             _key_hash(pl.col("t")).alias("key"),
             _RANK,
@@ -127,18 +209,18 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
         .unique()
         .select(
             "paper_id",
-            pl.lit("arxiv").alias("kind"),
+            pl.lit("arxiv", dtype=KIND).alias("kind"),
             pl.lit(-1, dtype=pl.Int16).alias("band"),
             _key_hash(pl.col("t")).alias("key"),
             _RANK,
         )
     )
-    bands = band_frame(ranked["abstract"], params)
+    bands = _band_rows(ranked, params, abstracts)
     doc = bands["doc"]
     band_rows = pl.DataFrame(
         {
             "paper_id": ranked["paper_id"].gather(doc),
-            "kind": pl.Series("kind", ["band"], dtype=pl.String).new_from_index(0, len(doc)),
+            "kind": pl.Series("kind", ["band"], dtype=KIND).new_from_index(0, len(doc)),
             "band": bands["band"],
             "key": bands["key"],
             _RANK: ranked[_RANK].gather(doc),
@@ -146,9 +228,7 @@ def _ranked_keys(papers: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
     if not ranked["paper_id"].is_unique().all():
         band_rows = band_rows.unique()
-    return pl.concat([arxiv_rows, title_rows, band_rows]).with_columns(
-        pl.lit(params.fingerprint).alias("fingerprint")
-    )
+    return pl.concat([arxiv_rows, title_rows, band_rows])
 
 
 def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
@@ -190,7 +270,7 @@ def update_index(
     if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
         raise ValueError("index was built with other parameters; rebuild it with build_index")
     if keys is None:
-        added = _ranked_keys(papers, params)
+        added = _index_form(_ranked_keys(papers, params), params)
     else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
         ranks = papers.select(
             "paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK)

@@ -11,6 +11,8 @@ import polars as pl
 
 from transforms.dedup.arxiv_conflicts import most_similar
 from transforms.dedup.clusters import (
+    AbstractsOf,
+    abstract_chars,
     arxiv_compatible,
     prepare_docs,
     score_pairs,
@@ -24,7 +26,7 @@ from transforms.dedup.identity import (
     paper_id_expr,
     sha256_hex16,
 )
-from transforms.dedup.index import build_index, positional_keys
+from transforms.dedup.index import KIND, build_index, positional_keys
 from transforms.dedup.minhash import DedupParams
 
 MATCH_SPLIT_ARXIV_CONFLICT = "match:split_arxiv_conflict"
@@ -38,10 +40,14 @@ def match_previous(
     params: DedupParams = DedupParams(),
     index: pl.DataFrame | pl.LazyFrame | None = None,
     probe: pl.DataFrame | None = None,
+    abstracts: AbstractsOf | None = None,
 ) -> pl.DataFrame:
     """Add ``paper_id`` (the matching previous paper's, else :func:`paper_id_expr`) and ``is_new``.
 
     ``probe``: :func:`positional_keys` of ``new_papers`` when the caller has them (computed here otherwise).
+    ``abstracts``: where the abstracts of ``new_papers`` are read by ``record_id`` when they carry
+    :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract``: only those of the papers a
+    previous one is a candidate for, or whose id needs their text, are read.
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
@@ -57,7 +63,7 @@ def match_previous(
     """
     if previous is None:
         unmatched = new_papers.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
-        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), None)
+        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), None, abstracts)
     previous_lazy = previous.lazy()
     if index is None:
         index = build_index(previous_lazy.collect(), params)
@@ -69,7 +75,7 @@ def match_previous(
         raise ValueError("index was built with other parameters; rebuild it with build_index")
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
-    probe = positional_keys(new, params) if probe is None else probe
+    probe = positional_keys(new, params, abstracts) if probe is None else probe
     stored = index
     if isinstance(index, pl.LazyFrame):
         index = (
@@ -79,15 +85,15 @@ def match_previous(
         )
     hits = (
         probe.rename({"paper_id": "new_doc"})
-        .join(index.select("paper_id", "kind", "band", "key"), on=["kind", "band", "key"])
+        .join(index.select("paper_id", pl.col("kind").cast(KIND), "band", "key"), on=["kind", "band", "key"])
         .with_columns(pl.col("new_doc").cast(pl.Int64))
         .group_by("new_doc", "paper_id")
-        .agg(pl.col("kind").unique().alias("kinds"))
+        .agg(pl.col("kind").cast(pl.String).unique().alias("kinds"))
     )
     hits = _drop_arxiv_conflicts(hits, probe, stored)
     if hits.height == 0:
         unmatched = new.with_columns(pl.lit(None, dtype=pl.String).alias("_matched"))
-        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), previous_lazy)
+        return _assign_ids(_with_decisions(unmatched, pl.lit(False)), previous_lazy, abstracts)
     candidate_ids = hits["paper_id"].unique()
     old = (
         previous_lazy.filter(pl.col("paper_id").is_in(candidate_ids.implode()))
@@ -95,9 +101,10 @@ def match_previous(
         .collect()
     )
     # Score each (new, old) hit with the within-run rules: new papers first, then old ones.
+    new_texts = new.select("title", _abstracts_of(new, hits.get_column("new_doc"), abstracts), "arxiv_id")
     combined = pl.concat(
         [
-            new.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
+            new_texts.cast({"arxiv_id": pl.String}),
             old.select("title", "abstract", "arxiv_id").cast({"arxiv_id": pl.String}),
         ]
     )
@@ -136,7 +143,21 @@ def match_previous(
         maintain_order="left",
     )
     matched = _with_decisions(matched, pl.col("_doc").is_in(contested.cast(pl.UInt32).implode()))
-    return _assign_ids(matched.drop("_doc"), previous_lazy)
+    return _assign_ids(matched.drop("_doc"), previous_lazy, abstracts)
+
+
+def _abstracts_of(papers: pl.DataFrame, rows: pl.Series, abstracts: AbstractsOf | None) -> pl.Series:
+    """The papers' ``abstract`` column, or, for papers without one, the abstracts of the given ``rows`` read
+    through ``abstracts`` (null elsewhere: only those rows are scored)."""
+    if "abstract" in papers.columns:
+        return papers.get_column("abstract")
+    if abstracts is None:
+        raise ValueError("papers without an abstract column need the abstracts to read theirs from")
+    wanted = rows.unique().sort().cast(pl.UInt32)
+    texts = pl.Series("abstract", [None] * papers.height, dtype=pl.String)
+    if wanted.len():
+        texts = texts.scatter(wanted, abstracts(papers.get_column("record_id").gather(wanted)))
+    return texts
 
 
 def _drop_arxiv_conflicts(
@@ -247,14 +268,17 @@ def _first_capture() -> pl.Expr:
     return pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.min()
 
 
-def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFrame:
+def _assign_ids(
+    frame: pl.DataFrame, previous: pl.LazyFrame | None, abstracts: AbstractsOf | None = None
+) -> pl.DataFrame:
     """``paper_id``/``is_new`` from ``_matched``; unmatched papers get :func:`paper_id_expr`, made unique.
 
     Two papers can share a normalised title without being one paper (short or placeholder titles, unrelated
     abstracts). The earliest-captured of them (then the longest abstract) gets the plain id unless an older
     paper holds it; the others get ``title:`` + sha256 of the normalised title and abstract, so every id is
     unique and none depends on input order. The ids are decided on a frame of the columns that decide them and
-    added to ``frame`` in its order: sorting the papers themselves copied every column twice.
+    added to ``frame`` in its order: sorting the papers themselves copied every column twice. Papers without an
+    ``abstract`` column read theirs through ``abstracts``, only where the long id is needed.
     """
     frame = frame.drop("paper_id", "is_new", strict=False)
     capture = _first_capture() if "sources" in frame.columns else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
@@ -266,7 +290,7 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         "_matched",
         "title",
-        "abstract",
+        abstract_chars(frame.columns).alias("_chars"),
         paper_id_expr().alias("_plain"),
         capture.alias("_capture"),
     )
@@ -279,6 +303,8 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
         .collect()["paper_id"]
     )
     needs_long = contested | (unmatched & pl.col("_plain").is_in(taken.implode()))
+    long_rows = with_plain.select(pl.col("_row").filter(needs_long)).to_series()
+    with_plain = with_plain.with_columns(_abstracts_of(frame, long_rows, abstracts))
     long_id = pl.concat_str(
         [
             pl.lit("title:"),
@@ -297,7 +323,7 @@ def _assign_ids(frame: pl.DataFrame, previous: pl.LazyFrame | None) -> pl.DataFr
             pl.col("_matched").is_not_null(),
             pl.col("_capture").is_null(),
             "_capture",
-            -pl.col("abstract").fill_null("").str.len_chars().cast(pl.Int64),
+            -pl.col("_chars"),
             "_long",
         )
         .with_columns(pl.int_range(pl.len()).over("_plain").alias("_rank"))
