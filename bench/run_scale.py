@@ -85,7 +85,7 @@ STAGE_NAMES = (
     "validate",
     "publish",
 )
-"""The stage lines ``papers run`` prints (``signatures`` only with partitions), in flow order."""
+"""The stage lines ``papers run`` prints, in flow order."""
 STAGE_LINE = re.compile(r"^(?P<stage>[a-z]+)\s.*?(?P<seconds>\d+\.\d+) s$")
 MARK = "RUN_SCALE_MARK"
 """Set in the environment of the measured command: every process it starts inherits it, in any session."""

@@ -18,18 +18,18 @@ from prefect.states import Failed, State
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
-from flows.run.partitions import partition_results, signatures_partition, task_runner
+from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
-from flows.run.version import CARRIED_TEXTS, in_ranges
-from flows.runtime.progress import StageTiming, record
+from flows.run.version import JOINED_TEXTS, in_ranges
+from flows.runtime.progress import StageTiming, progress, record
 from flows.store.lock import output_lock
 from flows.store.spill import Spilled, work_folder
-from transforms.dedup.minhash import shared_bands
+from transforms.dedup.minhash import Signatures
 from transforms.partition import split_partitions
-from transforms.routing import pending as is_pending
+from transforms.routing import split
 
 
 @flow(name="curate-trending-papers", log_prints=False, validate_parameters=True)
@@ -81,21 +81,33 @@ def run_curation(config: RunConfig) -> RunSummary:
 def deduplicate(
     detected: Spilled, ingested: Ingested, config: RunConfig, runner: TaskRunner | None
 ) -> Deduplicated:
-    """Dedup on the run's records read back as one frame (held only here: the result carries the columns of every
-    record that the rest of the run reads, and quarantine reads the others back from ``detected``), then the
-    retraction list."""
-    records = in_run_order(detected, consume=False, drop=CARRIED_TEXTS)  # they join the papers by range
-    bands = signatures(records, config, runner) if config.partitioned else None
-    deduplicated = dedup(records, ingested.previous, config, bands=bands, captured=detected)
+    """Dedup on the run's records read back as one frame without their texts (held only here: the result
+    carries the columns of every record that the rest of the run reads, and quarantine reads the others back
+    from ``detected``) and the signatures of their abstracts, then the retraction list."""
+    records = in_run_order(detected, consume=False, drop=JOINED_TEXTS)  # they join the papers by range
+    signed = signatures(detected, records, config, runner)
+    deduplicated = dedup(records, ingested.previous, config, signatures=signed, captured=detected)
     return withhold(deduplicated, ingested.retractions)
 
 
-def signatures(detected: pl.DataFrame, config: RunConfig, runner: TaskRunner | None) -> pl.DataFrame:
-    """MinHash band keys of the pending records, one task per partition (dedup groups them by band key); on one
-    partition, dedup computes them itself, one band at a time."""
+def signatures(
+    detected: Spilled, records: pl.DataFrame, config: RunConfig, runner: TaskRunner | None
+) -> Signatures:
+    """MinHash signatures of the pending records' abstracts, row ``i`` the ``i``-th pending record of
+    ``records`` (dedup's docs): read a chunk of ``detected`` at a time, each chunk signed as one task per
+    partition, so no more than a chunk's abstracts are held."""
     started = time.perf_counter()
-    pending = detected.filter(is_pending()).select("record_id", "abstract")
-    parts = split_partitions(pending, config.partitions)
-    bands = shared_bands(partition_results(runner, signatures_partition, parts, params=config.dedup))
-    record(StageTiming("signatures", pending.height, None, round(time.perf_counter() - started, 3)))
-    return bands
+    rows = split(records)[0].select("record_id").with_row_index(SIGNED_ROW)
+    signed = Signatures.empty(config.dedup, rows.height)
+    done = 0
+    for chunk in detected.frames(columns=("record_id", "abstract")):
+        pending = chunk.join(rows, on="record_id")
+        parts = split_partitions(pending, config.partitions)
+        for positions, part in partition_results(runner, signatures_partition, parts, params=config.dedup):
+            signed.put(positions, part)
+        done += pending.height
+        progress("signatures", done, rows.height)
+    if done != rows.height:
+        raise RuntimeError(f"{done} abstracts signed for {rows.height} pending records")
+    record(StageTiming("signatures", rows.height, None, round(time.perf_counter() - started, 3)))
+    return signed

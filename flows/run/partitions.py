@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import polars as pl
 from prefect import Task, task
 from prefect.context import FlowRunContext
@@ -28,8 +29,8 @@ from flows.run.stage import STAGE_OPTIONS
 from flows.runtime.progress import StageTiming, progress, record
 from flows.store.spill import Spilled, WorkFolder
 from transforms.clean.quality import QualitySettings
-from transforms.dedup.minhash import DedupParams, partition_band_frame
-from transforms.partition import ORDER, merge_partitions, split_partitions
+from transforms.dedup.minhash import DedupParams, Signatures
+from transforms.partition import merge_partitions, split_partitions
 
 Counts = Callable[[pl.DataFrame, pl.DataFrame], tuple[int | None, int | None]]
 
@@ -54,11 +55,15 @@ def language_partition(
     return language_frame(records, known, allowed_languages, workers=workers, report_progress=False)
 
 
+SIGNED_ROW = "__signed_row"
+"""The row a record's signature goes to (its position among the run's pending records: dedup's ``doc``)."""
+
+
 @task(name="signatures-partition", **STAGE_OPTIONS)
-def signatures_partition(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
-    """LSH band keys of one partition's abstracts, ``doc`` numbered in the whole frame (dedup's global step
-    groups them by band key)."""
-    return partition_band_frame(records.get_column("abstract"), records.get_column(ORDER), params)
+def signatures_partition(records: pl.DataFrame, params: DedupParams) -> tuple[np.ndarray, Signatures]:
+    """MinHash signatures of one partition's abstracts and the rows (``SIGNED_ROW``) they go to (dedup's global
+    step bands them all)."""
+    return records.get_column(SIGNED_ROW).to_numpy(), Signatures.of(records.get_column("abstract"), params)
 
 
 @task(name="derive-partition", **STAGE_OPTIONS)

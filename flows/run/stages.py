@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 from prefect.task_runners import TaskRunner
 
@@ -35,10 +36,11 @@ from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
 from flows.store.spill import Spilled, WorkFolder
-from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
+from transforms.dedup.clusters import ABSTRACT_CHARS, AbstractsOf, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import build_index, positional_keys, ranked_by_id
 from transforms.dedup.matching import match_previous
+from transforms.dedup.minhash import Signatures
 from transforms.history.retraction import withhold_retracted
 from transforms.report.accounting import accounted, with_paper_decisions
 from transforms.routing import pending_count, split
@@ -108,8 +110,13 @@ def language(
 
 def in_run_order(records: Spilled, consume: bool = True, drop: Collection[str] = ()) -> pl.DataFrame:
     """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
-    (``consume``: their files are removed as they are read; ``drop``: columns not read)."""
-    frames = list(records.frames(consume=consume, drop=drop))
+    (``consume``: their files are removed as they are read; ``drop``: columns not read, but a dropped
+    ``abstract`` leaves its length, ``ABSTRACT_CHARS``)."""
+    lengths = "abstract" in drop
+    frames = [
+        frame.with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract") if lengths else frame
+        for frame in records.frames(consume=consume, drop=[name for name in drop if name != "abstract"])
+    ]
     return (
         pl.concat(frames, how="diagonal_relaxed")
         .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
@@ -122,25 +129,39 @@ def dedup(
     records: pl.DataFrame,
     previous: PreviousVersion | None,
     config: RunConfig,
-    bands: pl.DataFrame | None = None,
+    signatures: Signatures | None = None,
     captured: Spilled | None = None,
 ) -> Deduplicated:
     """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers.
 
-    ``bands``: the band keys of the pending records computed per partition (None: computed here). ``captured``:
-    ``records`` as spilled to the work folder; the records then carry on only their ``ACCOUNTED_COLUMNS``
-    (quarantine reads the rest back from ``captured``), and the papers leave without their kept records'
-    ``abstract`` (they get it back range by range: ``flows/run/version.py``); the steps after clustering read
-    the abstracts they need from the records.
+    ``signatures``: those of the pending records' abstracts, a row a record (None: computed here from their
+    ``abstract``). ``captured``: ``records`` as spilled to the work folder; the records then carry on only their
+    ``ACCOUNTED_COLUMNS`` (quarantine reads the rest back from ``captured``), and the papers leave without their
+    kept records' ``abstract`` (they get it back range by range: ``flows/run/version.py``). Records may come
+    without their ``abstract`` (with ``ABSTRACT_CHARS``, ``signatures`` and ``captured``): the abstracts of the
+    pairs scored and of the ids hashed are read back from ``captured``.
     """
     pending, rejected = split(records)
-    clustered = find_clusters(pending, config.dedup, bands=bands)
-    if captured is None:
-        papers, abstracts = collapse_clusters(clustered), None
+    if signatures is None:
+        signatures = Signatures.of(pending.get_column("abstract"), config.dedup)
+    if "abstract" in pending.columns:
+        abstracts = abstracts_in(pending)
+    elif captured is not None:
+        abstracts = abstracts_read(captured)
     else:
-        with_chars = clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS))
-        papers, abstracts = collapse_clusters(with_chars, without=("abstract",)), abstracts_in(pending)
-    probe = positional_keys(papers, config.dedup, abstracts)
+        raise ValueError("records without their abstracts need the spilled records to read them from")
+    bands = signatures.shared_band_frame(config.dedup)
+    clustered = find_clusters(pending, config.dedup, bands=bands, abstracts=abstracts)
+    del bands
+    if captured is None:
+        papers = collapse_clusters(clustered)
+    else:
+        if ABSTRACT_CHARS not in clustered.columns:
+            clustered = clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS))
+        papers = collapse_clusters(clustered, without=("abstract",))
+    kept = None if "abstract" in papers.columns else signatures.take(kept_rows(pending, papers))
+    probe = positional_keys(papers, config.dedup, kept)
+    del kept
     matched = match_previous(
         papers,
         previous_papers(previous),
@@ -162,6 +183,28 @@ def dedup(
         keys=keys,
         captured=captured,
     )
+
+
+def abstracts_read(captured: Spilled) -> AbstractsOf:
+    """:data:`~transforms.dedup.clusters.AbstractsOf` reading the spilled records' abstracts (a pass over the
+    chunks' ``record_id`` and ``abstract`` a call: dedup asks for the abstracts of a step's pairs at once)."""
+
+    def lookup(record_ids: pl.Series) -> pl.Series:
+        found = captured.rows_of(record_ids, columns=("abstract",))
+        wanted = record_ids.alias("record_id").to_frame()
+        texts = wanted.join(found, on="record_id", how="left", maintain_order="left")
+        if texts.height != wanted.height or found.height != record_ids.n_unique():
+            raise RuntimeError(f"{found.height} abstracts found for {record_ids.n_unique()} records")
+        return texts.get_column("abstract")
+
+    return lookup
+
+
+def kept_rows(pending: pl.DataFrame, papers: pl.DataFrame) -> np.ndarray:
+    """The positions in ``pending`` of the papers' kept records, in paper order."""
+    positions = pending.select("record_id").with_row_index("row")
+    kept = papers.select("record_id").join(positions, on="record_id", how="left", maintain_order="left")
+    return kept.get_column("row").to_numpy()
 
 
 @stage("retract", counts=lambda deduplicated, result: (deduplicated.papers.height, result.papers.height))

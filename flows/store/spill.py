@@ -87,23 +87,34 @@ class Spilled:
             first += count
         return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 
-    def frames(self, consume: bool = False, drop: Collection[str] = ()) -> Iterator[pl.DataFrame]:
+    def frames(
+        self, consume: bool = False, drop: Collection[str] = (), columns: Collection[str] | None = None
+    ) -> Iterator[pl.DataFrame]:
         """The chunks, one at a time; ``consume``: each chunk's file is removed once it is read (the next stage
         owns the rows), so the work folder holds about one copy of the run's records, not two. ``drop``: columns
-        not read."""
+        not read; ``columns``: the only columns read."""
         for path in self.paths:
-            columns = [name for name in pl.read_parquet_schema(path) if name not in drop] if drop else None
-            frame = pl.read_parquet(path, columns=columns)
+            read = list(columns) if columns is not None else None
+            if drop:
+                read = [name for name in (read or pl.read_parquet_schema(path)) if name not in drop]
+            frame = pl.read_parquet(path, columns=read)
             if consume:
                 path.unlink()
             yield frame
 
-    def rows_of(self, record_ids: pl.Series, drop: Collection[str] = ()) -> pl.DataFrame:
-        """The rows whose ``record_id`` is one of ``record_ids``, without the columns ``drop``; read a chunk at a
-        time, so only those rows are held (with no chunk, an empty frame of ``record_id`` alone)."""
+    def rows_of(
+        self, record_ids: pl.Series, drop: Collection[str] = (), columns: Collection[str] | None = None
+    ) -> pl.DataFrame:
+        """The rows whose ``record_id`` is one of ``record_ids``, without the columns ``drop`` (``columns``: only
+        those, with ``record_id``); read a chunk at a time, so only those rows are held (with no chunk, an empty
+        frame of ``record_id`` alone)."""
         wanted = record_ids.implode()
+        read = None if columns is None else ["record_id", *(name for name in columns if name != "record_id")]
         found = [
-            pl.scan_parquet(path).filter(pl.col("record_id").is_in(wanted)).collect().drop(drop, strict=False)
+            (pl.scan_parquet(path) if read is None else pl.scan_parquet(path).select(read))
+            .filter(pl.col("record_id").is_in(wanted))
+            .collect()
+            .drop(drop, strict=False)
             for path in self.paths
         ]
         if not found:

@@ -154,7 +154,7 @@ def test_broken_contract_publishes_nothing_and_leaves_latest(tmp_path: Path) -> 
     ]
 
 
-STAGES = ["ingest", "clean", "language", "dedup", "retract", "derive", "validate", "publish"]
+STAGES = ["ingest", "clean", "language", "signatures", "dedup", "retract", "derive", "validate", "publish"]
 
 
 def test_cli_run_prints_a_line_per_stage_then_a_summary(
@@ -166,7 +166,7 @@ def test_cli_run_prints_a_line_per_stage_then_a_summary(
     lines = printed.splitlines()
     assert [line.split()[0] for line in lines[: len(STAGES)]] == STAGES
     assert lines[0].split()[1:4] == ["1", "->", "100"] and lines[0].endswith(" s")
-    assert lines[3].split()[1:5] == ["100", "->", "99", "records"]  # dedup: the channel-pruning pair merged
+    assert lines[4].split()[1:5] == ["100", "->", "99", "records"]  # dedup: the channel-pruning pair merged
 
 
 def test_cli_json_prints_the_summary_as_json_and_stage_lines_on_stderr(

@@ -75,7 +75,7 @@ def test_deployed_daily_run_on_a_worker_publishes_with_artifacts_and_logs(
     assert latest is not None and latest.papers.height > 0
     manifest = json.loads((latest.path / "manifest.json").read_text())
     assert [stage["stage"] for stage in manifest["stages"]] == [
-        "ingest", "clean", "language", "dedup", "retract", "derive", "validate"
+        "ingest", "clean", "language", "signatures", "dedup", "retract", "derive", "validate"
     ]  # fmt: skip
     artifacts = api.post(
         "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}

@@ -75,6 +75,20 @@ def abstracts_in(records: pl.DataFrame) -> AbstractsOf:
     return lookup
 
 
+def abstracts_at(frame: pl.DataFrame, rows: pl.Series, abstracts: AbstractsOf | None) -> pl.Series:
+    """``frame``'s ``abstract`` column, or, for a frame without one, the abstracts of its ``rows`` (positions)
+    read through ``abstracts`` by the rows' ``record_id`` (null elsewhere: only those rows are read)."""
+    if "abstract" in frame.columns:
+        return frame.get_column("abstract")
+    if abstracts is None:
+        raise ValueError("rows without an abstract column need the abstracts to read theirs from")
+    wanted = rows.unique().sort().cast(pl.UInt32)
+    texts = pl.Series("abstract", [None] * frame.height, dtype=pl.String)
+    if wanted.len():
+        texts = texts.scatter(wanted, abstracts(frame.get_column("record_id").gather(wanted)))
+    return texts
+
+
 def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int) -> pl.DataFrame:
     """Candidate pairs ``a < b`` of ``doc`` sharing ``key_columns``: all pairs in small buckets, star+chain in
     big."""
@@ -151,14 +165,17 @@ def _set_jaccard(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     return pl.when(union > 0).then(left.list.set_intersection(right).list.len() / union).otherwise(None)
 
 
-def score_pairs(docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
+def score_pairs(
+    docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None = None
+) -> pl.DataFrame:
     """Add ``abstract_sim``, ``title_sim`` and ``similarity`` to pairs of row indices into ``docs``.
 
-    ``docs`` needs ``abstract`` and ``title_tokens``. ``similarity`` is the abstract Jaccard when both
-    abstracts have words, else the title-word Jaccard (so exact-title matches of abstract-less records still
-    score).
+    ``docs`` needs ``abstract`` (or ``record_id`` and ``abstracts``: only the pairs' are read) and
+    ``title_tokens``. ``similarity`` is the abstract Jaccard when both abstracts have words, else the title-word
+    Jaccard (so exact-title matches of abstract-less records still score).
     """
-    abstract_sim = _abstract_jaccard(docs["abstract"], pairs, params)
+    texts = abstracts_at(docs, pl.concat([pairs.get_column("a"), pairs.get_column("b")]), abstracts)
+    abstract_sim = _abstract_jaccard(texts, pairs, params)
     tokens = docs.select("title_tokens").with_row_index("doc")
     return (
         pairs.with_columns(abstract_sim.alias("abstract_sim"))
@@ -260,12 +277,17 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
 
 def _near_pairs(docs: pl.DataFrame, params: DedupParams, bands: pl.DataFrame | None) -> pl.DataFrame:
     if bands is None:
+        if "abstract" not in docs.columns:
+            raise ValueError("records without an abstract column need their band keys given")
         bands = shared_band_frame(docs["abstract"], params)
     return _bucket_pairs(bands, ["band", "key"], params.max_bucket)
 
 
 def find_clusters(
-    records: pl.DataFrame, params: DedupParams = DedupParams(), bands: pl.DataFrame | None = None
+    records: pl.DataFrame,
+    params: DedupParams = DedupParams(),
+    bands: pl.DataFrame | None = None,
+    abstracts: AbstractsOf | None = None,
 ) -> pl.DataFrame:
     """Add ``cluster_id`` (record_id of the kept record), ``similarity``, ``match_rule`` and ``decisions``.
 
@@ -276,7 +298,9 @@ def find_clusters(
     is ``[SPLIT_ARXIV_CONFLICT]`` for the records of a component that was split, else empty.
 
     ``bands`` (``doc, band, key`` of the abstracts, ``doc`` a row position in ``records``) are LSH band keys
-    computed elsewhere, e.g. per partition (:func:`~transforms.dedup.minhash.shared_bands`); None computes them here.
+    computed elsewhere (:meth:`~transforms.dedup.minhash.Signatures.shared_band_frame` of signatures made chunk
+    by chunk); None computes them here. Records may carry :data:`ABSTRACT_CHARS` instead of ``abstract``
+    (``bands`` then given): the abstracts of the pairs scored are read through ``abstracts``.
     """
     if records.height == 0:
         return records.with_columns(
@@ -290,7 +314,7 @@ def find_clusters(
         docs.select("doc", "title_key").drop_nulls("title_key"), ["title_key"], params.max_bucket
     )
     title_pairs = (
-        score_pairs(docs, same_title, params)
+        score_pairs(docs, same_title, params, abstracts)
         .filter(title_not_contradicted(params))
         .select("a", "b", pl.lit("title").alias("rule"), "abstract_sim", "title_sim")
     )
@@ -300,7 +324,7 @@ def find_clusters(
         pl.lit(None, dtype=pl.Float64).alias("title_sim"),
     )
     candidates = _near_pairs(docs, params, bands)
-    scored = score_pairs(docs, candidates, params)
+    scored = score_pairs(docs, candidates, params, abstracts)
     near = scored.filter(verified(params)).select(
         "a", "b", pl.lit("near_duplicate").alias("rule"), "abstract_sim", "title_sim"
     )
@@ -321,7 +345,7 @@ def find_clusters(
         pl.Series(component[edges["a"].to_numpy()] == component[edges["b"].to_numpy()], dtype=pl.Boolean)
     )
     ranked = docs.with_columns(pl.Series("component", component, dtype=pl.Int64)).sort(
-        ["component", *kept_order()]
+        ["component", *kept_order(docs.columns)]
     )
     kept = ranked.group_by("component", maintain_order=True).agg(
         pl.col("doc").first().alias("kept_doc"), pl.col("record_id").first().alias("cluster_id")
@@ -332,7 +356,7 @@ def find_clusters(
     to_kept = members.filter(pl.col("doc") != pl.col("kept_doc")).select(
         pl.col("kept_doc").alias("a"), pl.col("doc").alias("b")
     )
-    similarity = score_pairs(docs, to_kept, params).select(pl.col("b").alias("doc"), "similarity")
+    similarity = score_pairs(docs, to_kept, params, abstracts).select(pl.col("b").alias("doc"), "similarity")
 
     both_ways = pl.concat(
         [

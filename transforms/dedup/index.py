@@ -11,15 +11,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.dedup.clusters import (
-    AbstractsOf,
-    title_key,
-)
+from transforms.dedup.clusters import title_key
 from transforms.dedup.identity import (
     known_arxiv_id,
     stable_hash64,
 )
-from transforms.dedup.minhash import DedupParams, band_frame
+from transforms.dedup.minhash import DedupParams, Signatures, band_frame
 from transforms.schema import DEDUP_INDEX_SCHEMA, polars_schema
 
 INDEX_ORDER = ["paper_id", "kind", "band", "key"]
@@ -49,28 +46,24 @@ def build_index(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl
     return _in_index_order(_index_form(_ranked_keys(papers, params), params))
 
 
-def lookup_keys(
-    papers: pl.DataFrame, params: DedupParams = DedupParams(), abstracts: AbstractsOf | None = None
-) -> pl.DataFrame:
-    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort.
-
-    ``abstracts``: where the abstracts of papers without an ``abstract`` column are read, by ``record_id``.
-    """
-    return _index_form(_ranked_keys(papers, params, abstracts), params).drop(_RANK).cast(INDEX_SCHEMA)
+def lookup_keys(papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
+    """The rows of :func:`build_index` in no particular order: what a probe joins on, without the sort."""
+    return _index_form(_ranked_keys(papers, params), params).drop(_RANK).cast(INDEX_SCHEMA)
 
 
 def positional_keys(
-    papers: pl.DataFrame, params: DedupParams = DedupParams(), abstracts: AbstractsOf | None = None
+    papers: pl.DataFrame, params: DedupParams = DedupParams(), signatures: Signatures | None = None
 ) -> pl.DataFrame:
     """:func:`lookup_keys` of papers that have no ids yet, in :data:`PROBE_SCHEMA` (``paper_id`` their row
     position): what :func:`match_previous` probes the index with, and, numbered by :func:`ranked_by_id` once the
     papers have ids, the keys :func:`update_index` adds (hashed once per run, not twice).
 
     Held on numbers (~18 bytes a row, ~34 rows a paper), not as index rows (text ids, kinds and fingerprints:
-    three to four times that).
+    three to four times that). Papers without an ``abstract`` column are banded from ``signatures``, a row a
+    paper.
     """
     numbered = papers.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("paper_id"))
-    return _ranked_keys(numbered, params, abstracts).drop(_RANK).cast(PROBE_SCHEMA)
+    return _ranked_keys(numbered, params, signatures).drop(_RANK).cast(PROBE_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -151,29 +144,18 @@ def _index_form(ranked: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     )
 
 
-BAND_BATCH_PAPERS = 25_000
-"""Papers whose abstracts are read (through an :data:`AbstractsOf`) and banded at a time."""
-
-
-def _band_rows(papers: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None) -> pl.DataFrame:
+def _band_rows(papers: pl.DataFrame, params: DedupParams, signatures: Signatures | None) -> pl.DataFrame:
     """:func:`band_frame` of the papers' abstracts (``doc`` a row position in ``papers``): of their ``abstract``
-    column, else read through ``abstracts`` :data:`BAND_BATCH_PAPERS` papers at a time (the same rows)."""
+    column, else of ``signatures`` (row ``i`` paper ``i``'s)."""
     if "abstract" in papers.columns:
         return band_frame(papers.get_column("abstract"), params)
-    if abstracts is None:
-        raise ValueError("papers without an abstract column need the abstracts to read theirs from")
-    ids = papers.get_column("record_id")
-    parts = [
-        band_frame(abstracts(ids.slice(start, BAND_BATCH_PAPERS)), params).with_columns(
-            (pl.col("doc") + start).cast(pl.UInt32)
-        )
-        for start in range(0, papers.height, BAND_BATCH_PAPERS)
-    ]
-    return pl.concat(parts)
+    if signatures is None or len(signatures) != papers.height:
+        raise ValueError("papers without an abstract column need their abstracts' signatures, a row a paper")
+    return signatures.band_frame(params)
 
 
 def _ranked_keys(
-    papers: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None = None
+    papers: pl.DataFrame, params: DedupParams, signatures: Signatures | None = None
 ) -> pl.DataFrame:
     """Distinct key rows of the papers with ``_paper_rank``, the dense rank of ``paper_id`` among them.
 
@@ -215,7 +197,7 @@ def _ranked_keys(
             _RANK,
         )
     )
-    bands = _band_rows(ranked, params, abstracts)
+    bands = _band_rows(ranked, params, signatures)
     doc = bands["doc"]
     band_rows = pl.DataFrame(
         {

@@ -13,6 +13,7 @@ from transforms.dedup.arxiv_conflicts import most_similar
 from transforms.dedup.clusters import (
     AbstractsOf,
     abstract_chars,
+    abstracts_at,
     arxiv_compatible,
     prepare_docs,
     score_pairs,
@@ -46,8 +47,8 @@ def match_previous(
 
     ``probe``: :func:`positional_keys` of ``new_papers`` when the caller has them (computed here otherwise).
     ``abstracts``: where the abstracts of ``new_papers`` are read by ``record_id`` when they carry
-    :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract``: only those of the papers a
-    previous one is a candidate for, or whose id needs their text, are read.
+    :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract`` (their ``probe`` then given):
+    only those of the papers a previous one is a candidate for, or whose id needs their text, are read.
 
     Uses the same rules as :func:`find_clusters`: same arXiv id, same normalised title (titles and aliases on
     both sides), or an LSH candidate whose abstract and title similarities pass the thresholds. With ``index``
@@ -75,7 +76,7 @@ def match_previous(
         raise ValueError("index was built with other parameters; rebuild it with build_index")
 
     new = new_papers.drop("paper_id", "is_new", strict=False)
-    probe = positional_keys(new, params, abstracts) if probe is None else probe
+    probe = positional_keys(new, params) if probe is None else probe
     stored = index
     if isinstance(index, pl.LazyFrame):
         index = (
@@ -101,7 +102,7 @@ def match_previous(
         .collect()
     )
     # Score each (new, old) hit with the within-run rules: new papers first, then old ones.
-    new_texts = new.select("title", _abstracts_of(new, hits.get_column("new_doc"), abstracts), "arxiv_id")
+    new_texts = new.select("title", abstracts_at(new, hits.get_column("new_doc"), abstracts), "arxiv_id")
     combined = pl.concat(
         [
             new_texts.cast({"arxiv_id": pl.String}),
@@ -144,20 +145,6 @@ def match_previous(
     )
     matched = _with_decisions(matched, pl.col("_doc").is_in(contested.cast(pl.UInt32).implode()))
     return _assign_ids(matched.drop("_doc"), previous_lazy, abstracts)
-
-
-def _abstracts_of(papers: pl.DataFrame, rows: pl.Series, abstracts: AbstractsOf | None) -> pl.Series:
-    """The papers' ``abstract`` column, or, for papers without one, the abstracts of the given ``rows`` read
-    through ``abstracts`` (null elsewhere: only those rows are scored)."""
-    if "abstract" in papers.columns:
-        return papers.get_column("abstract")
-    if abstracts is None:
-        raise ValueError("papers without an abstract column need the abstracts to read theirs from")
-    wanted = rows.unique().sort().cast(pl.UInt32)
-    texts = pl.Series("abstract", [None] * papers.height, dtype=pl.String)
-    if wanted.len():
-        texts = texts.scatter(wanted, abstracts(papers.get_column("record_id").gather(wanted)))
-    return texts
 
 
 def _drop_arxiv_conflicts(
@@ -304,7 +291,7 @@ def _assign_ids(
     )
     needs_long = contested | (unmatched & pl.col("_plain").is_in(taken.implode()))
     long_rows = with_plain.select(pl.col("_row").filter(needs_long)).to_series()
-    with_plain = with_plain.with_columns(_abstracts_of(frame, long_rows, abstracts))
+    with_plain = with_plain.with_columns(abstracts_at(frame, long_rows, abstracts))
     long_id = pl.concat_str(
         [
             pl.lit("title:"),

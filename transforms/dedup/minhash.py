@@ -17,13 +17,12 @@ from transforms.dedup.identity import word_series
 
 __all__ = [
     "DedupParams",
+    "Signatures",
     "band_columns",
     "band_frame",
     "band_keys",
     "minhash_signatures",
-    "partition_band_frame",
     "shared_band_frame",
-    "shared_bands",
     "token_hashes",
 ]
 
@@ -238,18 +237,65 @@ def band_keys(signatures: np.ndarray, params: DedupParams = DedupParams()) -> np
     return keys
 
 
+@dataclass(frozen=True)
+class Signatures:
+    """The MinHash signatures of texts (row ``i`` the text of row ``i``): what the bands and keys of those texts
+    are computed from, at 256 bytes a text instead of the text itself (a run signs its abstracts chunk by chunk,
+    then clusters and keys its papers without holding the abstracts)."""
+
+    values: np.ndarray
+    """``(texts, num_perm)`` uint32 (:func:`minhash_signatures`)."""
+    has_shingles: np.ndarray
+    """``(texts,)`` bool: the texts that have shingles (the others have no band)."""
+
+    @staticmethod
+    def of(texts: pl.Series, params: DedupParams) -> Signatures:
+        return Signatures(*minhash_signatures(texts, params))
+
+    @staticmethod
+    def empty(params: DedupParams, rows: int = 0) -> Signatures:
+        """``rows`` texts without shingles, to be filled with :meth:`put`."""
+        values = np.full((rows, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+        return Signatures(values, np.zeros(rows, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.has_shingles)
+
+    def put(self, rows: np.ndarray, part: Signatures) -> None:
+        """Write ``part``'s signatures at ``rows`` (positions of this one, in ``part``'s order)."""
+        self.values[rows] = part.values
+        self.has_shingles[rows] = part.has_shingles
+
+    def take(self, rows: np.ndarray) -> Signatures:
+        """The signatures of ``rows``, in that order."""
+        return Signatures(self.values[rows], self.has_shingles[rows])
+
+    def band_frame(self, params: DedupParams) -> pl.DataFrame:
+        """Long frame ``doc, band, key`` for the texts that have shingles."""
+        keys = band_keys(self.values, params)
+        docs = np.flatnonzero(self.has_shingles)
+        return pl.DataFrame(
+            {
+                "doc": np.repeat(docs, params.bands).astype(np.uint32),
+                "band": np.tile(np.arange(params.bands, dtype=np.int16), len(docs)),
+                "key": keys[docs].reshape(-1),
+            }
+        )
+
+    def shared_band_frame(self, params: DedupParams) -> pl.DataFrame:
+        """Like :meth:`band_frame`, but only the (doc, band, key) rows whose key another doc shares in that
+        band (:func:`shared_band_frame`)."""
+        from transforms.dedup.kernels import shared_band_keys
+
+        _, _, band_mix = _hash_family(params)
+        docs = np.flatnonzero(self.has_shingles).astype(np.uint32)
+        doc, band, key = shared_band_keys(self.values, docs, band_columns(params), band_mix, _MIX)
+        return pl.DataFrame({"doc": doc, "band": band, "key": key})
+
+
 def band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
     """Long frame ``doc, band, key`` for the texts that have shingles."""
-    signatures, has_shingles = minhash_signatures(texts, params)
-    keys = band_keys(signatures, params)
-    docs = np.flatnonzero(has_shingles)
-    return pl.DataFrame(
-        {
-            "doc": np.repeat(docs, params.bands).astype(np.uint32),
-            "band": np.tile(np.arange(params.bands, dtype=np.int16), len(docs)),
-            "key": keys[docs].reshape(-1),
-        }
-    )
+    return Signatures.of(texts, params).band_frame(params)
 
 
 def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
@@ -260,13 +306,7 @@ def shared_band_frame(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
     test are one compiled pass per band (:func:`transforms.dedup.kernels.shared_band_keys`), equal to
     :func:`band_keys` then a per-band ``is_duplicated`` (:func:`_shared_band_reference`).
     """
-    from transforms.dedup.kernels import shared_band_keys
-
-    signatures, has_shingles = minhash_signatures(texts, params)
-    _, _, band_mix = _hash_family(params)
-    docs = np.flatnonzero(has_shingles).astype(np.uint32)
-    doc, band, key = shared_band_keys(signatures, docs, band_columns(params), band_mix, _MIX)
-    return pl.DataFrame({"doc": doc, "band": band, "key": key})
+    return Signatures.of(texts, params).shared_band_frame(params)
 
 
 def _shared_band_reference(texts: pl.Series, params: DedupParams) -> pl.DataFrame:
@@ -288,19 +328,3 @@ def _shared_band_reference(texts: pl.Series, params: DedupParams) -> pl.DataFram
             )
         )
     return pl.concat(parts)
-
-
-def partition_band_frame(texts: pl.Series, docs: pl.Series, params: DedupParams) -> pl.DataFrame:
-    """:func:`band_frame` of one partition's texts, ``doc`` renumbered to ``docs`` (the rows' positions in the
-    whole frame): a text's signature depends on that text alone, so partitions can be hashed apart."""
-    frame = band_frame(texts, params)
-    return frame.with_columns(docs.cast(pl.UInt32).gather(frame["doc"]).alias("doc"))
-
-
-def shared_bands(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """The global step over partitions' band frames: the (doc, band, key) rows whose key another doc shares
-    in that band, as :func:`shared_band_frame` gives for the whole frame at once."""
-    if not frames:
-        return pl.DataFrame(schema={"doc": pl.UInt32, "band": pl.Int16, "key": pl.UInt64})
-    bands = pl.concat(frames, how="vertical")
-    return bands.filter(pl.len().over("band", "key") > 1)
