@@ -170,24 +170,32 @@ def score_pairs(
 ) -> pl.DataFrame:
     """Add ``abstract_sim``, ``title_sim`` and ``similarity`` to pairs of row indices into ``docs``.
 
-    ``docs`` needs ``abstract`` (or ``record_id`` and ``abstracts``: only the pairs' are read) and
-    ``title_tokens``. ``similarity`` is the abstract Jaccard when both abstracts have words, else the title-word
-    Jaccard (so exact-title matches of abstract-less records still score).
+    ``docs`` needs ``title`` and ``abstract`` (or ``record_id`` and ``abstracts``: only the pairs' are read).
+    ``similarity`` is the abstract Jaccard when both abstracts have words, else the title-word Jaccard (so
+    exact-title matches of abstract-less records still score). Only the texts of the pairs' rows are read and
+    split into words, so scoring a few pairs of a large frame costs a few pairs.
     """
-    texts = abstracts_at(docs, pl.concat([pairs.get_column("a"), pairs.get_column("b")]), abstracts)
-    abstract_sim = _abstract_jaccard(texts, pairs, params)
-    tokens = docs.select("title_tokens").with_row_index("doc")
-    return (
-        pairs.with_columns(abstract_sim.alias("abstract_sim"))
-        .join(
-            tokens.rename({"doc": "a", "title_tokens": "tokens_a"}), on="a", how="left", maintain_order="left"
-        )
-        .join(
-            tokens.rename({"doc": "b", "title_tokens": "tokens_b"}), on="b", how="left", maintain_order="left"
-        )
-        .with_columns(_set_jaccard(pl.col("tokens_a"), pl.col("tokens_b")).alias("title_sim"))
-        .with_columns(pl.coalesce("abstract_sim", "title_sim", pl.lit(0.0)).alias("similarity"))
-        .drop("tokens_a", "tokens_b")
+    involved = pl.concat([pairs.get_column("a"), pairs.get_column("b")]).unique().sort()
+    local = pl.DataFrame(  # the pairs as positions among the involved rows
+        {
+            "a": involved.search_sorted(pairs.get_column("a")),
+            "b": involved.search_sorted(pairs.get_column("b")),
+        }
+    )
+    if "abstract" in docs.columns:
+        texts = docs.get_column("abstract").gather(involved)
+    elif abstracts is not None:
+        texts = abstracts(docs.get_column("record_id").gather(involved))
+    else:
+        raise ValueError("rows without an abstract column need the abstracts to read theirs from")
+    abstract_sim = _abstract_jaccard(texts, local, params)
+    titles = docs.get_column("title").gather(involved).to_frame("title")
+    tokens = titles.select(title_words(pl.col("title"))).to_series()
+    title_sim = pl.DataFrame({"a": tokens.gather(local["a"]), "b": tokens.gather(local["b"])}).select(
+        _set_jaccard(pl.col("a"), pl.col("b")).alias("title_sim")
+    )
+    return pairs.with_columns(abstract_sim.alias("abstract_sim"), title_sim.to_series()).with_columns(
+        pl.coalesce("abstract_sim", "title_sim", pl.lit(0.0)).alias("similarity")
     )
 
 
@@ -271,7 +279,6 @@ def prepare_docs(records: pl.DataFrame, params: DedupParams) -> pl.DataFrame:
     return records.with_row_index("doc").with_columns(
         known_arxiv_id(pl.col("arxiv_id")).alias("arxiv_key"),
         title_key(pl.col("title"), params).alias("title_key"),
-        title_words(pl.col("title")).alias("title_tokens"),
     )
 
 
@@ -344,9 +351,10 @@ def find_clusters(
     edges = edges.filter(
         pl.Series(component[edges["a"].to_numpy()] == component[edges["b"].to_numpy()], dtype=pl.Boolean)
     )
-    ranked = docs.with_columns(pl.Series("component", component, dtype=pl.Int64)).sort(
-        ["component", *kept_order(docs.columns)]
-    )
+    with_component = docs.with_columns(pl.Series("component", component, dtype=pl.Int64))
+    # Ordered on the keys, then only the columns read are gathered: sorting the rows copied every column.
+    order = with_component.select(pl.arg_sort_by(["component", *kept_order(docs.columns)])).to_series()
+    ranked = with_component.select("component", "doc", "record_id").gather(order)
     kept = ranked.group_by("component", maintain_order=True).agg(
         pl.col("doc").first().alias("kept_doc"), pl.col("record_id").first().alias("cluster_id")
     )
