@@ -10,6 +10,7 @@ No ``from __future__ import annotations`` here: Prefect validates the flow's par
 and a deployment loads this file as a script, where a string annotation cannot be resolved.
 """
 
+import gc
 import time
 
 import polars as pl
@@ -48,12 +49,21 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
             deduplicated, ranges = in_ranges(
                 deduplicate(detected, ingested, config, runner), work, config.chunk_records
             )
+            let_go()
             derived = derive(ranges.papers, config, work, runner)
         validated = validate(deduplicated, derived, ranges.keys, ingested.previous, config, work)
+        let_go()
         summary = publish(ingested, validated, config)
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)
+
+
+def let_go() -> None:
+    """Free what the stages before left in reference cycles: Prefect's task-run engine keeps a task's parameters
+    and result in objects that refer to one another, so dedup's frames stay until the interpreter's next
+    collection, which counts Python objects, not bytes."""
+    gc.collect()
 
 
 def final_state(summary: RunSummary) -> RunSummary | State:

@@ -38,8 +38,9 @@ class Deduplicated:
     """Every record, with ``cluster_id``/``similarity``/``match_rule`` where it reached dedup; with ``captured``,
     only its ``ACCOUNTED_COLUMNS`` (``transforms/report/accounting.py``)."""
     papers: pl.DataFrame
-    """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``, sorted
-    by ``paper_id`` (empty once :func:`flows.run.version.in_ranges` spilled them to the work folder)."""
+    """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``, in no
+    particular order (empty once :func:`flows.run.version.in_ranges` spilled them to the work folder, range by
+    range of ``paper_id``)."""
     keys: KeysById | None = None
     """The papers' dedup lookup keys in ``INDEX_ORDER``, on numbers (``transforms.dedup.index.ranked_by_id``),
     hashed once for the match and reused by the index update."""

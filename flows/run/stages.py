@@ -111,17 +111,28 @@ def language(
 def in_run_order(records: Spilled, consume: bool = True, drop: Collection[str] = ()) -> pl.DataFrame:
     """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
     (``consume``: their files are removed as they are read; ``drop``: columns not read, but a dropped
-    ``abstract`` leaves its length, ``ABSTRACT_CHARS``)."""
+    ``abstract`` leaves its length, ``ABSTRACT_CHARS``).
+
+    That order is by output block (language's, then clean's: the records they routed aside after the others),
+    then by ``RUN_ORDER``. Each chunk is ordered (and cut into its blocks) on its own, and the pieces are laid end
+    to end, block after block, in chunk order: sorting the whole run's rows held a second copy of them.
+    """
     lengths = "abstract" in drop
-    frames = [
-        frame.with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract") if lengths else frame
-        for frame in records.frames(consume=consume, drop=[name for name in drop if name != "abstract"])
-    ]
-    return (
-        pl.concat(frames, how="diagonal_relaxed")
-        .sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
-        .drop(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
-    )
+    blocks: dict[tuple[bool, bool], list[pl.DataFrame]] = {}
+    first = None
+    for frame in records.frames(consume=consume, drop=[name for name in drop if name != "abstract"]):
+        if lengths:
+            frame = frame.with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract")
+        ordered = frame.sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
+        first = ordered.clear() if first is None else first
+        pieces = ordered.partition_by(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, as_dict=True, maintain_order=True)
+        for (language_routed, clean_routed), piece in pieces.items():
+            blocks.setdefault((bool(language_routed), bool(clean_routed)), []).append(piece)
+    if first is None:
+        raise ValueError("no chunk of records to read")
+    pieces_in_order = [piece for block in sorted(blocks) for piece in blocks[block]] or [first]
+    whole = pl.concat(pieces_in_order, how="diagonal_relaxed", rechunk=False)
+    return whole.drop(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
 
 
 @stage("dedup", counts=lambda records, result: (pending_count(records), result.papers.height))
@@ -172,14 +183,13 @@ def dedup(
     )
     parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
     every_record = pl.concat(parts, how="diagonal_relaxed")
-    # The papers leave sorted by id, the order of the version: the merge then keeps it instead of sorting again.
     keys = ranked_by_id(
         probe, matched, config.dedup.fingerprint
     )  # positions of ``matched`` before it is sorted
     del probe
     return Deduplicated(
         records=with_paper_decisions(every_record, matched),
-        papers=matched.sort("paper_id"),
+        papers=matched,
         keys=keys,
         captured=captured,
     )

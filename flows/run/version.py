@@ -1,7 +1,7 @@
 """The new version built range by range of ``paper_id``: what a run holds from dedup on is one range of papers,
 not all of them.
 
-Dedup leaves the run's papers sorted by id; :func:`in_ranges` spills them to the run's work folder in ranges of
+:func:`in_ranges` spills the run's papers after dedup to the run's work folder in ``paper_id`` order, in ranges of
 about ``RunConfig.chunk_records`` papers, cut where the id changes (a paper id is in one range only), with their
 dedup keys cut at the same ids. Derive then reads, derives and spills one range at a time
 (``flows/run/stages.py``), and :func:`build_version` makes the version from them in two passes over the ranges:
@@ -86,7 +86,8 @@ class BuiltVersion:
 
 
 def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, PaperRanges]:
-    """Spill ``deduplicated``'s papers (sorted by id) and keys to ``work`` in ranges of about ``rows`` papers.
+    """Spill ``deduplicated``'s papers and keys to ``work`` in ranges of about ``rows`` papers, in ``paper_id``
+    order (each range's rows gathered as it is spilled: sorting the papers first held a second copy of them).
 
     Papers without ``JOINED_TEXTS`` get their kept records' from ``deduplicated.captured``: read in one pass,
     regrouped by range, joined to each range as it is spilled.
@@ -95,9 +96,8 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     and nothing should hold them in memory) and the ranges.
     """
     papers = deduplicated.papers
-    ids = papers.get_column("paper_id")
-    if not ids.is_sorted():
-        raise ValueError("dedup's papers leave it sorted by paper_id; these are not")
+    order = papers.get_column("paper_id").arg_sort()
+    ids = papers.get_column("paper_id").gather(order)
     cuts = _range_cuts(ids, rows)
     texts: list[Spilled | None] = [None] * len(cuts)
     missing = [name for name in JOINED_TEXTS if name not in papers.columns]
@@ -106,12 +106,12 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
             pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
             for number, (start, stop) in enumerate(cuts)
         ]
-        kept = papers.select("record_id").with_columns(pl.concat(ranges).alias("group"))
+        kept = papers.select(pl.col("record_id").gather(order)).with_columns(pl.concat(ranges).alias("group"))
         texts = list(work.regroup(deduplicated.captured, kept, len(cuts), missing, "texts"))
     spilled = work.spill(
         "papers",
         (
-            with_carried_texts(papers.slice(start, stop - start), carried, missing)
+            with_carried_texts(papers.gather(order.slice(start, stop - start)), carried, missing)
             for (start, stop), carried in zip(cuts, texts, strict=True)
         ),
     )

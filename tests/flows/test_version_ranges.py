@@ -40,8 +40,8 @@ def test_ranges_cover_every_id_once_and_end_where_the_id_changes(counts: list[in
 
 
 def test_papers_and_their_keys_are_spilled_in_the_same_ranges(tmp_path: Path) -> None:
-    papers = pl.DataFrame(
-        {"paper_id": ["a", "b", "b", "c", "d", "e"], "title": ["A", "B1", "B2", "C", "D", "E"]}
+    papers = pl.DataFrame(  # in the order dedup leaves them: none in particular
+        {"paper_id": ["c", "b", "e", "a", "d", "b"], "title": ["C", "B1", "E", "A", "D", "B2"]}
     )
     keys = KeysById(  # in INDEX_ORDER; "x" is a paper no longer in the run (withheld): its keys are dropped
         pl.DataFrame(
