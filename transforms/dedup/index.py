@@ -133,7 +133,9 @@ _KIND_ORDER = {"arxiv": 0, "band": 1, "title": 2}
 KIND = pl.Enum(list(_KIND_ORDER))
 """``kind`` on numbers (its codes are :data:`_KIND_ORDER`'s)."""
 
-PROBE_SCHEMA = pl.Schema({"paper_id": pl.UInt32, "kind": KIND, "band": pl.Int16, "key": pl.UInt64})
+PROBE_SCHEMA = pl.Schema(
+    [("paper_id", pl.UInt32()), ("kind", KIND), ("band", pl.Int16()), ("key", pl.UInt64())]
+)
 """:func:`positional_keys`: ``paper_id`` a row position."""
 
 
