@@ -4,8 +4,9 @@ Each stage is a pure transform of ``transforms/`` around the run's frames; inges
 (inputs, ``latest``'s manifest, the retraction list). Ingest reads the inputs a chunk of records at a time
 (``RunConfig.chunk_records``) and spills each chunk to the run's work folder; clean and language read, transform
 and spill them one chunk at a time (each chunk as Prefect tasks, one per partition: ``flows/run/partitions.py``).
-Dedup sees the run's records as one frame, in the order one frame of the whole run would have had; its papers
-are then spilled by ``paper_id`` range, and derive reads, derives and spills one range at a time
+Dedup sees the run's records as one frame without their texts, in the order one frame of the whole run would
+have had, with the MinHash signatures of their abstracts (signed a chunk at a time: ``flows/run/flow.py``); its
+papers are then spilled by ``paper_id`` range, and derive reads, derives and spills one range at a time
 (``flows/run/version.py``).
 """
 
