@@ -46,9 +46,9 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
         with task_runner(config) as runner:
             cleaned = clean(ingested.records, config, work, runner)
             detected = language(cleaned, ingested.previous, config, work, runner)
-            deduplicated, ranges = in_ranges(
-                deduplicate(detected, ingested, config, runner), work, config.chunk_records
-            )
+            deduplicated = deduplicate(detected, ingested, config, runner)
+            let_go()
+            deduplicated, ranges = in_ranges(deduplicated, work, config.chunk_records)
             let_go()
             derived = derive(ranges.papers, config, work, runner)
         validated = validate(deduplicated, derived, ranges.keys, ingested.previous, config, work)
