@@ -184,9 +184,7 @@ def dedup(
     )
     parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
     every_record = pl.concat(parts, how="diagonal_relaxed")
-    keys = ranked_by_id(
-        probe, matched, config.dedup.fingerprint
-    )  # positions of ``matched`` before it is sorted
+    keys = ranked_by_id(probe, matched, config.dedup.fingerprint)
     del probe
     return Deduplicated(
         records=with_paper_decisions(every_record, matched),
