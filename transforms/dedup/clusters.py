@@ -42,9 +42,9 @@ MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
 _RULE_PRIORITY = {"arxiv_id": 0, "title": 1, "near_duplicate": 2}
 
 AbstractsOf = Callable[[pl.Series], pl.Series]
-"""The cleaned abstracts of the given ``record_id``s, in their order: how the steps after clustering read the
-abstracts of papers that do not carry them (a run's papers leave dedup without them and get them back range by
-range: ``flows/run/version.py``)."""
+"""The cleaned abstracts of the given ``record_id``s, in their order: how dedup reads the abstracts of records
+and papers that do not carry them (a run's records reach dedup without them, and dedup reads back only those of
+the pairs it scores and the ids it hashes; its papers get theirs back range by range: ``flows/run/version.py``)."""
 
 ABSTRACT_CHARS = "abstract_chars"
 """The length of a record's cleaned abstract, carried instead of the abstract where only its length decides."""
