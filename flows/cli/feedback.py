@@ -12,7 +12,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from flows.runtime.progress import StageTiming, describe
+from flows.runtime.progress import STAGE_WIDTH, StageTiming, describe
 
 
 class ConsoleFeedback:
@@ -24,7 +24,7 @@ class ConsoleFeedback:
         console = Console(file=bars or sys.stderr)
         self._bars = (
             Progress(
-                TextColumn("{task.description:<9}"),
+                TextColumn(f"{{task.description:<{STAGE_WIDTH}}}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),

@@ -119,5 +119,5 @@ def signatures(
         progress("signatures", done, rows.height)
     if done != rows.height:
         raise RuntimeError(f"{done} abstracts signed for {rows.height} pending records")
-    record(StageTiming("signatures", rows.height, None, round(time.perf_counter() - started, 3)))
+    record(StageTiming("signatures", rows.height, done, round(time.perf_counter() - started, 3)))
     return signed

@@ -148,10 +148,10 @@ def dedup(
 
     ``signatures``: those of the pending records' abstracts, a row a record (None: computed here from their
     ``abstract``). ``captured``: ``records`` as spilled to the work folder; the records then carry on only their
-    ``ACCOUNTED_COLUMNS`` (quarantine reads the rest back from ``captured``), and the papers leave without their
-    kept records' ``abstract`` (they get it back range by range: ``flows/run/version.py``). Records may come
-    without their ``abstract`` (with ``ABSTRACT_CHARS``, ``signatures`` and ``captured``): the abstracts of the
-    pairs scored and of the ids hashed are read back from ``captured``.
+    ``ACCOUNTED_COLUMNS`` (quarantine reads the rest back from ``captured``). Records may come without their
+    ``abstract`` (with ``ABSTRACT_CHARS``, ``signatures`` and ``captured``): the abstracts of the pairs scored and
+    of the ids hashed are read back from ``captured``, and the papers leave without their kept records'
+    ``abstract`` too (they get it back range by range: ``flows/run/version.py``).
     """
     pending, rejected = split(records)
     if signatures is None:
@@ -165,12 +165,7 @@ def dedup(
     bands = signatures.shared_band_frame(config.dedup)
     clustered = find_clusters(pending, config.dedup, bands=bands, abstracts=abstracts)
     del bands
-    if captured is None:
-        papers = collapse_clusters(clustered)
-    else:
-        if ABSTRACT_CHARS not in clustered.columns:
-            clustered = clustered.with_columns(abstract_chars().alias(ABSTRACT_CHARS))
-        papers = collapse_clusters(clustered, without=("abstract",))
+    papers = collapse_clusters(clustered)  # without the abstract when the records came without it
     kept = None if "abstract" in papers.columns else signatures.take(kept_rows(pending, papers))
     probe = positional_keys(papers, config.dedup, kept)
     del kept
@@ -200,11 +195,9 @@ def abstracts_read(captured: Spilled) -> AbstractsOf:
 
     def lookup(record_ids: pl.Series) -> pl.Series:
         found = captured.rows_of(record_ids, columns=("abstract",))
-        wanted = record_ids.alias("record_id").to_frame()
-        texts = wanted.join(found, on="record_id", how="left", maintain_order="left")
-        if texts.height != wanted.height or found.height != record_ids.n_unique():
+        if found.height != record_ids.n_unique():
             raise RuntimeError(f"{found.height} abstracts found for {record_ids.n_unique()} records")
-        return texts.get_column("abstract")
+        return abstracts_in(found)(record_ids)
 
     return lookup
 

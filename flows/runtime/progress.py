@@ -97,6 +97,10 @@ def forget_run_timings() -> None:
         _timings.pop(_run_key(), None)
 
 
+STAGE_WIDTH = len("signatures")
+"""The column stage names are printed in: the longest stage name's."""
+
+
 def describe(timing: StageTiming) -> str:
     """``clean      100 -> 98 records   0.12 s``: the line the command line prints for a stage."""
     counts = (
@@ -104,7 +108,7 @@ def describe(timing: StageTiming) -> str:
         if timing.records_in is not None or timing.records_out is not None
         else ""
     )
-    return f"{timing.stage:<9} {counts:<28} {timing.seconds:8.2f} s"
+    return f"{timing.stage:<{STAGE_WIDTH}} {counts:<28} {timing.seconds:8.2f} s"
 
 
 def _count(value: int | None) -> str:

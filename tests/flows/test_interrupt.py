@@ -118,6 +118,6 @@ def test_ctrl_c_stops_quickly_exits_130_and_publishes_nothing(prefect_server, tm
     logs = httpx.post(
         f"{prefect_server.api_url}/logs/filter", json={"sort": "TIMESTAMP_DESC", "limit": 200}, timeout=30
     ).json()
-    assert any(log["message"].startswith("stage clean     6,000 -> 6,000 records") for log in logs), [
+    assert any(log["message"].startswith("stage clean      6,000 -> 6,000 records") for log in logs), [
         log["message"] for log in logs[:20]
     ]

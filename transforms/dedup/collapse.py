@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -37,7 +36,7 @@ _KEPT_COLUMNS = (
 _UNION_COLUMNS = ("cleaning_flags", "decisions")
 
 
-def collapse_clusters(clustered: pl.DataFrame, without: Collection[str] = ()) -> pl.DataFrame:
+def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     """One row per cluster: the kept record, its members' provenance and merged fields.
 
     Merges: record-level columns (ids, source, title, abstract, raw text, language) are the kept record's;
@@ -48,11 +47,11 @@ def collapse_clusters(clustered: pl.DataFrame, without: Collection[str] = ()) ->
     record, sorted by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members,
     distinct, sorted by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
 
-    ``without``: record-level columns the rows do not carry (the caller joins them back by the kept record's
-    ``record_id``); they still decide the order of the members. A numeric column is the kept record's value
-    (:data:`~transforms.dedup.clusters.ABSTRACT_CHARS`, say).
+    Rows may carry :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract`` (the caller joins
+    the kept record's abstract back by ``record_id``): it orders the members as the abstract would, and the
+    cluster keeps the kept record's.
     """
-    columns = [c for c in clustered.columns if c not in ("doc", *without)]
+    columns = [c for c in clustered.columns if c != "doc"]
     ranked = clustered.sort(
         ["cluster_id", pl.col("record_id") != pl.col("cluster_id"), *kept_order(clustered.columns)]
     )

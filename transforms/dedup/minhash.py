@@ -165,8 +165,8 @@ def minhash_signatures(
 
     multipliers, increments, _ = _hash_family(params)
     n = len(texts)
-    signatures = np.full((n, params.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    has_shingles = np.zeros(n, dtype=bool)
+    empty = Signatures.empty(params, n)
+    signatures, has_shingles = empty.values, empty.has_shingles
     for start in range(0, n, params.chunk_docs):
         hashes, starts = _word_hashes(texts.slice(start, params.chunk_docs))
         stop = start + len(starts) - 1
