@@ -22,9 +22,9 @@ from flows.run.config import RunConfig
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
-from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language, withhold
+from flows.run.stages import DEDUP_READS, clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
-from flows.run.version import JOINED_TEXTS, in_ranges
+from flows.run.version import in_ranges
 from flows.runtime.progress import StageTiming, progress, record
 from flows.store.lock import output_lock
 from flows.store.spill import Spilled, work_folder
@@ -91,10 +91,10 @@ def run_curation(config: RunConfig) -> RunSummary:
 def deduplicate(
     detected: Spilled, ingested: Ingested, config: RunConfig, runner: TaskRunner | None
 ) -> Deduplicated:
-    """Dedup on the run's records read back as one frame without their texts (held only here: the result
-    carries the columns of every record that the rest of the run reads, and quarantine reads the others back
-    from ``detected``) and the signatures of their abstracts, then the retraction list."""
-    records = in_run_order(detected, consume=False, drop=JOINED_TEXTS)  # they join the papers by range
+    """Dedup on the run's records read back as one frame of the columns it reads (``DEDUP_READS``, held only
+    here: its papers get the others range by range, and quarantine reads them back from ``detected``) and the
+    signatures of their abstracts, then the retraction list."""
+    records = in_run_order(detected, consume=False, columns=DEDUP_READS)  # papers get the rest by range
     signed = signatures(detected, records, config, runner)
     deduplicated = dedup(records, ingested.previous, config, signatures=signed, captured=detected)
     return withhold(deduplicated, ingested.retractions)

@@ -4,9 +4,10 @@ Each stage is a pure transform of ``transforms/`` around the run's frames; inges
 (inputs, ``latest``'s manifest, the retraction list). Ingest reads the inputs a chunk of records at a time
 (``RunConfig.chunk_records``) and spills each chunk to the run's work folder; clean and language read, transform
 and spill them one chunk at a time (each chunk as Prefect tasks, one per partition: ``flows/run/partitions.py``).
-Dedup sees the run's records as one frame without their texts, in the order one frame of the whole run would
-have had, with the MinHash signatures of their abstracts (signed a chunk at a time: ``flows/run/flow.py``); its
-papers are then spilled by ``paper_id`` range, and derive reads, derives and spills one range at a time
+Dedup sees the run's records as one frame of the columns it reads (``DEDUP_READS``: no texts but the titles), in
+the order one frame of the whole run would have had, with the MinHash signatures of their abstracts (signed a
+chunk at a time: ``flows/run/flow.py``); its papers are then collapsed again from their members' every column
+and spilled by ``paper_id`` range, and derive reads, derives and spills one range at a time
 (``flows/run/version.py``).
 """
 
@@ -43,7 +44,7 @@ from transforms.dedup.index import build_index, positional_keys, ranked_by_id
 from transforms.dedup.matching import match_previous
 from transforms.dedup.minhash import Signatures
 from transforms.history.retraction import withhold_retracted
-from transforms.report.accounting import accounted, with_paper_decisions
+from transforms.report.accounting import ACCOUNTED_COLUMNS, accounted, with_paper_decisions
 from transforms.routing import pending_count, split
 from transforms.schema import PAPER_SCHEMA, empty
 
@@ -52,6 +53,13 @@ RUN_ORDER = "__run_order"
 CLEAN_BLOCK = "__clean_block"
 LANGUAGE_BLOCK_COLUMN = "__language_block"
 """The output block clean and language put a record in (those routed aside after the others)."""
+ORDER_COLUMNS = (LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
+"""What the stages before dedup add to a record to put the run's records in order, and nothing after reads."""
+
+DEDUP_READS = (*ACCOUNTED_COLUMNS, "title", "arxiv_id", "abstract")
+"""The columns of a run's records that dedup reads (``abstract`` as its length, ``ABSTRACT_CHARS``): what its
+rules, the kept order and the match read, and the ledger's ``ACCOUNTED_COLUMNS``. Its papers carry no others:
+each paper range is collapsed again from its members' every column as it is spilled (``flows/run/version.py``)."""
 
 
 @stage("ingest", counts=lambda result: (len(result.inputs), result.records.rows))
@@ -109,19 +117,28 @@ def language(
     )  # fmt: skip
 
 
-def in_run_order(records: Spilled, consume: bool = True, drop: Collection[str] = ()) -> pl.DataFrame:
+def in_run_order(
+    records: Spilled, consume: bool = True, drop: Collection[str] = (), columns: Collection[str] | None = None
+) -> pl.DataFrame:
     """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
-    (``consume``: their files are removed as they are read; ``drop``: columns not read, but a dropped
-    ``abstract`` leaves its length, ``ABSTRACT_CHARS``).
+    (``consume``: their files are removed as they are read; ``drop``: columns not read; ``columns``: the only
+    columns read, those of them the chunks have). An ``abstract`` dropped, or read among ``columns``, is held
+    as its length, ``ABSTRACT_CHARS``.
 
     That order is by output block (language's, then clean's: the records they routed aside after the others),
     then by ``RUN_ORDER``. Each chunk is ordered (and cut into its blocks) on its own, and the pieces are laid end
     to end, block after block, in chunk order: sorting the whole run's rows held a second copy of them.
     """
-    lengths = "abstract" in drop
+    lengths = "abstract" in drop or (columns is not None and "abstract" in columns)
+    read = None
+    if columns is not None:
+        wanted = {*columns, *ORDER_COLUMNS}
+        read = [name for name in records.columns if name in wanted]
     blocks: dict[tuple[bool, bool], list[pl.DataFrame]] = {}
     first = None
-    for frame in records.frames(consume=consume, drop=[name for name in drop if name != "abstract"]):
+    for frame in records.frames(
+        consume=consume, drop=[name for name in drop if name != "abstract"], columns=read
+    ):
         if lengths:
             frame = frame.with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract")
         ordered = frame.sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
@@ -133,7 +150,7 @@ def in_run_order(records: Spilled, consume: bool = True, drop: Collection[str] =
         raise ValueError("no chunk of records to read")
     pieces_in_order = [piece for block in sorted(blocks) for piece in blocks[block]] or [first]
     whole = pl.concat(pieces_in_order, how="diagonal_relaxed", rechunk=False)
-    return whole.drop(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
+    return whole.drop(*ORDER_COLUMNS)
 
 
 @stage("dedup", counts=lambda records, result: (pending_count(records), result.papers.height))

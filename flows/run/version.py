@@ -21,7 +21,7 @@ member records of rejected papers gained. Publish writes the version's shards fr
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -31,10 +31,12 @@ import polars as pl
 from expectations.gate import ROW_INDEX, RowGate
 from expectations.outcomes import ExpectationOutcome
 from flows.run.results import Deduplicated
+from flows.run.stages import ORDER_COLUMNS
 from flows.runtime.progress import progress
 from flows.store.previous import SUMMARY_COLUMNS
 from flows.store.spill import Spilled, WorkFolder
-from transforms.dedup.clusters import ABSTRACT_CHARS
+from transforms.dedup.clusters import ABSTRACT_CHARS, CLUSTER_COLUMNS
+from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import INDEX_ORDER, update_index
 from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
@@ -45,16 +47,6 @@ from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
 RUN_PAPER_COLUMNS = ("paper_id", "title", "is_new", "member_record_ids")
 """What the ledger, the counts and the run's summary read of the run's published papers."""
-
-CARRIED_TEXTS = ("title_raw", "abstract_raw")
-"""The captured texts a paper carries into the version as its kept record had them: dedup never reads them, so
-it reads the records without them, and they join their paper's range as the ranges are spilled (derive reads
-links from them)."""
-
-JOINED_TEXTS = ("abstract", *CARRIED_TEXTS)
-"""The kept record's texts a run's papers leave dedup without and get back range by range: the
-``CARRIED_TEXTS``, and the cleaned ``abstract``, which dedup reads from the records where it needs one (the
-papers carry its length, ``ABSTRACT_CHARS``, instead)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +81,9 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     """Spill ``deduplicated``'s papers and keys to ``work`` in ranges of about ``rows`` papers, in ``paper_id``
     order (each range's rows gathered as it is spilled: sorting the papers first held a second copy of them).
 
-    Papers without ``JOINED_TEXTS`` get their kept records' from ``deduplicated.captured``: read in one pass,
-    regrouped by range, joined to each range as it is spilled.
+    Papers read from records spilled to the work folder (``deduplicated.captured``) carry only the columns dedup
+    read (``DEDUP_READS``): each range is collapsed again from its members' every column, read back in one pass
+    over the records and regrouped by range (:func:`_collapsed_by_range`).
 
     Returns the rest of ``deduplicated`` (its records; papers and keys emptied: they are in the work folder now,
     and nothing should hold them in memory) and the ranges.
@@ -99,22 +92,14 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     order = papers.get_column("paper_id").arg_sort()
     ids = papers.get_column("paper_id").gather(order)
     cuts = _range_cuts(ids, rows)
-    texts: list[Spilled | None] = [None] * len(cuts)
-    missing = [name for name in JOINED_TEXTS if name not in papers.columns]
-    if deduplicated.captured is not None and missing:
-        ranges = [
-            pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
-            for number, (start, stop) in enumerate(cuts)
-        ]
-        kept = papers.select(pl.col("record_id").gather(order)).with_columns(pl.concat(ranges).alias("group"))
-        texts = list(work.regroup(deduplicated.captured, kept, len(cuts), missing, "texts"))
-    spilled = work.spill(
-        "papers",
-        (
-            with_carried_texts(papers.gather(order.slice(start, stop - start)), carried, missing)
-            for (start, stop), carried in zip(cuts, texts, strict=True)
-        ),
-    )
+    if deduplicated.captured is None:
+        ranges: Iterator[pl.DataFrame] = (
+            papers.gather(order.slice(start, stop - start)).drop(ABSTRACT_CHARS, strict=False)
+            for start, stop in cuts
+        )
+    else:
+        ranges = _collapsed_by_range(papers, order, cuts, deduplicated, work)
+    spilled = work.spill("papers", ranges)
     keys = deduplicated.keys
     spilled_keys = None
     if keys is not None:
@@ -124,20 +109,67 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     return rest, PaperRanges(spilled, spilled_keys)
 
 
-def with_carried_texts(papers: pl.DataFrame, texts: Spilled | None, names: Collection[str]) -> pl.DataFrame:
-    """``papers`` (a range) with their kept records' texts ``names`` (``texts``: those of the range; None: the
-    papers carry them already), without ``ABSTRACT_CHARS``. Every paper has its kept record's: a missing one is a
-    broken run, not a null."""
-    papers = papers.drop(ABSTRACT_CHARS, strict=False)
-    if texts is None:
-        return papers
-    if papers.height == 0:
-        return papers.with_columns(pl.lit(None, dtype=pl.String).alias(name) for name in names)
-    found = pl.concat(list(texts.frames(consume=True))) if texts.paths else pl.DataFrame()
-    joined = papers.join(found, on="record_id", how="left", maintain_order="left") if found.height else papers
-    if found.height != papers.height or joined.height != papers.height:
-        raise RuntimeError(f"{found.height} kept records' texts found for a range of {papers.height} papers")
-    return joined
+MATCHED_COLUMNS = ("paper_id", "is_new", "decisions")
+"""What a paper gains after its cluster is collapsed (``match_previous``): its id, whether it is new, and the
+decisions of its cluster and of the match."""
+
+
+def _collapsed_by_range(
+    papers: pl.DataFrame,
+    order: pl.Series,
+    cuts: list[tuple[int, int]],
+    deduplicated: Deduplicated,
+    work: WorkFolder,
+) -> Iterator[pl.DataFrame]:
+    """Each range of ``papers`` (``order``: their positions in ``paper_id`` order; ``cuts``: the ranges in it)
+    collapsed from its papers' member records, every column as they were captured, with their clusters' dedup
+    columns from the ledger (``deduplicated.records``), and given the ``MATCHED_COLUMNS`` of ``papers``.
+
+    The same collapse as dedup's, on the same members in the same kept order: only the columns differ. A paper
+    whose members are not all found is a broken run, not a paper with nulls.
+    """
+    captured = deduplicated.captured
+    assert captured is not None
+    ledger = deduplicated.records.select("record_id", *CLUSTER_COLUMNS)
+    numbers = [
+        pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
+        for number, (start, stop) in enumerate(cuts)
+    ]
+    members = (
+        papers.select(pl.col("member_record_ids").gather(order).alias("record_id"))
+        .with_columns(pl.concat(numbers).alias("group"))
+        .explode("record_id")
+        .join(ledger, on="record_id", how="left", maintain_order="left")
+    )
+    columns = [name for name in captured.columns if name not in ORDER_COLUMNS and name != "record_id"]
+    regrouped = work.regroup(captured, members, len(cuts), columns, "members")
+    del members
+    no_members = pl.concat(  # an empty range (a run without papers) still has the papers' columns
+        [
+            pl.read_parquet(captured.paths[0], columns=["record_id", *columns], n_rows=0),
+            ledger.drop("record_id").clear(),
+        ],
+        how="horizontal",
+    )
+    for (start, stop), range_members in zip(cuts, regrouped, strict=True):
+        matched = papers.select("record_id", "member_record_ids", *MATCHED_COLUMNS).gather(
+            order.slice(start, stop - start)
+        )
+        wanted = int(matched.get_column("member_record_ids").list.len().sum())
+        if range_members.rows != wanted:
+            raise RuntimeError(
+                f"{range_members.rows} member records found of the {wanted} of a range of papers"
+            )
+        rows = pl.concat(list(range_members.frames(consume=True))) if wanted else no_members
+        collapsed = collapse_clusters(rows)
+        found = matched.drop("member_record_ids").join(
+            collapsed.drop("decisions"), on="record_id", how="inner", maintain_order="left"
+        )
+        if found.height != matched.height or collapsed.height != matched.height:
+            raise RuntimeError(
+                f"{collapsed.height} clusters collapsed from the members of a range of {matched.height} papers"
+            )
+        yield found.select(*collapsed.columns, "paper_id", "is_new")  # dedup's collapse, then the match's
 
 
 def _range_cuts(ids: pl.Series, rows: int) -> list[tuple[int, int]]:

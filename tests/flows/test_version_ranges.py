@@ -3,6 +3,8 @@ no id in two, the keys cut at the same ids."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -12,11 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from flows.run.config import RunConfig
 from flows.run.results import Deduplicated
+from flows.run.stages import DEDUP_READS, dedup
 from flows.run.version import _range_cuts, in_ranges
 from flows.store.spill import work_folder
-from transforms.dedup.clusters import ABSTRACT_CHARS
+from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars
 from transforms.dedup.index import INDEX_SCHEMA, KIND, KeysById
+from transforms.dedup.minhash import Signatures
+from transforms.schema import RECORD_SCHEMA, WORKING_COLUMNS, polars_schema
 
 
 @given(
@@ -86,41 +92,67 @@ def test_no_paper_is_one_empty_range_with_the_papers_columns(tmp_path: Path) -> 
     assert_frame_equal(only, papers)
 
 
-def test_papers_read_without_their_captured_texts_get_their_kept_records_back(tmp_path: Path) -> None:
-    """Dedup reads the records without ``CARRIED_TEXTS`` and its papers leave it without ``abstract`` (with
-    ``ABSTRACT_CHARS``); each range gets its kept records' texts (not another member's) as it is spilled, and a
-    paper whose kept record is missing stops the run."""
-    records = pl.DataFrame(
-        {
-            "record_id": ["r1", "r2", "r3", "r4"],
-            "abstract": ["a1", "a2", "a3", "a4"],
-            "title_raw": ["T1", "T2", "T3", "T4"],
-            "abstract_raw": ["A1", "A2", "A3", None],
-        }
-    )
-    papers = pl.DataFrame(
-        {"paper_id": ["a", "b", "c"], "record_id": ["r3", "r1", "r4"], ABSTRACT_CHARS: [2, 2, 2]}
-    )
-    with work_folder(tmp_path) as work:
-        captured = work.spill("language", [records.slice(0, 2), records.slice(2)])
-        deduplicated = Deduplicated(records=records, papers=papers, captured=captured)
-        _, ranges = in_ranges(deduplicated, work, rows=2)
-        spilled = [frame for frame in ranges.papers.frames()]
-        lost = Deduplicated(
-            records=records, papers=papers.with_columns(pl.lit("r9").alias("record_id")), captured=captured
-        )
-        with pytest.raises(RuntimeError, match="0 kept records' texts found for a range of 2 papers"):
-            in_ranges(lost, work, rows=2)
-    assert_frame_equal(
-        pl.concat(spilled),
-        pl.DataFrame(
+def _records() -> pl.DataFrame:
+    """Five pending records as clean and language leave them: r1 and r2 one paper by arXiv id (r2 alone has
+    authors and a code link), r3 and r4 one by title, r5 alone."""
+    schema = polars_schema(RECORD_SCHEMA) | pl.Schema(WORKING_COLUMNS)
+    abstract = "We study {} in depth and report what we found about it on several benchmarks of the field."
+    rows = [
+        {"arxiv_id": "2401.00001", "title": "Sparse Attention Heads", "abstract": abstract.format("heads")},
+        {"arxiv_id": "2401.00001", "arxiv_version": 2, "title": "Sparse attention heads", "authors": ["A. Author"],
+         "source_code_url": "https://github.com/a/heads", "abstract": abstract.format("heads")},
+        {"title": "A Survey of Graph Learning", "abstract": abstract.format("graphs"), "upvotes": 3},
+        {"title": "A survey of graph learning", "abstract": abstract.format("graphs"), "upvotes": 9},
+        {"title": "Robot Grasping", "abstract": abstract.format("grasping")},
+    ]  # fmt: skip
+    return pl.DataFrame(
+        [
             {
-                "paper_id": ["a", "b", "c"],
-                "record_id": ["r3", "r1", "r4"],
-                "abstract": ["a3", "a1", "a4"],
-                "title_raw": ["T3", "T1", "T4"],
-                "abstract_raw": ["A3", "A1", None],
+                "record_id": f"r{index}",
+                "source": "hf-daily-api",
+                "raw_sha256": f"sha{index}",
+                "raw_index": index,
+                "captured_at": datetime(2025, 1, index, tzinfo=UTC),
+                "title_raw": row["title"],
+                "abstract_raw": row["abstract"],
+                "cleaning_flags": [],
+                "reasons": [],
             }
-        ),
+            | row
+            for index, row in enumerate(rows, start=1)
+        ],
+        schema=schema,
     )
+
+
+def test_papers_of_records_read_narrow_are_collapsed_again_from_every_column(tmp_path: Path) -> None:
+    """Dedup reads only ``DEDUP_READS`` of a run's records (``captured`` in the work folder); each range of its
+    papers is collapsed again from its members' every column as it is spilled: the same papers as dedup of the
+    records with every column, in the same ranges. A paper whose members are not found stops the run."""
+    config = RunConfig(inputs=[], out_dir=tmp_path)
+    full = _records()
+    narrow = full.select(name for name in DEDUP_READS if name in full.columns).with_columns(
+        abstract_chars().alias(ABSTRACT_CHARS)
+    )
+    signatures = Signatures.of(full.get_column("abstract"), config.dedup)
+    with work_folder(tmp_path) as work:
+        captured = work.spill("language", [full.slice(0, 2), full.slice(2)])
+        whole = dedup.fn(full, None, config)
+        read_narrow = dedup.fn(
+            narrow.drop("abstract"), None, config, signatures=signatures, captured=captured
+        )
+        assert "authors" not in read_narrow.papers.columns
+        _, expected = in_ranges(whole, work, rows=2)
+        _, ranges = in_ranges(read_narrow, work, rows=2)
+        wanted = [frame for frame in expected.papers.frames()]
+        spilled = [frame for frame in ranges.papers.frames()]
+        lost = replace(
+            read_narrow, captured=work.spill("language", [full.filter(pl.col("record_id") != "r2")])
+        )
+        with pytest.raises(RuntimeError, match="4 member records found of the 5 of a range of papers"):
+            in_ranges(lost, work, rows=10)
     assert [frame.height for frame in spilled] == [2, 1]
+    for got, want in zip(spilled, wanted, strict=True):
+        assert_frame_equal(got, want)
+    heads = pl.concat(spilled).filter(pl.col("arxiv_id") == "2401.00001").row(0, named=True)
+    assert heads["authors"] == ["A. Author"] and heads["record_id"] == "r1"

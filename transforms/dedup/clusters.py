@@ -46,6 +46,9 @@ AbstractsOf = Callable[[pl.Series], pl.Series]
 and papers that do not carry them (a run's records reach dedup without them, and dedup reads back only those of
 the pairs it scores and the ids it hashes; its papers get theirs back range by range: ``flows/run/version.py``)."""
 
+CLUSTER_COLUMNS = ("cluster_id", "similarity", "match_rule", "decisions")
+"""What :func:`find_clusters` adds to each record."""
+
 ABSTRACT_CHARS = "abstract_chars"
 """The length of a record's cleaned abstract, carried instead of the abstract where only its length decides."""
 
