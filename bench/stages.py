@@ -196,10 +196,10 @@ def _run_stages(
             ),
         )
         detected = None  # release the frame before the next stage
-        derived = step("derive", lambda: stages.derive(ranges.papers, config, work, runner))
+        derived = step("derive", lambda: stages.derive(ranges, config, work, runner))
         validated = step(
             "validate",
-            lambda: stages.validate.fn(deduplicated, derived, ranges.keys, ingested.previous, config, work),
+            lambda: stages.validate.fn(deduplicated, derived, ingested.previous, config, work),
         )
         return step("publish", lambda: stages.publish.fn(ingested, validated, config))
 

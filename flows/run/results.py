@@ -12,7 +12,6 @@ from expectations.outcomes import ExpectationOutcome
 from flows.sources.local import InputReport
 from flows.store.previous import Incremental, PreviousVersion
 from flows.store.spill import Spilled
-from transforms.dedup.index import KeysById
 from transforms.history.retraction import empty_retractions
 
 
@@ -41,9 +40,6 @@ class Deduplicated:
     """One row per cluster of this run, with ``paper_id`` (previous id when seen before) and ``is_new``, in no
     particular order (empty once :func:`flows.run.version.in_ranges` spilled them to the work folder, range by
     range of ``paper_id``)."""
-    keys: KeysById | None = None
-    """The papers' dedup lookup keys in ``INDEX_ORDER``, on numbers (``transforms.dedup.index.ranked_by_id``),
-    hashed once for the match and reused by the index update."""
     captured: Spilled | None = None
     """Every record as dedup read it, in the run's work folder: the columns ``records`` no longer carries are read
     back from here for the records that go to quarantine (None: ``records`` carries every column)."""

@@ -40,7 +40,7 @@ from flows.store.retractions import read_retractions
 from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.clusters import ABSTRACT_CHARS, AbstractsOf, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
-from transforms.dedup.index import build_index, positional_keys, ranked_by_id
+from transforms.dedup.index import build_index, positional_keys
 from transforms.dedup.matching import match_previous
 from transforms.dedup.minhash import Signatures
 from transforms.history.retraction import withhold_retracted
@@ -194,15 +194,11 @@ def dedup(
         probe=probe,
         abstracts=abstracts,
     )
+    del probe  # the papers' keys are hashed again where the index grows, a range at a time
     parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
     every_record = pl.concat(parts, how="diagonal_relaxed")
-    keys = ranked_by_id(probe, matched, config.dedup.fingerprint)
-    del probe
     return Deduplicated(
-        records=with_paper_decisions(every_record, matched),
-        papers=matched,
-        keys=keys,
-        captured=captured,
+        records=with_paper_decisions(every_record, matched), papers=matched, captured=captured
     )
 
 
@@ -230,9 +226,7 @@ def kept_rows(pending: pl.DataFrame, papers: pl.DataFrame) -> np.ndarray:
 def withhold(deduplicated: Deduplicated, retractions: pl.DataFrame) -> Deduplicated:
     """Papers on the retraction list stay out: their records go to quarantine as ``retracted``."""
     records, papers = withhold_retracted(deduplicated.records, deduplicated.papers, retractions)
-    return Deduplicated(
-        records=records, papers=papers, keys=deduplicated.keys, captured=deduplicated.captured
-    )
+    return Deduplicated(records=records, papers=papers, captured=deduplicated.captured)
 
 
 def derive(papers: Spilled, config: RunConfig, work: WorkFolder, runner: TaskRunner | None) -> Spilled:

@@ -39,24 +39,21 @@ from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 def validate(
     deduplicated: Deduplicated,
     derived: Spilled,
-    keys: Spilled | None,
     previous: PreviousVersion | None,
     config: RunConfig,
     work: WorkFolder,
 ) -> Validated:
     """Row gate on this run's papers (failures to quarantine), then the table gate on the whole new version.
 
-    ``derived``: the run's papers by ``paper_id`` range, derived; ``keys``: their dedup keys in the same ranges
-    (``flows/run/version.py``).
+    ``derived``: the run's papers by ``paper_id`` range, derived (``flows/run/version.py``).
     """
     seen_at = _seen_at(deduplicated.records)
     if previous is not None and previous.incremental:
-        return _validate_incremental(deduplicated, derived.frame(), keys, previous, seen_at, config)
+        return _validate_incremental(deduplicated, derived.frame(), previous, seen_at, config)
     index = previous_index(previous, config)
     assert isinstance(index, pl.DataFrame), "only a version merged into shard by shard has its index scanned"
     built = build_version(
         derived,
-        keys,
         deduplicated.records,
         previous.papers if previous else None,
         index,
@@ -83,7 +80,6 @@ def validate(
 def _validate_incremental(
     deduplicated: Deduplicated,
     papers: pl.DataFrame,
-    keys: Spilled | None,
     previous: PreviousVersion,
     seen_at: datetime,
     config: RunConfig,
@@ -94,8 +90,7 @@ def _validate_incremental(
     records, passed = reject_failed_papers(deduplicated.records, candidates, row_gate.failures)
     # A paper's hash is computed once, on its row of the version (after merging with earlier rows of its id).
     passed = passed.with_columns(pl.lit(None, dtype=pl.String).alias("record_hash"))
-    run_keys = keys.frame() if keys is not None else None
-    incremental = merge_into_shards(previous, passed, seen_at, config.dedup, keys=run_keys)
+    incremental = merge_into_shards(previous, passed, seen_at, config.dedup)
     return Validated(
         records=records,
         run_papers=passed,
@@ -112,12 +107,11 @@ def merge_into_shards(
     passed: pl.DataFrame,
     seen_at: datetime,
     params: DedupParams,
-    keys: pl.DataFrame | None = None,
 ) -> Incremental:
     """The run's papers merged into the shards of ``previous`` their ids fall in; the dedup index likewise.
 
     Reads the touched papers shards and index shards only (``passed``: this run's validated papers, ids from
-    :func:`~transforms.dedup.matching.match_previous`; ``keys`` their lookup keys, when dedup has them).
+    :func:`~transforms.dedup.matching.match_previous`).
     ``record_hash`` is computed on the merged rows.
     """
     ids = passed.get_column("paper_id")
@@ -132,7 +126,7 @@ def merge_into_shards(
         previous.index_shards,
         touched_index,
         before_index,
-        update_index(before_index, passed, params, keys=keys),
+        update_index(before_index, passed, params),
     )
     return Incremental(previous=previous, papers=papers, index=index)
 

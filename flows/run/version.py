@@ -2,8 +2,9 @@
 not all of them.
 
 :func:`in_ranges` spills the run's papers after dedup to the run's work folder in ``paper_id`` order, in ranges of
-about ``RunConfig.chunk_records`` papers, cut where the id changes (a paper id is in one range only), with their
-dedup keys cut at the same ids. Derive then reads, derives and spills one range at a time
+about ``RunConfig.chunk_records`` papers, cut where the id changes (a paper id is in one range only); papers that
+carry only the columns dedup read are collapsed again from their members as they are. Derive then reads, derives
+and spills one range at a time
 (``flows/run/stages.py``), and :func:`build_version` makes the version from them in two passes over the ranges:
 
 1. the row gate: each range's papers gain their listings and history columns, go through the row suite
@@ -11,7 +12,9 @@ dedup keys cut at the same ids. Derive then reads, derives and spills one range 
    ranges) and are spilled again as the gate's candidates;
 2. the merge: each range's papers that passed are upserted with the previous version's rows of the same key
    span, get their analysis columns and ``record_hash``, and are spilled in ``PAPER_SCHEMA`` as the version's
-   rows; the dedup index is grown the same way.
+   rows; the dedup index is grown the same way (the range's keys hashed from its papers' titles, ids and
+   abstracts: dedup's probe of them was numbers on row positions, and holding it, sorted, until here cost more
+   memory than hashing them again).
 
 What stays in memory besides one range: the ids and summary columns of the version (``SUMMARY_COLUMNS``: the
 card, report and table gate read them), the run's published papers' ``RUN_PAPER_COLUMNS`` and the reasons the
@@ -50,16 +53,6 @@ RUN_PAPER_COLUMNS = ("paper_id", "title", "is_new", "member_record_ids")
 
 
 @dataclass(frozen=True)
-class PaperRanges:
-    """The run's papers after dedup, spilled by ``paper_id`` range (no id in two ranges), and their dedup keys
-    (``KeysById``, written as index rows) cut at the same ids (None: computed from the papers where the index is
-    grown)."""
-
-    papers: Spilled
-    keys: Spilled | None
-
-
-@dataclass(frozen=True)
 class BuiltVersion:
     """The version a run would publish, built range by range (see the module's docstring)."""
 
@@ -77,16 +70,16 @@ class BuiltVersion:
     """The row suite's outcomes over every range."""
 
 
-def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, PaperRanges]:
-    """Spill ``deduplicated``'s papers and keys to ``work`` in ranges of about ``rows`` papers, in ``paper_id``
+def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, Spilled]:
+    """Spill ``deduplicated``'s papers to ``work`` in ranges of about ``rows`` papers, in ``paper_id``
     order (each range's rows gathered as it is spilled: sorting the papers first held a second copy of them).
 
     Papers read from records spilled to the work folder (``deduplicated.captured``) carry only the columns dedup
     read (``DEDUP_READS``): each range is collapsed again from its members' every column, read back in one pass
     over the records and regrouped by range (:func:`_collapsed_by_range`).
 
-    Returns the rest of ``deduplicated`` (its records; papers and keys emptied: they are in the work folder now,
-    and nothing should hold them in memory) and the ranges.
+    Returns the rest of ``deduplicated`` (its records; papers emptied: they are in the work folder now, and
+    nothing should hold them in memory) and the ranges.
     """
     papers = deduplicated.papers
     order = papers.get_column("paper_id").arg_sort()
@@ -100,13 +93,7 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     else:
         ranges = _collapsed_by_range(papers, order, cuts, deduplicated, work)
     spilled = work.spill("papers", ranges)
-    keys = deduplicated.keys
-    spilled_keys = None
-    if keys is not None:
-        spans = [keys.span(ids[start], ids[stop - 1]) if stop > start else (0, 0) for start, stop in cuts]
-        spilled_keys = work.spill("keys", (keys.index_rows(start, stop) for start, stop in spans))
-    rest = replace(deduplicated, papers=papers.clear(), keys=None)
-    return rest, PaperRanges(spilled, spilled_keys)
+    return replace(deduplicated, papers=papers.clear()), spilled
 
 
 MATCHED_COLUMNS = ("paper_id", "is_new", "decisions")
@@ -193,7 +180,6 @@ def _position(ids: pl.Series, value: str, side: Literal["left", "right"]) -> int
 
 def build_version(
     derived: Spilled,
-    keys: Spilled | None,
     records: pl.DataFrame,
     previous_papers: pl.DataFrame | None,
     previous_index: pl.DataFrame,
@@ -205,14 +191,13 @@ def build_version(
     """The version of this run's ``derived`` papers (ranges of :func:`in_ranges`, derived) on top of the
     previous version's rows, range by range (see the module's docstring).
 
-    ``keys``: their dedup keys by range; ``previous_papers``/``previous_index``: the previous version's rows,
+    ``previous_papers``/``previous_index``: the previous version's rows,
     whole (None/empty: a first version); ``records``: the run's records (their listings); ``gate``: the row
     suite to run.
     """
     candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
     checked = gate.result()
     merge = _Merge(previous_papers, previous_index, seen_at, params)
-    key_ranges = keys.frames(consume=True) if keys is not None else None
     summaries, run_papers, gained = [], [], []
     index_ranges: list[Spilled] = []
 
@@ -228,10 +213,9 @@ def build_version(
                 pl.lit(None, dtype=pl.String).alias("record_hash")  # computed once, on the merged row
             )
             run_papers.append(passed.select(RUN_PAPER_COLUMNS))
-            range_keys = next(key_ranges) if key_ranges is not None else None
             last = number == len(candidates.paths)
             upto = None if last else papers.get_column("paper_id")[-1]
-            rows, index = merge.take(passed, range_keys, upto)
+            rows, index = merge.take(passed, upto)
             summaries.append(rows.select(SUMMARY_COLUMNS))
             index_ranges.append(work.spill("index", [index]))
             progress("validate", offset, candidates.rows)
@@ -275,9 +259,7 @@ class _Merge:
         self._seen_at = seen_at
         self._params = params
 
-    def take(
-        self, passed: pl.DataFrame, keys: pl.DataFrame | None, upto: str | None
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def take(self, passed: pl.DataFrame, upto: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The version's rows and index rows of the ids up to ``upto`` (None: all that remain), not taken
         before: the previous rows of that span upserted with ``passed`` (the run's papers of the span)."""
         before = self._papers.take(upto) if self._papers is not None else None
@@ -287,7 +269,7 @@ class _Merge:
             .pipe(with_record_hash)
         )
         rows = in_paper_order(conform(rows, PAPER_SCHEMA))
-        index = update_index(self._index.take(upto), passed, self._params, keys=keys)
+        index = update_index(self._index.take(upto), passed, self._params)
         return rows, conform(index, DEDUP_INDEX_SCHEMA)
 
 

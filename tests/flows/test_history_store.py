@@ -78,8 +78,8 @@ def run_stages(config: RunConfig) -> tuple[Ingested, Deduplicated, Validated, Ru
         deduplicated, ranges = in_ranges(
             dedup.fn(detected, ingested.previous, config), work, config.chunk_records
         )
-        derived = derive(ranges.papers, config, work, runner)
-        validated = validate.fn(deduplicated, derived, ranges.keys, ingested.previous, config, work)
+        derived = derive(ranges, config, work, runner)
+        validated = validate.fn(deduplicated, derived, ingested.previous, config, work)
         summary = publish.fn(ingested, validated, config)
     return ingested, deduplicated, validated, summary
 

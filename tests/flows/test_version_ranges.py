@@ -20,7 +20,6 @@ from flows.run.stages import DEDUP_READS, dedup
 from flows.run.version import _range_cuts, in_ranges
 from flows.store.spill import work_folder
 from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars
-from transforms.dedup.index import INDEX_SCHEMA, KIND, KeysById
 from transforms.dedup.minhash import Signatures
 from transforms.schema import RECORD_SCHEMA, WORKING_COLUMNS, polars_schema
 
@@ -45,41 +44,20 @@ def test_ranges_cover_every_id_once_and_end_where_the_id_changes(counts: list[in
         assert stop - start >= rows or stop == ids.len()  # ranges are at least ``rows`` long, but the last
 
 
-def test_papers_and_their_keys_are_spilled_in_the_same_ranges(tmp_path: Path) -> None:
+def test_papers_are_spilled_in_ranges_of_whole_ids(tmp_path: Path) -> None:
     papers = pl.DataFrame(  # in the order dedup leaves them: none in particular
         {"paper_id": ["c", "b", "e", "a", "d", "b"], "title": ["C", "B1", "E", "A", "D", "B2"]}
     )
-    keys = KeysById(  # in INDEX_ORDER; "x" is a paper no longer in the run (withheld): its keys are dropped
-        pl.DataFrame(
-            {
-                "_paper_rank": pl.Series([1, 1, 2, 3, 3, 4, 5, 6], dtype=pl.UInt32),
-                "kind": pl.Series(["band"] * 8, dtype=KIND),
-                "band": pl.Series(range(8), dtype=pl.Int16),
-                "key": pl.Series([1, 2, 3, 4, 5, 6, 7, 8], dtype=pl.UInt64),
-            }
-        ),
-        ids=pl.Series(["a", "b", "c", "d", "e", "x"]),
-        fingerprint="f",
-    )
     records = pl.DataFrame({"record_id": ["r1"]})
     with work_folder(tmp_path) as work:
-        rest, ranges = in_ranges(Deduplicated(records=records, papers=papers, keys=keys), work, rows=2)
-        paper_ranges = list(ranges.papers.frames())
-        assert ranges.keys is not None
-        key_ranges = list(ranges.keys.frames())
+        rest, ranges = in_ranges(Deduplicated(records=records, papers=papers), work, rows=2)
+        paper_ranges = list(ranges.frames())
     assert [frame.get_column("paper_id").to_list() for frame in paper_ranges] == [
         ["a", "b", "b"],
         ["c", "d"],
         ["e"],
     ]
-    assert [frame.get_column("key").to_list() for frame in key_ranges] == [[1, 2, 3], [4, 5, 6], [7]]
-    assert [frame.get_column("paper_id").to_list() for frame in key_ranges] == [
-        ["a", "a", "b"],
-        ["c", "c", "d"],
-        ["e"],
-    ]
-    assert all(frame.schema == INDEX_SCHEMA for frame in key_ranges)
-    assert rest.papers.height == 0 and rest.keys is None
+    assert rest.papers.height == 0
     assert_frame_equal(rest.records, records)
 
 
@@ -87,8 +65,7 @@ def test_no_paper_is_one_empty_range_with_the_papers_columns(tmp_path: Path) -> 
     papers = pl.DataFrame(schema={"paper_id": pl.String, "title": pl.String})
     with work_folder(tmp_path) as work:
         _, ranges = in_ranges(Deduplicated(records=pl.DataFrame(), papers=papers), work, rows=10)
-        (only,) = list(ranges.papers.frames())
-    assert ranges.keys is None
+        (only,) = list(ranges.frames())
     assert_frame_equal(only, papers)
 
 
@@ -144,8 +121,8 @@ def test_papers_of_records_read_narrow_are_collapsed_again_from_every_column(tmp
         assert "authors" not in read_narrow.papers.columns
         _, expected = in_ranges(whole, work, rows=2)
         _, ranges = in_ranges(read_narrow, work, rows=2)
-        wanted = [frame for frame in expected.papers.frames()]
-        spilled = [frame for frame in ranges.papers.frames()]
+        wanted = [frame for frame in expected.frames()]
+        spilled = [frame for frame in ranges.frames()]
         lost = replace(
             read_narrow, captured=work.spill("language", [full.filter(pl.col("record_id") != "r2")])
         )

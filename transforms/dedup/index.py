@@ -7,8 +7,6 @@ not to the history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from transforms.dedup.clusters import title_key
@@ -55,8 +53,7 @@ def positional_keys(
     papers: pl.DataFrame, params: DedupParams = DedupParams(), signatures: Signatures | None = None
 ) -> pl.DataFrame:
     """:func:`lookup_keys` of papers that have no ids yet, in :data:`PROBE_SCHEMA` (``paper_id`` their row
-    position): what :func:`match_previous` probes the index with, and, numbered by :func:`ranked_by_id` once the
-    papers have ids, the keys :func:`update_index` adds (hashed once per run, not twice).
+    position): what :func:`match_previous` probes the index with.
 
     Held on numbers (~18 bytes a row, ~34 rows a paper), not as index rows (text ids, kinds and fingerprints:
     three to four times that). Papers without an ``abstract`` column are banded from ``signatures``, a row a
@@ -64,66 +61,6 @@ def positional_keys(
     """
     numbered = papers.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("paper_id"))
     return _ranked_keys(numbered, params, signatures).drop(_RANK).cast(PROBE_SCHEMA)
-
-
-@dataclass(frozen=True)
-class KeysById:
-    """A run's papers' lookup keys in ``INDEX_ORDER``, held on numbers until they are written a range at a time.
-
-    ``rows``: ``_paper_rank`` (rank ``r`` is the paper ``ids[r - 1]``), ``kind`` (:data:`KIND`), ``band``,
-    ``key``; ``ids``: the distinct ids the ranks number, sorted.
-    """
-
-    rows: pl.DataFrame
-    ids: pl.Series
-    fingerprint: str
-
-    def span(self, first: str, last: str) -> tuple[int, int]:
-        """``[start, stop)`` of the rows of the papers whose ids are from ``first`` to ``last``."""
-        lowest = self.ids.search_sorted(first, "left") + 1
-        highest = self.ids.search_sorted(last, "right")
-        ranks = self.rows.get_column(_RANK)
-        return int(ranks.search_sorted(lowest, "left")), int(ranks.search_sorted(highest, "right"))
-
-    def index_rows(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
-        """Rows ``[start, stop)`` as the index holds them (``INDEX_SCHEMA``)."""
-        stop = self.rows.height if stop is None else stop
-        part = self.rows.slice(start, stop - start)
-        return part.select(
-            self.ids.gather(part.get_column(_RANK) - 1).alias("paper_id"),
-            pl.col("kind").cast(pl.String),
-            "band",
-            "key",
-            pl.lit(self.fingerprint).alias("fingerprint"),
-        ).cast(INDEX_SCHEMA)
-
-
-def ranked_by_id(keys: pl.DataFrame, papers: pl.DataFrame, fingerprint: str) -> KeysById:
-    """:func:`positional_keys` of ``papers`` numbered by the rank of each paper's ``paper_id``, in
-    ``INDEX_ORDER``: a first version's index as it is (:func:`update_index` then has nothing to sort).
-
-    The order is decided on numbers alone (the id's rank, ``kind``'s code, ``band``, ``key``), and the rows stay
-    numbers: the ids are put in a range at a time (:meth:`KeysById.index_rows`).
-    """
-    ids = papers.get_column("paper_id")
-    ranks = ids.rank("dense").cast(pl.UInt32)
-    numbers = pl.DataFrame(
-        [
-            ranks.gather(keys.get_column("paper_id")).alias(_RANK),
-            keys.get_column("kind"),
-            keys.get_column("band"),
-            keys.get_column("key"),
-        ]
-    )
-    order = [pl.col(_RANK), pl.col("kind").to_physical(), pl.col("band"), pl.col("key")]
-    if not _ordered(numbers, order):
-        numbers = numbers.sort(order)
-    return KeysById(numbers, ids.unique().sort(), fingerprint)
-
-
-def keys_by_id(keys: pl.DataFrame, papers: pl.DataFrame, params: DedupParams = DedupParams()) -> pl.DataFrame:
-    """:func:`ranked_by_id` as index rows (``INDEX_SCHEMA``), every row at once."""
-    return ranked_by_id(keys, papers, params.fingerprint).index_rows()
 
 
 _RANK = "_paper_rank"
@@ -240,12 +177,8 @@ def update_index(
     index: pl.DataFrame,
     papers: pl.DataFrame,
     params: DedupParams = DedupParams(),
-    keys: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The index plus the keys of this run's papers (those are the only papers whose keys can have changed).
-
-    ``keys``: :func:`lookup_keys` rows of at least these papers, already hashed (:func:`keys_by_id`); the
-    rows of other papers are ignored. Computed from ``papers`` when None.
 
     A paper seen again keeps its old keys too, so a later record can match any version of its text. The result
     is in ``INDEX_ORDER``; an index already in that order (as versions store it) is merged with the run's rows
@@ -253,20 +186,8 @@ def update_index(
     """
     if index.height and index["fingerprint"].unique().to_list() != [params.fingerprint]:
         raise ValueError("index was built with other parameters; rebuild it with build_index")
-    if keys is None:
-        added = _index_form(_ranked_keys(papers, params), params)
-    else:  # the papers' keys from dedup (keys_by_id): ranked like _ranked_keys, and only the given papers'
-        ranks = papers.select(
-            "paper_id", pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK)
-        ).unique("paper_id")
-        # A rank column looked up by id, not a join: a join copied every key row (~34 a paper) to add it.
-        rank = pl.col("paper_id").replace_strict(
-            ranks.get_column("paper_id"), ranks.get_column(_RANK), default=None, return_dtype=pl.UInt32
-        )
-        added = keys.with_columns(rank.alias(_RANK))
-        if added.get_column(_RANK).null_count():
-            added = added.filter(pl.col(_RANK).is_not_null())
-    if index.height == 0:  # a first version: the run's rows are the index (from dedup, already in order)
+    added = _index_form(_ranked_keys(papers, params), params)
+    if index.height == 0:  # a first version: the run's rows are the index
         return _in_index_order(added)
     if not index.get_column("paper_id").is_sorted():
         return pl.concat([index, added.drop(_RANK).cast(INDEX_SCHEMA)]).unique().sort(INDEX_ORDER)
