@@ -183,22 +183,40 @@ def dedup(
     clustered = find_clusters(pending, config.dedup, bands=bands, abstracts=abstracts)
     del bands
     papers = collapse_clusters(clustered)  # without the abstract when the records came without it
+    matched = matched_to(previous, papers, pending, signatures, abstracts, config)
+    parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
+    every_record = pl.concat(parts, how="diagonal_relaxed")
+    return Deduplicated(
+        records=with_paper_decisions(every_record, matched), papers=matched, captured=captured
+    )
+
+
+def matched_to(
+    previous: PreviousVersion | None,
+    papers: pl.DataFrame,
+    pending: pl.DataFrame,
+    signatures: Signatures,
+    abstracts: AbstractsOf,
+    config: RunConfig,
+) -> pl.DataFrame:
+    """``papers`` (clusters of ``pending``) with their ids, matched to the previous version's papers by probing
+    its index with their keys (banded from their kept records' ``signatures`` when they carry no abstract).
+
+    A first version has nothing to match: its papers get new ids and no key is made (the keys of a million
+    papers are ~500 MiB of rows; each range's are hashed where the index is written, ``flows/run/version.py``).
+    """
+    if previous is None:
+        return match_previous(papers, None, config.dedup, abstracts=abstracts)
     kept = None if "abstract" in papers.columns else signatures.take(kept_rows(pending, papers))
     probe = positional_keys(papers, config.dedup, kept)
     del kept
-    matched = match_previous(
+    return match_previous(
         papers,
         previous_papers(previous),
         config.dedup,
         index=previous_index(previous, config),
         probe=probe,
         abstracts=abstracts,
-    )
-    del probe  # the papers' keys are hashed again where the index grows, a range at a time
-    parts = [clustered, rejected] if captured is None else [accounted(clustered), accounted(rejected)]
-    every_record = pl.concat(parts, how="diagonal_relaxed")
-    return Deduplicated(
-        records=with_paper_decisions(every_record, matched), papers=matched, captured=captured
     )
 
 

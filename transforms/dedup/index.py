@@ -59,8 +59,20 @@ def positional_keys(
     three to four times that). Papers without an ``abstract`` column are banded from ``signatures``, a row a
     paper.
     """
+    if papers.height == 0:
+        return pl.DataFrame(schema=PROBE_SCHEMA)
     numbered = papers.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("paper_id"))
-    return _ranked_keys(numbered, params, signatures).drop(_RANK).cast(PROBE_SCHEMA)
+    bands = _band_rows(numbered, params, signatures)
+    band_rows = bands.select(  # a row position is the paper's number: its band rows are the bands as they are
+        pl.col("doc").cast(pl.UInt32).alias("paper_id"),
+        pl.lit("band", dtype=KIND).alias("kind"),
+        "band",
+        "key",
+    )
+    # Laid end to end, not copied into one block: the band rows are ~32 a paper.
+    return pl.concat(
+        [_exact_rows(numbered, params).cast(PROBE_SCHEMA), band_rows.cast(PROBE_SCHEMA)], rechunk=False
+    )
 
 
 _RANK = "_paper_rank"
@@ -108,34 +120,6 @@ def _ranked_keys(
             schema={**schema, "paper_id": papers.schema["paper_id"], "kind": KIND, _RANK: pl.UInt32}
         )
     ranked = papers.with_columns(pl.col("paper_id").rank("dense").cast(pl.UInt32).alias(_RANK))
-    titles = ranked.select("paper_id", _RANK, pl.col("title").alias("t"))
-    if "aliases" in ranked.columns:
-        aliases = ranked.select("paper_id", _RANK, pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
-        titles = pl.concat([titles, aliases])
-    title_rows = (
-        titles.with_columns(title_key(pl.col("t"), params).alias("t"))
-        .drop_nulls("t")
-        .unique()
-        .select(
-            "paper_id",
-            pl.lit("title", dtype=KIND).alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-            _RANK,
-        )
-    )
-    arxiv_rows = (
-        ranked.select("paper_id", _RANK, known_arxiv_id(pl.col("arxiv_id")).alias("t"))
-        .drop_nulls("t")
-        .unique()
-        .select(
-            "paper_id",
-            pl.lit("arxiv", dtype=KIND).alias("kind"),
-            pl.lit(-1, dtype=pl.Int16).alias("band"),
-            _key_hash(pl.col("t")).alias("key"),
-            _RANK,
-        )
-    )
     bands = _band_rows(ranked, params, signatures)
     doc = bands["doc"]
     band_rows = pl.DataFrame(
@@ -149,7 +133,35 @@ def _ranked_keys(
     )
     if not ranked["paper_id"].is_unique().all():
         band_rows = band_rows.unique()
-    return pl.concat([arxiv_rows, title_rows, band_rows])
+    return pl.concat([_exact_rows(ranked, params, (_RANK,)), band_rows])
+
+
+def _exact_rows(papers: pl.DataFrame, params: DedupParams, carried: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The distinct ``arxiv`` and ``title`` key rows of the papers (``paper_id``, ``kind``, ``band``, ``key``,
+    then the ``carried`` columns): a known arXiv id, the normalised title and each alias (``aliases``)."""
+    titles = papers.select("paper_id", *carried, pl.col("title").alias("t"))
+    if "aliases" in papers.columns:
+        aliases = (
+            papers.select("paper_id", *carried, pl.col("aliases").alias("t")).explode("t").drop_nulls("t")
+        )
+        titles = pl.concat([titles, aliases])
+    rows = []
+    for kind, keyed in (
+        ("arxiv", papers.select("paper_id", *carried, known_arxiv_id(pl.col("arxiv_id")).alias("t"))),
+        ("title", titles.with_columns(title_key(pl.col("t"), params).alias("t"))),
+    ):
+        rows.append(
+            keyed.drop_nulls("t")
+            .unique()
+            .select(
+                "paper_id",
+                pl.lit(kind, dtype=KIND).alias("kind"),
+                pl.lit(-1, dtype=pl.Int16).alias("band"),
+                _key_hash(pl.col("t")).alias("key"),
+                *carried,
+            )
+        )
+    return pl.concat(rows)
 
 
 def _in_index_order(ranked: pl.DataFrame) -> pl.DataFrame:
