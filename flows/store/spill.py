@@ -119,7 +119,7 @@ class Spilled:
         ]
         if not found:
             return pl.DataFrame(schema={"record_id": pl.String})
-        return pl.concat(found, how="diagonal_relaxed")
+        return pl.concat(found, how="diagonal_relaxed", rechunk=False)  # laid end to end, not copied
 
     def remove(self) -> None:
         """Remove the chunks' files (their rows are no longer needed; the run's work folder goes at its end)."""

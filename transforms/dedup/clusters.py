@@ -94,20 +94,32 @@ def abstracts_at(frame: pl.DataFrame, rows: pl.Series, abstracts: AbstractsOf | 
 
 def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int) -> pl.DataFrame:
     """Candidate pairs ``a < b`` of ``doc`` sharing ``key_columns``: all pairs in small buckets, star+chain in
-    big."""
-    ranked = buckets.unique(["doc", *key_columns]).with_columns(
-        pl.len().over(key_columns).alias("size"),
-        pl.col("doc").rank("ordinal").over(key_columns).alias("pos"),
-        pl.col("doc").min().over(key_columns).alias("first"),
+    big. ``buckets`` holds a doc once per key (a doc's title key, each of its band keys).
+
+    Nearly every shared key is shared by two docs (a near-duplicate pair shares most of its bands): such a bucket
+    is its pair, taken by one grouping; only buckets of three or more are joined with themselves.
+    """
+    sized = buckets.with_columns(pl.len().over(key_columns).alias("size")).filter(pl.col("size") > 1)
+    twos = (
+        sized.filter((pl.col("size") == 2) & (pl.col("size") <= max_bucket))
+        .group_by(key_columns)
+        .agg(pl.col("doc").min().alias("a"), pl.col("doc").max().alias("b"))
+        .select("a", "b")
     )
-    ranked = ranked.filter(pl.col("size") > 1)
-    small = ranked.filter(pl.col("size") <= max_bucket).select("doc", *key_columns)
+    small = sized.filter((pl.col("size") > 2) & (pl.col("size") <= max_bucket)).select("doc", *key_columns)
     all_pairs = (
         small.join(small, on=key_columns, suffix="_b")
         .filter(pl.col("doc") < pl.col("doc_b"))
         .select(pl.col("doc").alias("a"), pl.col("doc_b").alias("b"))
     )
-    big = ranked.filter(pl.col("size") > max_bucket).sort([*key_columns, "pos"])
+    big = (
+        sized.filter(pl.col("size") > max_bucket)
+        .with_columns(
+            pl.col("doc").rank("ordinal").over(key_columns).alias("pos"),
+            pl.col("doc").min().over(key_columns).alias("first"),
+        )
+        .sort([*key_columns, "pos"])
+    )
     star = big.filter(pl.col("doc") != pl.col("first")).select(
         pl.col("first").alias("a"), pl.col("doc").alias("b")
     )
@@ -116,7 +128,7 @@ def _bucket_pairs(buckets: pl.DataFrame, key_columns: list[str], max_bucket: int
         .drop_nulls("prev")
         .select(pl.col("prev").alias("a"), pl.col("doc").alias("b"))
     )
-    return pl.concat([all_pairs, star, chain]).unique()
+    return pl.concat([twos, all_pairs, star, chain]).unique()
 
 
 # ----- Similarity of given pairs -----
