@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+import transforms.dedup.clusters as clusters
 import transforms.dedup.minhash as minhash
 from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
@@ -354,6 +355,31 @@ POOL = records(
         {"title": "Ünïcode only", "abstract": "日本語の要約です。"},
     ]
 )
+
+
+def test_pairs_scored_in_slices_score_as_scored_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many pairs are scored a slice at a time (each reading its own rows' abstracts): the same scores, in the
+    pairs' order."""
+    docs = POOL.with_row_index("doc")
+    n = docs.height
+    pairs = pl.DataFrame(
+        [(a, b) for a in range(n) for b in range(a + 1, n)],
+        schema={"a": pl.UInt32, "b": pl.UInt32},
+        orient="row",
+    ).reverse()
+    read: list[int] = []
+
+    def lookup(record_ids: pl.Series) -> pl.Series:
+        read.append(record_ids.len())
+        return abstracts_in(docs)(record_ids)
+
+    narrow = docs.drop("abstract")
+    at_once = clusters.score_pairs(narrow, pairs, DedupParams(), lookup)
+    monkeypatch.setattr(clusters, "SCORED_PAIRS", 2)
+    in_slices = clusters.score_pairs(narrow, pairs, DedupParams(), lookup)
+    assert_frame_equal(in_slices, at_once)
+    assert_frame_equal(at_once, clusters.score_pairs(docs, pairs, DedupParams()))
+    assert read[0] == n and len(read) == 1 + -(-pairs.height // 2) and max(read[1:]) <= 4
 
 
 @settings(max_examples=25, deadline=None)

@@ -174,6 +174,13 @@ def _abstract_jaccard(texts: pl.Series, pairs: pl.DataFrame, params: DedupParams
     return scored["abstract_sim"]
 
 
+SCORED_PAIRS = 100_000
+"""Pairs scored at a time by :func:`score_pairs`: their rows' texts are held while they are scored (a run's 660k
+candidate pairs at 1M records involve 333k abstracts, ~300 MiB, and their title words twice over), and each slice
+reads its abstracts back in one pass over a run's spilled records (~2 s at 1M), so slices of ~200k texts bound
+that memory for a few passes."""
+
+
 def _set_jaccard(left: pl.Expr, right: pl.Expr) -> pl.Expr:
     """Jaccard of two list-of-string columns as sets (null when both are empty)."""
     union = left.list.set_union(right).list.len()
@@ -188,8 +195,13 @@ def score_pairs(
     ``docs`` needs ``title`` and ``abstract`` (or ``record_id`` and ``abstracts``: only the pairs' are read).
     ``similarity`` is the abstract Jaccard when both abstracts have words, else the title-word Jaccard (so
     exact-title matches of abstract-less records still score). Only the texts of the pairs' rows are read and
-    split into words, so scoring a few pairs of a large frame costs a few pairs.
+    split into words, so scoring a few pairs of a large frame costs a few pairs; many pairs are scored
+    :data:`SCORED_PAIRS` at a time (each pair's scores are its own).
     """
+    if pairs.height > SCORED_PAIRS:
+        return pl.concat(
+            [score_pairs(docs, part, params, abstracts) for part in pairs.iter_slices(SCORED_PAIRS)]
+        )
     involved = pl.concat([pairs.get_column("a"), pairs.get_column("b")]).unique().sort()
     local = pl.DataFrame(  # the pairs as positions among the involved rows
         {
