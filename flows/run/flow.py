@@ -93,10 +93,17 @@ def deduplicate(
 ) -> Deduplicated:
     """Dedup on the run's records read back as one frame of the columns it reads (``DEDUP_READS``, held only
     here: its papers get the others range by range, and quarantine reads them back from ``detected``) and the
-    signatures of their abstracts, then the retraction list."""
+    LSH bands their abstracts share, then the retraction list. The abstracts' signatures are banded here and kept
+    only to key the papers against a previous version: a first version has none, and they are 256 bytes a record.
+    """
     records = in_run_order(detected, consume=False, columns=DEDUP_READS)  # papers get the rest by range
     signed = signatures(detected, records, config, runner)
-    deduplicated = dedup(records, ingested.previous, config, signatures=signed, captured=detected)
+    bands = signed.shared_band_frame(config.dedup)
+    to_key = signed if ingested.previous is not None else None
+    del signed
+    deduplicated = dedup(
+        records, ingested.previous, config, signatures=to_key, captured=detected, bands=bands
+    )
     return withhold(deduplicated, ingested.retractions)
 
 

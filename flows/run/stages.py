@@ -160,26 +160,31 @@ def dedup(
     config: RunConfig,
     signatures: Signatures | None = None,
     captured: Spilled | None = None,
+    bands: pl.DataFrame | None = None,
 ) -> Deduplicated:
     """Cluster this run's records, keep one per cluster, and match clusters to the previous version's papers.
 
-    ``signatures``: those of the pending records' abstracts, a row a record (None: computed here from their
-    ``abstract``). ``captured``: ``records`` as spilled to the work folder; the records then carry on only their
-    ``ACCOUNTED_COLUMNS`` (quarantine reads the rest back from ``captured``). Records may come without their
-    ``abstract`` (with ``ABSTRACT_CHARS``, ``signatures`` and ``captured``): the abstracts of the pairs scored and
-    of the ids hashed are read back from ``captured``, and the papers leave without their kept records'
-    ``abstract`` too (they get it back range by range: ``flows/run/version.py``).
+    ``bands``: the LSH band keys the pending records share (:meth:`Signatures.shared_band_frame`; None: banded
+    here from ``signatures``). ``signatures``: those of the pending records' abstracts, a row a record (None:
+    computed here from their ``abstract`` when ``bands`` are not given); records without their abstract need them
+    only to be keyed against a previous version. ``captured``: ``records`` as spilled to the work folder; the
+    records then carry on only their ``ACCOUNTED_COLUMNS`` (quarantine reads the rest back from ``captured``).
+    Records may come with only ``DEDUP_READS`` (``ABSTRACT_CHARS`` for their ``abstract``, with ``bands`` and
+    ``captured``): the abstracts of the pairs scored and of the ids hashed are read back from ``captured``, and
+    the papers leave with the same few columns (they are collapsed again range by range, from their members'
+    every column: ``flows/run/version.py``).
     """
     pending, rejected = split(records)
-    if signatures is None:
-        signatures = Signatures.of(pending.get_column("abstract"), config.dedup)
+    if bands is None:
+        if signatures is None:
+            signatures = Signatures.of(pending.get_column("abstract"), config.dedup)
+        bands = signatures.shared_band_frame(config.dedup)
     if "abstract" in pending.columns:
         abstracts = abstracts_in(pending)
     elif captured is not None:
         abstracts = abstracts_read(captured)
     else:
         raise ValueError("records without their abstracts need the spilled records to read them from")
-    bands = signatures.shared_band_frame(config.dedup)
     clustered = find_clusters(pending, config.dedup, bands=bands, abstracts=abstracts)
     del bands
     papers = collapse_clusters(clustered)  # without the abstract when the records came without it
@@ -195,7 +200,7 @@ def matched_to(
     previous: PreviousVersion | None,
     papers: pl.DataFrame,
     pending: pl.DataFrame,
-    signatures: Signatures,
+    signatures: Signatures | None,
     abstracts: AbstractsOf,
     config: RunConfig,
 ) -> pl.DataFrame:
@@ -207,7 +212,12 @@ def matched_to(
     """
     if previous is None:
         return match_previous(papers, None, config.dedup, abstracts=abstracts)
-    kept = None if "abstract" in papers.columns else signatures.take(kept_rows(pending, papers))
+    if "abstract" in papers.columns:
+        kept = None
+    elif signatures is None:
+        raise ValueError("papers without their abstracts need their records' signatures to probe a version")
+    else:
+        kept = signatures.take(kept_rows(pending, papers))
     probe = positional_keys(papers, config.dedup, kept)
     del kept
     return match_previous(
