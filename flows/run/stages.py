@@ -56,9 +56,9 @@ LANGUAGE_BLOCK_COLUMN = "__language_block"
 ORDER_COLUMNS = (LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)
 """What the stages before dedup add to a record to put the run's records in order, and nothing after reads."""
 
-DEDUP_READS = (*ACCOUNTED_COLUMNS, "title", "arxiv_id", "abstract")
-"""The columns of a run's records that dedup reads (``abstract`` as its length, ``ABSTRACT_CHARS``): what its
-rules, the kept order and the match read, and the ledger's ``ACCOUNTED_COLUMNS``. Its papers carry no others:
+DEDUP_READS = (*ACCOUNTED_COLUMNS, "title", "arxiv_id", ABSTRACT_CHARS)
+"""The columns of a run's records that dedup reads (the ``abstract`` as its length): what its rules, the kept
+order and the match read, and the ledger's ``ACCOUNTED_COLUMNS``. Its papers carry no others:
 each paper range is collapsed again from its members' every column as it is spilled (``flows/run/version.py``)."""
 
 
@@ -118,27 +118,25 @@ def language(
 
 
 def in_run_order(
-    records: Spilled, consume: bool = True, drop: Collection[str] = (), columns: Collection[str] | None = None
+    records: Spilled, consume: bool = True, columns: Collection[str] | None = None
 ) -> pl.DataFrame:
     """The chunks of ``records`` as one frame, in the order one frame of the whole run would have had
-    (``consume``: their files are removed as they are read; ``drop``: columns not read; ``columns``: the only
-    columns read, those of them the chunks have). An ``abstract`` dropped, or read among ``columns``, is held
-    as its length, ``ABSTRACT_CHARS``.
+    (``consume``: their files are removed as they are read; ``columns``: the only columns read, those of them the
+    chunks have, and ``ABSTRACT_CHARS`` among them the length of the ``abstract``, which each chunk reads,
+    measures and drops).
 
     That order is by output block (language's, then clean's: the records they routed aside after the others),
     then by ``RUN_ORDER``. Each chunk is ordered (and cut into its blocks) on its own, and the pieces are laid end
     to end, block after block, in chunk order: sorting the whole run's rows held a second copy of them.
     """
-    lengths = "abstract" in drop or (columns is not None and "abstract" in columns)
+    lengths = columns is not None and ABSTRACT_CHARS in columns
     read = None
     if columns is not None:
-        wanted = {*columns, *ORDER_COLUMNS}
+        wanted = {*columns, *ORDER_COLUMNS, *(["abstract"] if lengths else [])}
         read = [name for name in records.columns if name in wanted]
     blocks: dict[tuple[bool, bool], list[pl.DataFrame]] = {}
     first = None
-    for frame in records.frames(
-        consume=consume, drop=[name for name in drop if name != "abstract"], columns=read
-    ):
+    for frame in records.frames(consume=consume, columns=read):
         if lengths:
             frame = frame.with_columns(abstract_chars().alias(ABSTRACT_CHARS)).drop("abstract")
         ordered = frame.sort(LANGUAGE_BLOCK_COLUMN, CLEAN_BLOCK, RUN_ORDER)

@@ -4,8 +4,8 @@ not all of them.
 :func:`in_ranges` spills the run's papers after dedup to the run's work folder in ``paper_id`` order, in ranges of
 about ``RunConfig.chunk_records`` papers, cut where the id changes (a paper id is in one range only); papers that
 carry only the columns dedup read are collapsed again from their members as they are. Derive then reads, derives
-and spills one range at a time
-(``flows/run/stages.py``), and :func:`build_version` makes the version from them in two passes over the ranges:
+and spills one range at a time (``flows/run/stages.py``), and :func:`build_version` makes the version from them
+in two passes over the ranges:
 
 1. the row gate: each range's papers gain their listings and history columns, go through the row suite
    (:class:`~expectations.gate.RowGate`: batches cut as in one frame, so its outcomes do not depend on the
@@ -91,7 +91,7 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
             for start, stop in cuts
         )
     else:
-        ranges = _collapsed_by_range(papers, order, cuts, deduplicated, work)
+        ranges = _collapsed_by_range(papers, order, cuts, deduplicated.records, deduplicated.captured, work)
     spilled = work.spill("papers", ranges)
     return replace(deduplicated, papers=papers.clear()), spilled
 
@@ -105,19 +105,18 @@ def _collapsed_by_range(
     papers: pl.DataFrame,
     order: pl.Series,
     cuts: list[tuple[int, int]],
-    deduplicated: Deduplicated,
+    records: pl.DataFrame,
+    captured: Spilled,
     work: WorkFolder,
 ) -> Iterator[pl.DataFrame]:
     """Each range of ``papers`` (``order``: their positions in ``paper_id`` order; ``cuts``: the ranges in it)
-    collapsed from its papers' member records, every column as they were captured, with their clusters' dedup
-    columns from the ledger (``deduplicated.records``), and given the ``MATCHED_COLUMNS`` of ``papers``.
+    collapsed from its papers' member records, every column as they were ``captured``, with their clusters' dedup
+    columns from the ledger (``records``), and given the ``MATCHED_COLUMNS`` of ``papers``.
 
     The same collapse as dedup's, on the same members in the same kept order: only the columns differ. A paper
     whose members are not all found is a broken run, not a paper with nulls.
     """
-    captured = deduplicated.captured
-    assert captured is not None
-    ledger = deduplicated.records.select("record_id", *CLUSTER_COLUMNS)
+    ledger = records.select("record_id", *CLUSTER_COLUMNS)
     numbers = [
         pl.repeat(number, stop - start, dtype=pl.UInt32, eager=True)
         for number, (start, stop) in enumerate(cuts)

@@ -1,5 +1,5 @@
 """The run's papers cut into ``paper_id`` ranges after dedup (``flows/run/version.py``): every paper in one range,
-no id in two, the keys cut at the same ids."""
+no id in two, and papers dedup made of a few columns collapsed again from their members' every column."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -74,7 +75,7 @@ def _records() -> pl.DataFrame:
     authors and a code link), r3 and r4 one by title, r5 alone."""
     schema = polars_schema(RECORD_SCHEMA) | pl.Schema(WORKING_COLUMNS)
     abstract = "We study {} in depth and report what we found about it on several benchmarks of the field."
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"arxiv_id": "2401.00001", "title": "Sparse Attention Heads", "abstract": abstract.format("heads")},
         {"arxiv_id": "2401.00001", "arxiv_version": 2, "title": "Sparse attention heads", "authors": ["A. Author"],
          "source_code_url": "https://github.com/a/heads", "abstract": abstract.format("heads")},
@@ -108,16 +109,13 @@ def test_papers_of_records_read_narrow_are_collapsed_again_from_every_column(tmp
     records with every column, in the same ranges. A paper whose members are not found stops the run."""
     config = RunConfig(inputs=[], out_dir=tmp_path)
     full = _records()
-    narrow = full.select(name for name in DEDUP_READS if name in full.columns).with_columns(
-        abstract_chars().alias(ABSTRACT_CHARS)
-    )
+    with_lengths = full.with_columns(abstract_chars().alias(ABSTRACT_CHARS))
+    narrow = with_lengths.select(name for name in DEDUP_READS if name in with_lengths.columns)
     signatures = Signatures.of(full.get_column("abstract"), config.dedup)
     with work_folder(tmp_path) as work:
         captured = work.spill("language", [full.slice(0, 2), full.slice(2)])
         whole = dedup.fn(full, None, config)
-        read_narrow = dedup.fn(
-            narrow.drop("abstract"), None, config, signatures=signatures, captured=captured
-        )
+        read_narrow = dedup.fn(narrow, None, config, signatures=signatures, captured=captured)
         assert "authors" not in read_narrow.papers.columns
         _, expected = in_ranges(whole, work, rows=2)
         _, ranges = in_ranges(read_narrow, work, rows=2)
