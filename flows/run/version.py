@@ -38,7 +38,7 @@ from flows.run.stages import ORDER_COLUMNS
 from flows.runtime.progress import progress
 from flows.store.previous import SUMMARY_COLUMNS
 from flows.store.spill import Spilled, WorkFolder
-from transforms.dedup.clusters import ABSTRACT_CHARS, CLUSTER_COLUMNS
+from transforms.dedup.clusters import CLUSTER_COLUMNS
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import INDEX_ORDER, update_index
 from transforms.dedup.minhash import DedupParams
@@ -87,8 +87,7 @@ def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[
     cuts = _range_cuts(ids, rows)
     if deduplicated.captured is None:
         ranges: Iterator[pl.DataFrame] = (
-            papers.gather(order.slice(start, stop - start)).drop(ABSTRACT_CHARS, strict=False)
-            for start, stop in cuts
+            papers.gather(order.slice(start, stop - start)) for start, stop in cuts
         )
     else:
         ranges = _collapsed_by_range(papers, order, cuts, deduplicated.records, deduplicated.captured, work)

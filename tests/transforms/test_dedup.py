@@ -357,6 +357,42 @@ POOL = records(
 )
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    keyed=st.sets(st.tuples(st.integers(0, 12), st.integers(0, 5), st.integers(0, 6)), max_size=60),
+    max_bucket=st.integers(2, 6),
+)
+def test_bucket_pairs_are_every_pair_of_a_small_bucket_and_link_a_big_one(
+    keyed: set[tuple[int, int, int]], max_bucket: int
+) -> None:
+    """Buckets of two give their pair by a grouping, of three up to ``max_bucket`` every pair by a join, bigger
+    ones a star and a chain: every pair of a small bucket, and each big bucket's docs linked into one piece."""
+    buckets = pl.DataFrame(
+        sorted(keyed), schema={"doc": pl.UInt32, "band": pl.Int16, "key": pl.UInt64}, orient="row"
+    )
+    pairs = clusters._bucket_pairs(buckets, ["band", "key"], max_bucket)
+    found = set(pairs.iter_rows())
+    groups: dict[tuple[int, int], list[int]] = {}
+    for doc, band, key in keyed:
+        groups.setdefault((band, key), []).append(doc)
+    expected_small = {
+        (a, b) for docs in groups.values() if len(docs) <= max_bucket for a in docs for b in docs if a < b
+    }
+    assert all(a < b for a, b in found) and len(found) == pairs.height
+    assert expected_small <= found
+    for docs in (sorted(docs) for docs in groups.values() if len(docs) > max_bucket):
+        linked = {(a, b) for a, b in found if a in docs and b in docs}
+        reached, frontier = {docs[0]}, [docs[0]]
+        while frontier:
+            doc = frontier.pop()
+            for a, b in linked:
+                for near in (b,) if a == doc else (a,) if b == doc else ():
+                    if near not in reached:
+                        reached.add(near)
+                        frontier.append(near)
+        assert reached == set(docs)
+
+
 def test_pairs_scored_in_slices_score_as_scored_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many pairs are scored a slice at a time (each reading its own rows' abstracts): the same scores, in the
     pairs' order."""

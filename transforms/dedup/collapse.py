@@ -47,9 +47,9 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     record, sorted by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members,
     distinct, sorted by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
 
-    Rows may carry :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract`` (the caller joins
-    the kept record's abstract back by ``record_id``): it orders the members as the abstract would, and the
-    cluster keeps the kept record's.
+    Rows may carry :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract`` (dedup's papers of
+    a few columns, collapsed again later from their members' every column): it orders the members as the
+    abstract would, and the cluster keeps the kept record's.
     """
     columns = [c for c in clustered.columns if c != "doc"]
     ranked = clustered.sort(
