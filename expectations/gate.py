@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,6 +17,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from expectations.outcomes import ExpectationOutcome, summed_outcomes
+from expectations.parts import in_key_order
 from expectations.suites import ROW_COLUMNS, GateSettings, paper_row_suite, paper_table_suite
 
 ROW_INDEX = "gate_row"
@@ -108,23 +110,16 @@ class RowGate:
         self._checked += batch.height
 
 
-def table_outcomes(papers: pl.DataFrame, columns: list[str] | None = None) -> list[ExpectationOutcome]:
-    """Run the table suite on the whole version; every expectation's outcome.
+def table_outcomes(parts: Sequence[pl.DataFrame]) -> list[ExpectationOutcome]:
+    """Run the table suite on the summaries of a version's parts, in key order; every expectation's outcome.
 
-    GX sees the columns the suite's expectations name with their values, and every other column by name only
-    (a one-byte stand-in): the suite checks the ordered column list, the ids and the row count, and a pandas
-    copy of every title and abstract of a large version cost more memory than the rest of the run.
-    ``columns``: the version's ordered column list when ``papers`` holds only some of its columns (a version
-    written range by range: its ids and summary columns); the named columns must be among ``papers``'.
+    ``parts``: one row per part (:func:`~expectations.parts.summarize_part`,
+    :func:`~expectations.parts.carried_part`). The suite never sees the version's rows: a pandas copy of the ids
+    of a million papers cost more memory than any stage of the run around it.
     """
-    _context()
+    _context()  # a suite is made in the active context
     suite = paper_table_suite()
-    named = {column for e in suite.expectations if (column := getattr(e, "column", None))}
-    scalar = papers.select(
-        [pl.col(c) if c in named else pl.lit(0, pl.UInt8).alias(c) for c in columns or papers.columns]
-    ).with_row_index(ROW_INDEX)
-    results = _validate(scalar, suite, index_column=ROW_INDEX, drop_index=True)
-    return outcomes_of(suite.name, results)
+    return outcomes_of(suite.name, _validate(in_key_order(parts), suite))
 
 
 def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -> list[ExpectationOutcome]:
@@ -160,12 +155,11 @@ def _config(result: ExpectationValidationResult) -> ExpectationConfiguration:
 
 
 def _validate(
-    frame: pl.DataFrame, suite: gx.ExpectationSuite, *, index_column: str, drop_index: bool = False
+    frame: pl.DataFrame, suite: gx.ExpectationSuite, *, index_column: str | None = None
 ) -> gx.core.ExpectationSuiteValidationResult:
+    """``suite`` on a pandas copy of ``frame``; failing rows named by ``index_column`` (None: by position)."""
     context = _context()
     pandas_frame = frame.to_pandas()
-    if drop_index:
-        pandas_frame = pandas_frame.drop(columns=[index_column])
     name = f"{suite.name}-{id(frame)}"
     batch = (
         context.data_sources.add_pandas(name)
@@ -181,7 +175,7 @@ def _validate(
             batch_parameters={"dataframe": pandas_frame},
             result_format={
                 "result_format": "COMPLETE",
-                **({} if drop_index else {"unexpected_index_column_names": [index_column]}),
+                **({"unexpected_index_column_names": [index_column]} if index_column else {}),
             },
         )
     finally:

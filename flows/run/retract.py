@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from expectations.parts import summarize_part
 from flows.errors import UsageError
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
@@ -86,7 +87,7 @@ def _retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     kept = latest.papers.filter(~pl.col("paper_id").is_in(wanted))
     if kept.height == 0:
         raise UsageError("retracting every paper would leave an empty version; roll back instead")
-    require_table(kept)
+    require_table([summarize_part(kept, "version")])
     version = new_version_id(datetime.now(UTC), max([latest.version, *catalog.versions()]))
     rows = retraction_rows(removed, reason, datetime.now(UTC).isoformat(), version)
     papers = removed.select("paper_id", "title").sort("paper_id").to_dicts()

@@ -1,12 +1,11 @@
 """The gate: the row suite on this run's papers (failures to quarantine), then the version the run would
-publish, checked whole by the table suite (a failure breaks the contract: nothing is published).
+publish, checked by the table suite (a failure breaks the contract: nothing is published).
 
-A first version, or one on a previous version read whole, is built range by range of ``paper_id``
-(``flows/run/version.py``): the table suite then reads its ids (the other columns by name only).
-
-On a version merged into shard by shard, the run's papers are merged into the shards their ids touch and the
-table suite runs on the rewritten rows; carried shards are files of the previous version, which passed it, and
-publish checks that the key ranges of all shards are disjoint (``flows/store/previous.py``).
+The table suite reads one summary row per part of the version (``expectations/parts.py``), never its rows. A
+first version, or one on a previous version read whole, is built range by range of ``paper_id``
+(``flows/run/version.py``): each range is a part. On a version merged into shard by shard, the run's papers are
+merged into the shards their ids touch: each touched shard's rewritten rows are a part, and each carried shard
+(a file of the previous version, which passed the suite) is a part summarized from its manifest entry.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import polars as pl
 
 from expectations.gate import RowGate, check_rows, table_outcomes
 from expectations.outcomes import ExpectationOutcome
+from expectations.parts import carried_part, summarize_part
 from expectations.suites import GateSettings
 from flows.errors import ContractBroken
 from flows.run.config import RunConfig
@@ -25,7 +25,7 @@ from flows.run.stage import stage
 from flows.run.stages import previous_index
 from flows.run.version import build_version
 from flows.store.previous import Incremental, PreviousVersion, read_shards, version_columns
-from flows.store.shards import VersionPart, touched_shards
+from flows.store.shards import VersionPart, touched_cuts, touched_shards
 from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
@@ -69,8 +69,7 @@ def validate(
         dedup_index=built.index,
         outcomes=[
             *built.outcomes,
-            # the table suite reads the ids (in the summary) and the column list the version was written with
-            *_table_gate(built.summary, built.run_papers, columns=built.papers.columns),
+            *_table_gate(built.parts, built.run_papers),
         ],
         version=built.papers,
         captured=deduplicated.captured,
@@ -96,7 +95,7 @@ def _validate_incremental(
         run_papers=passed,
         version_papers=version_columns(incremental.papers),
         dedup_index=incremental.index.after,
-        outcomes=[*row_gate.outcomes, *_table_gate(incremental.papers.after, passed)],
+        outcomes=[*row_gate.outcomes, *_table_gate(version_parts(incremental.papers), passed)],
         incremental=incremental,
         captured=deduplicated.captured,
     )
@@ -131,21 +130,39 @@ def merge_into_shards(
     return Incremental(previous=previous, papers=papers, index=index)
 
 
-def require_table(papers: pl.DataFrame, columns: list[str] | None = None) -> list[ExpectationOutcome]:
-    """The table suite's outcomes on ``papers`` (``columns``: as in ``table_outcomes``); :class:`ContractBroken`
-    when one of them failed."""
-    outcomes = table_outcomes(papers, columns)
+def version_parts(part: VersionPart) -> list[pl.DataFrame]:
+    """The table suite's parts of a version merged into shard by shard, in key order: each touched shard's
+    rewritten rows summarized, each carried shard from its manifest entry."""
+    cuts = {
+        position: (start, stop)
+        for position, start, stop in touched_cuts(
+            part.after.get_column("paper_id"), part.shards, part.touched
+        )
+    }
+    parts = []
+    for position, shard in enumerate(part.shards):
+        name = shard.path.name
+        if position in cuts:
+            start, stop = cuts[position]
+            parts.append(summarize_part(part.after.slice(start, stop - start), f"rewritten {name}"))
+        else:
+            parts.append(carried_part(f"carried {name}", shard.rows, shard.first_key, shard.last_key))
+    return parts
+
+
+def require_table(parts: list[pl.DataFrame]) -> list[ExpectationOutcome]:
+    """The table suite's outcomes on a version's ``parts`` (as ``table_outcomes`` reads them);
+    :class:`ContractBroken` when one of them failed."""
+    outcomes = table_outcomes(parts)
     failures = [outcome.name for outcome in outcomes if not outcome.success]
     if failures:
         raise ContractBroken(failures)
     return outcomes
 
 
-def _table_gate(
-    papers: pl.DataFrame, passed: pl.DataFrame, columns: list[str] | None = None
-) -> list[ExpectationOutcome]:
+def _table_gate(parts: list[pl.DataFrame], passed: pl.DataFrame) -> list[ExpectationOutcome]:
     """The table suite, when the run has papers to publish (with none, publish records a failed run instead)."""
-    return require_table(papers, columns) if passed.height else []
+    return require_table(parts) if passed.height else []
 
 
 def _gate_settings(config: RunConfig) -> GateSettings:

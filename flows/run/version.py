@@ -16,10 +16,10 @@ in two passes over the ranges:
    abstracts: dedup's probe of them was numbers on row positions, and holding it, sorted, until here cost more
    memory than hashing them again).
 
-What stays in memory besides one range: the ids and summary columns of the version (``SUMMARY_COLUMNS``: the
-card, report and table gate read them), the run's published papers' ``RUN_PAPER_COLUMNS`` and the reasons the
-member records of rejected papers gained. Publish writes the version's shards from the spilled ranges
-(``flows/store/tables.py``), one shard's rows at a time.
+What stays in memory besides one range: the summary columns of the version (``SUMMARY_COLUMNS``: the card and
+report read them), one summary row per range (the table gate reads these, ``expectations/parts.py``), the run's
+published papers' ``RUN_PAPER_COLUMNS`` and the reasons the member records of rejected papers gained. Publish
+writes the version's shards from the spilled ranges (``flows/store/tables.py``), one shard's rows at a time.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import polars as pl
 
 from expectations.gate import ROW_INDEX, RowGate
 from expectations.outcomes import ExpectationOutcome
+from expectations.parts import summarize_part
 from flows.run.results import Deduplicated
 from flows.run.stages import ORDER_COLUMNS
 from flows.runtime.progress import progress
@@ -68,6 +69,8 @@ class BuiltVersion:
     """``record_id`` and ``gained`` reasons of the member records of the papers the row gate rejected."""
     outcomes: list[ExpectationOutcome]
     """The row suite's outcomes over every range."""
+    parts: list[pl.DataFrame]
+    """The table suite's summary of each range of the version (``expectations/parts.py``), in key order."""
 
 
 def in_ranges(deduplicated: Deduplicated, work: WorkFolder, rows: int) -> tuple[Deduplicated, Spilled]:
@@ -196,7 +199,7 @@ def build_version(
     candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
     checked = gate.result()
     merge = _Merge(previous_papers, previous_index, seen_at, params)
-    summaries, run_papers, gained = [], [], []
+    summaries, parts, run_papers, gained = [], [], [], []
     index_ranges: list[Spilled] = []
 
     def version_ranges() -> Iterator[pl.DataFrame]:
@@ -215,6 +218,7 @@ def build_version(
             upto = None if last else papers.get_column("paper_id")[-1]
             rows, index = merge.take(passed, upto)
             summaries.append(rows.select(SUMMARY_COLUMNS))
+            parts.append(summarize_part(rows, f"range {number} of {len(candidates.paths)}"))
             index_ranges.append(work.spill("index", [index]))
             progress("validate", offset, candidates.rows)
             yield rows
@@ -227,6 +231,7 @@ def build_version(
         run_papers=pl.concat(run_papers),
         gained=pl.concat(gained),
         outcomes=checked.outcomes,
+        parts=parts,
     )
 
 

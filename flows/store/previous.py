@@ -11,8 +11,9 @@ parameters) is read whole, once, when the run asks for :attr:`PreviousVersion.pa
 Why a carried shard needs no re-validation: it is the same file (a hard link: same inode, same bytes) as a shard
 of the previous version, which passed the table gate when it was published; it is checked by the manifest's
 size and the file's presence before linking. Global ``paper_id`` uniqueness follows from uniqueness inside each
-rewritten shard (the table suite on the rewritten rows) plus strictly increasing, disjoint key ranges over all
-shards of the new version (:func:`~flows.store.shards.check_ranges`).
+rewritten shard plus strictly increasing, disjoint key ranges over all shards of the new version: the table suite
+checks both on a summary of each shard (``expectations/parts.py``), and publish checks the ranges again on the
+files it wrote (:func:`~flows.store.shards.check_ranges`).
 """
 
 from __future__ import annotations

@@ -278,7 +278,7 @@ def touched_shards(shards: list[Shard], ids: pl.Series) -> list[int]:
     return sorted(set(positions.to_list()))
 
 
-def _range_cuts(keys: pl.Series, shards: list[Shard], touched: list[int]) -> list[tuple[int, int, int]]:
+def touched_cuts(keys: pl.Series, shards: list[Shard], touched: list[int]) -> list[tuple[int, int, int]]:
     """(shard position, start, stop) of the rows of ``keys`` (sorted) in each touched shard's key range."""
     cuts = []
     for position in touched:
@@ -309,7 +309,9 @@ def write_part(
     (staging / folder).mkdir(parents=True, exist_ok=True)
     frame = conform(part.after, schema)
     keys = frame.get_column("paper_id")
-    cuts = {position: (start, stop) for position, start, stop in _range_cuts(keys, part.shards, part.touched)}
+    cuts = {
+        position: (start, stop) for position, start, stop in touched_cuts(keys, part.shards, part.touched)
+    }
     before_starts: dict[int, int] = {}
     offset = 0
     for position in part.touched:
