@@ -17,6 +17,7 @@ from flows.store.files import sha256_file
 from flows.store.layout import releases_root
 from flows.store.parquet import row_group_sizes
 from transforms.history.changes import diff_papers
+from transforms.report.summary import paper_counts
 
 
 def build_release_folder(
@@ -36,7 +37,9 @@ def build_release_folder(
     manifest = read_manifest(version_dir) or {}
     papers = read_papers(version_dir)
     changes, since, kind = _changes_for_card(out_dir, manifest, papers, previous_release)
-    card = build_card(manifest, papers, changes=changes, since=since, since_kind=kind, repo_id=repo_id)
+    card = build_card(
+        manifest, paper_counts(papers), changes=changes, since=since, since_kind=kind, repo_id=repo_id
+    )
     (folder / "README.md").write_text(card, encoding="utf-8")
     return folder
 

@@ -16,6 +16,7 @@ import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from flows.render.changelog import render_changes
+from transforms.report.summary import topic_distribution, total_papers
 from transforms.schema import SCHEMA_VERSION, column_table
 
 PRETTY_NAME = "Trending ML papers"
@@ -65,15 +66,15 @@ def size_category(rows: int) -> str:
     return "n>1T" if rows > 10**12 else "1B<n<10B"
 
 
-def card_languages(manifest: dict[str, Any], papers: pl.DataFrame) -> list[str]:
+def card_languages(manifest: dict[str, Any], counts: pl.DataFrame) -> list[str]:
     """The run's published languages (``--languages``) and any language older runs left in the data."""
     settings = manifest.get("config", {}).get("allowed_languages") or ["en"]
-    present = papers.get_column("language").drop_nulls().unique().to_list() if papers.height else []
+    present = counts.filter(pl.col("papers") > 0).get_column("language").drop_nulls().unique().to_list()
     return sorted({*settings, *present})
 
 
-def card_data(manifest: dict[str, Any], papers: pl.DataFrame) -> DatasetCardData:
-    languages = card_languages(manifest, papers)
+def card_data(manifest: dict[str, Any], counts: pl.DataFrame) -> DatasetCardData:
+    languages = card_languages(manifest, counts)
     return DatasetCardData(
         pretty_name=PRETTY_NAME,
         license="other",
@@ -85,7 +86,7 @@ def card_data(manifest: dict[str, Any], papers: pl.DataFrame) -> DatasetCardData
         annotations_creators=["machine-generated"],
         source_datasets=["original"],
         task_categories=TASK_CATEGORIES,
-        size_categories=[size_category(papers.height)],
+        size_categories=[size_category(total_papers(counts))],
         tags=TAGS,
         configs=[{"config_name": "default", "data_files": [{"split": "train", "path": DATA_FILES}]}],
     )
@@ -93,25 +94,26 @@ def card_data(manifest: dict[str, Any], papers: pl.DataFrame) -> DatasetCardData
 
 def build_card(
     manifest: dict[str, Any],
-    papers: pl.DataFrame,
+    counts: pl.DataFrame,
     *,
     changes: dict[str, Any] | None = None,
     since: str | None = None,
     since_kind: str = "version",
     repo_id: str | None = None,
 ) -> str:
-    """The README.md of a version (``since_kind="version"``) or of a Hub release (``"release"``)."""
+    """The README.md of a version (``since_kind="version"``) or of a Hub release (``"release"``).
+
+    ``counts``: the version's paper counts (:func:`~transforms.report.summary.paper_counts`)."""
     version = manifest["version"]
-    counts = manifest["counts"]
-    front = card_data(manifest, papers).to_yaml()
+    front = card_data(manifest, counts).to_yaml()
     body = "\n\n".join(
         [
             f"# {PRETTY_NAME}, version `{version}`",
             _description(manifest),
             _loading(version, repo_id),
-            _this_version(counts, papers),
+            _this_version(manifest["counts"], total_papers(counts)),
             _curation(manifest),
-            _topics(papers),
+            _topics(counts),
             "## Columns\n\n" + column_table(),
             _sources(manifest),
             "## Known limitations\n\n" + "\n".join(f"- {line}" for line in LIMITATIONS),
@@ -182,13 +184,13 @@ whose papers did not change is shared with earlier versions and keeps the id of 
 `trending_papers.schema_version`."""
 
 
-def _this_version(counts: dict[str, Any], papers: pl.DataFrame) -> str:
+def _this_version(counts: dict[str, Any], papers: int) -> str:
     new, updated = counts.get("new_papers", 0), counts.get("updated_papers", 0)
     return f"""## This version
 
 | | |
 | --- | --- |
-| papers | {papers.height} |
+| papers | {papers} |
 | input records of this run | {counts.get("inputs", 0)} |
 | published (new / updated) | {counts.get("published", 0)} ({new} / {updated}) |
 | merged as duplicates | {counts.get("duplicates", 0)} |
@@ -227,10 +229,10 @@ def _curation(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _topics(papers: pl.DataFrame) -> str:
-    if not papers.height:
+def _topics(counts: pl.DataFrame) -> str:
+    if not total_papers(counts):
         return "## Topics\n\nNo papers."
-    rows = papers.group_by("topic").len().sort("len", "topic", descending=[True, False]).head(10).iter_rows()
+    rows = topic_distribution(counts).select("topic", "papers").head(10).iter_rows()
     return "## Topics\n\n| topic | papers |\n| --- | --- |\n" + "\n".join(f"| {t} | {n} |" for t, n in rows)
 
 

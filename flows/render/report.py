@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
-from transforms.report.summary import VersionSummary
+from transforms.report.summary import (
+    ACCEPTED_STATUSES,
+    VersionSummary,
+    papers_where,
+    total_papers,
+)
 from transforms.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -20,26 +25,29 @@ if TYPE_CHECKING:
 
 CHART_COLOR = "#3b6ea5"
 ACCENT_COLOR = "#e08a2c"
-NEW_PAPERS_SHOWN = 50
 
 
 def render_report(
-    version: str, manifest: dict[str, Any], papers: pl.DataFrame, summary: VersionSummary
+    version: str, manifest: dict[str, Any], paper_counts: pl.DataFrame, summary: VersionSummary
 ) -> str:
     """The page: counts, charts (topic distribution, code share by topic, top venues, weekly new papers,
-    quarantine reasons) with their tables, and the papers this run added."""
+    quarantine reasons) with their tables, and the papers this run added.
+
+    ``paper_counts``: the version's (:func:`~transforms.report.summary.paper_counts`)."""
     counts = manifest["counts"]
-    with_code = int(papers.get_column("has_code").sum()) if papers.height else 0
-    with_venue = int(papers.get_column("venue_status").is_in(["published", "accepted"]).sum())
+    papers = total_papers(paper_counts)
+    with_code = papers_where(paper_counts, pl.col("has_code").fill_null(False))
+    with_venue = papers_where(paper_counts, pl.col("venue_status").is_in(ACCEPTED_STATUSES))
+    new = counts.get("new_papers", 0)
     rows = [
-        ("papers in this version", papers.height),
-        ("new papers in this run", counts.get("new_papers", 0)),
+        ("papers in this version", papers),
+        ("new papers in this run", new),
         ("updated papers", counts.get("updated_papers", 0)),
         ("input records of this run", counts["inputs"]),
         ("merged as duplicates", counts["duplicates"]),
         ("quarantined records", counts["quarantined"]),
-        ("papers with a code repository", f"{with_code} ({_percent(with_code, papers.height)})"),
-        ("papers accepted or published at a venue", f"{with_venue} ({_percent(with_venue, papers.height)})"),
+        ("papers with a code repository", f"{with_code} ({_percent(with_code, papers)})"),
+        ("papers accepted or published at a venue", f"{with_venue} ({_percent(with_venue, papers)})"),
     ]
     sections = [
         _section(
@@ -71,12 +79,12 @@ def render_report(
             _table(summary.quarantine_reasons),
         ),
         _section(
-            f"New papers of this run ({summary.new_papers.height})",
+            f"New papers of this run ({new})",
             "",
-            _table(summary.new_papers.head(NEW_PAPERS_SHOWN), link="url")
+            _table(summary.new_papers, link="url")
             + (
-                f"<p class='note'>The {NEW_PAPERS_SHOWN} most upvoted of {summary.new_papers.height} are shown.</p>"
-                if summary.new_papers.height > NEW_PAPERS_SHOWN
+                f"<p class='note'>The {summary.new_papers.height} most upvoted of {new} are shown.</p>"
+                if new > summary.new_papers.height
                 else ""
             ),
         ),

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from flows.runtime.progress import StageTiming
+from transforms.report.summary import total_papers
 from transforms.schema import CODE_STATUSES
 
 
@@ -115,15 +116,19 @@ def run_markdown(
     return "\n".join(lines) + "\n"
 
 
-def topic_table(papers: pl.DataFrame) -> list[dict[str, Any]]:
-    """The run's table artifact: papers per topic and code availability (``code_status``) in the version."""
-    if papers.height == 0:
+def topic_table(counts: pl.DataFrame) -> list[dict[str, Any]]:
+    """The run's table artifact: papers per topic and code availability (``code_status``) in the version
+    (``counts``: its :func:`~transforms.report.summary.paper_counts`)."""
+    if total_papers(counts) == 0:
         return []
     return (
-        papers.group_by("topic")
+        counts.group_by("topic")
         .agg(
-            pl.len().alias("papers"),
-            *[(pl.col("code_status") == status).sum().alias(f"code_{status}") for status in CODE_STATUSES],
+            pl.col("papers").sum(),
+            *[
+                pl.col("papers").filter(pl.col("code_status") == status).sum().alias(f"code_{status}")
+                for status in CODE_STATUSES
+            ],
         )
         .sort(["papers", "topic"], descending=[True, False])
         .to_dicts()

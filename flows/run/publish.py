@@ -24,7 +24,7 @@ from flows.store.publish import Documents, publish_version, write_failed_run
 from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
 from transforms.report.accounting import ACCOUNTED_COLUMNS, build_ledger, build_quarantine, count_outcomes
-from transforms.report.summary import summarize
+from transforms.report.summary import summarize, total_papers
 from transforms.routing import pending as is_pending
 from transforms.schema import PAPER_SCHEMA, empty
 
@@ -66,18 +66,19 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
         changes = diff_papers(part.before, part.after, unchanged_elsewhere=part.carried_rows)
     elif latest is not None and validated.version is not None:  # replaced whole (--fresh): every row compared
         changes = diff_papers(latest.papers, validated.version.frame())
+    elif validated.version is not None:  # a first version: every paper is added
+        changes = diff_papers(empty(PAPER_SCHEMA), validated.version.get_column("paper_id").to_frame())
     else:
-        changes = diff_papers(empty(PAPER_SCHEMA), validated.version_papers)
+        raise RuntimeError("a validated run has either its version's rows or its rewritten shards")
     manifest["changes"] = {"since": since, **changes}
-    new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id").to_list()
     documents = Documents(
-        card=build_card(manifest, validated.version_papers, changes=changes if since else None, since=since),
+        card=build_card(manifest, validated.version_counts, changes=changes if since else None, since=since),
         changelog=render_changelog(version, since, changes),
         report=render_report(
             version,
             manifest,
-            validated.version_papers,
-            summarize(validated.version_papers, quarantine, new_ids),
+            validated.version_counts,
+            summarize(validated.version_counts, quarantine, validated.new_papers),
         ),
         listed={
             VALIDATION_HTML: render_validation_html(version, validated.outcomes),
@@ -109,7 +110,7 @@ def report(summary: RunSummary, validated: Validated) -> None:
     )
     create_table_artifact(
         key="curation-topics",
-        table=topic_table(validated.version_papers) or [{"topic": "(no papers)", "papers": 0}],
+        table=topic_table(validated.version_counts) or [{"topic": "(no papers)", "papers": 0}],
         description="Papers per topic and code availability in the version",
     )
 
@@ -142,6 +143,6 @@ def _paper_counts(validated: Validated, previous: PreviousVersion | None) -> dic
     return {
         "new_papers": new,
         "updated_papers": validated.run_papers.height - new,
-        "papers_total": validated.version_papers.height,
+        "papers_total": total_papers(validated.version_counts),
         "papers_previous": previous.rows if previous else 0,
     }

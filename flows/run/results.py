@@ -51,9 +51,12 @@ class Validated:
     run_papers: pl.DataFrame
     """This run's papers that passed the row gate (new or updated): on a run built range by range, their
     ``RUN_PAPER_COLUMNS`` (``flows/run/version.py``), on an incremental run every column."""
-    version_papers: pl.DataFrame
-    """Every paper of the new version (previous version plus this run), only the columns the card and report
-    read (``SUMMARY_COLUMNS``), in ``paper_id`` order."""
+    version_counts: pl.DataFrame
+    """The new version's papers (previous version plus this run) counted by what the card and report count
+    (:func:`~transforms.report.summary.paper_counts`)."""
+    new_papers: pl.DataFrame
+    """The report's columns of this run's most upvoted new papers, as the version has them
+    (:func:`~transforms.report.summary.new_papers`)."""
     dedup_index: pl.DataFrame | Spilled
     """Lookup keys of every paper of the new version, spilled range by range (on an incremental run: of the
     touched index shards, in memory)."""

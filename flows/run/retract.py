@@ -31,6 +31,7 @@ from flows.store.tables import WholeTables
 from transforms.dedup.minhash import DedupParams
 from transforms.history.changes import diff_papers
 from transforms.history.retraction import retraction_rows
+from transforms.report.summary import paper_counts
 from transforms.schema import DATASET_NAME, LEDGER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
 
 
@@ -98,7 +99,7 @@ def _retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     changes = diff_papers(latest.papers, kept)
     manifest["changes"] = {"since": latest.version, **changes}
     documents = Documents(
-        card=build_card(manifest, kept, changes=changes, since=latest.version),
+        card=build_card(manifest, paper_counts(kept), changes=changes, since=latest.version),
         changelog=render_changelog(version, latest.version, changes),
     )
     write_retractions(out_dir, pl.concat([retractions, rows]))

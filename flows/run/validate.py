@@ -24,13 +24,14 @@ from flows.run.results import Deduplicated, Validated
 from flows.run.stage import stage
 from flows.run.stages import previous_index
 from flows.run.version import build_version
-from flows.store.previous import Incremental, PreviousVersion, read_shards, version_columns
+from flows.store.previous import Incremental, PreviousVersion, read_shards, version_counts
 from flows.store.shards import VersionPart, touched_cuts, touched_shards
 from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
 from transforms.history.incremental import version_rows
 from transforms.history.merge import attach_listings, history_columns
+from transforms.report.summary import new_papers
 from transforms.routing import reject_failed_papers, with_gained_reasons
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
@@ -65,7 +66,8 @@ def validate(
     return Validated(
         records=with_gained_reasons(deduplicated.records, built.gained),
         run_papers=built.run_papers,
-        version_papers=built.summary,
+        version_counts=built.counts,
+        new_papers=built.new_papers,
         dedup_index=built.index,
         outcomes=[
             *built.outcomes,
@@ -93,7 +95,10 @@ def _validate_incremental(
     return Validated(
         records=records,
         run_papers=passed,
-        version_papers=version_columns(incremental.papers),
+        version_counts=version_counts(incremental.papers),
+        new_papers=new_papers(
+            incremental.papers.after, passed.filter(pl.col("is_new")).get_column("paper_id")
+        ),
         dedup_index=incremental.index.after,
         outcomes=[*row_gate.outcomes, *_table_gate(version_parts(incremental.papers), passed)],
         incremental=incremental,
@@ -132,13 +137,15 @@ def merge_into_shards(
 
 def version_parts(part: VersionPart) -> list[pl.DataFrame]:
     """The table suite's parts of a version merged into shard by shard, in key order: each touched shard's
-    rewritten rows summarized, each carried shard from its manifest entry."""
-    cuts = {
-        position: (start, stop)
-        for position, start, stop in touched_cuts(
-            part.after.get_column("paper_id"), part.shards, part.touched
-        )
-    }
+    rewritten rows summarized, each carried shard from its manifest entry.
+
+    Every rewritten row lies in the key range of a touched shard (the run's ids chose them); a row that did not
+    would be in no part and in no file written, so it stops the run.
+    """
+    ids = part.after.get_column("paper_id")
+    cuts = {position: (start, stop) for position, start, stop in touched_cuts(ids, part.shards, part.touched)}
+    if sum(stop - start for start, stop in cuts.values()) != part.after.height:
+        raise RuntimeError("rewritten rows outside the key ranges of the shards the run touched")
     parts = []
     for position, shard in enumerate(part.shards):
         name = shard.path.name

@@ -16,10 +16,11 @@ in two passes over the ranges:
    abstracts: dedup's probe of them was numbers on row positions, and holding it, sorted, until here cost more
    memory than hashing them again).
 
-What stays in memory besides one range: the summary columns of the version (``SUMMARY_COLUMNS``: the card and
-report read them), one summary row per range (the table gate reads these, ``expectations/parts.py``), the run's
-published papers' ``RUN_PAPER_COLUMNS`` and the reasons the member records of rejected papers gained. Publish
-writes the version's shards from the spilled ranges (``flows/store/tables.py``), one shard's rows at a time.
+What stays in memory besides one range: the version's paper counts and the run's most upvoted new papers (what
+the card and report say of it, ``transforms/report/summary.py``), one summary row per range (what the table gate
+reads, ``expectations/parts.py``), the run's published papers' ``RUN_PAPER_COLUMNS`` and the reasons the member
+records of rejected papers gained. Publish writes the version's shards from the spilled ranges
+(``flows/store/tables.py``), one shard's rows at a time.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from expectations.parts import summarize_part
 from flows.run.results import Deduplicated
 from flows.run.stages import ORDER_COLUMNS
 from flows.runtime.progress import progress
-from flows.store.previous import SUMMARY_COLUMNS
 from flows.store.spill import Spilled, WorkFolder
 from transforms.dedup.clusters import CLUSTER_COLUMNS
 from transforms.dedup.collapse import collapse_clusters
@@ -46,6 +46,7 @@ from transforms.dedup.minhash import DedupParams
 from transforms.derive import add_analysis_columns
 from transforms.history.merge import attach_listings, history_columns, in_paper_order, upsert
 from transforms.report.accounting import with_record_hash
+from transforms.report.summary import most_upvoted, new_papers, paper_counts, summed_counts
 from transforms.routing import failed_members, passed_papers
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, conform
 
@@ -61,8 +62,10 @@ class BuiltVersion:
     """Every paper of the version in ``PAPER_SCHEMA``, in ``paper_id`` order, range after range."""
     index: Spilled
     """Its dedup index in ``INDEX_ORDER``, range after range."""
-    summary: pl.DataFrame
-    """``SUMMARY_COLUMNS`` of every paper of the version, in ``paper_id`` order."""
+    counts: pl.DataFrame
+    """The version's papers counted by what the card and report count (``paper_counts``)."""
+    new_papers: pl.DataFrame
+    """The report's columns of the run's most upvoted new papers (``new_papers``)."""
     run_papers: pl.DataFrame
     """``RUN_PAPER_COLUMNS`` of the run's papers that passed the row gate."""
     gained: pl.DataFrame
@@ -199,7 +202,7 @@ def build_version(
     candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
     checked = gate.result()
     merge = _Merge(previous_papers, previous_index, seen_at, params)
-    summaries, parts, run_papers, gained = [], [], [], []
+    counts, new, parts, run_papers, gained = [], [], [], [], []
     index_ranges: list[Spilled] = []
 
     def version_ranges() -> Iterator[pl.DataFrame]:
@@ -217,7 +220,8 @@ def build_version(
             last = number == len(candidates.paths)
             upto = None if last else papers.get_column("paper_id")[-1]
             rows, index = merge.take(passed, upto)
-            summaries.append(rows.select(SUMMARY_COLUMNS))
+            counts.append(paper_counts(rows))
+            new.append(new_papers(rows, passed.filter(pl.col("is_new")).get_column("paper_id")))
             parts.append(summarize_part(rows, f"range {number} of {len(candidates.paths)}"))
             index_ranges.append(work.spill("index", [index]))
             progress("validate", offset, candidates.rows)
@@ -227,7 +231,8 @@ def build_version(
     return BuiltVersion(
         papers=papers,
         index=Spilled.joined(index_ranges),
-        summary=pl.concat(summaries),
+        counts=summed_counts(counts),
+        new_papers=most_upvoted(pl.concat(new)),
         run_papers=pl.concat(run_papers),
         gained=pl.concat(gained),
         outcomes=checked.outcomes,

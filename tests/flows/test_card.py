@@ -8,6 +8,7 @@ from flows.render.card import build_card, size_category
 from tests.support.paper_rows import paper_row, papers_frame
 from tests.support.release_fixtures import V1, V2, manifest_for
 from transforms.history.changes import diff_papers
+from transforms.report.summary import paper_counts
 
 
 def papers():
@@ -19,7 +20,7 @@ def papers():
 
 def test_the_card_has_complete_hub_front_matter() -> None:
     manifest = manifest_for(V2, papers(), V1, languages=("en", "de"))
-    card = DatasetCard(build_card(manifest, papers(), repo_id="curators/trending-papers"))
+    card = DatasetCard(build_card(manifest, paper_counts(papers()), repo_id="curators/trending-papers"))
     data = card.data
     assert isinstance(data, DatasetCardData)
     assert data.license == "other"
@@ -43,7 +44,7 @@ def test_the_card_body_has_every_section_with_this_versions_counts() -> None:
     text = DatasetCard(
         build_card(
             manifest,
-            papers(),
+            paper_counts(papers()),
             changes=diff_papers(old, papers()),
             since=V1,
             since_kind="release",

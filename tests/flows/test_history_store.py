@@ -17,23 +17,25 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import flows.store.tables
+from flows.errors import ContractBroken
 from flows.run.config import RunConfig
 from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language
-from flows.run.validate import _seen_at, validate
+from flows.run.validate import _seen_at, require_table, validate, version_parts
 from flows.run.version import in_ranges
-from flows.store.previous import SUMMARY_COLUMNS, open_latest
-from flows.store.shards import Shard, check_ranges, touched_shards
+from flows.store.previous import open_latest
+from flows.store.shards import Shard, VersionPart, check_ranges, touched_shards
 from tests.support.daily_listings import day_listing
 from tests.support.inline_runner import stage_context
+from tests.support.paper_rows import paper_row, papers_frame
 from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.changes import diff_papers
 from transforms.history.merge import upsert
 from transforms.report.accounting import record_hash_expr
-from transforms.report.summary import summarize
+from transforms.report.summary import NEW_PAPERS_SHOWN, new_papers, paper_counts
 from transforms.schema import PAPER_SCHEMA, conform
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -122,13 +124,11 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     assert manifest["counts"]["papers_total"] == expected.height
     assert manifest["counts"]["papers_previous"] == previous.papers.height
 
-    # The version's summary columns: carried shards and rewritten rows laid side by side in key order.
-    assert_frame_equal(validated.version_papers, expected.select(SUMMARY_COLUMNS))
-    new_ids = run.filter(pl.col("is_new")).get_column("paper_id").to_list()
-    quarantine = pl.DataFrame(schema={"reasons": pl.List(pl.String)})
-    got, want = (summarize(frame, quarantine, new_ids) for frame in (validated.version_papers, expected))
-    for name in ("topics", "code_by_topic", "venues", "weekly", "new_papers"):
-        assert_frame_equal(getattr(got, name), getattr(want, name))
+    # The version's counts: the rewritten rows' and each carried shard's, summed; the run's most upvoted new papers.
+    assert_frame_equal(validated.version_counts, paper_counts(expected))
+    new_ids = run.filter(pl.col("is_new")).get_column("paper_id")
+    assert_frame_equal(validated.new_papers, new_papers(expected, new_ids))
+    assert validated.new_papers.height == min(new_ids.len(), NEW_PAPERS_SHOWN) > 0
 
     # only the touched shards were written; the others are the previous files (same inode)
     data = [f for f in manifest["files"] if f["path"].startswith("data/")]
@@ -153,6 +153,37 @@ def test_touched_shards_follow_the_ranges_plan_pieces_cuts() -> None:
     assert touched_shards(shards, pl.Series(["d", "e"])) == [0, 1]
     assert touched_shards(shards, pl.Series(["g", "z"])) == [1, 2]
     assert touched_shards(shards, pl.Series([], dtype=pl.String)) == []
+
+
+def test_a_daily_versions_parts_are_its_rewritten_ranges_and_its_carried_shards() -> None:
+    """The table suite of a daily run reads each touched shard's rewritten rows and each carried shard's manifest
+    range: a repeated id in a rewritten shard fails it, a row outside the touched ranges stops the run."""
+    shards = [
+        Shard(Path(f"train-{i}.parquet"), 2, first, last, "", 0, "v")
+        for i, (first, last) in enumerate(
+            [
+                ("arxiv:2401.00001", "arxiv:2401.00002"),
+                ("arxiv:2401.00005", "arxiv:2401.00006"),
+                ("arxiv:2401.00009", "arxiv:2401.00010"),
+            ]
+        )
+    ]
+
+    def part(*ids: str) -> VersionPart:
+        after = papers_frame(*(paper_row(paper_id=pid, arxiv_id=pid.removeprefix("arxiv:")) for pid in ids))
+        return VersionPart(shards, [1], after.clear(), after)
+
+    parts = version_parts(part("arxiv:2401.00005", "arxiv:2401.00007"))
+    assert [p.item(0, "part") for p in parts] == [
+        "carried train-0.parquet",
+        "rewritten train-1.parquet",
+        "carried train-2.parquet",
+    ]
+    assert require_table(parts)
+    with pytest.raises(ContractBroken, match="paper-id-unique"):
+        require_table(version_parts(part("arxiv:2401.00005", "arxiv:2401.00005")))
+    with pytest.raises(RuntimeError, match="outside the key ranges"):
+        version_parts(part("arxiv:2401.00005", "arxiv:2401.00009"))
 
 
 def test_overlapping_ranges_are_reported() -> None:
@@ -185,13 +216,17 @@ def test_a_day_on_a_history_read_whole_publishes_the_same_in_ranges_of_one_paper
             pl.read_parquet(summary.path / "index" / "*.parquet"),
             manifest["counts"],
             manifest["changes"],
-            validated.version_papers,
+            validated.version_counts,
+            validated.new_papers,
         )
-    (papers, index, counts, changes, summary_columns), one_range = published[1], published[25_000]
+    (papers, index, counts, changes, paper_count, new), one_range = published[1], published[25_000]
     assert papers.height > validated.run_papers.height  # older papers before and between the run's ids
     assert_frame_equal(papers, one_range[0])
     assert_frame_equal(index, one_range[1])
     assert (counts, changes) == (one_range[2], one_range[3])
-    assert_frame_equal(summary_columns, papers.select(SUMMARY_COLUMNS))
+    assert_frame_equal(paper_count, paper_counts(papers))
+    new_ids = validated.run_papers.filter(pl.col("is_new")).get_column("paper_id")
+    assert_frame_equal(new, new_papers(papers, new_ids))
+    assert_frame_equal(new, one_range[5])
     merged = papers.filter(pl.col("paper_id") == "arxiv:2501.10001")
     assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99

@@ -13,6 +13,7 @@ from flows.store.previous import open_latest
 from flows.store.publish import Documents, publish_version
 from flows.store.tables import WholeTables
 from transforms.history.changes import diff_papers
+from transforms.report.summary import paper_counts
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
 
 V1 = "20240527T080000.000000Z"
@@ -59,7 +60,7 @@ def publish(out: Path, version: str, papers: pl.DataFrame, languages=("en",)) ->
     since = latest.version if latest else None
     changes = diff_papers(latest.papers if latest else empty(PAPER_SCHEMA), papers)
     manifest = manifest_for(version, papers, since, languages) | {"changes": {"since": since, **changes}}
-    card = build_card(manifest, papers, changes=changes if since else None, since=since)
+    card = build_card(manifest, paper_counts(papers), changes=changes if since else None, since=since)
     ledger = pl.DataFrame(
         {
             "record_id": [f"r{i:04d}" for i in range(papers.height)],

@@ -1,4 +1,5 @@
-"""The tables of a version's report (``report.html``): small aggregates of the papers and the quarantine.
+"""The tables of a version's report (``report.html``), card and run artifacts: small aggregates of the version's
+paper counts (:func:`paper_counts`), this run's quarantine and its new papers.
 
 Pure polars; ``flows/render/report.py`` draws and writes them. Every table is sorted deterministically so the
 same version always gives the same report.
@@ -6,11 +7,35 @@ same version always gives the same report.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
 ACCEPTED_STATUSES = ("published", "accepted")
+
+COUNT_KEYS = (
+    "topic",
+    "language",
+    "has_code",
+    "code_status",
+    "venue",
+    "venue_status",
+    "venue_workshop",
+    "week",
+)
+"""What the card, the report and the run's artifacts count papers by (``week``: the Monday of the week a paper
+was first listed, :func:`listed_on`)."""
+
+COUNTED_COLUMNS = (*COUNT_KEYS[:-1], "submitted_on_daily_at", "first_seen")
+"""The columns of the papers that :func:`paper_counts` reads."""
+
+NEW_PAPER_COLUMNS = ("title", "url", "topic", "venue", "has_code", "upvotes")
+NEW_PAPERS_SHOWN = 50
+"""The report lists this run's most upvoted new papers, up to this many."""
+
+_FrameT = TypeVar("_FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 @dataclass(frozen=True)
@@ -28,7 +53,7 @@ class VersionSummary:
     quarantine_reasons: pl.DataFrame
     """reason, records: this run's quarantined records per reason (a record with two reasons counts twice)."""
     new_papers: pl.DataFrame
-    """title, url, topic, venue, has_code, upvotes: the papers this run added, most upvoted first."""
+    """``NEW_PAPER_COLUMNS``: this run's most upvoted new papers (at most ``NEW_PAPERS_SHOWN``)."""
 
 
 def listed_on() -> pl.Expr:
@@ -36,49 +61,80 @@ def listed_on() -> pl.Expr:
     return pl.coalesce(pl.col("submitted_on_daily_at"), pl.col("first_seen")).dt.date()
 
 
-def topic_distribution(papers: pl.DataFrame) -> pl.DataFrame:
+def paper_counts(papers: _FrameT) -> _FrameT:
+    """How many papers have each combination of ``COUNT_KEYS`` (column ``papers``), sorted by the keys.
+
+    Everything the card, the report and the run's artifacts say about a whole version is a sum over these rows:
+    a few thousand of them stand for any number of papers, and the counts of parts of a version add up to the
+    version's (:func:`summed_counts`), so no step holds a column of every paper to describe it.
+    """
     return (
-        papers.group_by("topic")
+        papers.group_by(*COUNT_KEYS[:-1], listed_on().dt.truncate("1w").alias("week"))
         .agg(pl.len().cast(pl.Int64).alias("papers"))
+        .sort(COUNT_KEYS, nulls_last=True)
+    )
+
+
+def summed_counts(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """The counts of a version from those of its parts (:func:`paper_counts` of each; at least one)."""
+    return (
+        pl.concat(parts, how="vertical_relaxed")
+        .group_by(COUNT_KEYS)
+        .agg(pl.col("papers").sum())
+        .sort(COUNT_KEYS, nulls_last=True)
+    )
+
+
+def total_papers(counts: pl.DataFrame) -> int:
+    """The papers the counts stand for."""
+    return int(counts.get_column("papers").sum())
+
+
+def papers_where(counts: pl.DataFrame, condition: pl.Expr) -> int:
+    """The papers of the counts whose keys meet ``condition``."""
+    return int(counts.filter(condition).get_column("papers").sum())
+
+
+def topic_distribution(counts: pl.DataFrame) -> pl.DataFrame:
+    return (
+        counts.group_by("topic")
+        .agg(pl.col("papers").sum())
         .with_columns((pl.col("papers") / pl.col("papers").sum()).alias("share"))
         .sort(["papers", "topic"], descending=[True, False])
     )
 
 
-def code_share_by_topic(papers: pl.DataFrame) -> pl.DataFrame:
+def code_share_by_topic(counts: pl.DataFrame) -> pl.DataFrame:
     return (
-        papers.group_by("topic")
+        counts.group_by("topic")
         .agg(
-            pl.len().cast(pl.Int64).alias("papers"),
-            pl.col("has_code").sum().cast(pl.Int64).alias("with_code"),
+            pl.col("papers").sum(),
+            pl.col("papers").filter(pl.col("has_code").fill_null(False)).sum().alias("with_code"),
         )
         .with_columns((pl.col("with_code") / pl.col("papers")).alias("share"))
         .sort(["share", "papers", "topic"], descending=[True, True, False])
     )
 
 
-def top_venues(papers: pl.DataFrame, limit: int = 15) -> pl.DataFrame:
+def top_venues(counts: pl.DataFrame, limit: int = 15) -> pl.DataFrame:
     """Venues of papers accepted or published there (strongest hint), main track and workshop apart."""
-    accepted = papers.filter(pl.col("venue_status").is_in(ACCEPTED_STATUSES))
+    workshop = pl.col("venue_workshop").fill_null(False)
     return (
-        accepted.group_by("venue")
+        counts.filter(pl.col("venue_status").is_in(ACCEPTED_STATUSES))
+        .group_by("venue")
         .agg(
-            pl.len().cast(pl.Int64).alias("papers"),
-            (~pl.col("venue_workshop").fill_null(False)).sum().cast(pl.Int64).alias("main_track"),
-            pl.col("venue_workshop").fill_null(False).sum().cast(pl.Int64).alias("workshop"),
+            pl.col("papers").sum(),
+            pl.col("papers").filter(~workshop).sum().alias("main_track"),
+            pl.col("papers").filter(workshop).sum().alias("workshop"),
         )
         .sort(["papers", "venue"], descending=[True, False])
         .head(limit)
     )
 
 
-def weekly_new_papers(papers: pl.DataFrame) -> pl.DataFrame:
+def weekly_new_papers(counts: pl.DataFrame) -> pl.DataFrame:
     return (
-        papers.select(listed_on().dt.truncate("1w").alias("week"))
-        .drop_nulls()
-        .group_by("week")
-        .agg(pl.len().cast(pl.Int64).alias("papers"))
-        .sort("week")
+        counts.filter(pl.col("week").is_not_null()).group_by("week").agg(pl.col("papers").sum()).sort("week")
     )
 
 
@@ -92,21 +148,28 @@ def quarantine_reasons(quarantine: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def new_papers(papers: pl.DataFrame, new_ids: list[str]) -> pl.DataFrame:
-    return (
-        papers.filter(pl.col("paper_id").is_in(new_ids))
-        .select("title", "url", "topic", "venue", "has_code", "upvotes")
-        .sort(["upvotes", "title"], descending=[True, False], nulls_last=True)
-    )
+def new_papers(
+    papers: pl.DataFrame, new_ids: pl.Series | list[str], limit: int = NEW_PAPERS_SHOWN
+) -> pl.DataFrame:
+    """The most upvoted of ``papers`` whose ids are ``new_ids``, at most ``limit`` of them. The most upvoted of a
+    version's are the most upvoted of those of its parts: ``most_upvoted(pl.concat(tops))``."""
+    wanted = pl.col("paper_id").is_in(pl.Series(new_ids, dtype=pl.String).implode())
+    return most_upvoted(papers.filter(wanted).select(NEW_PAPER_COLUMNS), limit)
 
 
-def summarize(papers: pl.DataFrame, quarantine: pl.DataFrame, new_ids: list[str]) -> VersionSummary:
-    """The report's tables for a version's papers, this run's quarantine and the ids this run added."""
+def most_upvoted(papers: pl.DataFrame, limit: int = NEW_PAPERS_SHOWN) -> pl.DataFrame:
+    """``papers`` (``NEW_PAPER_COLUMNS``) most upvoted first (ties by title), at most ``limit``."""
+    return papers.sort(["upvotes", "title"], descending=[True, False], nulls_last=True).head(limit)
+
+
+def summarize(counts: pl.DataFrame, quarantine: pl.DataFrame, new: pl.DataFrame) -> VersionSummary:
+    """The report's tables from a version's counts (:func:`paper_counts`), this run's quarantine and its most
+    upvoted new papers (:func:`new_papers`)."""
     return VersionSummary(
-        topics=topic_distribution(papers),
-        code_by_topic=code_share_by_topic(papers),
-        venues=top_venues(papers),
-        weekly=weekly_new_papers(papers),
+        topics=topic_distribution(counts),
+        code_by_topic=code_share_by_topic(counts),
+        venues=top_venues(counts),
+        weekly=weekly_new_papers(counts),
         quarantine_reasons=quarantine_reasons(quarantine),
-        new_papers=new_papers(papers, new_ids),
+        new_papers=most_upvoted(new),
     )
