@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -36,6 +37,17 @@ class GateSettings:
     max_title_chars: int = 400
     min_abstract_chars: int = 50
     max_abstract_chars: int = 10_000
+    first_day: date = date(2015, 1, 1)
+    """The earliest listing day, Daily Papers date and capture a paper may have (no source of listings this
+    product reads is older)."""
+    first_published: date = date(1991, 8, 1)
+    """The earliest arXiv publication date a paper may have (arXiv's first month)."""
+    last_day: date | None = None
+    """The latest day any of those dates may fall on (None: tomorrow, UTC, when the suite is built: a capture
+    in a time zone ahead of UTC may be dated tomorrow)."""
+
+    def latest_day(self) -> date:
+        return self.last_day or datetime.now(UTC).date() + timedelta(days=1)
 
 
 ROW_COLUMNS = (
@@ -51,6 +63,11 @@ ROW_COLUMNS = (
     "times_seen",
     "days_listed",
     "first_listed_on",
+    "last_listed_on",
+    "submitted_on_daily_at",
+    "published_at",
+    "first_seen",
+    "last_seen",
 )
 """The scalar columns the row suite reads (list columns stay in polars)."""
 
@@ -125,4 +142,34 @@ def _row_expectations(settings: GateSettings) -> list[tuple[str, gxe.Expectation
         ("times-seen-positive", gxe.ExpectColumnValuesToBeBetween(column="times_seen", min_value=1)),
         ("days-listed-positive", gxe.ExpectColumnValuesToBeBetween(column="days_listed", min_value=1)),
         ("listed-on-present", gxe.ExpectColumnValuesToNotBeNull(column="first_listed_on")),
+        *_date_windows(settings),
+    ]
+
+
+def _date_windows(settings: GateSettings) -> list[tuple[str, gxe.Expectation]]:
+    """Every date of a paper within its field's window (a missing date is not checked here): a date far out of
+    it is a bad value, and a year like 1 or 9999 broke the report's charts after the whole run's work."""
+    last = settings.latest_day()
+
+    def day_window(column: str, first: date) -> gxe.Expectation:  # a date column (pandas: naive datetimes)
+        return gxe.ExpectColumnValuesToBeBetween(
+            column=column, min_value=datetime.combine(first, time()), max_value=datetime.combine(last, time())
+        )
+
+    def time_window(
+        column: str, first: date
+    ) -> gxe.Expectation:  # a UTC timestamp, up to the end of ``last``
+        return gxe.ExpectColumnValuesToBeBetween(
+            column=column,
+            min_value=datetime.combine(first, time(), UTC),
+            max_value=datetime.combine(last, time.max, UTC),
+        )
+
+    return [
+        ("first-listed-in-window", day_window("first_listed_on", settings.first_day)),
+        ("last-listed-in-window", day_window("last_listed_on", settings.first_day)),
+        ("daily-date-in-window", time_window("submitted_on_daily_at", settings.first_day)),
+        ("published-in-window", time_window("published_at", settings.first_published)),
+        ("first-seen-in-window", time_window("first_seen", settings.first_day)),
+        ("last-seen-in-window", time_window("last_seen", settings.first_day)),
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+CHART_FIRST_DAY = date(2015, 1, 1)
+"""The weekly chart starts here (the row gate's first listing day)."""
 CHART_COLOR = "#3b6ea5"
 ACCENT_COLOR = "#e08a2c"
 
@@ -72,7 +75,7 @@ def render_report(
             _stacked_venues(summary.venues),
             _table(summary.venues),
         ),
-        _section("New papers per week (first listed)", _weekly_chart(summary.weekly), ""),
+        _section("New papers per week (first listed)", _weekly_chart(summary.weekly, _created(manifest)), ""),
         _section(
             "Quarantine reasons of this run",
             _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
@@ -121,9 +124,11 @@ created {html.escape(str(manifest["created_at"]))}</p>
 """
 
 
-def _short(label: str, width: int = 40) -> str:
-    """Journals outside the venue lexicon come through as written: long names are cut in the charts."""
-    return label if len(label) <= width else label[: width - 1] + "…"
+def _short(label: object, width: int = 40) -> str:
+    """A chart's label: journals outside the venue lexicon come through as written, so long names are cut; a
+    missing value is named."""
+    text = "(none)" if label is None else str(label)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _percent(part: int, whole: int) -> str:
@@ -136,6 +141,12 @@ def _share(column: str) -> pl.Expr:
 
 def _section(title: str, chart: str, table: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2><div class='pair'>{chart}{table}</div></section>"
+
+
+def _created(manifest: dict[str, Any]) -> date:
+    """The day the version was made (its manifest's ``created_at``; today when it has none)."""
+    created = manifest.get("created_at")
+    return datetime.fromisoformat(created).date() if isinstance(created, str) else datetime.now(UTC).date()
 
 
 def _table(frame: pl.DataFrame, link: str | None = None) -> str:
@@ -167,6 +178,9 @@ def _figure(height: float) -> tuple[_Pyplot, Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = (
+        False  # a label with "$" is text, not a formula that may not parse
+    )
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6.4, height), dpi=100)
@@ -195,7 +209,7 @@ def _bar_chart(
     """Horizontal bars, largest on top (``percent``: the axis runs from 0 to 100)."""
     if frame.height == 0:
         return _empty_chart(title)
-    labels = [_short(str(v)) for v in frame.get_column(label).to_list()][::-1]
+    labels = [_short(v) for v in frame.get_column(label).to_list()][::-1]
     values = frame.get_column(value).to_list()[::-1]
     plt, figure, axes = _figure(max(1.6, 0.28 * len(labels) + 0.9))
     axes.barh(labels, values, color=CHART_COLOR)
@@ -224,15 +238,27 @@ def _stacked_venues(venues: pl.DataFrame) -> str:
     return _image(plt, figure, title)
 
 
-def _weekly_chart(weekly: pl.DataFrame) -> str:
+def _weekly_chart(weekly: pl.DataFrame, created: date) -> str:
+    """Papers per week first listed, drawn from ``CHART_FIRST_DAY`` to a week after the version was ``created``:
+    weeks outside are counted under the chart, not drawn (a year like 1 or 9999 cannot be drawn at all)."""
     title = "New papers per week"
-    if weekly.height == 0:
-        return _empty_chart(title)
+    drawn = weekly.filter(
+        pl.col("week").is_between(CHART_FIRST_DAY - timedelta(days=6), created + timedelta(days=7))
+    )
+    outside = int(weekly.get_column("papers").sum()) - int(drawn.get_column("papers").sum())
+    note = (
+        f"<p class='note'>{outside} papers first listed before {CHART_FIRST_DAY.isoformat()} or after "
+        f"{created.isoformat()} are not drawn.</p>"
+        if outside
+        else ""
+    )
+    if drawn.height == 0:
+        return _empty_chart(title) + note
     plt, figure, axes = _figure(2.8)
     axes.bar(
-        weekly.get_column("week").to_list(), weekly.get_column("papers").to_list(), width=5, color=CHART_COLOR
+        drawn.get_column("week").to_list(), drawn.get_column("papers").to_list(), width=5, color=CHART_COLOR
     )
     axes.set_ylabel("papers first listed")
     axes.set_title(title)
     figure.autofmt_xdate()
-    return _image(plt, figure, title)
+    return _image(plt, figure, title) + note

@@ -173,8 +173,11 @@ def _table_gate(parts: list[pl.DataFrame], passed: pl.DataFrame) -> list[Expecta
 
 
 def _gate_settings(config: RunConfig) -> GateSettings:
+    """The row gate of this run (its date windows end tomorrow as of now, the same for every batch)."""
     return GateSettings(
-        allowed_languages=config.allowed_languages, min_abstract_chars=config.quality.min_abstract_chars
+        allowed_languages=config.allowed_languages,
+        min_abstract_chars=config.quality.min_abstract_chars,
+        last_day=GateSettings().latest_day(),
     )
 
 

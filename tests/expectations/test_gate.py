@@ -1,4 +1,5 @@
 import itertools
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -75,6 +76,46 @@ def test_a_paper_without_a_listing_day_is_not_published() -> None:
     assert check_rows(papers, GateSettings()).failures.to_dicts() == [
         {"gate_row": 1, "reasons": ["expectation:days-listed-positive", "expectation:listed-on-present"]}
     ]
+
+
+def test_dates_out_of_their_window_are_named_and_missing_dates_are_not() -> None:
+    """Year 1 or 9999 in a Daily Papers date passed every check and broke the report's chart after the run's
+    work: each date field has a window, and a date outside it is a reason."""
+    settings = GateSettings(last_day=date(2025, 6, 30))
+    papers = papers_frame(
+        paper_row(submitted_on_daily_at=None, published_at=None),
+        paper_row(
+            paper_id="arxiv:2401.00001",
+            arxiv_id="2401.00001",
+            submitted_on_daily_at=datetime(1, 1, 1, tzinfo=UTC),
+            published_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        ),
+        paper_row(
+            paper_id="arxiv:2401.00002",
+            arxiv_id="2401.00002",
+            published_at=datetime(1991, 8, 1, tzinfo=UTC),  # the first day of each window passes
+            first_seen=datetime(2025, 6, 30, 23, 59, tzinfo=UTC),  # as does the end of its last day
+            last_seen=datetime(2025, 7, 1, tzinfo=UTC),
+            first_listed_on=date(2014, 12, 31),
+            last_listed_on=date(2025, 7, 1),
+        ),
+    )
+    assert check_rows(papers, settings).failures.to_dicts() == [
+        {"gate_row": 1, "reasons": ["expectation:daily-date-in-window", "expectation:published-in-window"]},
+        {
+            "gate_row": 2,
+            "reasons": [
+                "expectation:first-listed-in-window",
+                "expectation:last-listed-in-window",
+                "expectation:last-seen-in-window",
+            ],
+        },
+    ]
+
+
+def test_the_date_windows_end_tomorrow_unless_set() -> None:
+    assert GateSettings().latest_day() == datetime.now(UTC).date() + timedelta(days=1)
+    assert GateSettings(last_day=date(2020, 1, 1)).latest_day() == date(2020, 1, 1)
 
 
 def test_rows_checked_in_batches_fail_and_count_as_in_one() -> None:

@@ -1,0 +1,50 @@
+"""Valid but extreme values end to end: the records that hold them are quarantined at the gate, their siblings
+are published, and nothing after the gate breaks on them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.run.config import RunConfig
+from flows.run.flow import curate
+from tests.support.daily_listings import day_listing
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+FIRST = date(2025, 1, 6)
+
+
+def test_a_daily_date_of_year_1_or_9999_quarantines_its_record_and_the_rest_is_published(
+    tmp_path: Path,
+) -> None:
+    items = json.loads(day_listing(FIRST, FIRST)) + json.loads(day_listing(FIRST, date(2025, 1, 7)))[1:]
+    extreme = {
+        items[1]["paper"]["id"]: "0001-01-01T00:00:00Z",
+        items[4]["paper"]["id"]: "9999-12-31T23:59:59Z",
+    }
+    for item in items:
+        if item["paper"]["id"] in extreme:
+            item["paper"]["submittedOnDailyAt"] = extreme[item["paper"]["id"]]
+    listing = tmp_path / "2025-01-06.json"
+    listing.write_text(json.dumps(items), encoding="utf-8")
+
+    summary = curate(RunConfig(inputs=[listing], out_dir=tmp_path / "out"))
+
+    assert summary.version is not None and summary.path is not None
+    assert summary.counts["accounting_holds"]
+    assert summary.counts["inputs"] == len(items) == 6
+    assert summary.counts["quarantined"] == 2 and summary.counts["published"] == 4
+    quarantine = pl.read_parquet(summary.path / "quarantine" / "*.parquet")
+    reasons = dict(
+        zip(quarantine.get_column("arxiv_id"), quarantine.get_column("reasons").to_list(), strict=True)
+    )
+    assert set(reasons) == set(extreme)
+    assert all("expectation:daily-date-in-window" in found for found in reasons.values()), reasons
+    papers = pl.read_parquet(summary.path / "data" / "*.parquet")
+    assert papers.height == 4 and not set(papers.get_column("arxiv_id")) & set(extreme)
+    assert "report.html" in {path.name for path in summary.path.iterdir()}
