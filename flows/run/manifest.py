@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,10 +75,13 @@ def input_provenance(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The sources of a run's inputs with their licences, one row per source folder or fetched host.
 
     A local file's source is the nearest ``PROVENANCE.txt`` in its folder or above it (its ``Source:`` and
-    ``Licence:`` lines); a fetched response's is its host.
+    ``Licence:`` lines); a fetched response's is its host. A path the scan skipped was not read: it has no source
+    here, and it is not touched again (a link loop cannot be resolved).
     """
     found: dict[str, dict[str, Any]] = {}
     for item in inputs:
+        if item.get("skipped"):
+            continue
         name, origin, licence = _provenance_of(str(item["path"]))
         entry = found.setdefault(name, {"name": name, "origin": origin, "licence": licence, "inputs": 0})
         entry["inputs"] += 1
@@ -89,7 +93,10 @@ def _provenance_of(location: str) -> tuple[str, str, str]:
         host = location.split("://", 1)[1].split("/", 1)[0]
         name, licence = _NETWORK_ORIGINS.get(host, (host, "not stated"))
         return name, location.split("?", 1)[0].rsplit("/", 1)[0], licence
-    path = Path(location).resolve()
+    try:
+        path = Path(location).resolve()  # a link's source is where its file is
+    except (OSError, RuntimeError):  # a link that became a loop after the file was read
+        path = Path(os.path.abspath(location))
     for folder in list(path.parents)[:4]:
         record = folder / PROVENANCE_FILE
         if record.is_file():

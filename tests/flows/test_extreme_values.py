@@ -48,3 +48,22 @@ def test_a_daily_date_of_year_1_or_9999_quarantines_its_record_and_the_rest_is_p
     papers = pl.read_parquet(summary.path / "data" / "*.parquet")
     assert papers.height == 4 and not set(papers.get_column("arxiv_id")) & set(extreme)
     assert "report.html" in {path.name for path in summary.path.iterdir()}
+
+
+def test_link_loops_in_an_input_folder_are_skipped_and_never_touched_again(tmp_path: Path) -> None:
+    """A link to itself and a folder link back to its parent were classified ``link-loop`` by the scan, and then
+    the manifest's provenance resolved them and crashed publish: the run publishes its listing and lists them."""
+    folder = tmp_path / "inputs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "2025-01-06.json").write_bytes(day_listing(FIRST, FIRST))
+    (folder / "self").symlink_to(folder / "self")
+    (folder / "sub" / "back").symlink_to(folder)
+
+    summary = curate(RunConfig(inputs=[folder], out_dir=tmp_path / "out"))
+
+    assert summary.version is not None and summary.path is not None
+    assert summary.counts["published"] == 3 and summary.counts["accounting_holds"]
+    manifest = json.loads((summary.path / "manifest.json").read_text())
+    skipped = {Path(item["path"]).name: item["skipped"] for item in manifest["inputs"] if item.get("skipped")}
+    assert skipped == {"self": "link-loop", "back": "link-loop"}
+    assert sum(entry["inputs"] for entry in manifest["provenance"]) == 1  # the one file read
