@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import polars as pl
 
@@ -35,8 +34,6 @@ NEW_PAPER_COLUMNS = ("title", "url", "topic", "venue", "has_code", "upvotes")
 NEW_PAPERS_SHOWN = 50
 """The report lists this run's most upvoted new papers, up to this many."""
 
-_FrameT = TypeVar("_FrameT", pl.DataFrame, pl.LazyFrame)
-
 
 @dataclass(frozen=True)
 class VersionSummary:
@@ -61,7 +58,7 @@ def listed_on() -> pl.Expr:
     return pl.coalesce(pl.col("submitted_on_daily_at"), pl.col("first_seen")).dt.date()
 
 
-def paper_counts(papers: _FrameT) -> _FrameT:
+def paper_counts(papers: pl.DataFrame) -> pl.DataFrame:
     """How many papers have each combination of ``COUNT_KEYS`` (column ``papers``), sorted by the keys.
 
     Everything the card, the report and the run's artifacts say about a whole version is a sum over these rows:
