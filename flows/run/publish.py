@@ -61,9 +61,8 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     latest = previous or open_latest(config.out_dir, config.dedup.fingerprint)
     since = latest.version if latest else None
     incremental = validated.incremental
-    if incremental is not None:  # carried shards are unchanged: only the rewritten rows can differ
-        part = incremental.papers
-        changes = diff_papers(part.before, part.after, unchanged_elsewhere=part.carried_rows)
+    if incremental is not None:  # summed shard by shard as the run merged them
+        changes = incremental.changes
     elif latest is not None and validated.version is not None:  # replaced whole (--fresh): every row compared
         changes = diff_papers(latest.papers, validated.version.frame())
     elif validated.version is not None:  # a first version: every paper is added

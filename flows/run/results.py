@@ -49,8 +49,8 @@ class Deduplicated:
 class Validated:
     records: pl.DataFrame
     run_papers: pl.DataFrame
-    """This run's papers that passed the row gate (new or updated): on a run built range by range, their
-    ``RUN_PAPER_COLUMNS`` (``flows/run/version.py``), on an incremental run every column."""
+    """``RUN_PAPER_COLUMNS`` of this run's papers that passed the row gate (new or updated,
+    ``flows/run/version.py``)."""
     version_counts: pl.DataFrame
     """The new version's papers (previous version plus this run) counted by what the card and report count
     (:func:`~transforms.report.summary.paper_counts`)."""
@@ -58,13 +58,13 @@ class Validated:
     """The report's columns of this run's most upvoted new papers, as the version has them
     (:func:`~transforms.report.summary.new_papers`)."""
     dedup_index: pl.DataFrame | Spilled
-    """Lookup keys of every paper of the new version, spilled range by range (on an incremental run: of the
-    touched index shards, in memory)."""
+    """Lookup keys of every paper of the new version, spilled range by range (on a run merged shard by shard:
+    of the touched index shards)."""
     outcomes: list[ExpectationOutcome]
     """Every expectation's result (row suite on this run's papers, table suite on the version, or on the
     rewritten shards of an incremental run: carried shards are files of the validated previous version)."""
     incremental: Incremental | None = None
-    """A run merged shard by shard into ``latest``: the shards it rewrites, before and after."""
+    """A run merged shard by shard into ``latest``: the shards it rewrites and their new rows, spilled."""
     version: Spilled | None = None
     """Every row of the new version in ``PAPER_SCHEMA``, spilled range by range to the run's work folder (None
     on an incremental run: ``incremental`` holds its rewritten rows)."""

@@ -199,32 +199,18 @@ def build_version(
     whole (None/empty: a first version); ``records``: the run's records (their listings); ``gate``: the row
     suite to run.
     """
-    candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
-    checked = gate.result()
+    gated = GatedRanges(derived, records, gate, seen_at, work)
     merge = _Merge(previous_papers, previous_index, seen_at, params)
-    counts, new, parts, run_papers, gained = [], [], [], [], []
+    counts, new, parts = [], [], []
     index_ranges: list[Spilled] = []
 
     def version_ranges() -> Iterator[pl.DataFrame]:
-        offset = 0
-        for number, papers in enumerate(candidates.frames(consume=True), start=1):
-            failures = checked.failures.filter(
-                pl.col(ROW_INDEX).is_between(offset, offset + papers.height, closed="left")
-            ).with_columns(pl.col(ROW_INDEX) - offset)
-            offset += papers.height
-            gained.append(failed_members(papers, failures))
-            passed = passed_papers(papers, failures).with_columns(
-                pl.lit(None, dtype=pl.String).alias("record_hash")  # computed once, on the merged row
-            )
-            run_papers.append(passed.select(RUN_PAPER_COLUMNS))
-            last = number == len(candidates.paths)
-            upto = None if last else papers.get_column("paper_id")[-1]
+        for number, (passed, upto) in enumerate(gated.passed(), start=1):
             rows, index = merge.take(passed, upto)
             counts.append(paper_counts(rows))
             new.append(new_papers(rows, passed.filter(pl.col("is_new")).get_column("paper_id")))
-            parts.append(summarize_part(rows, f"range {number} of {len(candidates.paths)}"))
+            parts.append(summarize_part(rows, f"range {number} of {gated.ranges}"))
             index_ranges.append(work.spill("index", [index]))
-            progress("validate", offset, candidates.rows)
             yield rows
 
     papers = work.spill("version", version_ranges())
@@ -233,11 +219,58 @@ def build_version(
         index=Spilled.joined(index_ranges),
         counts=summed_counts(counts),
         new_papers=most_upvoted(pl.concat(new)),
-        run_papers=pl.concat(run_papers),
-        gained=pl.concat(gained),
-        outcomes=checked.outcomes,
+        run_papers=gated.run_papers(),
+        gained=gated.gained(),
+        outcomes=gated.outcomes,
         parts=parts,
     )
+
+
+class GatedRanges:
+    """The run's ranges of papers (``derived``) through the row suite: each range's candidates (with their
+    listings and history columns) checked and spilled in a first pass, then, range by range, the papers that
+    passed (:meth:`passed`), while the member records of those that failed gain their reasons."""
+
+    def __init__(
+        self, derived: Spilled, records: pl.DataFrame, gate: RowGate, seen_at: datetime, work: WorkFolder
+    ) -> None:
+        self._candidates = work.spill("candidates", _candidates(derived, records, gate, seen_at))
+        checked = gate.result()
+        self._failures = checked.failures
+        self.outcomes: list[ExpectationOutcome] = checked.outcomes
+        """The row suite's outcomes over every range."""
+        self._run_papers: list[pl.DataFrame] = []
+        self._gained: list[pl.DataFrame] = []
+
+    @property
+    def ranges(self) -> int:
+        return len(self._candidates.paths)
+
+    def passed(self) -> Iterator[tuple[pl.DataFrame, str | None]]:
+        """Each range's papers that passed (``record_hash`` emptied: it is computed once, on the merged row),
+        with the last id of the range (None for the last range: the rest of the key space is its). Read once."""
+        offset = 0
+        for number, papers in enumerate(self._candidates.frames(consume=True), start=1):
+            failures = self._failures.filter(
+                pl.col(ROW_INDEX).is_between(offset, offset + papers.height, closed="left")
+            ).with_columns(pl.col(ROW_INDEX) - offset)
+            offset += papers.height
+            self._gained.append(failed_members(papers, failures))
+            passed = passed_papers(papers, failures).with_columns(
+                pl.lit(None, dtype=pl.String).alias("record_hash")
+            )
+            self._run_papers.append(passed.select(RUN_PAPER_COLUMNS))
+            upto = None if number == self.ranges else papers.get_column("paper_id")[-1]
+            yield passed, upto
+            progress("validate", offset, self._candidates.rows)
+
+    def run_papers(self) -> pl.DataFrame:
+        """``RUN_PAPER_COLUMNS`` of the papers that passed (once :meth:`passed` has been read)."""
+        return pl.concat(self._run_papers)
+
+    def gained(self) -> pl.DataFrame:
+        """``record_id`` and ``gained`` reasons of the member records of the papers that failed."""
+        return pl.concat(self._gained)
 
 
 def _candidates(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 from flows.store.catalog import Catalog, data_files
 from flows.store.layout import DATA_FOLDER, INDEX_FOLDER, INDEX_STEM
 from flows.store.shards import Shard, VersionPart, previous_shards
-from transforms.report.summary import COUNTED_COLUMNS, paper_counts, summed_counts
+from transforms.report.summary import COUNTED_COLUMNS, paper_counts
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, arrow_frame, conform, empty
 
 
@@ -97,11 +98,14 @@ class PreviousVersion:
 @dataclass(frozen=True)
 class Incremental:
     """What a run publishes on top of a version it merges into shard by shard: the rewritten parts of its two
-    tables (every other shard is carried as a link)."""
+    tables (every other shard is carried as a link), and what changed (``flows/run/shard_merge.py``)."""
 
     previous: PreviousVersion
     papers: VersionPart
     index: VersionPart
+    changes: dict[str, Any]
+    """The change summary of the papers (:func:`~transforms.history.changes.diff_papers`), carried shards
+    counted as unchanged."""
 
 
 def open_latest(out_dir: Path, fingerprint: str | None = None) -> PreviousVersion | None:
@@ -138,13 +142,10 @@ def read_shards(shards: list[Shard], positions: list[int], schema: pa.Schema) ->
     )
 
 
-def version_counts(part: VersionPart) -> pl.DataFrame:
-    """The paper counts (:func:`~transforms.report.summary.paper_counts`) of the new version: of the rewritten
-    rows, and of each carried shard read column-pruned, one at a time, summed."""
-    counted = [paper_counts(part.after)]
-    for shard in part.carried:
-        counted.append(paper_counts(pl.read_parquet(shard.path, columns=list(COUNTED_COLUMNS))))
-    return summed_counts(counted)
+def carried_counts(shards: list[Shard]) -> list[pl.DataFrame]:
+    """The paper counts (:func:`~transforms.report.summary.paper_counts`) of each of ``shards`` (a version's
+    carried shards), read column-pruned, one at a time."""
+    return [paper_counts(pl.read_parquet(shard.path, columns=list(COUNTED_COLUMNS))) for shard in shards]
 
 
 def _fingerprints(index: list[Shard]) -> list[str]:

@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow as pa
 
 from flows.store.catalog import read_manifest
 from flows.store.files import hard_link, sha256_file
 from flows.store.spill import Spilled
-from transforms.schema import conform
 
 FileEntry = dict[str, Any]
 """One file of a version as its manifest lists it (``path``, ``rows``, ``bytes``, ``sha256``, key range...)."""
@@ -243,21 +241,21 @@ def new_bytes(files: list[FileEntry]) -> int:
 
 @dataclass(frozen=True)
 class VersionPart:
-    """The rows of one sharded table that a run rewrites: the previous shards its ids touch, before and after."""
+    """The rows of one sharded table that a run rewrites: the previous shards its ids touch, and their new rows
+    (spilled to the run's work folder, ``flows/run/shard_merge.py``)."""
 
     shards: list[Shard]
     """Every shard of the previous version, in key order."""
     touched: list[int]
     """Positions in ``shards`` of the shards whose key range holds one of the run's ids."""
-    before: pl.DataFrame
-    """The previous rows of the touched shards (in key order)."""
-    after: pl.DataFrame
-    """The new version's rows of the touched ranges (sorted by ``paper_id``)."""
+    after: Spilled
+    """The new version's rows of the touched ranges (sorted by ``paper_id``, in the table's schema)."""
+    unchanged: frozenset[int] = frozenset()
+    """Positions of touched shards whose new rows equal their previous rows (their file can be linked)."""
 
     @property
     def carried_rows(self) -> int:
-        touched = set(self.touched)
-        return sum(shard.rows for index, shard in enumerate(self.shards) if index not in touched)
+        return sum(shard.rows for shard in self.carried)
 
     @property
     def carried(self) -> list[Shard]:
@@ -299,24 +297,18 @@ def write_part(
     previous_version: str,
     version: str,
     write: Callable[[Path, pl.DataFrame], None],
-    schema: pa.Schema,
 ) -> list[FileEntry]:
     """``folder/stem-0000i-of-0000N.parquet`` of a run on a lazily opened version: carried shards hard-linked as
     they are, the touched ranges laid out as :func:`write_shards` lays out a range (split past twice the target,
-    consecutive rewritten pieces merged when they fit in it; a rewritten piece whose rows equal its previous
-    shard's is linked too). Manifest entries are those of :func:`write_shards`.
+    consecutive rewritten pieces merged when they fit in it; a rewritten piece that is a whole touched shard whose
+    rows did not change is linked too). Only the rewritten rows' keys and one piece's rows are read at a time.
+    Manifest entries are those of :func:`write_shards`.
     """
     (staging / folder).mkdir(parents=True, exist_ok=True)
-    frame = conform(part.after, schema)
-    keys = frame.get_column("paper_id")
+    keys = part.after.get_column("paper_id")
     cuts = {
         position: (start, stop) for position, start, stop in touched_cuts(keys, part.shards, part.touched)
     }
-    before_starts: dict[int, int] = {}
-    offset = 0
-    for position in part.touched:
-        before_starts[position] = offset
-        offset += part.shards[position].rows
     # items: a carried shard, or a run of rewritten pieces (merged among themselves only)
     items: list[Shard | Piece] = []
     run: list[Piece] = []
@@ -333,10 +325,7 @@ def write_part(
     if not items:
         items = [Piece(0, 0, None)]
 
-    def previous_rows(shard: Shard) -> pl.DataFrame:
-        start = before_starts[part.shards.index(shard)]
-        return conform(rows_of(part.before, start, start + shard.rows), schema)
-
+    unchanged = {part.shards[position].path for position in part.unchanged}
     entries = []
     for index, item in enumerate(items):
         path = staging / folder / f"{stem}-{index:05d}-of-{len(items):05d}.parquet"
@@ -344,16 +333,16 @@ def write_part(
         if isinstance(item, Shard):
             entries.append({"path": relative, **_carry(item, path, previous_version)})
             continue
-        rows = rows_of(frame, item.start, item.stop)
+        rows = rows_of(part.after, item.start, item.stop)
         entry: FileEntry = {"path": relative, "rows": rows.height}
         if rows.height:
             entry |= {"first_key": keys[item.start], "last_key": keys[item.stop - 1]}
-        candidate = item.candidate
+        candidate = item.candidate  # a touched shard's rows, not split or merged with others
         if (
             candidate is not None
+            and candidate.path in unchanged
             and (rows.height, entry.get("first_key"), entry.get("last_key"))
             == (candidate.rows, candidate.first_key, candidate.last_key)
-            and frames_equal(previous_rows(candidate), rows)
             and hard_link(candidate.path, path)
         ):
             entry |= _linked(candidate, previous_version)

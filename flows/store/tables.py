@@ -198,7 +198,6 @@ def _write_incremental(
             previous_version=incremental.previous.version,
             version=metadata["version"],
             write=write_rows,
-            schema=schema,
         )
         problems = check_ranges(entries)
         if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,15 +18,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import flows.store.tables
+from expectations.parts import summarize_part
 from flows.errors import ContractBroken
 from flows.run.config import RunConfig
 from flows.run.publish import publish
 from flows.run.results import Deduplicated, Ingested, RunSummary, Validated
+from flows.run.shard_merge import check_in_range, in_shard_ranges, version_parts
 from flows.run.stages import clean, dedup, derive, in_run_order, ingest, language
-from flows.run.validate import _seen_at, require_table, validate, version_parts
-from flows.run.version import in_ranges
+from flows.run.validate import _seen_at, require_table, validate
+from flows.run.version import GatedRanges, in_ranges
 from flows.store.previous import open_latest
-from flows.store.shards import Shard, VersionPart, check_ranges, touched_shards
+from flows.store.shards import Shard, check_ranges, touched_shards
 from tests.support.daily_listings import day_listing
 from tests.support.inline_runner import stage_context
 from tests.support.paper_rows import paper_row, papers_frame
@@ -51,6 +54,22 @@ def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
         return 48 if "kind" in frame.columns else 3
 
     monkeypatch.setattr(flows.store.tables, "_rows_per", rows_per)
+
+
+@pytest.fixture
+def passed_papers(monkeypatch: pytest.MonkeyPatch) -> list[pl.DataFrame]:
+    """Every column of the papers that passed the row gate, range by range, as the merge read them (the run
+    keeps only ``RUN_PAPER_COLUMNS``; the reference below upserts them whole)."""
+    seen: list[pl.DataFrame] = []
+    passed = GatedRanges.passed
+
+    def recorded(self: GatedRanges) -> Iterator[tuple[pl.DataFrame, str | None]]:
+        for papers, upto in passed(self):
+            seen.append(papers)
+            yield papers, upto
+
+    monkeypatch.setattr(GatedRanges, "passed", recorded)
+    return seen
 
 
 def write_day(folder: Path, offset: int, extra: list[dict] | None = None) -> Path:
@@ -86,7 +105,22 @@ def run_stages(config: RunConfig) -> tuple[Ingested, Deduplicated, Validated, Ru
     return ingested, deduplicated, validated, summary
 
 
-def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path, small_shards: None) -> None:
+@pytest.mark.parametrize(
+    ("retitled_numbers", "chunk_records"),
+    [
+        pytest.param((1,), 25_000, id="a-day"),
+        # a paper of every shard under another title, the run's papers in ranges of one: every shard is
+        # rewritten, the last in segments (one per range of the run it spans)
+        pytest.param((1, 4, 7, 10, 13, 16, 19, 22), 1, id="every-shard-in-segments"),
+    ],
+)
+def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(
+    tmp_path: Path,
+    small_shards: None,
+    passed_papers: list[pl.DataFrame],
+    retitled_numbers: tuple[int, ...],
+    chunk_records: int,
+) -> None:
     out = tmp_path / "out"
     history = [write_day(tmp_path / "history", offset) for offset in range(8)]
     run_stages(RunConfig(inputs=history, out_dir=out))
@@ -95,27 +129,33 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     base_manifest = json.loads((previous.path / "manifest.json").read_text())
     assert sum(f["path"].startswith("data/") for f in base_manifest["files"]) >= 6
 
-    # new papers (day 8), one seen again (the last of day 7), one of day 0 under another title (merged)
-    day = write_day(tmp_path / "day", 8, extra=[retitled(8, 1)])
-    ingested, deduplicated, validated, summary = run_stages(RunConfig(inputs=[day], out_dir=out))
+    # new papers (day 8), one seen again (the last of day 7), papers of the history under another title (merged)
+    day = write_day(tmp_path / "day", 8, extra=[retitled(8, number) for number in retitled_numbers])
+    passed_papers.clear()  # those of the history's run
+    ingested, deduplicated, validated, summary = run_stages(
+        RunConfig(inputs=[day], out_dir=out, chunk_records=chunk_records)
+    )
 
     assert ingested.previous is not None and ingested.previous.incremental
     assert validated.incremental is not None
     run = validated.run_papers
     assert run.get_column("is_new").sum() >= 2 and (~run.get_column("is_new")).sum() >= 2
     seen_at = _seen_at(deduplicated.records)
+    run_rows = pl.concat(passed_papers)  # every column of the papers that passed the row gate
+    assert_frame_equal(run_rows.select(run.columns), run)
     expected = conform(
-        upsert(previous.papers, run, seen_at)
+        upsert(previous.papers, run_rows, seen_at)
         .pipe(add_analysis_columns)
         .with_columns(record_hash_expr().alias("record_hash")),
         PAPER_SCHEMA,
     ).sort("paper_id")
     published = pl.read_parquet(summary.path / "data" / "*.parquet")
     assert_frame_equal(published, expected)
-    merged = published.filter(pl.col("paper_id") == "arxiv:2501.10001")
-    assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99
+    for number in retitled_numbers:
+        merged = published.filter(pl.col("paper_id") == f"arxiv:2501.{10000 + number}")
+        assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99
 
-    expected_index = update_index(previous.dedup_index, run, RunConfig().dedup)
+    expected_index = update_index(previous.dedup_index, run_rows, RunConfig().dedup)
     assert_frame_equal(pl.read_parquet(summary.path / "index" / "*.parquet"), expected_index)
 
     manifest = json.loads((summary.path / "manifest.json").read_text())
@@ -133,7 +173,14 @@ def test_a_day_on_a_multi_shard_history_equals_the_full_read_path(tmp_path: Path
     # only the touched shards were written; the others are the previous files (same inode)
     data = [f for f in manifest["files"] if f["path"].startswith("data/")]
     written = [f for f in data if "linked_from" not in f]
-    assert 1 <= len(written) < len(data) - 2, (len(written), len(data))
+    touched = validated.incremental.papers.touched
+    if len(retitled_numbers) == 1:
+        assert 1 <= len(written) < len(data) - 2, (len(written), len(data))
+    else:
+        assert touched == list(range(len(validated.incremental.papers.shards))) and not [
+            f for f in data if "linked_from" in f
+        ]
+        assert len(validated.incremental.papers.after.paths) > len(touched)  # the last shard in segments
     print(f"{len(written)} of {len(data)} papers shards written; {len(run)} papers")
     for entry in data:
         if "linked_from" in entry:
@@ -155,35 +202,70 @@ def test_touched_shards_follow_the_ranges_plan_pieces_cuts() -> None:
     assert touched_shards(shards, pl.Series([], dtype=pl.String)) == []
 
 
-def test_a_daily_versions_parts_are_its_rewritten_ranges_and_its_carried_shards() -> None:
-    """The table suite of a daily run reads each touched shard's rewritten rows and each carried shard's manifest
-    range: a repeated id in a rewritten shard fails it, a row outside the touched ranges stops the run."""
-    shards = [
-        Shard(Path(f"train-{i}.parquet"), 2, first, last, "", 0, "v")
-        for i, (first, last) in enumerate(
-            [
-                ("arxiv:2401.00001", "arxiv:2401.00002"),
-                ("arxiv:2401.00005", "arxiv:2401.00006"),
-                ("arxiv:2401.00009", "arxiv:2401.00010"),
-            ]
-        )
-    ]
+SHARDS = [
+    Shard(Path(f"train-{i}.parquet"), 2, first, last, "", 0, "v")
+    for i, (first, last) in enumerate(
+        [
+            ("arxiv:2401.00001", "arxiv:2401.00002"),
+            ("arxiv:2401.00005", "arxiv:2401.00006"),
+            ("arxiv:2401.00009", "arxiv:2401.00010"),
+        ]
+    )
+]
 
-    def part(*ids: str) -> VersionPart:
-        after = papers_frame(*(paper_row(paper_id=pid, arxiv_id=pid.removeprefix("arxiv:")) for pid in ids))
-        return VersionPart(shards, [1], after.clear(), after)
 
-    parts = version_parts(part("arxiv:2401.00005", "arxiv:2401.00007"))
-    assert [p.item(0, "part") for p in parts] == [
+def papers_of(*ids: str) -> pl.DataFrame:
+    return papers_frame(*(paper_row(paper_id=pid, arxiv_id=pid.removeprefix("arxiv:")) for pid in ids))
+
+
+def test_a_daily_versions_parts_are_its_rewritten_segments_and_its_carried_shards() -> None:
+    """The table suite of a daily run reads each touched shard's rewritten segments and each carried shard's
+    manifest range: a repeated id in a rewritten shard fails it, a row outside its shard's range stops the run."""
+
+    def parts(*ids: str) -> list[pl.DataFrame]:
+        return version_parts(SHARDS, {1: [summarize_part(papers_of(*ids), "rewritten train-1.parquet")]})
+
+    assert [p.item(0, "part") for p in parts("arxiv:2401.00005", "arxiv:2401.00007")] == [
         "carried train-0.parquet",
         "rewritten train-1.parquet",
         "carried train-2.parquet",
     ]
-    assert require_table(parts)
+    assert require_table(parts("arxiv:2401.00005", "arxiv:2401.00007"))
     with pytest.raises(ContractBroken, match="paper-id-unique"):
-        require_table(version_parts(part("arxiv:2401.00005", "arxiv:2401.00005")))
-    with pytest.raises(RuntimeError, match="outside the key ranges"):
-        version_parts(part("arxiv:2401.00005", "arxiv:2401.00009"))
+        require_table(parts("arxiv:2401.00005", "arxiv:2401.00005"))
+    check_in_range(papers_of("arxiv:2401.00005", "arxiv:2401.00008"), SHARDS, 1)  # up to the next shard
+    for outside in ("arxiv:2401.00004", "arxiv:2401.00009"):
+        with pytest.raises(RuntimeError, match="outside the key range of train-1"):
+            check_in_range(papers_of("arxiv:2401.00005", outside), SHARDS, 1)
+
+
+def test_the_runs_ranges_are_cut_at_the_touched_shards_one_range_at_a_time() -> None:
+    """Each touched shard gets the run's rows of its key range, a piece per range of the run they come from,
+    the last flagged; a row below its shard's range or left over is a broken run."""
+
+    def ids(*numbers: int) -> pl.DataFrame:
+        return pl.DataFrame({"paper_id": [f"arxiv:2401.{n:05d}" for n in numbers]})
+
+    def cut(ranges: list[pl.DataFrame], touched: list[int]) -> list[tuple[int, list[int], bool]]:
+        return [
+            (position, [int(i[-5:]) for i in piece.get_column("paper_id")], last)
+            for position, piece, last in in_shard_ranges(iter(ranges), SHARDS, touched)
+        ]
+
+    ranges = [ids(0, 3), ids(), ids(4, 5, 8), ids(9), ids(11, 12)]
+    touched = touched_shards(SHARDS, pl.concat(ranges).get_column("paper_id"))
+    assert touched == [0, 1, 2]
+    assert cut(ranges, touched) == [
+        (0, [0, 3], False),
+        (0, [4], True),
+        (1, [5, 8], True),
+        (2, [9], False),
+        (2, [11, 12], True),
+    ]
+    with pytest.raises(RuntimeError, match="below the key range of train-1"):
+        cut([ids(3, 6)], [1])
+    with pytest.raises(RuntimeError, match="1 rows of the run outside"):
+        cut([ids(3), ids(9)], [0])
 
 
 def test_overlapping_ranges_are_reported() -> None:

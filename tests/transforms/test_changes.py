@@ -1,7 +1,11 @@
 from datetime import UTC, datetime
 
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.support.paper_rows import paper_row, papers_frame
-from transforms.history.changes import diff_papers
+from transforms.history.changes import combined_changes, diff_papers
 
 LATER = datetime(2024, 6, 1, tzinfo=UTC)
 
@@ -53,3 +57,38 @@ def test_diff_against_nothing_adds_every_paper() -> None:
     papers = papers_frame(paper_row())
     diff = diff_papers(papers.clear(), papers)
     assert (diff["added"], diff["changed"], diff["papers_before"]) == (1, 0, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(["kept", "changed", "added", "removed"]), min_size=0, max_size=12),
+    cuts=st.sets(st.integers(min_value=1, max_value=11), max_size=4),
+    examples=st.integers(min_value=1, max_value=3),
+    elsewhere=st.integers(min_value=0, max_value=5),
+)
+def test_the_diffs_of_key_ranges_combine_into_the_diff_of_the_whole(
+    kinds: list[str], cuts: set[int], examples: int, elsewhere: int
+) -> None:
+    """A daily run diffs each rewritten shard alone: laid end to end, the ranges' diffs are the whole's."""
+    old_rows, new_rows = [], []
+    for number, kind in enumerate(kinds):
+        paper = {"paper_id": f"arxiv:{number:02d}", "arxiv_id": f"{number:02d}"}
+        if kind != "added":
+            old_rows.append(paper_row(**paper, upvotes=number))
+        if kind != "removed":
+            changed = kind == "changed"
+            new_rows.append(
+                paper_row(**paper, upvotes=number + changed, times_seen=1 + changed * (number % 2))
+            )
+    old, new = papers_frame(*old_rows), papers_frame(*new_rows)
+    bounds = [f"arxiv:{cut:02d}" for cut in sorted(cuts)]
+    ranges = list(zip([None, *bounds], [*bounds, None], strict=True))
+
+    def in_range(frame: pl.DataFrame, low: str | None, high: str | None) -> pl.DataFrame:
+        ids = pl.col("paper_id")
+        return frame.filter((ids >= low if low else True) & (ids < high if high else True))
+
+    parts = [diff_papers(in_range(old, *r), in_range(new, *r), examples) for r in ranges]
+    assert combined_changes(parts, examples, unchanged_elsewhere=elsewhere) == diff_papers(
+        old, new, examples, unchanged_elsewhere=elsewhere
+    )

@@ -77,3 +77,40 @@ def _short(value: object) -> str:
     text = "null" if value is None else str(value)
     text = " ".join(text.split())
     return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
+
+
+def combined_changes(
+    parts: list[dict[str, Any]], examples: int = EXAMPLES, unchanged_elsewhere: int = 0
+) -> dict[str, Any]:
+    """What :func:`diff_papers` says of frames laid end to end, from what it said of each pair of ``parts``.
+
+    Each part is the diff of the old and new rows of one key range, the ranges disjoint (a daily run's rewritten
+    shards, one at a time): counts add up, and the examples of the whole are the smallest ids among the parts'
+    examples (each part kept its smallest). ``unchanged_elsewhere`` as in :func:`diff_papers`.
+    """
+    fields: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for name, field in part["fields"].items():
+            entry = fields.setdefault(name, {"papers": 0, "examples": []})
+            entry["papers"] += field["papers"]
+            entry["examples"].extend(field["examples"])
+    for entry in fields.values():
+        entry["examples"] = sorted(entry["examples"], key=lambda example: example["paper_id"])[:examples]
+
+    def total(key: str) -> int:
+        return sum(int(part[key]) for part in parts)
+
+    def smallest(key: str) -> list[str]:
+        return sorted(paper_id for part in parts for paper_id in part[key])[:examples]
+
+    return {
+        "papers_before": total("papers_before") + unchanged_elsewhere,
+        "papers_after": total("papers_after") + unchanged_elsewhere,
+        "added": total("added"),
+        "removed": total("removed"),
+        "changed": total("changed"),
+        "unchanged": total("unchanged") + unchanged_elsewhere,
+        "added_examples": smallest("added_examples"),
+        "removed_examples": smallest("removed_examples"),
+        "fields": dict(sorted(fields.items(), key=lambda item: (-item[1]["papers"], item[0]))),
+    }
