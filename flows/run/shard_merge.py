@@ -133,12 +133,15 @@ def _rewritten(
     segment's rows before and after, and the run's rows merged into it.
     """
     unchanged: set[int] = set()
+    read = {"rows": 0, "bytes": 0}
 
     def rows() -> Iterator[pl.DataFrame]:
         before, current, taken, same, done = pl.DataFrame(), None, 0, True, 0
         for position, run, last in in_shard_ranges(run_ranges, shards, touched):
             if position != current:
                 before, current, taken, same = read_shards(shards, [position], schema), position, 0, True
+                read["rows"] += before.height
+                read["bytes"] += int(before.estimated_size())
             stop = before.height if last else _position(before, run)
             segment = before.slice(taken, stop - taken)
             after = merge(segment, run)
@@ -157,7 +160,8 @@ def _rewritten(
                 progress("merge", done, len(touched))
 
     after = work.spill("rewritten", rows())
-    return VersionPart(shards, touched, after, frozenset(unchanged))
+    row_bytes = read["bytes"] / read["rows"] if read["rows"] else 0.0
+    return VersionPart(shards, touched, after, frozenset(unchanged), row_bytes)
 
 
 def _position(before: pl.DataFrame, run: pl.DataFrame) -> int:

@@ -252,6 +252,13 @@ class VersionPart:
     """The new version's rows of the touched ranges (sorted by ``paper_id``, in the table's schema)."""
     unchanged: frozenset[int] = frozenset()
     """Positions of touched shards whose new rows equal their previous rows (their file can be linked)."""
+    row_bytes: float = 0.0
+    """Memory per row of the touched shards' previous rows, as read from their files (0: none touched): what the
+    rewritten rows are cut by, the same however the run's papers were cut into ranges."""
+
+    @property
+    def columns(self) -> list[str]:
+        return self.after.columns
 
     @property
     def carried_rows(self) -> int:

@@ -35,6 +35,7 @@ from flows.store.previous import Incremental, PreviousVersion
 from flows.store.shards import (
     FileEntry,
     Shard,
+    VersionPart,
     check_ranges,
     previous_shards,
     rows_of,
@@ -194,7 +195,7 @@ def _write_incremental(
             folder,
             stem,
             part,
-            target_rows=_rows_per(shard_bytes, part.after) if part.after.height else part.shards[0].rows,
+            target_rows=_rows_per(shard_bytes, part),
             previous_version=incremental.previous.version,
             version=metadata["version"],
             write=write_rows,
@@ -227,8 +228,11 @@ def _keyed(metadata: dict[str, str]) -> dict[str, str]:
     return {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
 
 
-def _rows_per(target_bytes: int, frame: pl.DataFrame | Spilled) -> int:
-    """How many rows of ``frame`` fit in ``target_bytes`` of memory (at least one)."""
+def _rows_per(target_bytes: int, frame: pl.DataFrame | Spilled | VersionPart) -> int:
+    """How many rows of ``frame`` fit in ``target_bytes`` of memory (at least one). Of a run's rewritten shards,
+    by the memory per row of their previous rows (:attr:`~flows.store.shards.VersionPart.row_bytes`)."""
+    if isinstance(frame, VersionPart):
+        return max(1, int(target_bytes // frame.row_bytes)) if frame.row_bytes else frame.shards[0].rows
     if frame.height == 0:
         return 1
     return max(1, int(target_bytes // max(frame.estimated_size() / frame.height, 1.0)))

@@ -312,3 +312,37 @@ def test_a_day_on_a_history_read_whole_publishes_the_same_in_ranges_of_one_paper
     assert_frame_equal(new, one_range[5])
     merged = papers.filter(pl.col("paper_id") == "arxiv:2501.10001")
     assert merged.item(0, "aliases").to_list() and merged.item(0, "upvotes") == 99
+
+
+def test_a_day_lays_out_the_same_files_whatever_its_range_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shards are cut by the memory per row of the previous rows, not of the run's segments: a day merged in
+    ranges of one paper writes the very files (names, rows, sha256) that one range writes."""
+    monkeypatch.setattr(flows.store.tables, "PAPER_SHARD_BYTES", 40_000)
+    monkeypatch.setattr(flows.store.tables, "INDEX_SHARD_BYTES", 20_000)
+    first = tmp_path / "first"
+    run_stages(
+        RunConfig(inputs=[write_day(tmp_path / "history", offset) for offset in range(8)], out_dir=first)
+    )
+    day = write_day(tmp_path / "day", 8, extra=[retitled(8, number) for number in (1, 22)])
+    layouts, folders = [], []
+    for rows in (1, 25_000):
+        out = tmp_path / f"ranges-of-{rows}"
+        shutil.copytree(first, out, symlinks=True)
+        _, _, validated, summary = run_stages(RunConfig(inputs=[day], out_dir=out, chunk_records=rows))
+        assert validated.incremental is not None
+        manifest = json.loads((summary.path / "manifest.json").read_text())
+        files = [f for f in manifest["files"] if f["path"].startswith(("data/", "index/"))]
+        layouts.append(
+            [
+                (f["path"], f["rows"], f["first_key"], f["last_key"], "linked_from" in f)
+                + ((f["sha256"],) if "linked_from" in f else ())  # written files name their version
+                for f in files
+            ]
+        )
+        folders.append(summary.path)
+    for f in layouts[0]:  # the same rows in each file
+        assert_frame_equal(pl.read_parquet(folders[0] / f[0]), pl.read_parquet(folders[1] / f[0]))
+    data_files = [entry for entry in layouts[0] if entry[0].startswith("data/")]
+    assert len(data_files) >= 3 and any(entry[4] for entry in data_files) and layouts[0] == layouts[1]
