@@ -212,7 +212,7 @@ def _invariant_problem(frame, data: bytes, schema) -> str | None:
     if bad:
         return f"reasons not of the form parse:<format>:<reason>: {bad[:3]}"
     if frame.height and frame.item(0, "raw_index") != -1 and detect_format(data) == "hf-daily":
-        items = daily_items(json.loads(data.decode("utf-8-sig"), parse_float=str))
+        items = daily_items(json.loads(data.decode("utf-8-sig", errors="surrogateescape"), parse_float=str))
         if len(items) != frame.height:
             return f"{len(items)} items gave {frame.height} records"
     return None

@@ -70,3 +70,18 @@ def test_old_style_ids() -> None:
 def test_error_slug() -> None:
     assert error_slug("incorrect id format for 1234.5678v9") == "incorrect-id-format"
     assert error_slug("  ") == "unknown"
+    assert error_slug("x " * 100_000) == "-".join(["x"] * 30)  # capped: a reason, not a message
+
+
+def test_an_error_entry_among_papers_costs_only_itself() -> None:
+    papers = fixture("arxiv/classic-2016-id_list-1111.2011v2.xml").content.decode()
+    error_entry = (
+        "<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_x</id>"
+        f"<title>Error</title><summary>{'incorrect id format ' * 10_000}</summary></entry>"
+    )
+    feed = papers.replace("</feed>", error_entry + "</feed>")
+    frame = parse_capture(capture(feed))
+    assert frame.select("arxiv_id", "parse_error").rows() == [
+        ("1111.2011", None),
+        (None, "parse:arxiv:api-error-entry"),
+    ]

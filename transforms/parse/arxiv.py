@@ -14,13 +14,17 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.common import Capture, decode_lenient, item_record, parse_failure, records_frame
 from transforms.parse.values import parse_timestamp, split_arxiv_id
 
 SOURCE = "arxiv"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 ERROR_ID = re.compile(r"/api/errors(?:#|$)")
+INVALID_BYTE = "\ufdd0"
+"""Marks where a feed held a byte that is not UTF-8: a noncharacter, which XML allows and no feed holds."""
+ERROR_SLUG_CHARS = 60
+"""An API error's message is cut to this many characters of its slug (the API's own are 20-40)."""
 
 
 def looks_like_arxiv_feed(content: bytes) -> bool:
@@ -32,7 +36,7 @@ def looks_like_arxiv_feed(content: bytes) -> bool:
 def parse_arxiv_feed(capture: Capture) -> pl.DataFrame:
     """One record per entry; malformed XML or an API error feed becomes one ``parse_error`` record."""
     try:
-        root = ET.fromstring(capture.content)
+        root = _parsed(capture.content)
     except ET.ParseError:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:malformed-xml")
     except LookupError:  # <?xml encoding="no-such-codec"?>
@@ -42,11 +46,35 @@ def parse_arxiv_feed(capture: Capture) -> pl.DataFrame:
     if root.tag != f"{ATOM}feed":
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-an-atom-feed")
     entries = root.findall(f"{ATOM}entry")
-    errors = [entry for entry in entries if ERROR_ID.search(_text(entry, f"{ATOM}id") or "")]
-    if errors:
+    errors = [entry for entry in entries if _is_error(entry)]
+    if errors and len(errors) == len(entries):  # the API's answer to a bad request: an error, not a listing
         message = _text(errors[0], f"{ATOM}summary") or "unknown"
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:api-error:{error_slug(message)}")
     return records_frame(capture, SOURCE, [item_record(SOURCE, entry_record, entry) for entry in entries])
+
+
+def _parsed(content: bytes) -> ET.Element:
+    """The feed's root; a feed that is well formed but for bytes that are not UTF-8 is read with them marked."""
+    try:
+        return ET.fromstring(content)
+    except ET.ParseError:
+        marked = _marked_invalid_bytes(content)
+        if marked is None:
+            raise
+        return ET.fromstring(marked)
+
+
+def _marked_invalid_bytes(content: bytes) -> bytes | None:
+    """The feed with each byte that is not UTF-8 replaced by :data:`INVALID_BYTE` (None when it is all UTF-8, or
+    mostly not: then it is not a feed to rescue), so expat reads it and the entry holding one is refused alone."""
+    text = decode_lenient(content)
+    if text is None or not any("\udc80" <= character <= "\udcff" for character in text):
+        return None
+    return re.sub("[\udc80-\udcff]", INVALID_BYTE, text).encode("utf-8", errors="surrogatepass")
+
+
+def _is_error(entry: ET.Element) -> bool:
+    return bool(ERROR_ID.search(_text(entry, f"{ATOM}id") or ""))
 
 
 def entry_record(entry: ET.Element) -> dict[str, Any]:
@@ -72,7 +100,11 @@ def entry_record(entry: ET.Element) -> dict[str, Any]:
         ],
         "primary_category": primary.get("term") if primary is not None else None,
     }
-    if arxiv_id is None:
+    if any(INVALID_BYTE in text for text in entry.itertext()):
+        record["parse_error"] = f"parse:{SOURCE}:invalid-unicode"
+    elif _is_error(entry):  # an error entry among papers: that entry alone is not a paper
+        record["parse_error"] = f"parse:{SOURCE}:api-error-entry"
+    elif arxiv_id is None:
         record["parse_error"] = f"parse:{SOURCE}:entry-without-arxiv-id"
     return record
 
@@ -82,8 +114,9 @@ def error_slug(message: str) -> str:
 
     The offending value after ``for`` is dropped so that the same error counts as one reason.
     """
-    general = re.split(r"\s+for\s+", message.strip(), maxsplit=1)[0]
-    return re.sub(r"[^a-z0-9]+", "-", general.lower()).strip("-") or "unknown"
+    general = re.split(r"\s+for\s+", message.strip()[: ERROR_SLUG_CHARS * 4], maxsplit=1)[0]
+    slug = re.sub(r"[^a-z0-9]+", "-", general.lower()).strip("-")[:ERROR_SLUG_CHARS].strip("-")
+    return slug or "unknown"
 
 
 def _text(element: ET.Element, tag: str) -> str | None:

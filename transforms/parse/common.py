@@ -103,6 +103,28 @@ class ItemRejected(ValueError):
         self.reason = reason
 
 
+def decode_lenient(content: bytes) -> str | None:
+    """UTF-8 text with each byte that is not UTF-8 kept as a lone surrogate (``surrogateescape``): the item holding
+    it is then refused alone (``invalid-unicode``, :func:`unstorable_reason`) and its siblings are read. None when
+    the content is not mostly UTF-8 text (more than one byte in a thousand undecodable: a binary file)."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("utf-8-sig", errors="surrogateescape")
+    undecodable = sum(1 for character in text if "\udc80" <= character <= "\udcff")
+    return text if undecodable <= max(16, len(content) // 1000) else None
+
+
+RECOGNISED_ITEMS = 50
+"""How many of a list's items a recogniser looks at: one malformed item, first or not, must not hide a file's
+format (and with it every sibling)."""
+
+
+def any_item(items: list[Any], looks_right: Callable[[Any], bool]) -> bool:
+    """Whether one of the first :data:`RECOGNISED_ITEMS` items looks like an item of the format."""
+    return any(looks_right(item) for item in items[:RECOGNISED_ITEMS])
+
+
 def error_reason(error: BaseException) -> str:
     """A countable slug for an exception raised while parsing (never the message: it may hold data)."""
     if isinstance(error, ItemRejected):

@@ -19,6 +19,7 @@ import polars as pl
 from transforms.parse.common import (
     Capture,
     ItemRejected,
+    any_item,
     current_limits,
     item_record,
     parse_failure,
@@ -40,7 +41,8 @@ PAPER_URL = "https://huggingface.co/papers/{arxiv_id}"
 
 
 def looks_like_hf_daily(content: bytes) -> bool:
-    """A JSON list (or ``{data: [...]}`` wrapper) whose first item is a daily item or its repr string."""
+    """A JSON list (or ``{data: [...]}`` wrapper) in which a daily item (or its repr string) is among the first
+    items (a malformed first item does not hide the list)."""
     document = json_document(content)
     if document is NOT_JSON:
         return False
@@ -48,7 +50,7 @@ def looks_like_hf_daily(content: bytes) -> bool:
         items = daily_items(document)
     except ValueError:
         return False
-    return not items or _is_daily_item(items[0])
+    return not items or any_item(items, _is_daily_item)
 
 
 def parse_hf_daily(capture: Capture) -> pl.DataFrame:

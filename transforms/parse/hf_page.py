@@ -20,6 +20,7 @@ import polars as pl
 from transforms.parse.common import (
     Capture,
     ItemRejected,
+    decode_lenient,
     failed_item,
     item_record,
     parse_failure,
@@ -43,7 +44,7 @@ def looks_like_html(content: bytes) -> bool:
 def parse_hf_page(capture: Capture) -> pl.DataFrame:
     """Records from the embedded JSON, else from the visible cards; neither gives a ``parse_error``."""
     scanner = _PageScanner()
-    scanner.feed(capture.content.decode("utf-8", errors="replace"))
+    scanner.feed(decode_lenient(capture.content) or capture.content.decode("utf-8", errors="replace"))
     scanner.close()
     rows = _unique_by_id(record for props in scanner.props for record in embedded_records(props))
     rows += scanner.failed
@@ -82,6 +83,9 @@ def embedded_records(node: Any) -> Iterator[dict[str, Any]]:
         if isinstance(paper, Mapping) and _is_paper(paper):
             yield item_record(SOURCE, _listing_item_record, node)
             return
+        if isinstance(paper, Mapping) and _is_broken_paper(paper):  # a listing item: counted, never dropped
+            yield failed_item(SOURCE, "item-without-id-or-title", node)
+            return
         if _is_paper(node):
             yield item_record(SOURCE, paper_record, node)
             return
@@ -105,6 +109,15 @@ def _listing_item_record(node: Mapping[str, Any]) -> dict[str, Any]:
 
 def _is_paper(node: Mapping[str, Any]) -> bool:
     return split_arxiv_id(node.get("id"))[0] is not None and isinstance(node.get("title"), str)
+
+
+PAPER_FIELDS = frozenset({"id", "title", "summary", "authors", "upvotes", "publishedAt"})
+"""Fields of a Hugging Face paper object: a ``paper`` holding several of them is one, if a broken one."""
+
+
+def _is_broken_paper(paper: Mapping[str, Any]) -> bool:
+    """A paper object of a listing item whose id is not an arXiv id or whose title is not text."""
+    return len(PAPER_FIELDS & paper.keys()) >= 2 and not _is_paper(paper)
 
 
 def _unique_by_id(records: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:

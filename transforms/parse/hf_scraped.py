@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.common import Capture, any_item, item_record, parse_failure, records_frame
 from transforms.parse.hf_daily import document_day
 from transforms.parse.values import (
     NOT_JSON,
@@ -32,7 +32,8 @@ HF_PAPER_URL = re.compile(r"^https?://huggingface\.co/papers/(?P<id>[^/?#]+)")
 
 
 def looks_like_hf_scraped(content: bytes) -> bool:
-    """A JSON object with a ``papers`` list whose first item has title, url and abstract."""
+    """A JSON object with a ``papers`` list in which an item with title, url and abstract is among the first
+    items (a malformed first item does not hide the list)."""
     document = json_document(content)
     if document is NOT_JSON:
         return False
@@ -80,6 +81,8 @@ def _papers(document: Any) -> list[Any] | None:
     if not isinstance(document, Mapping) or not isinstance(document.get("papers"), list):
         return None
     papers = document["papers"]
-    if papers and not (isinstance(papers[0], Mapping) and papers[0].keys() >= PAPER_KEYS):
+    if papers and not any_item(
+        papers, lambda paper: isinstance(paper, Mapping) and paper.keys() >= PAPER_KEYS
+    ):
         return None
     return papers

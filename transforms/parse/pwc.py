@@ -1,8 +1,9 @@
 """Papers with Code REST API responses (``/papers/`` list pages and ``/papers/{id}/``) to records.
 
 The API's other endpoints (methods, tasks, results) share the paged ``{count, next, previous, results}`` shape
-but list things that are not papers: such a response becomes one ``parse_error`` record with the reason
-``parse:pwc:not-a-paper-listing`` instead of bogus papers. ``venue_field`` keeps the structured venue the API
+but list things that are not papers: such a response (no paper among its first items) becomes one
+``parse_error`` record with the reason ``parse:pwc:not-a-paper-listing`` instead of bogus papers; in a listing of
+papers, an item that is not one is that item's ``parse_error`` alone. ``venue_field`` keeps the structured venue the API
 gives (``proceeding``, else ``conference``, both Papers with Code slugs).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import Capture, item_record, parse_failure, records_frame
+from transforms.parse.common import Capture, any_item, item_record, parse_failure, records_frame
 from transforms.parse.values import (
     NOT_JSON,
     as_text,
@@ -49,13 +50,18 @@ def parse_pwc(capture: Capture) -> pl.DataFrame:
     if not (isinstance(document, Mapping) and _is_page(document)):
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:unknown-response")
     results = document["results"]
-    if any(not (isinstance(item, Mapping) and _is_paper(item)) for item in results):
+    if results and not any_item(results, lambda item: isinstance(item, Mapping) and _is_paper(item)):
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:not-a-paper-listing")
     return records_frame(capture, SOURCE, [item_record(SOURCE, paper_record, item) for item in results])
 
 
-def paper_record(paper: Mapping[str, Any]) -> dict[str, Any]:
-    """RECORD_SCHEMA fields of one Papers with Code paper object."""
+def paper_record(paper: Any) -> dict[str, Any]:
+    """RECORD_SCHEMA fields of one Papers with Code paper object; an item of a listing that is not one (not an
+    object, or without a paper's keys) is that item's ``parse_error`` alone."""
+    if not isinstance(paper, Mapping):
+        return {"parse_error": f"parse:{SOURCE}:item-not-an-object"}
+    if not _is_paper(paper):
+        return {"parse_error": f"parse:{SOURCE}:item-not-a-paper"}
     arxiv_id, arxiv_version = split_arxiv_id(paper.get("arxiv_id"))
     url_version = split_arxiv_id(paper.get("url_abs"))[1] if arxiv_id else None
     return {

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from transforms.parse.common import Capture, records_frame
+from transforms.parse.common import Capture, decode_lenient, records_frame
 
 CHROME_LINE = re.compile(
     r"^\s*(?:get trending papers in your email inbox.*|subscribe|sign up|log in|trending papers|"
@@ -23,6 +23,9 @@ MIN_PAIRED_SHARE = 0.5
 """Share of abstract-like lines that must follow a title line, and share of the text's characters (page
 chrome excepted) that abstract-like lines must hold, for a text to be a listing."""
 
+LINE_WEIGHT_CHARS = 5_000
+"""The most characters one line counts for in a page's shape (real abstracts are under ~4,000)."""
+
 MARKDOWN_LINE = re.compile(r"^(?:#{1,6}\s|\||```|~~~|[-*+]\s|>\s|\d+\.\s|[-=]{3,}$|!\[|\[[^\]]*\]\()")
 CODE_LINE = re.compile(
     r"(?:^(?:def|class|import|from|return|function|const|let|var|if|for|while|#include|package|public)\b"
@@ -34,11 +37,10 @@ LOG_LINE = re.compile(
 
 
 def looks_like_text_page(content: bytes) -> bool:
-    """Plain UTF-8 text that is not JSON, XML or HTML and has the shape of a listing (see
-    :func:`text_shape_problem`)."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
+    """Plain UTF-8 text (a few undecodable bytes are refused with their item, not the page) that is not JSON, XML
+    or HTML and has the shape of a listing (see :func:`text_shape_problem`)."""
+    text = decode_lenient(content)
+    if text is None:
         return False
     head = text.lstrip("\ufeff \t\r\n")[:1]
     if head in {"{", "[", "<"}:
@@ -68,14 +70,20 @@ def text_shape_problem(text: str) -> str | None:
         return "csv"
     abstracts = [index for index, line in enumerate(lines) if _is_abstract_like(line)]
     titled = [index for index in abstracts if index > 0 and not _is_abstract_like(lines[index - 1])]
-    abstract_chars = sum(len(lines[index]) for index in abstracts)
+    abstract_chars = sum(_weight(lines[index]) for index in abstracts)
     if (
         not titled
         or len(titled) / len(abstracts) < MIN_PAIRED_SHARE
-        or abstract_chars / sum(map(len, lines)) < MIN_PAIRED_SHARE
+        or abstract_chars / sum(map(_weight, lines)) < MIN_PAIRED_SHARE
     ):
         return "no-title-abstract-pairs"
     return None
+
+
+def _weight(line: str) -> int:
+    """A line's characters as the shape counts them: one over-long line (a paste, a broken item) weighs no more
+    than a long abstract, so it cannot decide the shape of the whole page (the parser refuses it alone)."""
+    return min(len(line), LINE_WEIGHT_CHARS)
 
 
 def _share(lines: list[str]) -> Callable[[Callable[[str], object]], float]:
@@ -99,7 +107,7 @@ def parse_text_page(capture: Capture) -> pl.DataFrame:
     Chrome lines are dropped. An abstract-like line with no title before it becomes a record with an empty
     title, so it is quarantined rather than lost. ``rank`` is the entry's position on the page.
     """
-    text = capture.content.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = (decode_lenient(capture.content) or "").replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line and not CHROME_LINE.match(line)]
     rows: list[dict[str, str | int]] = []

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from transforms.parse.common import ItemRejected, current_limits, parsed_documents
+from transforms.parse.common import ItemRejected, current_limits, decode_lenient, parsed_documents
 from transforms.parse.depth import text_depth
 
 ARXIV_ID = re.compile(
@@ -75,12 +75,17 @@ def as_text_list(values: object) -> list[str] | None:
 def load_json(content: bytes | str) -> Any:
     """JSON with non-integer numbers kept as text, so an id like ``2503.02130`` never becomes a float.
 
+    Bytes that are not UTF-8 are kept as lone surrogates (:func:`~transforms.parse.common.decode_lenient`): the
+    item whose value holds one is refused alone, not the document.
+
     ItemRejected(``too-deep``) when it nests deeper than ``max_json_depth`` (or than Python can recurse).
     """
     memo = parsed_documents() if isinstance(content, bytes) else None
     if memo is not None and id(content) in memo and memo[id(content)][0] is content:
         return memo[id(content)][1]
-    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    text = decode_lenient(content) if isinstance(content, bytes) else content
+    if text is None:
+        raise ValueError("not UTF-8 text")
     try:
         document = json.loads(text, parse_float=str)
     except RecursionError:
