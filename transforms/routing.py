@@ -13,9 +13,20 @@ def with_reasons(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
     return lazy.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
 
 
+MAX_REASON_CHARS = 120
+"""A reason is a countable code (``parse:arxiv:api-error:incorrect-id-format``), not a message: one computed
+from an input (an error text, a field name) is cut to this length, so no input can write a page into the
+quarantine, the manifest's counts or a log line."""
+
+
 def reason_when(condition: pl.Expr, reason: str | pl.Expr) -> pl.Expr:
-    """A one-element list holding ``reason`` where ``condition`` is true, else an empty list."""
-    value = pl.lit(reason) if isinstance(reason, str) else reason
+    """A one-element list holding ``reason`` (cut to ``MAX_REASON_CHARS``) where ``condition`` is true, else an
+    empty list."""
+    value = (
+        pl.lit(reason[:MAX_REASON_CHARS])
+        if isinstance(reason, str)
+        else reason.str.slice(0, MAX_REASON_CHARS)
+    )
     return (
         pl.when(condition.fill_null(False))
         .then(pl.concat_list([value.cast(pl.String)]))

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "REDACTED"
 SECRET_PARAMETER = re.compile(
-    r"(?:^|[_-])(?:token|key|apikey|secret|password|passwd|pwd|auth|authorization|signature|sig|"
+    r"(?:^|[_-])(?:token|key|apikey|secret|pass|passphrase|password|passwd|pwd|auth|authorization|signature|sig|"
     r"credential|credentials|session|sessionid|jwt|bearer)$|^(?:access|refresh|id)_token$",
     re.IGNORECASE,
 )

@@ -16,6 +16,7 @@ import polars as pl
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from flows.render.changelog import render_changes
+from flows.render.escape import code_span, markdown_text
 from transforms.report.summary import topic_distribution, total_papers
 from transforms.schema import SCHEMA_VERSION, column_table
 
@@ -225,7 +226,7 @@ def _curation(manifest: dict[str, Any]) -> str:
     ]
     if by_reason:
         lines += ["", "Quarantine reasons of this run:", "", "| reason | records |", "| --- | --- |"]
-        lines += [f"| `{reason}` | {n} |" for reason, n in by_reason.items()]
+        lines += [f"| {code_span(reason)} | {n} |" for reason, n in by_reason.items()]
     return "\n".join(lines)
 
 
@@ -248,7 +249,9 @@ def _sources(manifest: dict[str, Any]) -> str:
         "| --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {item['name']} | {item['origin']} | {item['licence']} | {item['inputs']} |" for item in provenance
+        f"| {markdown_text(item['name'])} | {markdown_text(item['origin'])} | {markdown_text(item['licence'])} "
+        f"| {item['inputs']} |"
+        for item in provenance
     ] or ["| unknown | not recorded by this version's manifest | unknown | |"]
     lines += [
         "",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.render.escape import code_span
+
 
 def render_changelog(version: str, since: str | None, changes: dict[str, Any]) -> str:
     """``CHANGELOG.md`` of a version: what changed against the version before it."""
@@ -26,16 +28,15 @@ def render_changes(changes: dict[str, Any]) -> str:
     for field, detail in changes["fields"].items():
         example = detail["examples"][0]
         lines.append(
-            f"  - `{field}`: {detail['papers']} papers, e.g. `{example['paper_id']}`: "
+            f"  - `{field}`: {detail['papers']} papers, e.g. {code_span(example['paper_id'])}: "
             f"{_code_span(example['before'])} → {_code_span(example['after'])}"
         )
     return "\n".join(lines)
 
 
 def _examples(ids: list[str]) -> str:
-    return f", e.g. {', '.join(f'`{pid}`' for pid in ids)}" if ids else ""
+    return f", e.g. {', '.join(code_span(pid) for pid in ids)}" if ids else ""
 
 
 def _code_span(text: str) -> str:
-    short = text if len(text) <= 60 else text[:59] + "…"
-    return "`" + short.replace("`", "'") + "`"
+    return code_span(text, limit=60)

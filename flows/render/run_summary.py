@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from flows.render.escape import code_span, markdown_text
 from flows.runtime.progress import StageTiming
 from transforms.report.summary import total_papers
 from transforms.schema import CODE_STATUSES
@@ -57,15 +58,16 @@ def run_markdown(
     """The run's Prefect markdown artifact: outcome, counts per stage and reason, papers, failures, timings.
 
     ``papers`` are this run's published papers (``paper_id``, ``title``, ``is_new``); ``outcome`` is the
-    reason the run failed (None: it published).
+    reason the run failed, or is degraded when it published (None: it published, every source answered).
     """
     counts = summary.counts
     status = f"published version `{summary.version}`" if summary.version else "**nothing published**"
     lines = [f"# Curation run: {status}", ""]
     if outcome:
-        lines += [f"**Failed:** {outcome}", ""]
+        label = "Degraded" if summary.version else "Failed"
+        lines += [f"**{label}:** {markdown_text(outcome, limit=1000)}", ""]
     lines += [
-        f"Path: `{summary.path}`",
+        f"Path: {code_span(summary.path, limit=500)}",
         "",
         "## Records",
         "",
@@ -79,7 +81,10 @@ def run_markdown(
         "| quarantine reason | records |",
         "| --- | ---: |",
         *(
-            [f"| `{reason}` | {n} |" for reason, n in counts.get("quarantined_by_reason", {}).items()]
+            [
+                f"| {code_span(reason)} | {n} |"
+                for reason, n in counts.get("quarantined_by_reason", {}).items()
+            ]
             or ["| none | 0 |"]
         ),
         "",
@@ -101,7 +106,7 @@ def run_markdown(
         if chosen.height:
             lines += [f"{label} (first {min(chosen.height, 20)} of {chosen.height}):", ""]
             lines += [
-                f"- `{paper_id}` {_escape(title)}"
+                f"- {code_span(paper_id)} {markdown_text(title)}"
                 for paper_id, title in chosen.sort("paper_id")
                 .head(20)
                 .select("paper_id", "title")
@@ -110,7 +115,8 @@ def run_markdown(
             lines.append("")
     lines += ["## Source failures", ""]
     lines += [
-        f"- {failure['source']} `{failure['target']}`: {failure['reason']}"
+        f"- {markdown_text(failure['source'])} {code_span(failure['target'], limit=200)}: "
+        f"{markdown_text(failure['reason'])}"
         for failure in summary.source_failures
     ] or ["none"]
     return "\n".join(lines) + "\n"
@@ -137,7 +143,3 @@ def topic_table(counts: pl.DataFrame) -> list[dict[str, Any]]:
 
 def _cell(value: int | None) -> str:
     return "" if value is None else str(value)
-
-
-def _escape(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from flows.render.escape import terminal_text
 from flows.store.inspect import PaperStory, VersionRow
 
 _TITLE_WIDTH = 70
@@ -42,7 +43,8 @@ def diff_text(old: str, new: str, changes: dict[str, Any]) -> str:
     for name, detail in changes["fields"].items():
         lines.append(f"  {name:<24} {detail['papers']:>7} papers")
         lines += [
-            f"      {example['paper_id']}: {example['before']} -> {example['after']}"
+            f"      {terminal_text(example['paper_id'])}: {terminal_text(example['before'])} -> "
+            f"{terminal_text(example['after'])}"
             for example in detail["examples"]
         ]
     return "\n".join(lines)
@@ -63,15 +65,16 @@ def paper_text(story: PaperStory) -> str:
     lines += ["", "provenance (input records of each run that went into it):"]
     lines += [
         f"  {record.version}  record {record.record_id} ({record.source}) {record.outcome}"
-        + (f", merged into {record.merged_into}" if record.merged_into else "")
-        + f"  from {record.input} #{record.raw_index}"
+        + (f", merged into {terminal_text(record.merged_into)}" if record.merged_into else "")
+        + f"  from {terminal_text(record.input, limit=500)} #{record.raw_index}"
         for record in story.provenance
     ] or ["  none recorded"]
     return "\n".join(lines)
 
 
 def value_text(value: object) -> str:
-    """A field's value on one line, as a person reads it: lists and records as JSON-like text, not Python reprs."""
+    """A field's value on one line, as a person reads it: lists and records as JSON-like text, not Python reprs;
+    control characters shown as escapes (:func:`~flows.render.escape.terminal_text`), never sent to the terminal."""
     if value is None:
         text = "null"
     elif isinstance(value, list):
@@ -80,8 +83,7 @@ def value_text(value: object) -> str:
         text = "{" + ", ".join(f"{key}: {value_text(item)}" for key, item in value.items()) + "}"
     else:
         text = str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= 300 else text[:299] + "…"
+    return terminal_text(text)
 
 
 def _ids(ids: list[str]) -> str:
@@ -89,8 +91,7 @@ def _ids(ids: list[str]) -> str:
 
 
 def _short(text: str | None, width: int = _TITLE_WIDTH) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return terminal_text(text or "", limit=width)
 
 
 def dedup_report_text(version: str, papers: pl.DataFrame, merges: pl.DataFrame) -> str:
@@ -126,3 +127,4 @@ def dedup_report_text(version: str, papers: pl.DataFrame, merges: pl.DataFrame) 
             f"  {row['similarity']:.3f}  {row['paper_id']}  {_short(row['kept_title'])}  [{row['source']}]"
         )
     return "\n".join(lines) + "\n"
+

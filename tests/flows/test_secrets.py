@@ -24,6 +24,23 @@ def test_redaction_of_urls_and_text() -> None:
         "https://REDACTED@h.example/p?a=1&token=REDACTED"
     )
     assert redact_url("https://h.example/p?date=2025-01-01&p=0") == "https://h.example/p?date=2025-01-01&p=0"
+    for name in (
+        "pass",
+        "password",
+        "pwd",
+        "token",
+        "key",
+        "api_key",
+        "apikey",
+        "secret",
+        "sig",
+        "signature",
+    ):
+        for spelled in (name, name.upper()):
+            assert redact_url(f"https://h.example/p?{spelled}={TOKEN}&page=2") == (
+                f"https://h.example/p?{spelled}=REDACTED&page=2"
+            ), spelled
+    assert redact_url("https://h.example/p?passage=3&keyword=x") == "https://h.example/p?passage=3&keyword=x"
     text = f"failed: http://u:{PASSWORD}@x/y?api_key={TOKEN} with Bearer abcdefghijklmnop and hf_{'a' * 30}"
     assert PASSWORD not in redact_text(text) and TOKEN not in redact_text(text)
     assert "abcdefghijklmnop" not in redact_text(text) and "hf_aaaa" not in redact_text(text)
@@ -56,7 +73,12 @@ def test_a_run_with_credentials_in_its_urls_writes_them_nowhere(tmp_path: Path) 
         sources = SourceSettings(
             hf_base_url=with_user,
             hf_daily="2025-07-03",
-            hf_pages=[f"{server.base_url}/papers?token={TOKEN}", f"{with_user}/gone?access_token={TOKEN}"],
+            hf_pages=[
+                f"{server.base_url}/papers?token={TOKEN}",
+                f"{with_user}/gone?access_token={TOKEN}",
+                f"{server.base_url}/gone?user=me&pass={TOKEN}",
+                f"{server.base_url}/gone?PWD={TOKEN}&Signature={TOKEN}",
+            ],
             min_interval=0,
             max_retries=0,
             task_retries=0,

@@ -136,6 +136,17 @@ def test_classification_and_ignored_links() -> None:
     )
 
 
+def test_a_url_with_a_user_or_password_is_never_a_link() -> None:
+    rows = [
+        {"abstract": "Project: https://reader:s3cret@lab.example.org/proj and https://lab.example.org/open"},
+        {"abstract": "Code: https://bot:ghp_token@github.com/lab/proj.git"},
+    ]
+    assert_frame_equal(
+        derived(rows),
+        expected([([], ["https://lab.example.org/open"], "none"), ([], [], "none")]),
+    )
+
+
 def test_hub_repositories_have_their_own_kinds_and_are_not_code() -> None:
     rows = [
         {"abstract": "Weights: https://huggingface.co/org/model-7b/tree/main and hf.co/org/small"},

@@ -84,7 +84,8 @@ def clean_url(url: pl.Expr) -> pl.Expr:
 
 
 def classify_url(url: pl.Expr) -> pl.Expr:
-    """A struct (url, kind): the canonical URL and its kind, or kind null for ignored links.
+    """A struct (url, kind): the canonical URL and its kind, or kind null for ignored links (and for a URL that
+    carries a user or password: it is never published as a link).
 
     Kinds: ``code`` (a source repository), ``project`` (a project page), and the Hugging Face Hub's ``model``,
     ``dataset`` and ``space`` (released artefacts or demos: not the paper's code, so kept out of ``code_urls``
@@ -126,7 +127,8 @@ def classify_url(url: pl.Expr) -> pl.Expr:
     anonymous = host_path.str.extract(r"^(anonymous\.4open\.science/r/[^/?#]+)", 1)
     host = host_path.str.extract(r"^([^/?#:]+)", 1)
     project_url = url.str.replace(r"/+$", "")
-    is_http = url.str.contains(r"^https?://[^/?#]+\.[a-z]")
+    # A URL with a user or password in it (``https://user:pass@host/``) carries a credential: never a link.
+    is_http = url.str.contains(r"^https?://[^/?#]+\.[a-z]") & ~url.str.contains(r"^https?://[^/?#]*@")
     reserved_owner = repo.struct.field("2").str.contains(r"^(?:" + CODE_HOST_RESERVED + r")$")
     # A repository named "<name>.github.io" holds a project page's source, not the paper's code.
     page_source = repo.struct.field("3").str.contains(r"(?i)\.github\.io$").fill_null(False)
