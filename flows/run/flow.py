@@ -15,12 +15,12 @@ import time
 
 import polars as pl
 from prefect import flow, get_run_logger
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
-from flows.run.publish import failure_reason, publish, report
+from flows.run.publish import degraded_reason, failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import DEDUP_READS, clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate
@@ -59,6 +59,10 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     return final_state(summary)
 
 
+DEGRADED = "Degraded"
+"""The name of a run's Completed state when it published but a source failed (``papers run`` exits 6)."""
+
+
 def let_go() -> None:
     """Free what the stages before left in reference cycles: Prefect's task-run engine keeps a task's parameters
     and result in objects that refer to one another, so dedup's frames stay until the interpreter's next
@@ -67,10 +71,14 @@ def let_go() -> None:
 
 
 def final_state(summary: RunSummary) -> RunSummary | State:
-    """A Failed state carrying the summary when the run failed (so schedules and operators see it), else the
-    summary itself (Completed)."""
+    """A Failed state carrying the summary when the run published nothing (so schedules and operators see it),
+    a Completed state named ``Degraded`` when it published but a source failed, else the summary itself
+    (Completed)."""
     reason = failure_reason(summary)
-    return Failed(message=reason, data=summary) if reason else summary
+    if reason:
+        return Failed(message=reason, data=summary)
+    degraded = degraded_reason(summary)
+    return Completed(name=DEGRADED, message=degraded, data=summary) if degraded else summary
 
 
 def run_curation(config: RunConfig) -> RunSummary:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from typing import Any
 
 import polars as pl
 from prefect import task
@@ -18,7 +20,7 @@ from flows.run.manifest import build_manifest
 from flows.run.results import Ingested, RunSummary, Validated
 from flows.run.stage import STAGE_OPTIONS, stage
 from flows.runtime.progress import forget_run_timings, run_timings
-from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
+from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON, dataset_root
 from flows.store.previous import Incremental, PreviousVersion, open_latest
 from flows.store.publish import Documents, publish_version, write_failed_run
 from flows.store.tables import WholeTables
@@ -37,7 +39,10 @@ from transforms.schema import PAPER_SCHEMA, empty
     ),
 )
 def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
-    """Write the new version atomically (or, when nothing of this run could be published, a failed-run record)."""
+    """Write the new version atomically (or, when nothing of this run could be published, a failed-run record).
+
+    When writing the version fails (a document that cannot be rendered, a full disk), the run's quarantine and
+    ledger are still written to ``failed-runs/<version>/`` before the error goes on: no record disappears."""
     previous, version = ingested.previous, ingested.version
     quarantine = build_quarantine(validated.records, captured_rows(validated))
     ledger = build_ledger(validated.records, validated.run_papers)
@@ -57,6 +62,27 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             "no record of this run could be published",
             ingested.every_source_failed,
         )
+    try:
+        return _publish_version(ingested, validated, config, quarantine, ledger, counts, manifest)
+    except Exception as error:  # the run's accounting is kept, as for a run that published nothing
+        if not (dataset_root(config.out_dir) / version).exists():
+            reason = f"publish failed: {type(error).__name__}: {str(error)[:200]}"
+            with contextlib.suppress(Exception):  # the first failure is the one to report
+                write_failed_run(config.out_dir, version, quarantine, ledger, manifest, reason)
+        raise
+
+
+def _publish_version(
+    ingested: Ingested,
+    validated: Validated,
+    config: RunConfig,
+    quarantine: pl.DataFrame,
+    ledger: pl.DataFrame,
+    counts: dict[str, Any],
+    manifest: dict[str, Any],
+) -> RunSummary:
+    """The version's change summary, documents and tables, written (see :func:`publish`)."""
+    previous, version = ingested.previous, ingested.version
     # a --fresh run still records what it replaces
     latest = previous or open_latest(config.out_dir, config.dedup.fingerprint)
     since = latest.version if latest else None
@@ -104,7 +130,9 @@ def report(summary: RunSummary, validated: Validated) -> None:
     forget_run_timings()
     create_markdown_artifact(
         key="curation-summary",
-        markdown=run_markdown(summary, stages, validated.run_papers, failure_reason(summary)),
+        markdown=run_markdown(
+            summary, stages, validated.run_papers, failure_reason(summary) or degraded_reason(summary)
+        ),
         description=f"Curation run: {summary.version or 'nothing published'}",
     )
     create_table_artifact(
@@ -128,13 +156,27 @@ def captured_rows(validated: Validated) -> pl.DataFrame | None:
 
 
 def failure_reason(summary: RunSummary) -> str | None:
-    """Why a run counts as failed (its sources all failed, or it published nothing); None when it published."""
-    failures = "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
+    """Why a run counts as failed: it published nothing (its sources all failed, or no record passed); None
+    when it published, also when a source failed (the run is then degraded, :func:`degraded_reason`)."""
+    if summary.version is not None:
+        return None
+    failures = _failures(summary)
     if summary.every_source_failed:
         return f"every source failed ({failures})"
-    if summary.version is None:
-        return f"nothing published: {summary.error}" + (f" (source failures: {failures})" if failures else "")
-    return None
+    return f"nothing published: {summary.error}" + (f" (source failures: {failures})" if failures else "")
+
+
+def degraded_reason(summary: RunSummary) -> str | None:
+    """Why a run that published is degraded (a source failed: the version lacks what it would have added);
+    None when it is not."""
+    if not summary.degraded:
+        return None
+    every = "every network source failed" if summary.every_source_failed else "a source failed"
+    return f"published {summary.version}, but {every}: {_failures(summary)}"
+
+
+def _failures(summary: RunSummary) -> str:
+    return "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
 
 
 def _paper_counts(validated: Validated, previous: PreviousVersion | None) -> dict[str, int]:

@@ -59,3 +59,31 @@ def serve(server: CaptureServer) -> None:
     server.route("/api/daily_papers", Reply(200, b"[]"), date="2025-07-03", p="1")
     server.route("/api/daily_papers", Reply(500, b"oops"), date="2025-07-04")
     server.route("/api/query", Reply(200, (DATA / "arxiv" / "recorded-2026-2104.12255v1.xml").read_bytes()))
+
+
+def test_local_input_with_every_network_source_failing_is_published_degraded(tmp_path: Path) -> None:
+    """The local records are published; the run is Completed, named Degraded, and `papers run` exits 6."""
+    from flows.cli.exits import ExitCode
+    from flows.cli.run import outcome
+    from flows.run.flow import DEGRADED
+
+    with serving() as server:
+        server.route("/api/daily_papers", Reply(503, b"down"))
+        sources = SourceSettings(
+            hf_base_url=server.base_url,
+            hf_daily="2025-07-03",
+            min_interval=0,
+            max_retries=0,
+            task_retries=0,
+            read_timeout=5,
+        )
+        local = DATA / "hf-daily" / "2025-07-03-excerpt.json"
+        state = curate(
+            RunConfig(inputs=[local], sources=sources, out_dir=tmp_path / "out"), return_state=True
+        )
+    summary = state.result()
+    assert summary.version is not None and summary.counts["published"] > 0
+    assert summary.every_source_failed and summary.source_failures
+    assert state.is_completed() and state.name == DEGRADED
+    assert "every network source failed" in (state.message or "") and "hf-daily 2025-07-03" in state.message
+    assert outcome(summary) == ExitCode.DEGRADED == 6

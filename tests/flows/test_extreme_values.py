@@ -67,3 +67,31 @@ def test_link_loops_in_an_input_folder_are_skipped_and_never_touched_again(tmp_p
     skipped = {Path(item["path"]).name: item["skipped"] for item in manifest["inputs"] if item.get("skipped")}
     assert skipped == {"self": "link-loop", "back": "link-loop"}
     assert sum(entry["inputs"] for entry in manifest["provenance"]) == 1  # the one file read
+
+
+def test_a_publish_that_fails_after_the_gate_keeps_the_runs_quarantine_and_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault while writing the version (here the report cannot be rendered) publishes nothing, and the run's
+    quarantine and ledger are in ``failed-runs/<version>/`` with the reason: no record disappears."""
+    import flows.run.publish
+
+    def broken_report(*args: object, **kwargs: object) -> str:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(flows.run.publish, "render_report", broken_report)
+    items = json.loads(day_listing(FIRST, FIRST))
+    items[0]["paper"]["submittedOnDailyAt"] = "0001-01-01T00:00:00Z"  # one record quarantined
+    listing = tmp_path / "2025-01-06.json"
+    listing.write_text(json.dumps(items), encoding="utf-8")
+    out = tmp_path / "out"
+
+    with pytest.raises(OSError, match="No space left"):
+        curate(RunConfig(inputs=[listing], out_dir=out))
+
+    assert not (out / "trending-papers" / "latest").exists()
+    (failed,) = [path for path in (out / "failed-runs").iterdir() if not path.name.startswith(".")]
+    manifest = json.loads((failed / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"].startswith("publish failed: OSError")
+    ledger = pl.read_parquet(failed / "ledger.parquet")
+    assert ledger.height == len(items) and pl.read_parquet(failed / "quarantine.parquet").height == 1
