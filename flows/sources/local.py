@@ -43,6 +43,11 @@ SKIP_REASONS = {
     "too-large": "larger than the max_file_bytes input limit",
     "not-found": "no such file or folder",
     "unreadable": "the file or folder could not be read (permissions)",
+    "raw-zone-bad-line:<why>": "a line of a raw-zone log that is not a log line (not JSON, a field missing or of "
+    "the wrong type, an unknown kind, a body path outside its day folder): that line alone is not replayed",
+    "raw-zone-body-missing": "a raw-zone capture whose body file is gone: that capture alone is not replayed",
+    "raw-zone-body-changed": "a raw-zone capture whose body no longer has its sha256: that capture alone is not "
+    "replayed",
 }
 """Why a path found under an input was not read (documented in the README)."""
 
@@ -177,10 +182,9 @@ class LocalCaptures:
         self._damaged: list[Skipped] = []
         replayed: list[Capture] = []
         for day in self._scan.raw_days:
-            try:
-                replayed.extend(read_raw_zone(day))
-            except (OSError, ValueError, TypeError) as error:
-                self._damaged.append(Skipped(str(day), f"raw-zone-damaged:{type(error).__name__}"))
+            replay = read_raw_zone(day)
+            replayed.extend(replay.captures)
+            self._damaged.extend(Skipped(problem.location, problem.reason) for problem in replay.problems)
         self.replayed: list[Capture] = unique_captures(replayed)
         self.reports: list[InputReport] = []
 

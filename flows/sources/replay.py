@@ -13,7 +13,6 @@ complete, and is fetched again from its first page.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,30 +21,47 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from flows.sources.settings import HF_DAILY, HF_PAGE
-from flows.store.raw_zone import CAPTURE, LOG_NAME, RawEntry, read_entries
+from flows.store.raw_zone import CAPTURE, LOG_NAME, LogProblem, RawEntry, read_entries, read_log
 from transforms.parse import Capture
 from transforms.parse.hf_daily import daily_items
 from transforms.parse.listing import RAW_ZONE
 from transforms.parse.values import load_json
 
 
-def read_raw_zone(root: Path, run: str | None = None) -> list[Capture]:
+@dataclass(frozen=True)
+class Replay:
+    """The captures a raw zone replays, and the log lines and bodies it left out, each with its reason."""
+
+    captures: list[Capture]
+    problems: list[LogProblem]
+
+
+def read_raw_zone(root: Path, run: str | None = None) -> Replay:
     """The captures a run parsed, rebuilt from the raw zone alone (no network), in canonical order.
 
     ``root`` may be the zone (``OUT/raw``) or any folder inside it; ``run`` restricts to one run's captures.
-    The same bytes from the same source are one capture (the earliest).
+    The same bytes from the same source are one capture (the earliest). A log line that is not one, or a capture
+    whose body is missing or no longer has its sha256, is left out alone (:class:`Replay` says why); the other
+    captures are replayed.
     """
-    zone_root = _zone_root(root)
+    entries, problems = read_log(root)
+    zone_root = _zone_root(root, entries)
     captures: list[Capture] = []
-    for entry in read_entries(root):
+    for entry in entries:
         if entry.kind != CAPTURE or (run is not None and entry.run != run):
             continue
-        content = (zone_root / entry.file).read_bytes()
+        body = zone_root / entry.file
+        try:
+            content = body.read_bytes()
+        except OSError:
+            problems.append(LogProblem(str(body), "raw-zone-body-missing"))
+            continue
         if hashlib.sha256(content).hexdigest() != entry.sha256:
-            raise ValueError(f"raw file {entry.file} does not match its sha256")
+            problems.append(LogProblem(str(body), "raw-zone-body-changed"))
+            continue
         captured_at = datetime.fromisoformat(entry.captured_at)
         captures.append(Capture(entry.source, entry.url, content, captured_at, RAW_ZONE))
-    return unique_captures(captures)
+    return Replay(unique_captures(captures), problems)
 
 
 def unique_captures(captures: Iterable[Capture]) -> list[Capture]:
@@ -62,16 +78,13 @@ def capture_order(capture: Capture) -> tuple[datetime, str, str, str]:
     return (capture.captured_at, capture.source, capture.location, capture.sha256)
 
 
-def _zone_root(path: Path) -> Path:
-    """The zone root for a folder inside it (log ``file`` paths are ``<source>/<day>/<name>``)."""
+def _zone_root(path: Path, entries: list[RawEntry]) -> Path:
+    """The zone root for a folder inside it: log ``file`` paths are ``<source>/<day>/<name>`` (checked when the
+    line was read), so the root is two folders above the day folder of a log."""
     log = next(path.rglob(LOG_NAME), None)
-    if log is None:
+    if log is None or not entries:
         return path
-    first = next((line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()), None)
-    if first is None:
-        return path
-    relative = Path(json.loads(first)["file"])
-    return log.parent.parents[len(relative.parts) - 2]
+    return log.parents[2] if len(log.parents) > 2 else path
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -143,14 +144,15 @@ def is_raw_zone(path: Path) -> bool:
 
 def raw_log_kinds(log: Path) -> dict[str, str] | None:
     """``{body file name: kind}`` of a raw-zone day log (``capture`` wins for bodies used twice), or None when
-    ``log`` is missing, empty or not a raw-zone log (any complete line that is not a log line)."""
+    ``log`` is missing, empty or not a raw-zone log (fewer valid log lines than lines that are not: a few bad
+    lines in a real log are left out of its replay one by one, :func:`read_log`)."""
     try:
         if not log.is_file():
             return None
-        entries = _log_entries(log)
-    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        entries, problems = _log_entries(log)
+    except OSError:
         return None
-    if not entries:
+    if not entries or len(problems) > len(entries):
         return None
     kinds: dict[str, str] = {}
     for entry in entries:
@@ -159,34 +161,114 @@ def raw_log_kinds(log: Path) -> dict[str, str] | None:
     return kinds
 
 
+@dataclass(frozen=True)
+class LogProblem:
+    """A raw-zone log line that is not a log line, or a capture whose body is missing or changed: that line or
+    capture alone is left out of a replay, with its reason."""
+
+    location: str
+    """``<log>:<line number>``, or the body file's path."""
+    reason: str
+    """``raw-zone-bad-line:<why>``, ``raw-zone-body-missing`` or ``raw-zone-body-changed``."""
+
+
 def read_entries(root: Path) -> list[RawEntry]:
-    """Every log line under ``root``, in file then line order; a broken line raises (loudly).
+    """Every valid log line under ``root``, in file then line order (lines that are not log lines are left out:
+    :func:`read_log` says which and why)."""
+    return read_log(root)[0]
+
+
+def read_log(root: Path) -> tuple[list[RawEntry], list[LogProblem]]:
+    """Every log line under ``root``, in file then line order, checked one at a time: the valid entries, and a
+    :class:`LogProblem` for each line that is not one (the others are still read).
 
     A last line without its newline that does not parse is a write torn by a kill: it is ignored (its body,
     if any, was stored first and is simply not replayed).
     """
     entries: list[RawEntry] = []
+    problems: list[LogProblem] = []
     for log in sorted(root.rglob(LOG_NAME)):
-        entries.extend(_log_entries(log))
-    return entries
+        found, bad = _log_entries(log)
+        entries.extend(found)
+        problems.extend(bad)
+    return entries, problems
 
 
-def _log_entries(log: Path) -> list[RawEntry]:
-    text = log.read_text(encoding="utf-8")
+def _log_entries(log: Path) -> tuple[list[RawEntry], list[LogProblem]]:
+    text = log.read_bytes().decode("utf-8", errors="replace")
     lines = text.split("\n")
     torn = lines.pop() if lines else ""
-    entries = [_entry(line) for line in lines if line.strip()]
+    entries: list[RawEntry] = []
+    problems: list[LogProblem] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(_entry(line))
+        except BadLine as bad:
+            problems.append(LogProblem(f"{log}:{number}", f"raw-zone-bad-line:{bad.reason}"))
     if torn.strip():
-        with contextlib.suppress(ValueError, TypeError):
+        with contextlib.suppress(BadLine):
             entries.append(_entry(torn))
-    return entries
+    return entries, problems
+
+
+class BadLine(ValueError):
+    """A log line that is not a raw-zone log line; ``reason`` says what is wrong with it (a slug)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "source": (str,),
+    "url": (str,),
+    "status": (int,),
+    "kind": (str,),
+    "captured_at": (str,),
+    "time": (int, float, type(None)),
+    "size": (int,),
+    "sha256": (str,),
+    "file": (str,),
+    "run": (str, type(None)),
+}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_BODY_NAME = re.compile(r"^[0-9a-f]{64}\.[a-z]{2,5}$")
 
 
 def _entry(line: str) -> RawEntry:
-    entry = RawEntry(**json.loads(line))
-    if entry.kind not in KINDS or not isinstance(entry.file, str) or not isinstance(entry.sha256, str):
-        raise ValueError(f"not a raw-zone log line: {line[:80]!r}")
-    return entry
+    """The log line as an entry, every field checked (a body path can only name a file of its day folder)."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        raise BadLine("not-json") from None
+    if not isinstance(value, dict):
+        raise BadLine("not-an-object")
+    missing = [name for name in _FIELD_TYPES if name != "run" and name not in value]
+    if missing or set(value) - set(_FIELD_TYPES):
+        raise BadLine("missing-fields" if missing else "unknown-fields")
+    for name, types in _FIELD_TYPES.items():
+        item = value.get(name)
+        if not isinstance(item, types) or (isinstance(item, bool) and bool not in types):
+            raise BadLine(f"wrong-type-{name}")
+    if value["kind"] not in KINDS:
+        raise BadLine("unknown-kind")
+    if not _SHA256.match(value["sha256"]):
+        raise BadLine("bad-sha256")
+    parts = value["file"].split("/")
+    if (
+        len(parts) != 3
+        or not _BODY_NAME.match(parts[2])
+        or not parts[2].startswith(value["sha256"])
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise BadLine("bad-file-path")
+    try:
+        datetime.fromisoformat(value["captured_at"])
+    except ValueError:
+        raise BadLine("bad-captured-at") from None
+    return RawEntry(**value)
 
 
 def _elapsed(response: httpx.Response) -> float | None:

@@ -114,10 +114,9 @@ def raw_day_log(out: Path) -> Path:
 
 
 def broken_raw_log(out: Path, _: Published) -> dict[str, str]:
-    """A broken line in a raw-zone log (not the torn last line a kill leaves, which is forgiven)."""
+    """A raw-zone log that cannot be read: a folder where the file should be (a bad line is only left out)."""
     log = raw_day_log(out)
-    log.parent.mkdir(parents=True)
-    log.write_text('{"kind": "capture", \n', encoding="utf-8")
+    log.mkdir(parents=True)
     return {}
 
 
@@ -148,7 +147,7 @@ COMMANDS = [
         None,
         prefect=True,
     ),
-    # backfill: indexes OUT/raw before any fetch -> a broken raw-zone log line; Ctrl-C: that log a FIFO.
+    # backfill: indexes OUT/raw before any fetch -> an unreadable raw-zone log; Ctrl-C: that log a FIFO.
     Command(
         "backfill",
         lambda p: ["backfill", *DAYS],

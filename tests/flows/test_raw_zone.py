@@ -70,22 +70,72 @@ def test_replay_reads_only_captures_with_original_source_and_time(tmp_path: Path
     root = _zone(tmp_path)
     assert is_raw_zone(root) and is_raw_zone(root / "hf-page") and not is_raw_zone(tmp_path / "nothing")
     assert len(read_entries(root)) == 6
-    replayed = read_raw_zone(root)
+    replayed = read_raw_zone(root).captures
     assert [(c.source, c.location, c.content, c.captured_at) for c in replayed] == [
         ("hf-daily", "http://h/a", b"[]", T0),
         ("arxiv", "http://x/q", b"<feed/>", T1),
         ("hf-page", "http://h/p", b"<html></html>", T1),
     ]
-    assert [c.source for c in read_raw_zone(root, run="r2")] == ["arxiv"]
-    assert [c.source for c in read_raw_zone(root / "hf-page" / T1.date().isoformat())] == ["hf-page"]
+    assert [c.source for c in read_raw_zone(root, run="r2").captures] == ["arxiv"]
+    assert [c.source for c in read_raw_zone(root / "hf-page" / T1.date().isoformat()).captures] == ["hf-page"]
 
 
-def test_tampered_body_is_refused(tmp_path: Path) -> None:
+def test_a_tampered_or_missing_body_is_left_out_alone(tmp_path: Path) -> None:
     root = _zone(tmp_path)
-    entry = next(e for e in read_entries(root) if e.source == "hf-page")
-    (root / entry.file).write_bytes(b"changed")
-    with pytest.raises(ValueError, match="does not match"):
-        read_raw_zone(root)
+    page = next(e for e in read_entries(root) if e.source == "hf-page")
+    (root / page.file).write_bytes(b"changed")
+    feed = next(e for e in read_entries(root) if e.source == "arxiv")
+    (root / feed.file).unlink()
+    replay = read_raw_zone(root)
+    assert [c.source for c in replay.captures] == ["hf-daily"]
+    assert sorted((Path(p.location).name, p.reason) for p in replay.problems) == sorted(
+        [
+            (Path(page.file).name, "raw-zone-body-changed"),
+            (Path(feed.file).name, "raw-zone-body-missing"),
+        ]
+    )
+
+
+BAD_LINES = {
+    "not-json": "{oops",
+    "not-an-object": "[1, 2]",
+    "missing-fields": '{"source": "hf-page"}',
+    "wrong-type-status": {"status": "200"},
+    "wrong-type-size": {"size": True},
+    "unknown-fields": {"extra": 1},
+    "unknown-kind": {"kind": "exploit"},
+    "bad-sha256": {"sha256": "ab"},
+    "bad-file-path": {"file": "../../../etc/passwd"},
+    "bad-captured-at": {"captured_at": "yesterday"},
+}
+
+
+@pytest.mark.parametrize("why", list(BAD_LINES))
+def test_a_bad_log_line_is_left_out_alone_with_its_reason(tmp_path: Path, why: str) -> None:
+    """A crafted or damaged line of ``responses.jsonl`` costs that line, never the day's other captures."""
+    root = _zone(tmp_path)
+    day = root / "hf-daily" / T0.date().isoformat()
+    log = day / LOG_NAME
+    lines = log.read_text().splitlines()
+    good = json.loads(lines[0])
+    bad = BAD_LINES[why]
+    line = bad if isinstance(bad, str) else json.dumps(good | bad)
+    log.write_text("\n".join([line, *lines]) + "\n")
+    replay = read_raw_zone(day)
+    assert [(c.source, c.captured_at) for c in replay.captures] == [("hf-daily", T0)]
+    assert [(p.location, p.reason) for p in replay.problems] == [(f"{log}:1", f"raw-zone-bad-line:{why}")]
+    captures, reports = read_local_captures([day])
+    assert [c.source for c in captures] == ["hf-daily"]
+    assert {(r.path, r.skipped) for r in reports if r.skipped and r.skipped.startswith("raw-zone-bad")} == {
+        (f"{log}:1", f"raw-zone-bad-line:{why}")
+    }
+
+
+def test_a_file_named_like_a_log_with_mostly_bad_lines_is_no_raw_zone(tmp_path: Path) -> None:
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    (folder / LOG_NAME).write_text('{"a": 1}\n{"b": 2}\n')
+    assert not is_raw_zone(folder)
 
 
 def test_local_input_reading_replays_raw_zone_folders(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def test_replay_from_raw_zone_gives_identical_records(server: CaptureServer, tmp
         live, _ = gather(settings, tmp_path / "raw", client=client, now=ticking())
     server.stop()
 
-    replayed = read_raw_zone(tmp_path / "raw")
+    replayed = read_raw_zone(tmp_path / "raw").captures
     via_ingest, reports = read_local_captures([tmp_path / "raw"])
     assert [(c.source, c.location, c.sha256, c.captured_at) for c in replayed] == [
         (c.source, c.location, c.sha256, c.captured_at) for c in live

@@ -154,7 +154,7 @@ def test_a_raw_zone_replay_keeps_the_response_time_and_the_request_day(tmp_path:
     page = b"<!DOCTYPE html><html><body><h3><a href='/papers/2502.01234'>Widgets</a></h3></body></html>"
     zone.store("hf-daily", api, 200, json.dumps([NEW_ITEM]).encode(), FETCHED)
     zone.store("hf-page", trending, 200, page, FETCHED)
-    replayed = [parse_capture(capture) for capture in read_raw_zone(tmp_path / "raw")]
+    replayed = [parse_capture(capture) for capture in read_raw_zone(tmp_path / "raw").captures]
     frame = pl.concat(replayed).lazy().pipe(date_listings).collect()
     assert_frame_equal(
         frame.select(COLUMNS).sort("arxiv_id"),
