@@ -31,7 +31,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
     "failed, or (backfill) no day could be published; `latest` is unchanged",
     ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
-    "ranges): nothing was published",
+    "ranges): nothing was published; or (verify) a file of a version differs from its manifest",
     ExitCode.USAGE: "usage error: a bad option or argument, an unknown version or paper, a history of another "
     "major schema, no Hub token; nothing was contacted or changed",
     ExitCode.RUNTIME_FAILURE: "run-time failure: an internal error, a full disk, a read-only output folder, the "

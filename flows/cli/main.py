@@ -124,10 +124,16 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
         from flows.cli.run import backfill
 
         return backfill
-    if command in ("versions", "diff", "show", "dedup-report"):
-        from flows.cli.inspect import dedup_report, diff, show, versions
+    if command in ("versions", "diff", "show", "dedup-report", "verify"):
+        from flows.cli.inspect import dedup_report, diff, show, verify, versions
 
-        return {"versions": versions, "diff": diff, "show": show, "dedup-report": dedup_report}[command]
+        return {
+            "versions": versions,
+            "diff": diff,
+            "show": show,
+            "dedup-report": dedup_report,
+            "verify": verify,
+        }[command]
     if command in ("rollback", "retract", "unretract", "prune"):
         from flows.cli.undo import prune, retract, rollback, unretract
 
@@ -141,7 +147,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
 
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
-    commands = {"run", "serve", "backfill", "versions", "diff", "show", "dedup-report"}
+    commands = {"run", "serve", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
     commands |= {"rollback", "retract", "unretract", "prune", "release"}
     return next((item for item in arguments if item in commands), None)
 

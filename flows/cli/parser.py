@@ -239,6 +239,18 @@ def _inspect_commands(commands: Any) -> None:
     _json(report, "the cluster sizes and merges")
     report.set_defaults(validate=_validate_out)
 
+    verify = commands.add_parser(
+        "verify",
+        help="check every file of a version against its manifest (sha256, size, rows)",
+        description="Every file the version's manifest lists, checked byte for byte, and any file it does not "
+        "list. Exit 0 when all match, 2 when one differs.",
+    )
+    verify.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
+    verify.add_argument("--all", action="store_true", help="check every version")
+    _out(verify)
+    _json(verify, "per version, its files and what differs")
+    verify.set_defaults(validate=_validate_out)
+
 
 def _undo_commands(commands: Any) -> None:
     rollback = commands.add_parser("rollback", help="point latest back at an earlier version (journaled)")

@@ -13,6 +13,7 @@ import polars as pl
 
 from flows.render.escape import terminal_text
 from flows.store.inspect import PaperStory, VersionRow
+from flows.store.verify import FileCheck
 
 _TITLE_WIDTH = 70
 
@@ -128,3 +129,15 @@ def dedup_report_text(version: str, papers: pl.DataFrame, merges: pl.DataFrame) 
         )
     return "\n".join(lines) + "\n"
 
+
+def verify_text(checked: dict[str, list[FileCheck]]) -> str:
+    """Per version: ``ok`` with its file count, or each file that differs from the manifest and how."""
+    lines = []
+    for version, checks in checked.items():
+        problems = [check for check in checks if check.problem is not None]
+        if not problems:
+            lines.append(f"{version}  ok ({len(checks)} files as the manifest lists them)")
+            continue
+        lines.append(f"{version}  {len(problems)} of {len(checks)} files differ from the manifest:")
+        lines += [f"  {check.problem:<16} {terminal_text(check.path)}" for check in problems]
+    return "\n".join(lines)
