@@ -34,6 +34,7 @@ from flows.runtime.progress import progress
 from flows.sources.inputs import InputReading
 from flows.store.catalog import Catalog
 from flows.store.layout import new_version_id, raw_root
+from flows.store.maintenance import reconcile_journal
 from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
@@ -68,6 +69,7 @@ def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
     incremental runs."""
     remove_stale_staging(config.out_dir)
     previous = open_latest(config.out_dir, config.dedup.fingerprint) if config.incremental else None
+    reconcile_journal(config.out_dir)  # after the schema check: a refused run writes nothing
     version = new_version_id(datetime.now(UTC), Catalog(config.out_dir).latest())
     reading = InputReading(
         config.inputs, config.sources, raw_root(config.out_dir), run=version, limits=config.limits

@@ -1,8 +1,10 @@
-"""Changes to the set of versions that publish nothing new: roll ``latest`` back, prune old versions.
+"""Changes to the set of versions that publish nothing new: roll ``latest`` back, prune old versions, and
+reconcile the journal with the version folders.
 
 Versions stay immutable: a rollback only moves ``latest``; prune deletes whole old versions, never the one
 ``latest`` points at and never the only copy of a released one (``flows/store/releases.py``). Both hold the
-output lock and say what they did in the journal.
+output lock and say what they did in the journal. A run reconciles the journal before it starts
+(:func:`reconcile_journal`): the version folders are the truth.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from flows.errors import UsageError
 from flows.store.catalog import Catalog
-from flows.store.journal import record_event
+from flows.store.journal import read_journal, record_event
 from flows.store.layout import PRUNING_PREFIX
 from flows.store.lock import lock_if_present
 from flows.store.publish import point_latest
@@ -90,3 +92,30 @@ def _plan(out_dir: Path, keep: int) -> Prune:
             result.kept[version] = "released-only-copy"
     result.removed = [v for v in versions if v not in result.kept]
     return result
+
+
+def reconcile_journal(out_dir: Path) -> list[str]:
+    """Journal every version folder the journal does not mention (a publish killed after its version became
+    visible, before its journal line): one ``reconcile`` event each, oldest first, with its manifest's
+    ``previous_version``. ``latest`` is not moved. Returns the versions recorded. The caller holds the lock."""
+    catalog = Catalog(out_dir)
+    mentioned = {
+        name
+        for event in read_journal(catalog.root)
+        for name in (event.get("latest"), event.get("version"))
+        if name
+    }
+    missing = [name for name in catalog.versions() if name not in mentioned]
+    latest = catalog.latest()
+    for name in missing:
+        manifest = catalog.manifest(name)
+        record_event(
+            catalog.root,
+            "reconcile",
+            latest,
+            version=name,
+            previous_version=manifest.get("previous_version"),
+            complete=bool(manifest),
+            found="a version folder the journal did not mention",
+        )
+    return missing
