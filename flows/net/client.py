@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from flows.net.retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+from flows.net.retry import RETRY_STATUSES, RetryPolicy, gave_up_on, parse_retry_after, with_retries
 from flows.net.robots import Robots
 from flows.net.scrub import redact_url
 
@@ -212,8 +212,11 @@ class PoliteClient:
         return response
 
     def _get_with_retries(self, url: str, on_response: ResponseHook | None) -> httpx.Response:
-        attempt = 0
-        while True:
+        """GET ``url`` under the one retry policy (``flows/net/retry.py``): 429/5xx and dropped connections
+        retried, each wait checked against the target's deadline first."""
+        policy = self.config.retry
+
+        def attempt() -> httpx.Response:
             self._check_target_deadline(url)
             self._pace(url)
             try:
@@ -222,25 +225,27 @@ class PoliteClient:
                 raise FetchError(url, oversized.reason, retryable=False) from None
             except httpx.UnsupportedProtocol:
                 raise FetchError(url, "scheme-not-allowed", retryable=False) from None
-            except httpx.TransportError as error:
-                reason, retry_after = f"network:{type(error).__name__}", None
-            else:
-                if response.status_code not in RETRY_STATUSES:
-                    return response
+            if response.status_code in RETRY_STATUSES:
                 if on_response:
                     on_response(response, "attempt")
-                reason = f"http:{response.status_code}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            policy = self.config.retry
-            if retry_after is not None and retry_after > policy.max_retry_after:
-                raise FetchError(url, f"retry-after-too-long:{retry_after:.0f}s", 429, retryable=False)
-            wait = policy.wait(attempt, retry_after, self.jitter())
-            if wait is None:
-                status = None if reason.startswith("network:") else int(reason.split(":")[1])
-                raise FetchError(url, f"retries-exhausted:{reason}", status)
-            self._check_target_deadline(url, upcoming_wait=wait)
-            self._wait("retry-after" if retry_after is not None else "backoff", wait)
-            attempt += 1
+                raise _RetryableStatus(response)
+            return response
+
+        def before_wait(error: BaseException, retry: int, seconds: float) -> None:
+            self._check_target_deadline(url, upcoming_wait=seconds)
+            self.waits.append(("retry-after" if _transient(error)[1] is not None else "backoff", seconds))
+
+        try:
+            return with_retries(attempt, policy, _transient, self.sleep, self.jitter, before_wait)
+        except (httpx.TransportError, _RetryableStatus) as error:
+            status = error.response.status_code if isinstance(error, _RetryableStatus) else None
+            reason = f"http:{status}" if status is not None else f"network:{type(error).__name__}"
+            if gave_up_on(error, policy, _transient) == "retry-after-too-long":
+                retry_after = _transient(error)[1] or 0.0
+                raise FetchError(
+                    url, f"retry-after-too-long:{retry_after:.0f}s", 429, retryable=False
+                ) from None
+            raise FetchError(url, f"retries-exhausted:{reason}", status) from None
 
     def interval_for(self, host: str) -> float:
         """The minimum seconds between request starts to ``host``: configured, raised by ``Crawl-delay``."""
@@ -273,3 +278,19 @@ class PoliteClient:
         refusal = self._robots.verdict(url, fetch)
         if refusal is not None:
             raise RobotsDisallowed(url, refusal)
+
+
+class _RetryableStatus(Exception):
+    """A response whose status is worth another try (429, 5xx), raised so the retry loop sees it fail."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def _transient(error: BaseException) -> tuple[bool, float | None]:
+    """The sources' client's failures worth a retry: a retryable status (with its ``Retry-After``), a dropped
+    connection or timeout; nothing else (robots refusals, caps, deadlines are :class:`FetchError`)."""
+    if isinstance(error, _RetryableStatus):
+        return True, parse_retry_after(error.response.headers.get("Retry-After"))
+    return isinstance(error, httpx.TransportError), None

@@ -1,17 +1,20 @@
 """robots.txt as the sources' client obeys it (RFC 9309), one file per host, read once per client.
 
-A 4xx robots.txt allows everything; a 5xx or an unreachable one forbids everything (the client then refuses
-the host's URLs with ``robots-unreachable``). A ``Crawl-delay`` for our product token raises the host's interval.
+The rules are read by protego, which implements RFC 9309 (the ``*`` and ``$`` wildcards, the longest match
+deciding between ``Allow`` and ``Disallow``); the standard library's ``urllib.robotparser`` does neither and
+takes the first matching rule. A 4xx robots.txt allows everything; a 5xx or an unreachable one forbids everything
+(the client then refuses the host's URLs with ``robots-unreachable``). A ``Crawl-delay`` for our product token
+raises the host's interval.
 """
 
 from __future__ import annotations
 
-import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
+from protego import Protego
 
 RobotsFetch = Callable[[str], httpx.Response | None]
 """GET a robots.txt URL with the client's retries; None when it could not be fetched at all."""
@@ -23,7 +26,7 @@ class Robots:
 
     token: str
     """The product token rules are matched against (``trending-papers``)."""
-    rules: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
+    rules: dict[str, Protego | None] = field(default_factory=dict)
     crawl_delays: dict[str, float] = field(default_factory=dict)
 
     def verdict(self, url: str, fetch: RobotsFetch) -> str | None:
@@ -36,19 +39,15 @@ class Robots:
         rules = self.rules[parts.netloc]
         if rules is None:
             return "robots-unreachable"
-        return None if rules.can_fetch(self.token, url) else "robots-disallowed"
+        return None if rules.can_fetch(url, self.token) else "robots-disallowed"
 
-    def _load(
-        self, robots_url: str, host: str, fetch: RobotsFetch
-    ) -> urllib.robotparser.RobotFileParser | None:
+    def _load(self, robots_url: str, host: str, fetch: RobotsFetch) -> Protego | None:
         response = fetch(robots_url)
         if response is None or response.status_code >= 500:
             return None
-        rules = urllib.robotparser.RobotFileParser(robots_url)
         if response.status_code >= 400:
-            rules.parse([])
-            return rules
-        rules.parse(response.text.splitlines())
+            return Protego.parse("")
+        rules = Protego.parse(response.text)
         delay = rules.crawl_delay(self.token)
         if delay is not None:
             self.crawl_delays[host] = float(delay)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flows.errors import ReleaseError, UsageError
-from flows.net.retry import RetryPolicy
+from flows.net.retry import RetryPolicy, gave_up_on, with_retries
 from flows.net.scrub import redact_text
 from flows.release.plan import ReleasePlan
 from flows.store.layout import looks_like_version
@@ -126,29 +126,30 @@ class Caller:
         self.policy, self.sleep, self.token = policy, sleep, token
 
     def __call__(self, what: str, action: Callable[[], T]) -> T:
-        retry = 0
-        while True:
-            try:
-                return action()
-            except Exception as error:
-                transient, retry_after = transient_failure(error)
-                if not transient:
-                    raise self.refused(what, error) from None
-                wait = self.policy.wait(retry, retry_after)
-                if wait is None:
-                    raise ReleaseError(
-                        f"{what}: still failing after {retry + 1} attempts: {self.scrub(error)}"
-                    ) from None
-                log.warning(
-                    "%s: %s; retry %d of %d in %.1f s",
-                    what,
-                    _reason(error),
-                    retry + 1,
-                    self.policy.retries,
-                    wait,
-                )
-                self.sleep(wait)
-                retry += 1
+        def before_wait(error: BaseException, retry: int, seconds: float) -> None:
+            log.warning(
+                "%s: %s; retry %d of %d in %.1f s",
+                what,
+                _reason(error),
+                retry + 1,
+                self.policy.retries,
+                seconds,
+            )
+
+        attempts = {"made": 0}
+
+        def counted() -> T:
+            attempts["made"] += 1
+            return action()
+
+        try:
+            return with_retries(counted, self.policy, transient_failure, self.sleep, before_wait=before_wait)
+        except Exception as error:
+            if gave_up_on(error, self.policy, transient_failure) == "not-transient":
+                raise self.refused(what, error) from None
+            raise ReleaseError(
+                f"{what}: still failing after {attempts['made']} attempts: {self.scrub(error)}"
+            ) from None
 
     def scrub(self, error: BaseException) -> str:
         return scrub(str(error), self.token)

@@ -131,6 +131,27 @@ def test_robots_disallow_is_obeyed_and_crawl_delay_applied(server: CaptureServer
     assert server.paths() == ["/robots.txt", "/public", "/public"], "robots.txt fetched once, /private never"
 
 
+def test_robots_wildcards_and_the_longest_match_decide_as_rfc_9309_says(server: CaptureServer) -> None:
+    """``*`` and ``$`` in paths, and the longest matching rule wins (``Allow`` over a shorter ``Disallow``):
+    what urllib.robotparser gets wrong (it reads neither, and takes the first rule that matches)."""
+    robots = (
+        b"User-agent: *\n"
+        b"Disallow: /papers/*/edit\n"
+        b"Disallow: /*.pdf$\n"
+        b"Disallow: /api/\n"
+        b"Allow: /api/daily_papers\n"
+    )
+    server.route("/robots.txt", Reply(200, robots))
+    for path in ("/papers/2501.00001", "/papers/x.pdf.html", "/api/daily_papers"):
+        server.route(path, Reply(200, b"ok"))
+    with make_client(FakeClock()) as client:
+        for allowed in ("/papers/2501.00001", "/papers/x.pdf.html", "/api/daily_papers?date=2025-01-06"):
+            assert client.get(f"{server.base_url}{allowed}").content == b"ok", allowed
+        for refused in ("/papers/2501.00001/edit", "/files/paper.pdf", "/api/models"):
+            with pytest.raises(RobotsDisallowed):
+                client.get(f"{server.base_url}{refused}")
+
+
 def test_robots_for_other_agents_only_does_not_block(server: CaptureServer) -> None:
     server.route("/robots.txt", Reply(200, b"User-agent: OtherBot\nDisallow: /\n"))
     server.route("/x", Reply(200, b"x"))
