@@ -160,6 +160,13 @@ def _contact(group: Any) -> None:
     group.add_argument(
         "--contact", default="", help="e-mail or URL sent in the User-Agent (set it for real runs)"
     )
+    group.add_argument(
+        "--credentials-block",
+        default=None,
+        metavar="NAME",
+        help='a Prefect Secret block holding the sources\' HTTP credentials as {"<host>": "<user>:<password>"} '
+        "(read when fetching; only its name is stored)",
+    )
 
 
 def _serve_command(commands: Any) -> None:

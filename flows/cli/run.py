@@ -74,7 +74,11 @@ def outcome(summary: RunSummary) -> ExitCode:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     sources = SourceSettings(
-        hf_daily=args.hf_daily, hf_pages=args.hf_page, arxiv_enrich=args.arxiv_enrich, contact=args.contact
+        hf_daily=args.hf_daily,
+        hf_pages=args.hf_page,
+        arxiv_enrich=args.arxiv_enrich,
+        contact=args.contact,
+        credentials_block=args.credentials_block,
     )
     settings: dict[str, Any] = {
         "out_dir": args.out,
@@ -103,7 +107,13 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
 
     before = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        serve_daily(name=args.name, cron=args.cron or DAILY_CRON, out_dir=args.out, contact=args.contact)
+        serve_daily(
+            name=args.name,
+            cron=args.cron or DAILY_CRON,
+            out_dir=args.out,
+            contact=args.contact,
+            credentials_block=args.credentials_block,
+        )
     finally:
         signal.signal(signal.SIGINT, before)
     if interrupted:
@@ -117,7 +127,9 @@ def backfill(args: argparse.Namespace, reply: Reply) -> int:
         out_dir=args.out,
         inputs=[],
         allowed_languages=languages(args.languages),
-        sources=SourceSettings(arxiv_enrich=args.arxiv_enrich, contact=args.contact),
+        sources=SourceSettings(
+            arxiv_enrich=args.arxiv_enrich, contact=args.contact, credentials_block=args.credentials_block
+        ),
     )
 
     def say(chunk: dict[str, Any]) -> None:

@@ -92,6 +92,9 @@ class HttpConfig:
     """Bytes one response body may decode to."""
     max_redirects: int = 5
     allowed_schemes: tuple[str, ...] = ("http", "https")
+    credentials: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    """Host -> (user, password), sent as HTTP basic auth to that host: read from a Prefect Secret block at run
+    time (``SourceSettings.credentials_block``), never from a URL, a parameter or a file; never printed."""
 
     @property
     def user_agent_header(self) -> str:
@@ -196,7 +199,11 @@ class PoliteClient:
     def _fetch_once(self, url: str) -> httpx.Response:
         """One GET, body read under the request deadline and the size caps."""
         deadline = time.monotonic() + self.config.request_deadline
-        with self._http.stream("GET", url) as response:
+        login = self.config.credentials.get(urlsplit(url).netloc)
+        auth: httpx.Auth | httpx._client.UseClientDefault = (
+            httpx.BasicAuth(*login) if login else httpx.USE_CLIENT_DEFAULT
+        )
+        with self._http.stream("GET", url, auth=auth) as response:
             chunks: list[bytes] = []
             decoded = 0
             for chunk in response.iter_bytes():

@@ -29,7 +29,7 @@ from flows.net.client import PoliteClient
 from flows.run.config import RunConfig
 from flows.run.flow import run_curation
 from flows.sources.adapters import fetch_hf_daily_captures, fetch_hf_page_captures, utc_now
-from flows.sources.gather import SourceFailure, failure_reason
+from flows.sources.gather import SourceFailure, failure_reason, load_credentials
 from flows.sources.replay import RawIndex
 from flows.sources.settings import HF_DAILY, HF_PAGE, SourceSettings
 from flows.store.catalog import Catalog
@@ -161,7 +161,7 @@ def _fetch(
     if not pending:
         return
     zone = RawZone(raw_dir, run=f"backfill-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}")
-    http = client or PoliteClient(settings.http_config())
+    http = client or PoliteClient(settings.http_config(load_credentials(settings.credentials_block)))
     try:
         for day in pending:
             source, target = HF_DAILY, day.isoformat()

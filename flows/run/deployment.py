@@ -24,24 +24,33 @@ TRENDING_PAGE = "https://huggingface.co/papers/trending"
 WORK_POOL = "papers"
 
 
-def daily_config(out_dir: Path = Path("output"), contact: str = "") -> RunConfig:
-    """What the daily run does: no local input, yesterday's Daily Papers, the trending page, arXiv enrichment."""
+def daily_config(
+    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+) -> RunConfig:
+    """What the daily run does: no local input, yesterday's Daily Papers, the trending page, arXiv enrichment.
+    ``credentials_block``: the name of the Prefect Secret block the sources' credentials are in, if any."""
     return RunConfig(
         inputs=[],
         out_dir=out_dir,
         sources=SourceSettings(
-            hf_daily="yesterday", hf_pages=[TRENDING_PAGE], arxiv_enrich=True, contact=contact
+            hf_daily="yesterday",
+            hf_pages=[TRENDING_PAGE],
+            arxiv_enrich=True,
+            contact=contact,
+            credentials_block=credentials_block,
         ),
     )
 
 
-def daily_parameters(out_dir: Path = Path("output"), contact: str = "") -> dict[str, Any]:
+def daily_parameters(
+    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+) -> dict[str, Any]:
     """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON.
 
     Compared as JSON, not with pydantic's ``exclude_defaults``: fields with a serializer (the redacted source
     URLs) would otherwise always be written out.
     """
-    chosen = daily_config(out_dir, contact).model_dump(mode="json")
+    chosen = daily_config(out_dir, contact, credentials_block).model_dump(mode="json")
     return {"config": _without_defaults(chosen, RunConfig().model_dump(mode="json"))}
 
 
@@ -59,7 +68,11 @@ def _without_defaults(values: dict[str, Any], defaults: dict[str, Any]) -> dict[
 
 
 def serve_daily(
-    name: str = DEPLOYMENT_NAME, cron: str = DAILY_CRON, out_dir: Path = Path("output"), contact: str = ""
+    name: str = DEPLOYMENT_NAME,
+    cron: str = DAILY_CRON,
+    out_dir: Path = Path("output"),
+    contact: str = "",
+    credentials_block: str | None = None,
 ) -> None:
     """Register the daily deployment on the configured server and execute its runs in this process (blocks)."""
     from prefect.client.schemas.schedules import CronSchedule
@@ -67,7 +80,7 @@ def serve_daily(
     curate.serve(
         name=name,
         schedules=[CronSchedule(cron=cron, timezone=DAILY_TIMEZONE)],
-        parameters=daily_parameters(out_dir, contact),
+        parameters=daily_parameters(out_dir, contact, credentials_block),
         description=(__doc__ or "").splitlines()[0],
         tags=["trending-papers", "daily"],
         limit=1,

@@ -8,6 +8,7 @@ their retries); elsewhere the plain functions. A backfill's replays come from th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import TypedDict
 
 from prefect.context import FlowRunContext, TaskRunContext
 
+from flows.errors import UsageError
 from flows.net.client import FetchError, PoliteClient
 from flows.net.scrub import redact_url
 from flows.runtime.progress import progress
@@ -72,7 +74,7 @@ def gather(
     zone = RawZone(raw_dir, run=run)
     clock = now or utc_now
     owned = client is None
-    http = client or PoliteClient(settings.http_config())
+    http = client or PoliteClient(settings.http_config(load_credentials(settings.credentials_block)))
     in_prefect = FlowRunContext.get() is not None or TaskRunContext.get() is not None
     task_options: _TaskOptions = {
         "retries": settings.task_retries,
@@ -175,3 +177,31 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, OSError):
         return f"io:{type(error).__name__}"
     return f"error:{type(error).__name__}"
+
+
+def load_credentials(block: str | None) -> dict[str, tuple[str, str]]:
+    """Host -> (user, password) from the Prefect Secret block named ``block`` (none: no credentials).
+
+    :class:`~flows.errors.UsageError` when the block does not exist or does not hold ``{"<host>":
+    "<user>:<password>"}`` (its value is never put in the message)."""
+    if not block:
+        return {}
+    from prefect.blocks.system import Secret
+
+    try:
+        secret = Secret.load(block)
+    except (ValueError, LookupError) as error:
+        raise UsageError(f"no Prefect Secret block named {block!r} ({type(error).__name__})") from None
+    if not isinstance(secret, Secret):  # called from async code, load returns a coroutine
+        raise TypeError("load_credentials is called from synchronous code")
+    value: object = secret.get()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(host, str) and isinstance(login, str) and ":" in login for host, login in value.items()
+    ):
+        raise UsageError(f'the Secret block {block!r} does not hold {{"<host>": "<user>:<password>"}}')
+    return {host: (login.split(":", 1)[0], login.split(":", 1)[1]) for host, login in value.items()}

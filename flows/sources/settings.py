@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -62,6 +63,11 @@ class SourceSettings(BaseModel):
     task_retries: Annotated[int, Field(ge=0)] = 2
     """Prefect-level retries of a whole fetch task (on top of the client's per-request retries)."""
     task_retry_delay: Seconds = 30.0
+    credentials_block: str | None = None
+    """The name of a Prefect Secret block holding HTTP credentials of the sources' hosts, as JSON
+    ``{"<host>": "<user>:<password>"}``: read when the run fetches, so a deployment's parameters hold the
+    block's name only. (A URL with ``user:password@`` works from the command line, but is written nowhere: every
+    URL is scrubbed, so a deployment built from one would lose it.)"""
     reuse_raw: bool = False
     """Replay a Daily Papers day already complete in the raw zone, and a page already captured there, instead
     of fetching it again (how ``papers backfill`` resumes; daily runs fetch fresh listings)."""
@@ -106,10 +112,12 @@ class SourceSettings(BaseModel):
         """Whether :func:`gather` has anything to do (listing sources or arXiv enrichment)."""
         return self.any_network_source or self.arxiv_enrich
 
-    def http_config(self) -> HttpConfig:
-        """The client configuration these settings imply (arXiv's interval keyed by its host)."""
+    def http_config(self, credentials: Mapping[str, tuple[str, str]] | None = None) -> HttpConfig:
+        """The client configuration these settings imply (arXiv's interval keyed by its host); ``credentials``:
+        those of :attr:`credentials_block`, loaded by the caller."""
         arxiv_host = _host(self.arxiv_base_url)
         return HttpConfig(
+            credentials=dict(credentials or {}),
             user_agent=self.user_agent,
             contact=self.contact,
             connect_timeout=self.connect_timeout,

@@ -94,3 +94,50 @@ def test_a_run_with_credentials_in_its_urls_writes_them_nowhere(tmp_path: Path) 
     database = Path(str(PREFECT_API_DATABASE_CONNECTION_URL.value()).split("///", 1)[-1])
     stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
     assert stored and PASSWORD.encode() not in stored and TOKEN.encode() not in stored
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_deployment_reads_the_sources_credentials_from_a_secret_block(tmp_path: Path) -> None:
+    """The credentials live in a Prefect Secret block: the run's parameters name the block only, the requests
+    carry the login, and no file the run writes holds the password."""
+    import base64
+    from urllib.parse import urlsplit
+
+    from prefect.blocks.system import Secret
+
+    from flows.errors import UsageError
+    from flows.run.deployment import daily_parameters
+    from flows.sources.gather import load_credentials
+
+    excerpt = (DATA / "hf-daily" / "2025-07-03-excerpt.json").read_bytes()
+    with serving() as server:
+        server.route("/api/daily_papers", Reply(200, excerpt), date="2025-07-03", p="0")
+        Secret(value={urlsplit(server.base_url).netloc: f"reader:{PASSWORD}"}).save(
+            "papers-sources", overwrite=True
+        )
+        sources = SourceSettings(
+            hf_base_url=server.base_url,
+            hf_daily="2025-07-03",
+            credentials_block="papers-sources",
+            min_interval=0,
+            max_retries=0,
+            task_retries=0,
+            read_timeout=5,
+        )
+        config = RunConfig(inputs=[], sources=sources, out_dir=tmp_path / "out")
+        parameters = json.dumps(config.model_dump(mode="json"))
+        assert '"credentials_block": "papers-sources"' in parameters and PASSWORD not in parameters
+        summary = curate(config)
+        login = "Basic " + base64.b64encode(f"reader:{PASSWORD}".encode()).decode()
+        assert server.requests and all(seen.headers.get("Authorization") == login for seen in server.requests)
+    assert summary.version is not None and not summary.source_failures
+    leaks = [str(path) for path, text in every_file_as_text(tmp_path / "out").items() if PASSWORD in text]
+    assert leaks == []
+    daily = json.dumps(daily_parameters(credentials_block="papers-sources"))
+    assert '"credentials_block": "papers-sources"' in daily
+    with pytest.raises(UsageError, match="no Prefect Secret block named 'nowhere'"):
+        load_credentials("nowhere")
+    Secret(value="not json").save("papers-broken", overwrite=True)
+    with pytest.raises(UsageError, match="does not hold"):
+        load_credentials("papers-broken")
