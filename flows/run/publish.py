@@ -10,6 +10,7 @@ import polars as pl
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.errors import ContractBroken
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
 from flows.render.report import render_report
@@ -19,6 +20,7 @@ from flows.run.config import RunConfig
 from flows.run.manifest import build_manifest
 from flows.run.results import Ingested, RunSummary, Validated
 from flows.run.stage import STAGE_OPTIONS, stage
+from flows.run.validate import broken_contract
 from flows.runtime.progress import forget_run_timings, run_timings
 from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON, dataset_root
 from flows.store.previous import Incremental, PreviousVersion, open_latest
@@ -41,8 +43,9 @@ from transforms.schema import PAPER_SCHEMA, empty
 def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunSummary:
     """Write the new version atomically (or, when nothing of this run could be published, a failed-run record).
 
-    When writing the version fails (a document that cannot be rendered, a full disk), the run's quarantine and
-    ledger are still written to ``failed-runs/<version>/`` before the error goes on: no record disappears."""
+    When the table suite failed (a broken contract: :class:`ContractBroken`, nothing published) or writing the
+    version fails (a document that cannot be rendered, a full disk), the run's quarantine and ledger are still
+    written to ``failed-runs/<version>/`` with the reason before the error goes on: no record disappears."""
     previous, version = ingested.previous, ingested.version
     quarantine = build_quarantine(validated.records, captured_rows(validated))
     ledger = build_ledger(validated.records, validated.run_papers)
@@ -50,6 +53,12 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
         raise RuntimeError(f"accounting does not hold: {counts}, {validated.run_papers.height} papers")
     manifest = build_manifest(version, config, ingested, counts, previous, run_timings())
+    broken = broken_contract(validated.outcomes)
+    if broken:  # nothing is published; the run's records are kept, with why
+        write_failed_run(
+            config.out_dir, version, quarantine, ledger, manifest, f"contract broken: {', '.join(broken)}"
+        )
+        raise ContractBroken(broken)
     if counts["published"] == 0:
         path = write_failed_run(
             config.out_dir, version, quarantine, ledger, manifest, "no record was published"

@@ -52,7 +52,8 @@ class MergedShards:
     new_papers: pl.DataFrame
     """The report's columns of the run's most upvoted new papers."""
     parts: list[pl.DataFrame]
-    """The table suite's summary of each shard of the new version, in key order (``expectations/parts.py``)."""
+    """The table suite's summary of each carried shard and of each segment of a rewritten one, in key order
+    (``expectations/parts.py``)."""
 
 
 def merge_into_shards(

@@ -1,5 +1,6 @@
 """The gate: the row suite on this run's papers (failures to quarantine), then the version the run would
-publish, checked by the table suite (a failure breaks the contract: nothing is published).
+publish, checked by the table suite (a failure breaks the contract: publish keeps the run's quarantine and
+ledger in ``failed-runs/`` and publishes nothing, :func:`broken_contract`).
 
 The table suite reads one summary row per part of the version (``expectations/parts.py``), never its rows. A
 first version, or one on a previous version read whole, is built range by range of ``paper_id``
@@ -28,6 +29,9 @@ from flows.run.version import GatedRanges, build_version
 from flows.store.previous import PreviousVersion
 from flows.store.spill import Spilled, WorkFolder
 from transforms.routing import with_gained_reasons
+
+TABLE_SUITE = "paper_table"
+"""The suite whose failure breaks the contract (``expectations/suites.py``)."""
 
 
 @stage("validate", counts=lambda derived, result: (derived.rows, result.run_papers.height))
@@ -96,8 +100,15 @@ def require_table(parts: list[pl.DataFrame]) -> list[ExpectationOutcome]:
 
 
 def _table_gate(parts: list[pl.DataFrame], passed: pl.DataFrame) -> list[ExpectationOutcome]:
-    """The table suite, when the run has papers to publish (with none, publish records a failed run instead)."""
-    return require_table(parts) if passed.height else []
+    """The table suite, when the run has papers to publish (with none, publish records a failed run instead).
+    A failed expectation is an outcome here; publish refuses the version on it (:func:`broken_contract`), after
+    keeping the run's quarantine and ledger."""
+    return table_outcomes(parts) if passed.height else []
+
+
+def broken_contract(outcomes: list[ExpectationOutcome]) -> list[str]:
+    """The table suite's failed expectations among ``outcomes`` (any: the version must not be published)."""
+    return [outcome.name for outcome in outcomes if outcome.suite == TABLE_SUITE and not outcome.success]
 
 
 def _gate_settings(config: RunConfig) -> GateSettings:

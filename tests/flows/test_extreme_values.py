@@ -95,3 +95,28 @@ def test_a_publish_that_fails_after_the_gate_keeps_the_runs_quarantine_and_ledge
     assert manifest["status"] == "failed" and manifest["error"].startswith("publish failed: OSError")
     ledger = pl.read_parquet(failed / "ledger.parquet")
     assert ledger.height == len(items) and pl.read_parquet(failed / "quarantine.parquet").height == 1
+
+
+def test_a_broken_contract_publishes_nothing_and_keeps_the_runs_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table suite failing (here the real suite, on the version's parts given twice, so its ranges overlap)
+    fails the run with ContractBroken; the run's quarantine and ledger are in ``failed-runs/`` with the reason."""
+    import flows.run.validate
+    from flows.errors import ContractBroken
+
+    real = flows.run.validate.table_outcomes
+    monkeypatch.setattr(flows.run.validate, "table_outcomes", lambda parts: real([*parts, *parts]))
+    items = json.loads(day_listing(FIRST, FIRST))
+    listing = tmp_path / "2025-01-06.json"
+    listing.write_text(json.dumps(items), encoding="utf-8")
+    out = tmp_path / "out"
+
+    with pytest.raises(ContractBroken, match="ranges-ordered"):
+        curate(RunConfig(inputs=[listing], out_dir=out))
+
+    assert not (out / "trending-papers" / "latest").exists()
+    (failed,) = [path for path in (out / "failed-runs").iterdir() if not path.name.startswith(".")]
+    manifest = json.loads((failed / "manifest.json").read_text())
+    assert manifest["error"].startswith("contract broken: ") and "ranges-ordered" in manifest["error"]
+    assert pl.read_parquet(failed / "ledger.parquet").height == len(items)
