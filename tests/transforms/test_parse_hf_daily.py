@@ -124,6 +124,20 @@ def test_unparseable_response_is_one_reported_failure() -> None:
     assert truncated["parse_error"].to_list() == ["parse:hf-daily:invalid-json"]
 
 
+@pytest.mark.parametrize("source", ["hf-daily", "auto"])
+def test_a_list_cut_short_keeps_the_items_before_the_break_and_says_the_rest_is_lost(source: str) -> None:
+    items = json.loads(fixture("hf-daily/2025-07-03-excerpt.json").content)
+    whole = json.dumps(items + items[:1]).encode()  # three items, the last cut in its middle
+    frame = parse_capture(capture(whole[: len(whole) - 300], source=source))
+    assert frame.get_column("arxiv_id").to_list()[:2] == [item["paper"]["id"] for item in items]
+    assert frame.get_column("parse_error").to_list() == [
+        None,
+        None,
+        "parse:hf-daily:broken-structure-rest-lost",
+    ]
+    assert frame.item(2, "raw_item").startswith('"{')
+
+
 def test_record_ids_are_stable_across_parses() -> None:
     first = parse_capture(fixture("hf-daily/2025-07-03-excerpt.json"))
     again = parse_capture(fixture("hf-daily/2025-07-03-excerpt.json"))

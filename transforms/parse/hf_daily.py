@@ -21,6 +21,8 @@ from transforms.parse.common import (
     ItemRejected,
     any_item,
     current_limits,
+    decode_lenient,
+    failed_item,
     item_record,
     parse_failure,
     records_frame,
@@ -30,9 +32,11 @@ from transforms.parse.values import (
     as_int,
     as_text,
     as_text_list,
+    is_json_document,
     json_document,
     load_json,
     parse_timestamp,
+    salvaged_list,
     split_arxiv_id,
 )
 
@@ -45,7 +49,8 @@ def looks_like_hf_daily(content: bytes) -> bool:
     items (a malformed first item does not hide the list)."""
     document = json_document(content)
     if document is NOT_JSON:
-        return False
+        salvaged = salvaged_list(content) if is_json_document(content) else None
+        return salvaged is not None and any_item(salvaged[0], _is_daily_item)
     try:
         items = daily_items(document)
     except ValueError:
@@ -57,8 +62,10 @@ def parse_hf_daily(capture: Capture) -> pl.DataFrame:
     """One record per item; a response that is not a daily-papers list becomes one ``parse_error`` record."""
     try:
         document = load_json(capture.content)
+    except ItemRejected as rejected:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:{rejected.reason}")
     except ValueError:
-        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
+        return _salvaged(capture)
     try:
         items = daily_items(document)
     except ValueError as error:
@@ -69,6 +76,24 @@ def parse_hf_daily(capture: Capture) -> pl.DataFrame:
         item_record(SOURCE, daily_item_record, item) | {"rank": first_rank + position} | day
         for position, item in enumerate(items)
     ]
+    return records_frame(capture, SOURCE, rows)
+
+
+def _salvaged(capture: Capture) -> pl.DataFrame:
+    """A list whose structure breaks after some items (a file cut short): those items, then one record for what
+    followed the break (``broken-structure-rest-lost``: it may have held more items); else one ``invalid-json``
+    record for the file."""
+    salvaged = salvaged_list(capture.content)
+    if salvaged is None:
+        return parse_failure(capture, SOURCE, f"parse:{SOURCE}:invalid-json")
+    items, offset = salvaged
+    first_rank = page_offset(capture.location) + 1
+    rows = [
+        item_record(SOURCE, daily_item_record, item) | {"rank": first_rank + position}
+        for position, item in enumerate(items)
+    ]
+    rest = (decode_lenient(capture.content) or "")[offset : offset + 200]
+    rows.append(failed_item(SOURCE, "broken-structure-rest-lost", rest))
     return records_frame(capture, SOURCE, rows)
 
 

@@ -129,3 +129,38 @@ def json_document(content: bytes) -> Any:
 def is_json_document(content: bytes) -> bool:
     """Cheap pre-check: the content starts (after a BOM and whitespace) with ``{`` or ``[``."""
     return content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in {b"{", b"["}
+
+
+def salvaged_list(content: bytes) -> tuple[list[Any], int] | None:
+    """The items of a top-level JSON list read one by one up to where its structure breaks (a file cut short, an
+    unbalanced bracket), and the character offset of the break; None when the content is not such a list or no
+    item could be read. What follows the break is lost: the caller says so with the reason it records."""
+    text = decode_lenient(content)
+    if text is None:
+        return None
+    decoder = json.JSONDecoder(parse_float=str)
+    position = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    if not text.startswith("[", position):
+        return None
+    items: list[Any] = []
+    position += 1
+    while True:
+        position = _skip_space(text, position)
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            break
+        if json_depth(item) >= current_limits().max_json_depth:
+            break
+        items.append(item)
+        position = _skip_space(text, position)
+        if not text.startswith(",", position):
+            break
+        position += 1
+    return (items, position) if items else None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
