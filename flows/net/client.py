@@ -155,12 +155,18 @@ class PoliteClient:
             self._target_started = outer
 
     def _check_target_deadline(self, url: str, upcoming_wait: float = 0.0) -> None:
+        if self._target_left() - upcoming_wait < 0:
+            raise self._target_deadline_error(url)
+
+    def _target_left(self) -> float:
+        """Seconds left of the current target's deadline (infinite outside a target)."""
         if self._target_started is None:
-            return
+            return float("inf")
         real, clocked = self._target_started
-        spent = max(time.monotonic() - real, self.clock() - clocked) + upcoming_wait
-        if spent > self.config.target_deadline:
-            raise FetchError(url, f"target-deadline:{self.config.target_deadline:g}s", retryable=False)
+        return self.config.target_deadline - max(time.monotonic() - real, self.clock() - clocked)
+
+    def _target_deadline_error(self, url: str) -> FetchError:
+        return FetchError(url, f"target-deadline:{self.config.target_deadline:g}s", retryable=False)
 
     def get(
         self,
@@ -197,8 +203,10 @@ class PoliteClient:
         raise FetchError(current, f"too-many-redirects:{self.config.max_redirects}", retryable=False)
 
     def _fetch_once(self, url: str) -> httpx.Response:
-        """One GET, body read under the request deadline and the size caps."""
-        deadline = time.monotonic() + self.config.request_deadline
+        """One GET, body read under the request deadline, the target's deadline (whichever ends first: a body
+        dripping in cannot outlast its target) and the size caps."""
+        target_left = self._target_left()
+        deadline = time.monotonic() + min(self.config.request_deadline, target_left)
         login = self.config.credentials.get(urlsplit(url).netloc)
         auth: httpx.Auth | httpx._client.UseClientDefault = (
             httpx.BasicAuth(*login) if login else httpx.USE_CLIENT_DEFAULT
@@ -213,6 +221,8 @@ class PoliteClient:
                 if decoded > self.config.max_decoded_bytes:
                     raise _Oversized(f"decoded-too-large:{self.config.max_decoded_bytes}")
                 if time.monotonic() > deadline:
+                    if target_left < self.config.request_deadline:
+                        raise self._target_deadline_error(url)
                     raise httpx.ReadTimeout(f"request deadline of {self.config.request_deadline:g}s")
                 chunks.append(chunk)
             response._content = b"".join(chunks)  # what .read() would have stored; read here chunk by chunk

@@ -67,6 +67,18 @@ def test_a_server_that_never_answers_costs_one_target_deadline_not_minutes(serve
     assert raised.value.reason.startswith("target-deadline") and not retried_by_prefect(raised.value)
 
 
+def test_a_body_dripping_past_the_target_deadline_ends_at_it_not_after_a_whole_request(
+    server: CaptureServer,
+) -> None:
+    """The target's deadline bounds the request in flight too: a trickle costs one target deadline in all."""
+    server.route("/drip", Reply(200, b"x" * 400, drip=0.02))  # 8 s for the whole body: the GET would succeed
+    http = client(FakeClock(), request_deadline=100.0, target_deadline=1.0)
+    with http, http.target(), pytest.raises(FetchError) as raised:
+        http.get(f"{server.base_url}/drip")
+    assert raised.value.reason == "target-deadline:1s" and not retried_by_prefect(raised.value)
+    assert server.paths().count("/drip") == 1
+
+
 def test_waits_count_towards_the_target_deadline(server: CaptureServer) -> None:
     server.route("/busy", Reply(503, b"busy"))
     clock = FakeClock()
