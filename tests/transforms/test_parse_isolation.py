@@ -179,3 +179,16 @@ def test_rows_that_do_not_fit_become_failure_rows_in_place_when_the_frame_is_bui
         fast = records_frame(capture("[]"), "text", [rows[0], rows[4]])
     assert reasons(fast) == [None, None]
     assert fast.get_column("authors").to_list() == [None, ["a", None]]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"date": "2025-07-03", "papers": [{"title": "A", "url": "https://huggingface.co/papers/2507.0',
+        b'{"a": [1, 2',
+    ],
+)
+def test_json_whose_structure_breaks_says_so(content: bytes) -> None:
+    """A JSON document cut short (or with an unbalanced bracket) that no salvage reads is one record whose reason
+    names the broken structure, not an unrecognised format."""
+    assert parse_capture(capture(content))["parse_error"].to_list() == ["parse:json:broken-structure"]

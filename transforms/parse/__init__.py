@@ -22,7 +22,7 @@ from transforms.parse.hf_page import looks_like_html, parse_hf_page
 from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
 from transforms.parse.pwc import looks_like_pwc, parse_pwc
 from transforms.parse.text import looks_like_text_page, parse_text_page, text_shape_problem
-from transforms.parse.values import is_json_document, load_json
+from transforms.parse.values import NOT_JSON, is_json_document, json_document, load_json
 
 Recogniser = Callable[[bytes], bool]
 Parser = Callable[[Capture], pl.DataFrame]
@@ -85,13 +85,21 @@ def _input_problem(capture: Capture, limits: InputLimits) -> str | None:
 
 
 def unrecognised_reason(content: bytes) -> str:
-    """Why no format took the content: ``parse:text:<shape>`` for text that is not a listing (markdown,
-    csv, code, log, no-title-abstract-pairs), else ``parse:unrecognised-format``."""
+    """Why no format took the content: ``parse:json:broken-structure`` for JSON whose structure breaks (cut
+    short, an unbalanced bracket or quote: the document is lost from the break, here whole), ``parse:text:<shape>``
+    for text that is not a listing (markdown, csv, code, log, no-title-abstract-pairs), else
+    ``parse:unrecognised-format``."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return "parse:unrecognised-format"
-    if is_json_document(content) or text.lstrip()[:1] == "<":
+    if is_json_document(content):
+        return (
+            "parse:unrecognised-format"
+            if json_document(content) is not NOT_JSON
+            else "parse:json:broken-structure"
+        )
+    if text.lstrip()[:1] == "<":
         return "parse:unrecognised-format"
     problem = text_shape_problem(text)
     return f"parse:text:{problem}" if problem else "parse:unrecognised-format"
