@@ -265,9 +265,11 @@ def _entry(line: str) -> RawEntry:
     ):
         raise BadLine("bad-file-path")
     try:
-        datetime.fromisoformat(value["captured_at"])
+        captured_at = datetime.fromisoformat(value["captured_at"])
     except ValueError:
         raise BadLine("bad-captured-at") from None
+    if captured_at.tzinfo is None:  # the zone writes UTC times; a naive one cannot be ordered among them
+        raise BadLine("bad-captured-at")
     return RawEntry(**value)
 
 

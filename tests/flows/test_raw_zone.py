@@ -96,29 +96,34 @@ def test_a_tampered_or_missing_body_is_left_out_alone(tmp_path: Path) -> None:
     )
 
 
-BAD_LINES = {
-    "not-json": "{oops",
-    "not-an-object": "[1, 2]",
-    "missing-fields": '{"source": "hf-page"}',
-    "wrong-type-status": {"status": "200"},
-    "wrong-type-size": {"size": True},
-    "unknown-fields": {"extra": 1},
-    "unknown-kind": {"kind": "exploit"},
-    "bad-sha256": {"sha256": "ab"},
-    "bad-file-path": {"file": "../../../etc/passwd"},
-    "bad-captured-at": {"captured_at": "yesterday"},
-}
+BAD_LINES = [
+    ("not-json", "{oops"),
+    ("not-an-object", "[1, 2]"),
+    ("missing-fields", '{"source": "hf-page"}'),
+    ("wrong-type-status", {"status": "200"}),
+    ("wrong-type-size", {"size": True}),
+    ("unknown-fields", {"extra": 1}),
+    ("unknown-kind", {"kind": "exploit"}),
+    ("bad-sha256", {"sha256": "ab"}),
+    ("bad-file-path", {"file": "../../../etc/passwd"}),
+    ("bad-captured-at", {"captured_at": "yesterday"}),
+    (
+        "bad-captured-at",
+        {"captured_at": "2025-01-02T00:00:00"},
+    ),  # naive: not comparable with the zone's times
+]
 
 
-@pytest.mark.parametrize("why", list(BAD_LINES))
-def test_a_bad_log_line_is_left_out_alone_with_its_reason(tmp_path: Path, why: str) -> None:
+@pytest.mark.parametrize(
+    ("why", "bad"), BAD_LINES, ids=[f"{why}-{n}" for n, (why, _) in enumerate(BAD_LINES)]
+)
+def test_a_bad_log_line_is_left_out_alone_with_its_reason(tmp_path: Path, why: str, bad: str | dict) -> None:
     """A crafted or damaged line of ``responses.jsonl`` costs that line, never the day's other captures."""
     root = _zone(tmp_path)
     day = root / "hf-daily" / T0.date().isoformat()
     log = day / LOG_NAME
     lines = log.read_text().splitlines()
     good = json.loads(lines[0])
-    bad = BAD_LINES[why]
     line = bad if isinstance(bad, str) else json.dumps(good | bad)
     log.write_text("\n".join([line, *lines]) + "\n")
     replay = read_raw_zone(day)
