@@ -30,7 +30,8 @@ class FileCheck:
     path: str
     problem: str | None
     """``missing``, ``size-differs``, ``sha256-differs``, ``rows-differ``, ``not-parquet``, ``not-in-manifest``,
-    or (of ``manifest.json``) ``unreadable``."""
+    ``outside-the-version`` (a listed path leading out of the folder), or (of ``manifest.json``) ``unreadable`` or
+    ``malformed``."""
 
 
 def verify_version(version_dir: Path) -> list[FileCheck]:
@@ -42,8 +43,12 @@ def verify_version(version_dir: Path) -> list[FileCheck]:
         return [FileCheck(MANIFEST_FILE, "unreadable")]
     if manifest is None:
         raise NotFound(f"{version_dir} has no {MANIFEST_FILE}")
-    entries = manifest.get("files", [])
-    checks = [FileCheck(entry["path"], _problem(version_dir / entry["path"], entry)) for entry in entries]
+    entries = manifest.get("files", []) if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("path"), str) for entry in entries
+    ):
+        return [FileCheck(MANIFEST_FILE, "malformed")]
+    checks = [FileCheck(entry["path"], _problem(version_dir, entry)) for entry in entries]
     listed = {entry["path"] for entry in entries} | UNLISTED
     found = sorted(
         path.relative_to(version_dir).as_posix() for path in version_dir.rglob("*") if path.is_file()
@@ -52,7 +57,11 @@ def verify_version(version_dir: Path) -> list[FileCheck]:
     return checks
 
 
-def _problem(path: Path, entry: dict[str, object]) -> str | None:
+def _problem(version_dir: Path, entry: dict[str, object]) -> str | None:
+    relative = Path(str(entry["path"]))
+    if relative.is_absolute() or ".." in relative.parts:
+        return "outside-the-version"
+    path = version_dir / relative
     if not path.is_file():
         return "missing"
     if path.stat().st_size != entry.get("bytes"):

@@ -67,3 +67,16 @@ def test_an_unreadable_manifest_is_reported_not_raised(out: Path, capsys: pytest
 
 def test_an_unknown_version_is_a_usage_error(out: Path) -> None:
     assert main(["verify", "20990101T000000.000000Z", "--out", str(out)]) == ExitCode.USAGE
+
+
+def test_a_manifest_of_the_wrong_shape_or_leading_out_of_the_folder_is_reported(out: Path) -> None:
+    folder = out / "trending-papers" / V2
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.chmod(0o644)
+    manifest_path.write_text(json.dumps({**manifest, "files": [{"bytes": 1}]}))
+    assert [(c.path, c.problem) for c in verify_version(folder)] == [("manifest.json", "malformed")]
+    escaping = {"path": "../../../etc/hostname", "bytes": 1, "sha256": "00"}
+    manifest_path.write_text(json.dumps({**manifest, "files": [*manifest["files"], escaping]}))
+    problems = {c.path: c.problem for c in verify_version(folder) if c.problem}
+    assert problems == {"../../../etc/hostname": "outside-the-version"}
