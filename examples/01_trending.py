@@ -51,7 +51,7 @@ weekly = papers.group_by("week").agg(pl.len().alias("new_papers")).sort("week")
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.bar(weekly["week"].to_list(), weekly["new_papers"].to_list(), width=5)
 ax.set_ylabel("new papers")
-ax.set_title("New papers per week")
+ax.set_title("New papers per week (first listed)")
 fig.autofmt_xdate()
 plt.show()
 weekly
@@ -83,7 +83,7 @@ for group in groups:
     ax.bar(by_topic["week"].to_list(), values, width=5, bottom=bottom, label=group)
     bottom = [b + v for b, v in zip(bottom, values, strict=True)]
 ax.set_ylabel("new papers")
-ax.set_title("New papers per week, by primary topic")
+ax.set_title("New papers per week (first listed), by primary topic")
 ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
 fig.autofmt_xdate()
 plt.show()

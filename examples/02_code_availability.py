@@ -33,7 +33,7 @@ import polars as pl
 
 VERSION = Path(os.environ.get("PAPERS_VERSION", "../output/trending-papers/latest")).resolve()
 papers = pl.read_parquet(VERSION / "data" / "*.parquet").with_columns(
-    pl.coalesce("submitted_on_daily_at", "first_seen").dt.date().dt.truncate("1w").alias("week")
+    pl.col("first_listed_on").dt.truncate("1w").alias("week")  # the listing day, never the capture day
 )
 print(f"version {VERSION.name}: {papers.height} papers, {papers['has_code'].sum()} with a code repository")
 
@@ -93,7 +93,8 @@ by_topic
 
 # %%
 weekly = (
-    papers.group_by("week")
+    papers.filter(pl.col("week").is_not_null())
+    .group_by("week")
     .agg(pl.len().alias("papers"), pl.col("has_code").mean().mul(100).round(1).alias("percent_with_code"))
     .sort("week")
 )
@@ -101,7 +102,7 @@ fig, ax = plt.subplots(figsize=(8, 3))
 ax.plot(weekly["week"].to_list(), weekly["percent_with_code"].to_list(), marker="o")
 ax.set_ylim(0, 100)
 ax.set_ylabel("% with a repository")
-ax.set_title("Share of new papers with code, per week")
+ax.set_title("Share of new papers with code, per week (first listed)")
 fig.autofmt_xdate()
 plt.show()
 weekly

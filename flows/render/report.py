@@ -75,7 +75,11 @@ def render_report(
             _stacked_venues(summary.venues),
             _table(summary.venues),
         ),
-        _section("New papers per week (first listed)", _weekly_chart(summary.weekly, _created(manifest)), ""),
+        _section(
+            "New papers per week (first listed)",
+            _weekly_chart(summary.weekly, _created(manifest), summary.unlisted),
+            "",
+        ),
         _section(
             "Quarantine reasons of this run",
             _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
@@ -238,10 +242,11 @@ def _stacked_venues(venues: pl.DataFrame) -> str:
     return _image(plt, figure, title)
 
 
-def _weekly_chart(weekly: pl.DataFrame, created: date) -> str:
-    """Papers per week first listed, drawn from ``CHART_FIRST_DAY`` to a week after the version was ``created``:
-    weeks outside are counted under the chart, not drawn (a year like 1 or 9999 cannot be drawn at all)."""
-    title = "New papers per week"
+def _weekly_chart(weekly: pl.DataFrame, created: date, unlisted: int = 0) -> str:
+    """Papers per week first listed (``first_listed_on``), drawn from ``CHART_FIRST_DAY`` to a week after the
+    version was ``created``: weeks outside are counted under the chart, not drawn (a year like 1 or 9999 cannot be
+    drawn at all), and so are the ``unlisted`` papers, which no listing dates."""
+    title = "New papers per week (first listed)"
     drawn = weekly.filter(
         pl.col("week").is_between(CHART_FIRST_DAY - timedelta(days=6), created + timedelta(days=7))
     )
@@ -252,6 +257,8 @@ def _weekly_chart(weekly: pl.DataFrame, created: date) -> str:
         if outside
         else ""
     )
+    if unlisted:
+        note += f"<p class='note'>{unlisted} papers have no listing day (their inputs are not listings).</p>"
     if drawn.height == 0:
         return _empty_chart(title) + note
     plt, figure, axes = _figure(2.8)

@@ -120,3 +120,47 @@ def test_a_broken_contract_publishes_nothing_and_keeps_the_runs_records(
     manifest = json.loads((failed / "manifest.json").read_text())
     assert manifest["error"].startswith("contract broken: ") and "ranges-ordered" in manifest["error"]
     assert pl.read_parquet(failed / "ledger.parquet").height == len(items)
+
+
+def test_weekly_counts_follow_the_listing_days_not_the_day_the_captures_were_copied(tmp_path: Path) -> None:
+    """Captures copied today (file times of today): a daily-papers day of 2025 and a scraper's dump of a 2024 day
+    (its items carry no date of their own). Every paper counts in the week of its ``first_listed_on``, none in
+    this week."""
+    from datetime import UTC, datetime, timedelta
+
+    from transforms.report.summary import paper_counts, weekly_new_papers
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    folder = tmp_path / "copied-today"
+    folder.mkdir()
+    daily = json.loads((data / "hf-daily" / "2025-07-03-excerpt.json").read_text())
+    (folder / "2025-07-03.json").write_text(json.dumps(daily))
+    dump = {
+        "date": "2024-05-27",
+        "papers": [
+            {
+                "title": f"Scraped {n}: {item['paper']['title']}",
+                "url": f"https://huggingface.co/papers/2405.{10000 + n}",
+                "abstract": item["paper"]["summary"],
+                "authors": ["A. Author"],
+                "upvotes": 3,
+            }
+            for n, item in enumerate(daily)
+        ],
+    }
+    (folder / "2024-05-27.json").write_text(json.dumps(dump))
+
+    summary = curate(RunConfig(inputs=[folder], out_dir=tmp_path / "out"))
+
+    papers = pl.read_parquet(summary.path / "data" / "*.parquet")
+    assert papers.height == 2 * len(daily) and papers.get_column("first_listed_on").null_count() == 0
+    expected = (
+        papers.group_by(pl.col("first_listed_on").dt.truncate("1w").alias("week"))
+        .agg(pl.len().cast(pl.Int64).alias("papers"))
+        .sort("week")
+    )
+    weekly = weekly_new_papers(paper_counts(papers))
+    assert weekly.to_dicts() == expected.to_dicts()
+    this_week = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday())
+    assert this_week not in weekly.get_column("week").to_list()
+    assert {str(week) for week in weekly.get_column("week")} == {"2024-05-27", "2025-06-30"}

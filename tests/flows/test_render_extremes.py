@@ -27,8 +27,8 @@ def papers_with(days: list[datetime | None], topics: list[str], venues: list[str
         paper_row(
             paper_id=f"arxiv:2401.{n:05d}",
             arxiv_id=f"2401.{n:05d}",
-            submitted_on_daily_at=day,
-            first_seen=day or datetime(2024, 5, 27, tzinfo=UTC),
+            first_listed_on=day.date() if day else None,
+            first_seen=datetime(2024, 5, 27, tzinfo=UTC),
             topic=topics[n % len(topics)],
             venue=venues[n % len(venues)],
             venue_status="accepted",

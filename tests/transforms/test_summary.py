@@ -13,11 +13,13 @@ from transforms.report.summary import (
     new_papers,
     paper_counts,
     quarantine_reasons,
+    summarize,
     summed_counts,
     top_venues,
     topic_distribution,
     weekly_new_papers,
 )
+from transforms.schema import QUARANTINE_SCHEMA, empty
 
 
 def papers() -> pl.DataFrame:
@@ -34,19 +36,10 @@ def papers() -> pl.DataFrame:
             "venue_status": ["accepted", "published", "accepted", "under-review"],
             "venue_workshop": [False, True, None, False],
             "upvotes": [3, None, 10, 1],
-            # Monday 2024-06-03 and Sunday 2024-06-09 are one week; 2024-06-10 is the next.
-            "submitted_on_daily_at": [
-                datetime(2024, 6, 3, tzinfo=UTC),
-                None,
-                None,
-                datetime(2024, 6, 10, tzinfo=UTC),
-            ],
-            "first_seen": [
-                datetime(2024, 6, 20, tzinfo=UTC),
-                datetime(2024, 6, 9, 23, tzinfo=UTC),
-                datetime(2024, 6, 12, tzinfo=UTC),
-                datetime(2024, 6, 20, tzinfo=UTC),
-            ],
+            # Monday 2024-06-03 and Sunday 2024-06-09 are one week; 2024-06-10 is the next; c was never listed.
+            "first_listed_on": [date(2024, 6, 3), date(2024, 6, 9), None, date(2024, 6, 10)],
+            # when the files were captured: never a week of the report
+            "first_seen": [datetime(2024, 6, 20, tzinfo=UTC)] * 4,
         }
     )
 
@@ -63,9 +56,10 @@ def test_top_venues_count_accepted_and_published_only_split_by_track() -> None:
     assert top_venues(paper_counts(papers())).rows() == [("ACL", 2, 1, 1), ("CVPR", 1, 1, 0)]
 
 
-def test_weeks_use_the_daily_date_before_the_first_capture() -> None:
-    expected = pl.DataFrame({"week": [date(2024, 6, 3), date(2024, 6, 10)], "papers": [2, 2]})
+def test_weeks_are_those_of_the_first_listing_day_and_unlisted_papers_are_in_none() -> None:
+    expected = pl.DataFrame({"week": [date(2024, 6, 3), date(2024, 6, 10)], "papers": [2, 1]})
     assert_frame_equal(weekly_new_papers(paper_counts(papers())), expected)
+    assert summarize(paper_counts(papers()), empty(QUARANTINE_SCHEMA), papers().clear()).unlisted == 1
 
 
 def test_quarantine_reasons_count_each_reason_of_a_record() -> None:

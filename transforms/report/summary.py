@@ -27,7 +27,7 @@ COUNT_KEYS = (
 """What the card, the report and the run's artifacts count papers by (``week``: the Monday of the week a paper
 was first listed, :func:`listed_on`)."""
 
-COUNTED_COLUMNS = (*COUNT_KEYS[:-1], "submitted_on_daily_at", "first_seen")
+COUNTED_COLUMNS = (*COUNT_KEYS[:-1], "first_listed_on")
 """The columns of the papers that :func:`paper_counts` reads."""
 
 NEW_PAPER_COLUMNS = ("title", "url", "topic", "venue", "has_code", "upvotes")
@@ -47,6 +47,8 @@ class VersionSummary:
     """venue, papers (accepted or published), main_track, workshop: the top venues."""
     weekly: pl.DataFrame
     """week (Monday), papers: papers by the week they were first listed."""
+    unlisted: int
+    """Papers with no listing day (from inputs that are not listings: no week counts them)."""
     quarantine_reasons: pl.DataFrame
     """reason, records: this run's quarantined records per reason (a record with two reasons counts twice)."""
     new_papers: pl.DataFrame
@@ -54,8 +56,9 @@ class VersionSummary:
 
 
 def listed_on() -> pl.Expr:
-    """The date a paper was first listed: its Daily Papers date when known, else its first capture."""
-    return pl.coalesce(pl.col("submitted_on_daily_at"), pl.col("first_seen")).dt.date()
+    """The day a paper was first listed (``first_listed_on``: from its listings, never from when a file was
+    captured or copied; null for a paper no listing dates, which no weekly count includes)."""
+    return pl.col("first_listed_on")
 
 
 def paper_counts(papers: pl.DataFrame) -> pl.DataFrame:
@@ -167,6 +170,7 @@ def summarize(counts: pl.DataFrame, quarantine: pl.DataFrame, new: pl.DataFrame)
         code_by_topic=code_share_by_topic(counts),
         venues=top_venues(counts),
         weekly=weekly_new_papers(counts),
+        unlisted=int(counts.filter(pl.col("week").is_null()).get_column("papers").sum()),
         quarantine_reasons=quarantine_reasons(quarantine),
         new_papers=most_upvoted(new),
     )
