@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.report.summary import (
     ACCEPTED_STATUSES,
+    MIN_TOPIC_PAPERS,
     VersionSummary,
     papers_where,
     total_papers,
@@ -58,33 +59,28 @@ def render_report(
             _bar_chart(summary.topics, "topic", "papers", "papers", "Papers per primary topic"),
             _table(summary.topics.with_columns(_share("share"))),
         ),
-        _section(
-            "Code availability by topic",
-            _bar_chart(
-                summary.code_by_topic.with_columns((pl.col("share") * 100).alias("percent")),
-                "topic",
-                "percent",
-                "% of the topic's papers with a repository",
-                "Share of papers with a code repository",
-                percent=True,
-            ),
-            _table(summary.code_by_topic.with_columns(_share("share"))),
-        ),
+        _code_section(summary.code_by_topic),
         _section(
             "Top venues (accepted or published)",
             _stacked_venues(summary.venues),
             _table(summary.venues),
-        ),
+        )
+        if summary.venues.height
+        else "",
         _section(
             "New papers per week (first listed)",
             _weekly_chart(summary.weekly, _created(manifest), summary.unlisted),
             "",
-        ),
+        )
+        if summary.weekly.height or summary.unlisted
+        else "",
         _section(
             "Quarantine reasons of this run",
             _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
             _table(summary.quarantine_reasons),
-        ),
+        )
+        if summary.quarantine_reasons.height
+        else "",
         _section(
             f"New papers of this run ({new})",
             "",
@@ -94,8 +90,10 @@ def render_report(
                 if new > summary.new_papers.height
                 else ""
             ),
-        ),
-    ]
+        )
+        if summary.new_papers.height
+        else "",
+    ]  # a section with nothing to show is left out, not printed as "None."
     count_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"""<!doctype html>
 <html lang="en">
@@ -126,6 +124,36 @@ created {html.escape(str(manifest["created_at"]))}</p>
 </body>
 </html>
 """
+
+
+def _code_section(code_by_topic: pl.DataFrame) -> str:
+    """The share of each topic's papers with a repository, beside its counts. Topics of fewer than
+    ``MIN_TOPIC_PAPERS`` papers are listed after the others, marked, and not drawn (one paper with code is 100 %)."""
+    drawn = code_by_topic.filter(pl.col("enough"))
+    small = code_by_topic.height - drawn.height
+    chart = _bar_chart(
+        drawn.with_columns(
+            (pl.col("share") * 100).alias("percent"),
+            pl.format("{} ({})", "topic", "papers").alias("label"),
+        ),
+        "label",
+        "percent",
+        "% of the topic's papers with a repository",
+        "Share of papers with a code repository",
+        percent=True,
+    )
+    table = _table(
+        code_by_topic.with_columns(
+            _share("share"),
+            pl.when(pl.col("enough")).then(pl.col("topic")).otherwise(pl.col("topic") + " *").alias("topic"),
+        ).drop("enough")
+    )
+    note = (
+        f"<p class='note'>* {small} topics with fewer than {MIN_TOPIC_PAPERS} papers: listed last, not drawn.</p>"
+        if small
+        else ""
+    )
+    return _section("Code availability by topic", chart, table + note)
 
 
 def _short(label: object, width: int = 40) -> str:

@@ -6,6 +6,7 @@ processed. The renderers clip what they cannot draw and say so; these properties
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import polars as pl
@@ -99,3 +100,27 @@ def test_weeks_outside_the_chart_are_counted_under_it_not_drawn() -> None:
     no_quarantine = pl.DataFrame(schema={"reasons": pl.List(pl.String)})
     page = render_report(V1, manifest, counts, summarize(counts, no_quarantine, no_new))
     assert "2 papers first listed before 2015-01-01 or after 2025-01-01 are not drawn." in page
+
+
+def test_small_topics_are_ranked_and_marked_not_drawn_and_empty_sections_are_left_out() -> None:
+    """One paper with code in a topic is 100 %: such a topic is listed after the topics of enough papers, marked,
+    and not drawn; a section with nothing to show (no venue, no quarantine, no new paper) is not printed."""
+    days = [datetime(2024, 6, 3, tzinfo=UTC)] * 13
+    topics = ["agents"] + ["nlp"] * 12
+    papers = papers_with(days, ["nlp"], [None]).with_columns(
+        pl.Series("topic", topics),
+        pl.Series("has_code", [True] + [n % 3 == 0 for n in range(12)]),
+        pl.lit(None, dtype=pl.String).alias("venue_status"),  # no venue hint
+    )
+    counts = paper_counts(papers)
+    manifest = manifest_for(V1, papers, None)
+    manifest["counts"] |= {"inputs": 13, "duplicates": 0, "quarantined": 0, "new_papers": 0}
+    no_new = papers.head(0).select(NEW_PAPER_COLUMNS)
+    no_quarantine = pl.DataFrame(schema={"reasons": pl.List(pl.String)})
+    page = render_report(V1, manifest, counts, summarize(counts, no_quarantine, no_new))
+    rows = re.findall(r"<tr><td>([^<]*)</td><td class='num'>(\d+)</td><td class='num'>(\d+)</td>", page)
+    assert rows[:2] == [("nlp", "12", "4"), ("agents *", "1", "1")]
+    assert "* 1 topics with fewer than 10 papers: listed last, not drawn." in page
+    assert "None." not in page
+    for absent in ("Quarantine reasons of this run", "Top venues", "New papers of this run"):
+        assert absent not in page

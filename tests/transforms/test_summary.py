@@ -47,6 +47,8 @@ def papers() -> pl.DataFrame:
 def test_topics_and_code_share() -> None:
     counts = paper_counts(papers())
     assert topic_distribution(counts).select("topic", "papers").rows() == [("nlp", 3), ("vision", 1)]
+    ranked = code_share_by_topic(counts, min_papers=2)  # vision's one paper with code ranks after nlp's three
+    assert ranked.select("topic", "enough").rows() == [("nlp", True), ("vision", False)]
     shares = code_share_by_topic(counts)
     assert shares.select("topic", "papers", "with_code").rows() == [("vision", 1, 1), ("nlp", 3, 1)]
     assert shares["share"].to_list() == [1.0, 1 / 3]

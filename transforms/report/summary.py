@@ -42,7 +42,8 @@ class VersionSummary:
     topics: pl.DataFrame
     """topic, papers, share (of all papers)."""
     code_by_topic: pl.DataFrame
-    """topic, papers, with_code, share (of the topic's papers with a repository)."""
+    """topic, papers, with_code, share (of the topic's papers with a repository), enough (at least
+    ``MIN_TOPIC_PAPERS`` papers)."""
     venues: pl.DataFrame
     """venue, papers (accepted or published), main_track, workshop: the top venues."""
     weekly: pl.DataFrame
@@ -104,15 +105,25 @@ def topic_distribution(counts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def code_share_by_topic(counts: pl.DataFrame) -> pl.DataFrame:
+MIN_TOPIC_PAPERS = 10
+"""A topic with fewer papers has a share that says little (one paper with code is 100 %): it is ranked after the
+others, and the report draws it in no chart."""
+
+
+def code_share_by_topic(counts: pl.DataFrame, min_papers: int = MIN_TOPIC_PAPERS) -> pl.DataFrame:
+    """topic, papers, with_code, share: the topics of at least ``min_papers`` papers first, by share, then the
+    smaller ones (``enough``: whether a topic has that many)."""
     return (
         counts.group_by("topic")
         .agg(
             pl.col("papers").sum(),
             pl.col("papers").filter(pl.col("has_code").fill_null(False)).sum().alias("with_code"),
         )
-        .with_columns((pl.col("with_code") / pl.col("papers")).alias("share"))
-        .sort(["share", "papers", "topic"], descending=[True, True, False])
+        .with_columns(
+            (pl.col("with_code") / pl.col("papers")).alias("share"),
+            (pl.col("papers") >= min_papers).alias("enough"),
+        )
+        .sort(["enough", "share", "papers", "topic"], descending=[True, True, True, False])
     )
 
 
