@@ -27,7 +27,7 @@ from expectations.parts import carried_part, summarize_part
 from flows.run.version import GatedRanges
 from flows.runtime.progress import progress
 from flows.store.previous import Incremental, PreviousVersion, carried_counts, read_shards
-from flows.store.shards import Shard, VersionPart, frames_equal, touched_shards
+from flows.store.shards import Shard, VersionPart, frames_equal, key_range, touched_shards
 from flows.store.spill import WorkFolder
 from transforms.dedup.index import update_index
 from transforms.dedup.minhash import DedupParams
@@ -168,14 +168,6 @@ def _rewritten(
 def _position(before: pl.DataFrame, run: pl.DataFrame) -> int:
     """How many of ``before``'s rows (sorted by ``paper_id``) have an id at most the last of ``run``'s."""
     return int(before.get_column("paper_id").search_sorted(_last_id(run), side="right"))
-
-
-def key_range(shards: list[Shard], position: int) -> tuple[str | None, str | None]:
-    """The keys shard ``position`` holds: from its first key (the first shard: from the lowest) up to, not
-    including, the next shard's first key (the last shard: to the highest), as ``plan_pieces`` cuts."""
-    low = shards[position].first_key if position > 0 else None
-    high = shards[position + 1].first_key if position + 1 < len(shards) else None
-    return low, high
 
 
 def in_shard_ranges(

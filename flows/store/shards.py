@@ -283,12 +283,19 @@ def touched_shards(shards: list[Shard], ids: pl.Series) -> list[int]:
     return sorted(set(positions.to_list()))
 
 
+def key_range(shards: list[Shard], position: int) -> tuple[str | None, str | None]:
+    """The keys shard ``position`` holds: from its first key (the first shard: from the lowest) up to, not
+    including, the next shard's first key (the last shard: to the highest), as :func:`plan_pieces` cuts."""
+    low = shards[position].first_key if position > 0 else None
+    high = shards[position + 1].first_key if position + 1 < len(shards) else None
+    return low, high
+
+
 def touched_cuts(keys: pl.Series, shards: list[Shard], touched: list[int]) -> list[tuple[int, int, int]]:
     """(shard position, start, stop) of the rows of ``keys`` (sorted) in each touched shard's key range."""
     cuts = []
     for position in touched:
-        low = shards[position].first_key if position > 0 else None
-        high = shards[position + 1].first_key if position + 1 < len(shards) else None
+        low, high = key_range(shards, position)
         start = 0 if low is None else keys.search_sorted(low, side="left")
         stop = keys.len() if high is None else keys.search_sorted(high, side="left")
         cuts.append((position, int(start), int(stop)))

@@ -69,6 +69,20 @@ def test_link_loops_in_an_input_folder_are_skipped_and_never_touched_again(tmp_p
     assert sum(entry["inputs"] for entry in manifest["provenance"]) == 1  # the one file read
 
 
+def written(folder: Path, items: list[dict]) -> Path:
+    """A daily-papers listing of ``items`` as a file in ``folder``."""
+    listing = folder / "2025-01-06.json"
+    listing.write_text(json.dumps(items), encoding="utf-8")
+    return listing
+
+
+def the_failed_run(out: Path) -> tuple[Path, dict]:
+    """The one failed-run folder of a run that published nothing (``latest`` never set), and its manifest."""
+    assert not (out / "trending-papers" / "latest").exists()
+    (failed,) = [path for path in (out / "failed-runs").iterdir() if not path.name.startswith(".")]
+    return failed, json.loads((failed / "manifest.json").read_text())
+
+
 def test_a_publish_that_fails_after_the_gate_keeps_the_runs_quarantine_and_ledger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,16 +96,12 @@ def test_a_publish_that_fails_after_the_gate_keeps_the_runs_quarantine_and_ledge
     monkeypatch.setattr(flows.run.publish, "render_report", broken_report)
     items = json.loads(day_listing(FIRST, FIRST))
     items[0]["paper"]["submittedOnDailyAt"] = "0001-01-01T00:00:00Z"  # one record quarantined
-    listing = tmp_path / "2025-01-06.json"
-    listing.write_text(json.dumps(items), encoding="utf-8")
     out = tmp_path / "out"
 
     with pytest.raises(OSError, match="No space left"):
-        curate(RunConfig(inputs=[listing], out_dir=out))
+        curate(RunConfig(inputs=[written(tmp_path, items)], out_dir=out))
 
-    assert not (out / "trending-papers" / "latest").exists()
-    (failed,) = [path for path in (out / "failed-runs").iterdir() if not path.name.startswith(".")]
-    manifest = json.loads((failed / "manifest.json").read_text())
+    failed, manifest = the_failed_run(out)
     assert manifest["status"] == "failed" and manifest["error"].startswith("publish failed: OSError")
     ledger = pl.read_parquet(failed / "ledger.parquet")
     assert ledger.height == len(items) and pl.read_parquet(failed / "quarantine.parquet").height == 1
@@ -108,16 +118,12 @@ def test_a_broken_contract_publishes_nothing_and_keeps_the_runs_records(
     real = flows.run.validate.table_outcomes
     monkeypatch.setattr(flows.run.validate, "table_outcomes", lambda parts: real([*parts, *parts]))
     items = json.loads(day_listing(FIRST, FIRST))
-    listing = tmp_path / "2025-01-06.json"
-    listing.write_text(json.dumps(items), encoding="utf-8")
     out = tmp_path / "out"
 
     with pytest.raises(ContractBroken, match="ranges-ordered"):
-        curate(RunConfig(inputs=[listing], out_dir=out))
+        curate(RunConfig(inputs=[written(tmp_path, items)], out_dir=out))
 
-    assert not (out / "trending-papers" / "latest").exists()
-    (failed,) = [path for path in (out / "failed-runs").iterdir() if not path.name.startswith(".")]
-    manifest = json.loads((failed / "manifest.json").read_text())
+    failed, manifest = the_failed_run(out)
     assert manifest["error"].startswith("contract broken: ") and "ranges-ordered" in manifest["error"]
     assert pl.read_parquet(failed / "ledger.parquet").height == len(items)
 

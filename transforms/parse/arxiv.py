@@ -14,7 +14,14 @@ from typing import Any
 
 import polars as pl
 
-from transforms.parse.common import Capture, decode_lenient, item_record, parse_failure, records_frame
+from transforms.parse.common import (
+    UNDECODABLE,
+    Capture,
+    decode_lenient,
+    item_record,
+    parse_failure,
+    records_frame,
+)
 from transforms.parse.values import parse_timestamp, split_arxiv_id
 
 SOURCE = "arxiv"
@@ -68,9 +75,9 @@ def _marked_invalid_bytes(content: bytes) -> bytes | None:
     """The feed with each byte that is not UTF-8 replaced by :data:`INVALID_BYTE` (None when it is all UTF-8, or
     mostly not: then it is not a feed to rescue), so expat reads it and the entry holding one is refused alone."""
     text = decode_lenient(content)
-    if text is None or not any("\udc80" <= character <= "\udcff" for character in text):
+    if text is None or not UNDECODABLE.search(text):
         return None
-    return re.sub("[\udc80-\udcff]", INVALID_BYTE, text).encode("utf-8", errors="surrogatepass")
+    return UNDECODABLE.sub(INVALID_BYTE, text).encode("utf-8")
 
 
 def _is_error(entry: ET.Element) -> bool:

@@ -103,6 +103,10 @@ class ItemRejected(ValueError):
         self.reason = reason
 
 
+UNDECODABLE = re.compile("[\udc80-\udcff]")
+"""A byte that was not UTF-8, as ``surrogateescape`` keeps it."""
+
+
 def decode_lenient(content: bytes) -> str | None:
     """UTF-8 text with each byte that is not UTF-8 kept as a lone surrogate (``surrogateescape``): the item holding
     it is then refused alone (``invalid-unicode``, :func:`unstorable_reason`) and its siblings are read. None when
@@ -111,7 +115,7 @@ def decode_lenient(content: bytes) -> str | None:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("utf-8-sig", errors="surrogateescape")
-    undecodable = sum(1 for character in text if "\udc80" <= character <= "\udcff")
+    undecodable = len(UNDECODABLE.findall(text))
     return text if undecodable <= max(16, len(content) // 1000) else None
 
 
