@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from expectations.parts import column_list
 from transforms.schema import CODE_STATUSES, PAPER_SCHEMA
@@ -140,8 +141,13 @@ def _row_expectations(settings: GateSettings) -> list[tuple[str, gxe.Expectation
             gxe.ExpectColumnValuesToBeInSet(column="code_status", value_set=list(CODE_STATUSES)),
         ),
         ("times-seen-positive", gxe.ExpectColumnValuesToBeBetween(column="times_seen", min_value=1)),
-        ("days-listed-positive", gxe.ExpectColumnValuesToBeBetween(column="days_listed", min_value=1)),
-        ("listed-on-present", gxe.ExpectColumnValuesToNotBeNull(column="first_listed_on")),
+        ("days-listed-not-negative", gxe.ExpectColumnValuesToBeBetween(column="days_listed", min_value=0)),
+        (  # a paper of inputs that are not listings has no listing day; one that was listed has its first
+            "listed-on-present",
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="first_listed_on", row_condition=Column("days_listed") > 0
+            ),
+        ),
         *_date_windows(settings),
     ]
 

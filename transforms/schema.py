@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "2.2.0"
+SCHEMA_VERSION = "2.3.0"
 """Semver of the published contract; every change is written in ``SCHEMA_CHANGELOG.md``."""
 DATASET_NAME = "trending-papers"
 
@@ -346,9 +346,10 @@ COLUMN_DOCS: dict[str, str] = {
     "last_seen": "Latest `captured_at` of the paper's `sources` (UTC).",
     "times_seen": "Number of distinct captures (`sources`) the paper was found in: the same bytes read again, in"
     " any run, do not count twice, so the value does not depend on how runs were batched.",
-    "first_listed_on": "Earliest day the paper was on a listing (`listings`).",
+    "first_listed_on": "Earliest day the paper was on a listing (`listings`); null for a paper only read from"
+    " inputs that are not listings (arXiv feeds, Papers with Code, its own paper page).",
     "last_listed_on": "Latest day the paper was on a listing.",
-    "days_listed": "Number of distinct days in `listings`.",
+    "days_listed": "Number of distinct days in `listings` (0: no listing has the paper).",
     "listings": "One entry per (day, source) the paper was listed: the day (see *Listing dates*), source, upvotes"
     " and comments that day, and its 1-based rank on that day's list when the source gives an order"
     " (highest counts and best rank when several captures list it that day).",

@@ -69,12 +69,18 @@ def test_allowed_languages_is_a_setting() -> None:
     assert isinstance(check_rows(papers, GateSettings()).failures, pl.DataFrame)
 
 
-def test_a_paper_without_a_listing_day_is_not_published() -> None:
+def test_a_paper_no_listing_has_is_published_and_a_listed_paper_needs_its_day() -> None:
+    """A paper only read from inputs that are not listings (arXiv, Papers with Code, a paper's page) has no
+    listing day and passes; a paper with listing days but no first one, or a negative count, is a bad row."""
     papers = papers_frame(
-        paper_row(), paper_row(paper_id="arxiv:2401.00003", days_listed=0, first_listed_on=None)
+        paper_row(),
+        paper_row(paper_id="arxiv:2401.00003", days_listed=0, first_listed_on=None, last_listed_on=None),
+        paper_row(paper_id="arxiv:2401.00004", days_listed=2, first_listed_on=None),
+        paper_row(paper_id="arxiv:2401.00005", days_listed=-1),
     )
     assert check_rows(papers, GateSettings()).failures.to_dicts() == [
-        {"gate_row": 1, "reasons": ["expectation:days-listed-positive", "expectation:listed-on-present"]}
+        {"gate_row": 2, "reasons": ["expectation:listed-on-present"]},
+        {"gate_row": 3, "reasons": ["expectation:days-listed-not-negative"]},
     ]
 
 

@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 from flows.sources.replay import read_raw_zone
 from flows.store.raw_zone import RawZone
 from transforms.parse import Capture, parse_capture
-from transforms.parse.listing import FILE_MTIME, LISTED_ON_EVIDENCE, RAW_ZONE, date_listings
+from transforms.parse.listing import FILE_MTIME, LISTED_ON_EVIDENCE, NOT_A_LISTING, RAW_ZONE, date_listings
 
 FETCHED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 """A capture time far from every listing day, so a test fails if the capture time is taken by mistake."""
@@ -177,9 +177,37 @@ def test_without_any_evidence_the_file_mtime_is_the_last_resort_and_says_so() ->
         b"</head><body><h1>One Paper</h1></body></html>"
     )
     assert_frame_equal(
-        dated(paper_page, "paper.html"),
-        expected(("2503.02130", None, FETCHED.date(), f"captured-at:{FILE_MTIME}", FILE_MTIME)),
+        dated(paper_page, "2025-03-04/paper.html"),
+        expected(("2503.02130", None, None, NOT_A_LISTING, FILE_MTIME)),
     )
+
+
+def test_inputs_that_are_not_listings_give_no_day_whatever_their_file_or_url_says() -> None:
+    """An arXiv feed or a Papers with Code page is not a trending list: neither its file's time, nor a date in
+    its name or URL, nor a broken input of it dates anything."""
+    feed = (
+        b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>"
+        b"<id>http://arxiv.org/abs/2503.02130v1</id><title>One Paper</title><summary>"
+        + ABSTRACT.encode()
+        + b"</summary>"
+        b"</entry></feed>"
+    )
+    paper = {
+        "id": "one-paper",
+        "title": "One Paper",
+        "abstract": ABSTRACT,
+        "url_abs": "https://arxiv.org/abs/2503.02130",
+    }
+    pwc = {"count": 1, "next": None, "previous": None, "results": [paper]}
+    for content, location in [
+        (feed, "feeds/2025-03-04.xml"),
+        (feed, "https://export.arxiv.org/api/query?id_list=2503.02130&date=2025-03-04"),
+        (pwc, "pwc/2025-03-04.json"),
+        (b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>", "feeds/2025-03-05.xml"),
+    ]:
+        frame = dated(content, location)
+        assert frame.get_column("listed_on").null_count() == frame.height == 1, location
+        assert frame.get_column("listed_on_evidence").to_list() == [NOT_A_LISTING], location
 
 
 def test_an_impossible_date_is_no_evidence() -> None:

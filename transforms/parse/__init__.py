@@ -20,6 +20,7 @@ from transforms.parse.common import (
 from transforms.parse.hf_daily import looks_like_hf_daily, parse_hf_daily
 from transforms.parse.hf_page import looks_like_html, parse_hf_page
 from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
+from transforms.parse.listing import is_listing_format, not_a_listing
 from transforms.parse.pwc import looks_like_pwc, parse_pwc
 from transforms.parse.text import looks_like_text_page, parse_text_page, text_shape_problem
 from transforms.parse.values import NOT_JSON, is_json_document, json_document, load_json
@@ -65,9 +66,10 @@ def parse_capture(capture: Capture, limits: InputLimits = DEFAULT_LIMITS) -> pl.
         except Exception as error:  # a recogniser that breaks must not break the run
             return parse_failure(capture, capture.source, f"parse:detect:{error_reason(error)}")
         try:
-            return FORMATS[name][1](capture)
+            records = FORMATS[name][1](capture)
         except Exception as error:  # the last line of isolation: one record for the whole input
-            return parse_failure(capture, name, f"parse:{name}:{error_reason(error)}")
+            records = parse_failure(capture, name, f"parse:{name}:{error_reason(error)}")
+        return records if is_listing_format(name) else not_a_listing(records)
 
 
 def _input_problem(capture: Capture, limits: InputLimits) -> str | None:

@@ -27,6 +27,7 @@ from transforms.parse.common import (
     records_frame,
 )
 from transforms.parse.hf_daily import PAPER_URL, document_day, paper_record
+from transforms.parse.listing import not_a_listing
 from transforms.parse.values import as_int, load_json, split_arxiv_id
 
 SOURCE = "hf-page"
@@ -53,11 +54,10 @@ def parse_hf_page(capture: Capture) -> pl.DataFrame:
     if not rows:
         return parse_failure(capture, SOURCE, f"parse:{SOURCE}:no-papers-found")
     day = document_day(_dated_path(scanner.canonical))
-    listing = not _is_paper_page(scanner.canonical or capture.location)
+    if _is_paper_page(scanner.canonical or capture.location):  # the paper, not a list: no rank, no day
+        return not_a_listing(records_frame(capture, SOURCE, rows))
     return records_frame(
-        capture,
-        SOURCE,
-        [row | {"rank": position + 1 if listing else None} | day for position, row in enumerate(rows)],
+        capture, SOURCE, [row | {"rank": position + 1} | day for position, row in enumerate(rows)]
     )
 
 

@@ -1,8 +1,13 @@
 """When each record was listed: ``listed_on`` from the most direct evidence, and which evidence that was.
 
 A record's ``listed_on`` is the day of the listing it came from (a Hugging Face daily list, a dated papers page,
-a day's capture dump). Its ``captured_at`` is when the bytes were fetched; the capture says where that time came
-from (``captured_at_evidence``: ``raw-zone`` or ``file-mtime``). Parsers propose what the content says (a
+a day's capture dump, a text copy of a listing page). Inputs that are not listings (an arXiv feed, a Papers with
+Code page, a single paper's page: :data:`LISTING_INPUTS`) give their records no day, evidence
+:data:`NOT_A_LISTING`: a file's modification day would count an enrichment record as "trending that week". Such
+a paper has a listing day only when a listing also has it.
+
+A record's ``captured_at`` is when the bytes were fetched; the capture says where that time came from
+(``captured_at_evidence``: ``raw-zone`` or ``file-mtime``). Parsers propose what the content says (a
 ``document:`` day named by the capture, or an ``item:`` day from the item's own timestamps); :func:`date_listings`
 adds what the capture's location says and keeps the best candidate in the order of :data:`LISTED_ON_EVIDENCE`.
 
@@ -43,6 +48,26 @@ LISTED_ON_EVIDENCE: dict[str, str] = {
 }
 """Evidence for ``listed_on``, best first: the value of ``listed_on_evidence`` and what it means."""
 
+NOT_A_LISTING = "not-a-listing"
+"""``listed_on_evidence`` of a record whose input is not a listing: its ``listed_on`` is null."""
+
+LISTING_INPUTS: dict[str, tuple[bool, str]] = {
+    "hf-daily": (True, "Hugging Face daily-papers API days (fetched, replayed, or their saved JSON)"),
+    "hf-scraped": (True, "scrapers' dumps of a day's papers page (`{papers: [...]}` with a date)"),
+    "hf-page": (
+        True,
+        "Hugging Face papers listing pages (daily, weekly, monthly, trending) and their saved HTML",
+    ),
+    "text": (True, "text copies of a listing page (title and abstract lines, such as the bundled sample)"),
+    "hf-page (paper)": (False, "a single paper's page (`/papers/<arXiv id>`): the paper, not a list"),
+    "arxiv": (
+        False,
+        "arXiv API feeds (fetched for enrichment, or local files): metadata, not a trending list",
+    ),
+    "pwc": (False, "Papers with Code pages and papers: a catalogue, not a trending list"),
+}
+"""Which inputs are listings (their records get a ``listed_on``) and which are not (:data:`NOT_A_LISTING`)."""
+
 _URL = r"^[A-Za-z][A-Za-z0-9+.-]*://"
 _DAY = r"(\d{4}-\d{2}-\d{2})"
 
@@ -51,8 +76,9 @@ def date_listings(records: pl.LazyFrame) -> pl.LazyFrame:
     """Set ``listed_on``/``listed_on_evidence`` of every record to the best evidence available.
 
     Needs ``input_path``, ``captured_at``, ``captured_at_evidence`` and the parser's proposal in ``listed_on`` and
-    ``listed_on_evidence`` (``document:…`` or ``item:…``, or null). Every record gets a day: at worst the day of
-    its capture time, with evidence ``captured-at:<captured_at_evidence>``.
+    ``listed_on_evidence`` (``document:…`` or ``item:…``, :data:`NOT_A_LISTING`, or null). Every record of a
+    listing gets a day: at worst the day of its capture time, with evidence ``captured-at:<captured_at_evidence>``;
+    a record whose parser said :data:`NOT_A_LISTING` gets none.
     """
     location = pl.col("input_path").fill_null("")
     is_url = location.str.contains(_URL)
@@ -72,10 +98,25 @@ def date_listings(records: pl.LazyFrame) -> pl.LazyFrame:
             pl.concat_str([pl.lit("captured-at:"), pl.col("captured_at_evidence")]),
         ),
     ]
+    listing = proposed != NOT_A_LISTING
     return records.with_columns(
-        pl.coalesce([value for value, _ in candidates]).alias("listed_on"),
-        _first_evidence(candidates).alias("listed_on_evidence"),
+        _where(listing, pl.coalesce([value for value, _ in candidates])).alias("listed_on"),
+        pl.when(listing)
+        .then(_first_evidence(candidates))
+        .otherwise(pl.lit(NOT_A_LISTING))
+        .alias("listed_on_evidence"),
     )
+
+
+def is_listing_format(name: str) -> bool:
+    """Whether records of the format ``name`` (``transforms/parse/FORMATS``) come from listings; a listing
+    format's parser still marks the records of a page that is not one (:func:`not_a_listing`)."""
+    return LISTING_INPUTS.get(name, (True, ""))[0]
+
+
+def not_a_listing(records: pl.DataFrame) -> pl.DataFrame:
+    """``records`` of an input that is not a listing, marked so that :func:`date_listings` gives them no day."""
+    return records.with_columns(listed_on=pl.lit(None, pl.Date), listed_on_evidence=pl.lit(NOT_A_LISTING))
 
 
 def _first_evidence(candidates: Sequence[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
@@ -99,9 +140,22 @@ def _file_name(location: pl.Expr) -> pl.Expr:
 
 
 def evidence_table() -> str:
-    """The markdown table of :data:`LISTED_ON_EVIDENCE` for the README, best evidence first."""
+    """The markdown tables of :data:`LISTED_ON_EVIDENCE` (best evidence first) and :data:`LISTING_INPUTS`."""
     lines = ["| order | `listed_on_evidence` | the day comes from |", "| --- | --- | --- |"]
     lines += [
         f"| {n} | `{name}` | {meaning} |" for n, (name, meaning) in enumerate(LISTED_ON_EVIDENCE.items(), 1)
+    ]
+    lines += [
+        "",
+        "Which inputs are listings (recognised from their content, `transforms/parse/`): records of the others get"
+        f" no `listed_on` (evidence `{NOT_A_LISTING}`), and their paper has a listing day only when a listing also"
+        " has it.",
+        "",
+        "| input format | a listing | what it is |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{name}` | {'yes' if listing else 'no'} | {meaning} |"
+        for name, (listing, meaning) in LISTING_INPUTS.items()
     ]
     return "\n".join(lines)
