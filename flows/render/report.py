@@ -1,17 +1,22 @@
 """``report.html`` of a version: one static, self-contained page (charts as embedded PNG, no script, no URL to
 fetch), written by ``flows/store/publish.py`` into the version folder so it can be opened from disk.
+
+This module computes the page's values (counts, tables, the charts' PNG bytes); ``templates/report.html.j2``
+lays them out, with Jinja2's HTML autoescaping: a title, topic or venue from the data is text, never markup.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
+from flows.render.pages import render_page
 from transforms.report.summary import (
     ACCEPTED_STATUSES,
     MIN_TOPIC_PAPERS,
@@ -29,13 +34,49 @@ CHART_FIRST_DAY = date(2015, 1, 1)
 """The weekly chart starts here (the row gate's first listing day)."""
 CHART_COLOR = "#3b6ea5"
 ACCENT_COLOR = "#e08a2c"
+_WEB_URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as the page embeds it: PNG bytes in base64 and the text that stands for them."""
+
+    alt: str
+    png: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the page (no rows: the page says "None.")."""
+
+    columns: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the page: a chart with notes under it, then a table with notes under it."""
+
+    title: str
+    chart: Chart | None = None
+    chart_notes: list[str] = field(default_factory=list)
+    table: Table | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def render_report(
     version: str, manifest: dict[str, Any], paper_counts: pl.DataFrame, summary: VersionSummary
 ) -> str:
     """The page: counts, charts (topic distribution, code share by topic, top venues, weekly new papers,
-    quarantine reasons) with their tables, and the papers this run added.
+    quarantine reasons) with their tables, and the papers this run added. Rendered from
+    ``templates/report.html.j2`` with HTML autoescaping.
 
     ``paper_counts``: the version's (:func:`~transforms.report.summary.paper_counts`)."""
     counts = manifest["counts"]
@@ -54,79 +95,53 @@ def render_report(
         ("papers accepted or published at a venue", f"{with_venue} ({_percent(with_venue, papers)})"),
     ]
     sections = [
-        _section(
+        Section(
             "Topics",
             _bar_chart(summary.topics, "topic", "papers", "papers", "Papers per primary topic"),
-            _table(summary.topics.with_columns(_share("share"))),
+            table=_table(summary.topics.with_columns(_share("share"))),
         ),
         _code_section(summary.code_by_topic),
-        _section(
-            "Top venues (accepted or published)",
-            _stacked_venues(summary.venues),
-            _table(summary.venues),
-        )
-        if summary.venues.height
-        else "",
-        _section(
-            "New papers per week (first listed)",
-            _weekly_chart(summary.weekly, _created(manifest), summary.unlisted),
-            "",
-        )
-        if summary.weekly.height or summary.unlisted
-        else "",
-        _section(
-            "Quarantine reasons of this run",
-            _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
-            _table(summary.quarantine_reasons),
-        )
-        if summary.quarantine_reasons.height
-        else "",
-        _section(
-            f"New papers of this run ({new})",
-            "",
-            _table(summary.new_papers, link="url")
-            + (
-                f"<p class='note'>The {summary.new_papers.height} most upvoted of {new} are shown.</p>"
-                if new > summary.new_papers.height
-                else ""
-            ),
-        )
-        if summary.new_papers.height
-        else "",
     ]  # a section with nothing to show is left out, not printed as "None."
-    count_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Trending ML papers {html.escape(version)}</title>
-<style>
-body {{ font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222;
-  padding: 0 1rem; }}
-h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.2rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem;
-  margin-top: 2rem; }}
-table {{ border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }}
-th, td {{ border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }}
-th {{ background: #f3f5f8; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.chart {{ max-width: 100%; height: auto; display: block; }}
-.pair {{ display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: flex-start; }}
-.note, .meta {{ color: #666; font-size: .85rem; }}
-</style>
-</head>
-<body>
-<h1>Trending ML papers, version <code>{html.escape(version)}</code></h1>
-<p class="meta">Schema {html.escape(SCHEMA_VERSION)} · previous version
-<code>{html.escape(str(manifest.get("previous_version")))}</code> ·
-created {html.escape(str(manifest["created_at"]))}</p>
-<table>{count_rows}</table>
-{"".join(sections)}
-</body>
-</html>
-"""
+    if summary.venues.height:
+        sections.append(
+            Section(
+                "Top venues (accepted or published)",
+                _stacked_venues(summary.venues),
+                table=_table(summary.venues),
+            )
+        )
+    if summary.weekly.height or summary.unlisted:
+        chart, notes = _weekly_chart(summary.weekly, _created(manifest), summary.unlisted)
+        sections.append(Section("New papers per week (first listed)", chart, notes))
+    if summary.quarantine_reasons.height:
+        sections.append(
+            Section(
+                "Quarantine reasons of this run",
+                _bar_chart(summary.quarantine_reasons, "reason", "records", "records", "Quarantined records"),
+                table=_table(summary.quarantine_reasons),
+            )
+        )
+    if summary.new_papers.height:
+        shown = summary.new_papers.height
+        sections.append(
+            Section(
+                f"New papers of this run ({new})",
+                table=_table(summary.new_papers, link="url"),
+                notes=[f"The {shown} most upvoted of {new} are shown."] if new > shown else [],
+            )
+        )
+    return render_page(
+        "report.html.j2",
+        version=version,
+        schema_version=SCHEMA_VERSION,
+        previous_version=str(manifest.get("previous_version")),
+        created_at=str(manifest["created_at"]),
+        counts=rows,
+        sections=sections,
+    )
 
 
-def _code_section(code_by_topic: pl.DataFrame) -> str:
+def _code_section(code_by_topic: pl.DataFrame) -> Section:
     """The share of each topic's papers with a repository, beside its counts. Topics of fewer than
     ``MIN_TOPIC_PAPERS`` papers are listed after the others, marked, and not drawn (one paper with code is 100 %)."""
     drawn = code_by_topic.filter(pl.col("enough"))
@@ -149,11 +164,11 @@ def _code_section(code_by_topic: pl.DataFrame) -> str:
         ).drop("enough")
     )
     note = (
-        f"<p class='note'>* {small} topics with fewer than {MIN_TOPIC_PAPERS} papers: listed last, not drawn.</p>"
+        [f"* {small} topics with fewer than {MIN_TOPIC_PAPERS} papers: listed last, not drawn."]
         if small
-        else ""
+        else []
     )
-    return _section("Code availability by topic", chart, table + note)
+    return Section("Code availability by topic", chart, table=table, notes=note)
 
 
 def _short(label: object, width: int = 40) -> str:
@@ -171,33 +186,31 @@ def _share(column: str) -> pl.Expr:
     return (pl.col(column) * 100).round(1).cast(pl.String).add(" %").alias(column)
 
 
-def _section(title: str, chart: str, table: str) -> str:
-    return f"<section><h2>{html.escape(title)}</h2><div class='pair'>{chart}{table}</div></section>"
-
-
 def _created(manifest: dict[str, Any]) -> date:
     """The day the version was made (its manifest's ``created_at``; today when it has none)."""
     created = manifest.get("created_at")
     return datetime.fromisoformat(created).date() if isinstance(created, str) else datetime.now(UTC).date()
 
 
-def _table(frame: pl.DataFrame, link: str | None = None) -> str:
-    if frame.height == 0:
-        return "<p class='note'>None.</p>"
+def _table(frame: pl.DataFrame, link: str | None = None) -> Table:
+    """``frame`` as a table; with ``link``, each title links to that column's URL when it is a web address
+    (``http``/``https``: a ``javascript:`` URL in the data is not made a link)."""
     columns = [c for c in frame.columns if c != link]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = []
+    rows = []
     for row in frame.iter_rows(named=True):
         cells = []
         for column in columns:
             value = row[column]
-            text = "" if value is None else html.escape(str(value))
-            if link and column == "title" and row.get(link):
-                text = f"<a href='{html.escape(row[link], quote=True)}'>{text}</a>"
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            cells.append(f"<td class='num'>{text}</td>" if numeric else f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+            href = row.get(link) if link and column == "title" else None
+            cells.append(
+                Cell(
+                    "" if value is None else str(value),
+                    numeric=isinstance(value, int | float) and not isinstance(value, bool),
+                    href=href if isinstance(href, str) and _WEB_URL.match(href) else None,
+                )
+            )
+        rows.append(cells)
+    return Table(columns, rows)
 
 
 class _Pyplot(Protocol):
@@ -219,16 +232,15 @@ def _figure(height: float) -> tuple[_Pyplot, Figure, Axes]:
     return plt, figure, axes
 
 
-def _image(plt: _Pyplot, figure: Figure, alt: str) -> str:
+def _image(plt: _Pyplot, figure: Figure, alt: str) -> Chart:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(figure)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img class='chart' alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{data}'>"
+    return Chart(alt, base64.b64encode(buffer.getvalue()).decode("ascii"))
 
 
-def _empty_chart(title: str) -> str:
+def _empty_chart(title: str) -> Chart:
     plt, figure, axes = _figure(1.2)
     axes.axis("off")
     axes.text(0.5, 0.5, f"{title}: nothing to show", ha="center", va="center", color="#666")
@@ -237,7 +249,7 @@ def _empty_chart(title: str) -> str:
 
 def _bar_chart(
     frame: pl.DataFrame, label: str, value: str, xlabel: str, title: str, percent: bool = False
-) -> str:
+) -> Chart:
     """Horizontal bars, largest on top (``percent``: the axis runs from 0 to 100)."""
     if frame.height == 0:
         return _empty_chart(title)
@@ -253,7 +265,7 @@ def _bar_chart(
     return _image(plt, figure, title)
 
 
-def _stacked_venues(venues: pl.DataFrame) -> str:
+def _stacked_venues(venues: pl.DataFrame) -> Chart:
     title = "Papers per venue: main track and workshops"
     if venues.height == 0:
         return _empty_chart(title)
@@ -270,7 +282,7 @@ def _stacked_venues(venues: pl.DataFrame) -> str:
     return _image(plt, figure, title)
 
 
-def _weekly_chart(weekly: pl.DataFrame, created: date, unlisted: int = 0) -> str:
+def _weekly_chart(weekly: pl.DataFrame, created: date, unlisted: int = 0) -> tuple[Chart, list[str]]:
     """Papers per week first listed (``first_listed_on``), drawn from ``CHART_FIRST_DAY`` to a week after the
     version was ``created``: weeks outside are counted under the chart, not drawn (a year like 1 or 9999 cannot be
     drawn at all), and so are the ``unlisted`` papers, which no listing dates."""
@@ -279,16 +291,16 @@ def _weekly_chart(weekly: pl.DataFrame, created: date, unlisted: int = 0) -> str
         pl.col("week").is_between(CHART_FIRST_DAY - timedelta(days=6), created + timedelta(days=7))
     )
     outside = int(weekly.get_column("papers").sum()) - int(drawn.get_column("papers").sum())
-    note = (
-        f"<p class='note'>{outside} papers first listed before {CHART_FIRST_DAY.isoformat()} or after "
-        f"{created.isoformat()} are not drawn.</p>"
-        if outside
-        else ""
-    )
+    notes = []
+    if outside:
+        notes.append(
+            f"{outside} papers first listed before {CHART_FIRST_DAY.isoformat()} or after "
+            f"{created.isoformat()} are not drawn."
+        )
     if unlisted:
-        note += f"<p class='note'>{unlisted} papers have no listing day (their inputs are not listings).</p>"
+        notes.append(f"{unlisted} papers have no listing day (their inputs are not listings).")
     if drawn.height == 0:
-        return _empty_chart(title) + note
+        return _empty_chart(title), notes
     plt, figure, axes = _figure(2.8)
     axes.bar(
         drawn.get_column("week").to_list(), drawn.get_column("papers").to_list(), width=5, color=CHART_COLOR
@@ -296,4 +308,4 @@ def _weekly_chart(weekly: pl.DataFrame, created: date, unlisted: int = 0) -> str
     axes.set_ylabel("papers first listed")
     axes.set_title(title)
     figure.autofmt_xdate()
-    return _image(plt, figure, title) + note
+    return _image(plt, figure, title), notes
