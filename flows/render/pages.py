@@ -7,12 +7,14 @@ for the page's language unless a renderer marks them as a finished fragment.
   :func:`~flows.render.escape.markdown_text`, so a ``|`` cannot split a table cell and ``<script>`` or
   ``[x](javascript:…)`` cannot become markup or a link on the Hub. A fragment a renderer built from escaped
   values (a table, the changes list) is passed as :class:`~markupsafe.Markup` (:func:`markdown_fragment`) and
-  printed as it is; the filters ``code`` and ``verbatim`` print a value as a code span or inside a fenced block.
+  printed as it is; the filters ``code``, ``verbatim`` and ``bibtex`` print a value as a code span, inside a
+  fenced block, or as a BibTeX field's braced value.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from flows.render.escape import code_span, markdown_text, one_line
+
+_BIBTEX_SPECIAL = re.compile(r"[{}\\]")
 
 TEMPLATES = Path(__file__).with_name("templates")
 """Packaged with ``flows.render`` (pyproject: ``[tool.setuptools.package-data]``)."""
@@ -44,6 +48,13 @@ def _verbatim(value: object) -> Markup:
     """A value inside a fenced code block, where markdown shows every character literally: on one line (so it
     cannot close the fence), without control characters."""
     return Markup(one_line(value, limit=500))
+
+
+def _bibtex(value: object, url: bool = False) -> Markup:
+    """A BibTeX field's value in its braces (``url``: as ``\\url{…}``): on one line, without a brace or
+    backslash that would end it."""
+    text = _BIBTEX_SPECIAL.sub("", one_line(value, limit=500))
+    return Markup("{" + (f"\\url{{{text}}}" if url else text) + "}")
 
 
 def _number(value: int | None) -> str:
@@ -73,7 +84,7 @@ _MARKDOWN = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_MARKDOWN.filters |= {"code": _code, "verbatim": _verbatim}
+_MARKDOWN.filters |= {"code": _code, "verbatim": _verbatim, "bibtex": _bibtex}
 
 
 def render_page(name: str, **values: Any) -> str:

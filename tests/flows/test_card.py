@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import datasets
+import datasets.config
+import pytest
+from datasets.info import DatasetInfosDict
+from datasets.utils.info_utils import NonMatchingSplitsSizesError
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from flows.render.card import build_card, size_category
 from tests.support.paper_rows import paper_row, papers_frame
-from tests.support.release_fixtures import V1, V2, manifest_for
+from tests.support.release_fixtures import V1, V2, manifest_for, publish
 from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
+from transforms.schema import PAPER_SCHEMA
 
 
 def papers():
@@ -86,3 +94,59 @@ def test_size_categories_follow_the_hub_buckets() -> None:
         "100K<n<1M",
         "1M<n<10M",
     ]
+
+
+def test_the_front_matter_describes_the_papers_features_and_split_size() -> None:
+    manifest = manifest_for(V2, papers(), V1)
+    data = DatasetCard(build_card(manifest, paper_counts(papers()))).data
+    assert data.dataset_info == {
+        "config_name": "default",
+        "features": datasets.Features.from_arrow_schema(PAPER_SCHEMA)._to_yaml_list(),
+        "splits": [{"name": "train", "num_examples": 2}],
+    }
+    infos = DatasetInfosDict.from_dataset_card_data(data.to_dict())
+    assert infos["default"].features == datasets.Features.from_arrow_schema(PAPER_SCHEMA)
+
+
+def test_datasets_loads_a_version_folder_by_its_cards_dataset_info(tmp_path: Path) -> None:
+    folder = publish(tmp_path / "out", V1, papers())
+    card = folder / "README.md"
+    assert "dataset_info:" in card.read_text(encoding="utf-8")
+    loaded = _load_offline(folder, tmp_path / "cache")
+    assert loaded.num_rows == 2
+    assert loaded.features == datasets.Features.from_arrow_schema(PAPER_SCHEMA)
+    # datasets reads the card's split size and checks it against the files:
+    card.write_text(card.read_text(encoding="utf-8").replace("num_examples: 2", "num_examples: 3"), "utf-8")
+    with pytest.raises(NonMatchingSplitsSizesError):
+        _load_offline(folder, tmp_path / "cache-2")
+
+
+def _load_offline(folder: Path, cache: Path) -> datasets.Dataset:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_DATASETS_OFFLINE", "1")
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+        return datasets.load_dataset(str(folder), split="train", cache_dir=str(cache))
+
+
+def test_the_card_ends_with_a_bibtex_entry_of_the_version() -> None:
+    manifest = manifest_for(V2, papers(), V1)
+    released = DatasetCard(build_card(manifest, paper_counts(papers()), repo_id="o/n")).text
+    local = DatasetCard(build_card(manifest, paper_counts(papers()))).text
+    assert (
+        f"""## Citation
+
+```bibtex
+@misc{{trending-papers-{V2},
+  title        = {{Trending ML papers, version {V2}}},
+  year         = {{2024}},
+  version      = {{{V2}}},
+  howpublished = {{\\url{{https://huggingface.co/datasets/o/n}}}},
+}}
+```
+"""
+        in released
+    )
+    assert f"  howpublished = {{trending-papers/{V2}}},\n" in local
+    no_date = DatasetCard(build_card(manifest | {"created_at": None}, paper_counts(papers()))).text
+    assert "year " not in no_date and f"  version      = {{{V2}}},\n" in no_date

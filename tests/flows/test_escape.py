@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from huggingface_hub import DatasetCard
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from flows.run.results import RunSummary
 from flows.store.inspect import PaperStory, Provenance
 from tests.support.paper_rows import paper_row, papers_frame
 from tests.support.release_fixtures import V1, V2, manifest_for
+from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
 
 HOSTILE = (
@@ -59,6 +61,35 @@ def test_the_cards_source_table_keeps_four_columns_whatever_the_folder_and_prove
     card = build_card(manifest, paper_counts(papers))
     row = next(line for line in card.splitlines() if line.startswith("| dump"))
     assert unescaped(row, "|") == 5 and unescaped(row, "<") == 0 and "\x1b" not in row
+
+
+def test_topics_reasons_and_changed_titles_from_the_data_cannot_inject_markdown_into_the_card() -> None:
+    hostile = ["| pipes |", "<script>alert(1)</script>", "[link](javascript:alert(1))", "# heading", HOSTILE]
+    before = papers_frame(paper_row(paper_id="arxiv:1", arxiv_id="1", title="Plain"))
+    after = papers_frame(
+        paper_row(paper_id="arxiv:1", arxiv_id="1", title=HOSTILE),
+        *(
+            paper_row(paper_id=f"arxiv:{n}", arxiv_id=str(n), topic=topic)
+            for n, topic in enumerate(hostile, 2)
+        ),
+    )
+    manifest = manifest_for(V2, after, V1)
+    manifest["counts"]["quarantined_by_reason"] = {"title:<script>|`x`": 1}
+    card = build_card(
+        manifest, paper_counts(after), changes=diff_papers(before, after), since=V1, repo_id="o/n"
+    )
+
+    assert DatasetCard(card).data.pretty_name == "Trending ML papers"  # the front matter still parses
+    body = card.split("\n---\n", 1)[1]
+    outside_code = re.sub(r"(?<!\\)`[^`]*`", "", body.split("## Citation")[0])
+    assert unescaped(outside_code, "<") == 0 and unescaped(outside_code, "](") == 0
+    assert "\x1b" not in card and "\u202e" not in card
+    topics = card.split("## Topics")[1].split("## Columns")[0]
+    rows = [line for line in topics.splitlines() if line.startswith("| ")]
+    assert len(rows) == 3 + len(hostile) and all(unescaped(row, "|") == 3 for row in rows)  # + general-ml
+    assert "| \\<script\\>alert(1)\\</script\\> | 1 |" in rows
+    assert "| `title:<script>\\|'x'` | 1 |" in card  # a code span shows it literally, in one cell
+    assert not any(line.startswith("# heading") for line in card.splitlines())
 
 
 def test_the_run_summary_and_papers_show_escape_titles_and_paths() -> None:
