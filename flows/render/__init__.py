@@ -1,1 +1,3 @@
-"""Pure renderers: the dataset card, changelog, report page, validation page and the text views of the commands."""
+"""Pure renderers: the dataset card, changelog, report page and validation page (the pages from autoescaped
+Jinja2 templates in ``templates/``) and the text views of the commands.
+"""
