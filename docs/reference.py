@@ -59,6 +59,12 @@ def paper_columns() -> str:
     return column_table()
 
 
+def listing_columns() -> str:
+    from transforms.schema import LISTING_ROW_SCHEMA
+
+    return _schema_table(LISTING_ROW_SCHEMA)
+
+
 def ledger_columns() -> str:
     from transforms.schema import LEDGER_SCHEMA
 
@@ -171,6 +177,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "package-tree": package_tree,
     "layer-contracts": layer_contracts,
     "paper-columns": paper_columns,
+    "listing-columns": listing_columns,
     "ledger-columns": ledger_columns,
     "quarantine-columns": quarantine_columns,
     "schema-version": schema_version,

@@ -80,12 +80,25 @@ LISTING = pa.struct(
         pa.field("upvotes", pa.int64()),
         pa.field("num_comments", pa.int64()),
         pa.field("rank", pa.int32()),
+        pa.field("github_stars", pa.int64()),
     ]
 )
-"""One day a paper was on a source's list: the day, the source, its upvotes and comments, its 1-based rank."""
+"""One day a paper was on a source's list: the day, the source, its upvotes and comments, its 1-based rank, and
+the stars of its GitHub repository that day (when the source gives them)."""
 
 CODE_STATUSES = ("linked", "claimed", "planned", "none")
 OUTCOMES = ("published", "duplicate", "quarantined")
+
+SOURCE_GIVEN_FIELDS = (
+    pa.field("github_stars", pa.int64()),
+    pa.field("github_repo_added_by", pa.string()),
+    pa.field("organization_id", pa.string()),
+    pa.field("organization_name", pa.string()),
+    pa.field("organization_fullname", pa.string()),
+    pa.field("ai_summary", pa.string()),
+)
+"""Fields the Hugging Face daily-papers API gives on recent days (``githubStars``, ``githubRepoAddedBy``,
+``organization``, ``ai_summary``), in records and papers alike."""
 
 # The schemas' fields are tuples: mypy types a list of fields of mixed types as list[object].
 RECORD_SCHEMA = pa.schema(
@@ -113,6 +126,7 @@ RECORD_SCHEMA = pa.schema(
         pa.field("keywords", pa.list_(pa.string())),
         pa.field("source_code_url", pa.string()),
         pa.field("source_project_url", pa.string()),
+        *SOURCE_GIVEN_FIELDS,
         pa.field("arxiv_comment", pa.string()),
         pa.field("journal_ref", pa.string()),
         pa.field("doi", pa.string()),
@@ -153,6 +167,7 @@ PAPER_SCHEMA = pa.schema(
         pa.field("upvotes", pa.int64()),
         pa.field("num_comments", pa.int64()),
         pa.field("keywords", pa.list_(pa.string())),
+        *SOURCE_GIVEN_FIELDS,
         pa.field("arxiv_comment", pa.string()),
         pa.field("journal_ref", pa.string()),
         pa.field("doi", pa.string()),
@@ -230,6 +245,20 @@ identity decisions that shaped the record's outcome without being a quarantine r
 for every record that was not quarantined): ``dedup:split_arxiv_conflict`` (its cluster was cut out of a
 component that held two known arXiv ids) and ``match:split_arxiv_conflict`` (its paper and another of the run,
 with a different arXiv id, matched one previous paper without an id; the more similar one took it)."""
+
+LISTING_ROW_SCHEMA = pa.schema(
+    (
+        pa.field("paper_id", pa.string(), nullable=False),
+        pa.field("listed_on", pa.date32(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("upvotes", pa.int64()),
+        pa.field("num_comments", pa.int64()),
+        pa.field("rank", pa.int32()),
+        pa.field("github_stars", pa.int64()),
+    )
+)
+"""The ``listings`` table of a version (``listings/train-*.parquet``): the papers' ``listings`` as a long table,
+one row per (``paper_id``, ``listed_on``, ``source``), sorted so; a time series per paper without unnesting."""
 
 DEDUP_INDEX_SCHEMA = pa.schema(
     (
@@ -323,6 +352,14 @@ COLUMN_DOCS: dict[str, str] = {
     "upvotes": "Upvotes at the latest capture (highest seen).",
     "num_comments": "Comments at the latest capture.",
     "keywords": "Keywords given by the source (HF `ai_keywords`).",
+    "github_stars": "Stars of the paper's GitHub repository at its latest capture that gives them (HF"
+    " `githubStars`); `listings` has them per day.",
+    "github_repo_added_by": "Who linked the repository on Hugging Face (`githubRepoAddedBy`: `author`, `user`...).",
+    "organization_id": "Id of the Hugging Face organisation the paper is claimed by (HF `organization._id`).",
+    "organization_name": "Handle of that organisation on the Hub (`organization.name`, e.g. `google`).",
+    "organization_fullname": "Display name of that organisation (`organization.fullname`, e.g. `Google`).",
+    "ai_summary": "Hugging Face's machine-written one-sentence summary of the paper (`ai_summary`): not the"
+    " authors' words.",
     "arxiv_comment": "arXiv comment field (often the venue).",
     "journal_ref": "arXiv journal reference.",
     "doi": "DOI from arXiv.",
@@ -351,8 +388,9 @@ COLUMN_DOCS: dict[str, str] = {
     "last_listed_on": "Latest day the paper was on a listing.",
     "days_listed": "Number of distinct days in `listings` (0: no listing has the paper).",
     "listings": "One entry per (day, source) the paper was listed: the day (see *Listing dates*), source, upvotes"
-    " and comments that day, and its 1-based rank on that day's list when the source gives an order"
-    " (highest counts and best rank when several captures list it that day).",
+    " and comments that day, its 1-based rank on that day's list when the source gives an order, and its"
+    " repository's stars that day (highest counts and best rank when several captures list it that day). The"
+    " `listings` config has the same entries as a table.",
     "venue": "Venue of the strongest hint in `venue_hints` (status published > accepted > under-review > submitted"
     " > mentioned; among equals the first, structured fields first); null when there is no hint.",
     "venue_year": "Year of that hint (null when the hint names none).",

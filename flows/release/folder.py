@@ -14,7 +14,7 @@ from flows.release.plan import ReleaseFile
 from flows.render.card import build_card
 from flows.store.catalog import Catalog, read_manifest
 from flows.store.files import sha256_file
-from flows.store.layout import releases_root
+from flows.store.layout import RELEASED_TABLES, releases_root
 from flows.store.parquet import row_group_sizes
 from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
@@ -23,17 +23,19 @@ from transforms.report.summary import paper_counts
 def build_release_folder(
     out_dir: Path, version_dir: Path, repo_id: str, previous_release: str | None
 ) -> Path:
-    """``OUT/releases/<version>/``: ``data/*.parquet`` linked from the version and the release card."""
+    """``OUT/releases/<version>/``: the tables of both configs (``data/`` and ``listings/``), linked from the
+    version, and the release card."""
     folder = releases_root(out_dir) / version_dir.name
     if folder.exists():
         shutil.rmtree(folder)
-    (folder / "data").mkdir(parents=True)
-    for source in sorted((version_dir / "data").glob("train-*.parquet")):
-        target = folder / "data" / source.name
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+    for table in RELEASED_TABLES:
+        (folder / table).mkdir(parents=True)
+        for source in sorted((version_dir / table).glob("train-*.parquet")):
+            target = folder / table / source.name
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
     manifest = read_manifest(version_dir) or {}
     papers = read_papers(version_dir)
     changes, since, kind = _changes_for_card(out_dir, manifest, papers, previous_release)

@@ -17,7 +17,7 @@ from flows.errors import ReleaseError, UsageError
 from flows.net.retry import RetryPolicy, gave_up_on, with_retries
 from flows.net.scrub import redact_text
 from flows.release.plan import ReleasePlan
-from flows.store.layout import looks_like_version
+from flows.store.layout import RELEASED_TABLES, looks_like_version
 
 log = logging.getLogger("trending_papers.release")
 
@@ -69,7 +69,9 @@ def diff_against_remote(api: Any, call: Caller, plan: ReleasePlan) -> None:
     for path, item in local.items():
         same = remote.get(path) in (item.sha256, item.git_blob)
         (plan.unchanged if same else plan.uploads).append(path)
-    plan.deletions = sorted(path for path in remote if path.startswith("data/") and path not in local)
+    plan.deletions = sorted(
+        path for path in remote if path.split("/", 1)[0] in RELEASED_TABLES and path not in local
+    )
 
 
 def upload(api: Any, call: Caller, plan: ReleasePlan) -> str:

@@ -1,11 +1,11 @@
 """``papers release``: publish one version on the Hugging Face Hub, in one commit, tagged with its version id.
 
 1. **Build** the exact folder the Hub repository should hold, under ``OUT/releases/<version>/``: the version's
-   ``data/train-XXXXX-of-XXXXX.parquet`` (hard links, the bytes are the version's) and a ``README.md`` card
-   generated from the manifest, with the changes since the previous *release* (the newest version tag before
-   this one on the Hub) (``flows/release/folder.py``).
+   ``data/`` and ``listings/`` ``train-XXXXX-of-XXXXX.parquet`` (hard links, the bytes are the version's) and a
+   ``README.md`` card generated from the manifest, with the changes since the previous *release* (the newest
+   version tag before this one on the Hub) (``flows/release/folder.py``).
 2. **Plan** against the repository's state: which files are new or changed (sha256 of LFS files, git blob id of
-   the card), which ``data/`` files are stale (deleted in the same commit), and whether the tag exists already:
+   the card), which table files are stale (deleted in the same commit), and whether the tag exists already:
    then the release is a no-op that says so (``flows/release/plan.py``).
 3. **Upload** with ``huggingface_hub`` in one ``create_commit`` (parent commit pinned, so a concurrent change or
    a lost response never commits twice) and **tag** it ``<version>``; ``load_dataset(repo, revision=version)``

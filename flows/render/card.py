@@ -23,11 +23,12 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from flows.render.changelog import render_changes
 from flows.render.dataset_info import dataset_info
 from flows.render.pages import markdown_fragment, render_page
-from transforms.report.summary import topic_distribution, total_papers
-from transforms.schema import DATASET_NAME, PAPER_SCHEMA, SCHEMA_VERSION, column_table
+from transforms.report.summary import topic_distribution, total_listings, total_papers
+from transforms.schema import DATASET_NAME, LISTING_ROW_SCHEMA, PAPER_SCHEMA, SCHEMA_VERSION, column_table
 
 PRETTY_NAME = "Trending ML papers"
 DATA_FILES = "data/train-*.parquet"
+LISTINGS_FILES = "listings/train-*.parquet"
 TASK_CATEGORIES = ["text-classification", "text-retrieval", "summarization"]
 TAGS = ["arxiv", "papers", "machine-learning", "scientific-papers", "metadata"]
 LICENCE_ANCHOR = "sources-and-licences"
@@ -90,11 +91,17 @@ class CardConfig:
     schema: pa.Schema
     rows: int
     split: str = "train"
+    default: bool = False
+    """The config ``datasets.load_dataset`` reads when it is given no config name."""
 
 
 def card_configs(counts: pl.DataFrame) -> list[CardConfig]:
-    """The version's configs: ``default``, its papers."""
-    return [CardConfig("default", DATA_FILES, PAPER_SCHEMA, total_papers(counts))]
+    """The version's configs: ``papers`` (the default: one row per paper) and ``listings`` (one row per paper,
+    day and source: the papers' ``listings`` as a long table)."""
+    return [
+        CardConfig("papers", DATA_FILES, PAPER_SCHEMA, total_papers(counts), default=True),
+        CardConfig("listings", LISTINGS_FILES, LISTING_ROW_SCHEMA, total_listings(counts)),
+    ]
 
 
 def card_data(
@@ -117,7 +124,11 @@ def card_data(
         size_categories=[size_category(total_papers(counts))],
         tags=TAGS,
         configs=[
-            {"config_name": config.name, "data_files": [{"split": config.split, "path": config.data_files}]}
+            {
+                "config_name": config.name,
+                **({"default": True} if config.default else {}),
+                "data_files": [{"split": config.split, "path": config.data_files}],
+            }
             for config in configs
         ],
         dataset_info=infos[0] if len(infos) == 1 else infos,  # one config: a mapping, as datasets writes it

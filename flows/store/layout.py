@@ -7,6 +7,7 @@
       trending-papers/                 the dataset: one immutable folder per version
         <version>/
           data/train-0000i-of-0000N.parquet          papers, range shards by paper_id
+          listings/train-0000i-of-0000N.parquet      one row per (paper, day, source), a shard per papers shard
           index/dedup-keys-0000i-of-0000N.parquet    dedup lookup keys, range shards by paper_id
           quarantine/quarantine-0000i-of-0000N.parquet
           ledger.parquet  manifest.json  README.md  CHANGELOG.md  report.html  validation/
@@ -31,7 +32,11 @@ from transforms.schema import DATASET_NAME
 
 LATEST = "latest"
 DATA_FOLDER, DATA_STEM = "data", "train"
+LISTINGS_FOLDER = "listings"
+"""The ``listings`` table: one shard per papers shard, named as it (``listings/train-0000i-of-0000N.parquet``)."""
 INDEX_FOLDER, INDEX_STEM = "index", "dedup-keys"
+RELEASED_TABLES = (DATA_FOLDER, LISTINGS_FOLDER)
+"""The tables a Hub release uploads (the card's ``papers`` and ``listings`` configs), one folder each."""
 QUARANTINE_FOLDER, QUARANTINE_STEM = "quarantine", "quarantine"
 LEDGER_FILE = "ledger.parquet"
 MANIFEST_FILE = "manifest.json"

@@ -31,7 +31,7 @@ from flows.store.catalog import Catalog, data_files
 from flows.store.layout import DATA_FOLDER, INDEX_FOLDER, INDEX_STEM
 from flows.store.shards import Shard, VersionPart, previous_shards
 from transforms.report.summary import COUNTED_COLUMNS, paper_counts
-from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, arrow_frame, conform, empty
+from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, SCHEMA_VERSION, arrow_frame, conform, empty
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class PreviousVersion:
     """Range shards of the dedup index (empty when it has none with key ranges)."""
     fingerprint: str | None
     """The dedup parameters its index was built with (None: no index)."""
+    schema_version: str | None = SCHEMA_VERSION
+    """The schema its files were written with: a run carries its shards as they are only when it is this code's
+    (a shard of older columns beside new ones would break every reader of ``data/*.parquet``)."""
 
     @classmethod
     def from_frames(
@@ -59,7 +62,11 @@ class PreviousVersion:
     @property
     def incremental(self) -> bool:
         """Whether a run with these dedup parameters can merge into it shard by shard."""
-        return bool(self.paper_shards and self.index_shards) and self.fingerprint is not None
+        return (
+            bool(self.paper_shards and self.index_shards)
+            and self.fingerprint is not None
+            and self.schema_version == SCHEMA_VERSION
+        )
 
     @property
     def rows(self) -> int:
@@ -130,6 +137,7 @@ def open_latest(out_dir: Path, fingerprint: str | None = None) -> PreviousVersio
         paper_shards=papers,
         index_shards=index,
         fingerprint=fingerprint if fingerprint is not None and found == [fingerprint] else None,
+        schema_version=catalog.schema_version(latest),
     )
 
 

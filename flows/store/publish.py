@@ -32,6 +32,7 @@ from flows.store.layout import (
     dataset_root,
     failed_runs_root,
 )
+from flows.store.listings import write_listings
 from flows.store.lock import is_stale, owner_file
 from flows.store.previous import Incremental
 from flows.store.shards import (
@@ -81,9 +82,12 @@ def publish_version(
 
     def write(staging: Path) -> None:
         papers, index = write_papers(staging, tables, metadata, root / base if base else None)
+        listings = write_listings(staging, papers, root / base if base else None, metadata)
         records = write_records(staging, quarantine, ledger, metadata)
         tables_first = (
-            [*papers, *index, *records] if isinstance(tables, Incremental) else [*papers, *records, *index]
+            [*papers, *listings, *index, *records]
+            if isinstance(tables, Incremental)
+            else [*papers, *listings, *records, *index]
         )
         files = tables_first + _write_documents(staging, documents)
         _write_manifest(staging, manifest, files, base)
@@ -220,5 +224,5 @@ def _write_manifest(
         "linked_files": sum("linked_from" in f for f in files),
         "linked_from": base if linked else None,
     }
-    full = redact_json({**manifest, "storage": storage, "files": files})
+    full = redact_json({"schema_version": SCHEMA_VERSION, **manifest, "storage": storage, "files": files})
     (staging / MANIFEST_FILE).write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.errors import ContractBroken
+from flows.store.catalog import read_manifest
 from flows.store.files import sha256_file
 from flows.store.layout import (
     DATA_FOLDER,
@@ -49,6 +50,7 @@ from transforms.schema import (
     LEDGER_SCHEMA,
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
+    SCHEMA_VERSION,
     arrow_frame,
     conform,
     to_arrow,
@@ -170,11 +172,17 @@ def _write_range_shards(
         key="paper_id",
         target_rows=_rows_per(shard_bytes, frame),
         previous=previous,
-        previous_version=base_dir.name if base_dir is not None else None,
+        previous_version=base_dir.name if base_dir is not None and _same_schema(base_dir) else None,
         version=metadata["version"],
         write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, _keyed(metadata)),
         read_previous=read_previous,
     )
+
+
+def _same_schema(version_dir: Path) -> bool:
+    """Whether a version's files were written with this code's schema: only then is one of its shards linked
+    into the new version (a shard of other columns would break every reader of the folder's files)."""
+    return (read_manifest(version_dir) or {}).get("schema_version") == SCHEMA_VERSION
 
 
 def _write_incremental(

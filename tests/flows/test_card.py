@@ -6,6 +6,7 @@ from pathlib import Path
 
 import datasets
 import datasets.config
+import polars as pl
 import pytest
 from datasets.info import DatasetInfosDict
 from datasets.utils.info_utils import NonMatchingSplitsSizesError
@@ -16,7 +17,7 @@ from tests.support.paper_rows import paper_row, papers_frame
 from tests.support.release_fixtures import V1, V2, manifest_for, publish
 from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
-from transforms.schema import PAPER_SCHEMA
+from transforms.schema import LISTING_ROW_SCHEMA, PAPER_SCHEMA
 
 
 def papers():
@@ -41,7 +42,12 @@ def test_the_card_has_complete_hub_front_matter() -> None:
     assert data.pretty_name == "Trending ML papers"
     assert {"arxiv", "papers"} <= set(data.tags)
     assert data.configs == [
-        {"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}
+        {
+            "config_name": "papers",
+            "default": True,
+            "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+        },
+        {"config_name": "listings", "data_files": [{"split": "train", "path": "listings/train-*.parquet"}]},
     ]
     assert DatasetCardData(**data.to_dict()).to_dict() == data.to_dict()  # round-trips through the card class
 
@@ -99,13 +105,21 @@ def test_size_categories_follow_the_hub_buckets() -> None:
 def test_the_front_matter_describes_the_papers_features_and_split_size() -> None:
     manifest = manifest_for(V2, papers(), V1)
     data = DatasetCard(build_card(manifest, paper_counts(papers()))).data
-    assert data.dataset_info == {
-        "config_name": "default",
-        "features": datasets.Features.from_arrow_schema(PAPER_SCHEMA)._to_yaml_list(),
-        "splits": [{"name": "train", "num_examples": 2}],
-    }
+    assert data.dataset_info == [
+        {
+            "config_name": "papers",
+            "features": datasets.Features.from_arrow_schema(PAPER_SCHEMA)._to_yaml_list(),
+            "splits": [{"name": "train", "num_examples": 2}],
+        },
+        {
+            "config_name": "listings",
+            "features": datasets.Features.from_arrow_schema(LISTING_ROW_SCHEMA)._to_yaml_list(),
+            "splits": [{"name": "train", "num_examples": 2}],  # one listing day a paper
+        },
+    ]
     infos = DatasetInfosDict.from_dataset_card_data(data.to_dict())
-    assert infos["default"].features == datasets.Features.from_arrow_schema(PAPER_SCHEMA)
+    assert infos["papers"].features == datasets.Features.from_arrow_schema(PAPER_SCHEMA)
+    assert infos["listings"].features == datasets.Features.from_arrow_schema(LISTING_ROW_SCHEMA)
 
 
 def test_datasets_loads_a_version_folder_by_its_cards_dataset_info(tmp_path: Path) -> None:
@@ -115,18 +129,21 @@ def test_datasets_loads_a_version_folder_by_its_cards_dataset_info(tmp_path: Pat
     loaded = _load_offline(folder, tmp_path / "cache")
     assert loaded.num_rows == 2
     assert loaded.features == datasets.Features.from_arrow_schema(PAPER_SCHEMA)
+    listings = _load_offline(folder, tmp_path / "cache", "listings")
+    assert listings.to_polars().equals(pl.read_parquet(folder / "listings" / "*.parquet"))
+    assert listings.features == datasets.Features.from_arrow_schema(LISTING_ROW_SCHEMA)
     # datasets reads the card's split size and checks it against the files:
     card.write_text(card.read_text(encoding="utf-8").replace("num_examples: 2", "num_examples: 3"), "utf-8")
     with pytest.raises(NonMatchingSplitsSizesError):
         _load_offline(folder, tmp_path / "cache-2")
 
 
-def _load_offline(folder: Path, cache: Path) -> datasets.Dataset:
+def _load_offline(folder: Path, cache: Path, name: str | None = None) -> datasets.Dataset:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HF_DATASETS_OFFLINE", "1")
         patch.setenv("HF_HUB_OFFLINE", "1")
         patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-        return datasets.load_dataset(str(folder), split="train", cache_dir=str(cache))
+        return datasets.load_dataset(str(folder), name, split="train", cache_dir=str(cache))
 
 
 def test_the_card_ends_with_a_bibtex_entry_of_the_version() -> None:

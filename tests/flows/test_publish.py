@@ -55,6 +55,7 @@ def test_publish_writes_a_complete_version_and_points_latest_at_it(tmp_path: Pat
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {f["path"] for f in manifest["files"]} == {
         "data/train-00000-of-00001.parquet",
+        "listings/train-00000-of-00001.parquet",
         "quarantine/quarantine-00000-of-00001.parquet",
         "ledger.parquet",
     }

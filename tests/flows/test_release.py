@@ -70,12 +70,21 @@ def test_a_release_is_one_commit_of_the_exact_folder_tagged_with_the_version(
     assert commit[0]["value"]["summary"] == f"Release {V1}"
     assert commit[0]["value"]["parentCommit"] == repo.commits[0].oid  # pinned: never committed twice
     operations = {line["value"]["path"]: line["key"] for line in commit[1:]}
-    assert operations == {"data/train-00000-of-00001.parquet": "lfsFile", "README.md": "file"}
+    assert operations == {
+        "data/train-00000-of-00001.parquet": "lfsFile",
+        "listings/train-00000-of-00001.parquet": "lfsFile",
+        "README.md": "file",
+    }
     data = (version_dir / "data" / "train-00000-of-00001.parquet").read_bytes()
     assert repo.head.files["data/train-00000-of-00001.parquet"] == (data, True)
     card = (tmp_path / "releases" / V1 / "README.md").read_bytes()
     assert repo.head.files["README.md"] == (card, False)
-    assert set(repo.head.files) == {".gitattributes", "README.md", "data/train-00000-of-00001.parquet"}
+    assert set(repo.head.files) == {
+        ".gitattributes",
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "listings/train-00000-of-00001.parquet",
+    }
     assert hub.validated_cards == [card.decode()]
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in hub.seen("POST", r"/commit/"))
     (entry,) = read_release_log(tmp_path)
@@ -102,25 +111,25 @@ def test_a_new_release_deletes_stale_shards_in_the_same_commit(
     outcome = release(tmp_path, V2, repo_id=REPO)
 
     first, second = hub.commits_posted()
+    tables = ("data", "listings")
     assert {line["value"]["path"] for line in first[1:]} == {
         "README.md",
-        *(f"data/train-0000{i}-of-00003.parquet" for i in range(3)),
+        *(f"{table}/train-0000{i}-of-00003.parquet" for table in tables for i in range(3)),
     }
     assert sorted((line["key"], line["value"]["path"]) for line in second[1:]) == [
-        ("deletedFile", "data/train-00000-of-00003.parquet"),
-        ("deletedFile", "data/train-00001-of-00003.parquet"),
-        ("deletedFile", "data/train-00002-of-00003.parquet"),
+        *(("deletedFile", f"{table}/train-0000{i}-of-00003.parquet") for table in tables for i in range(3)),
         ("file", "README.md"),
-        ("lfsFile", "data/train-00000-of-00001.parquet"),
+        *(("lfsFile", f"{table}/train-00000-of-00001.parquet") for table in tables),
     ]
     repo = hub.repos[REPO]
     assert set(repo.commit_at(V2).files) == {
         ".gitattributes",
         "README.md",
         "data/train-00000-of-00001.parquet",
+        "listings/train-00000-of-00001.parquet",
     }
     assert repo.tags[V1] != repo.tags[V2] == outcome.commit
-    assert len(repo.commit_at(V1).files) == 5  # the old tag still gives the old version
+    assert len(repo.commit_at(V1).files) == 8  # the old tag still gives the old version
     card = repo.commit_at(V2).files["README.md"][0].decode()
     assert f"## Changes since the previous release (`{V1}`)" in card
     assert "- added: 1, e.g. `arxiv:2405.00003`" in card
@@ -271,17 +280,26 @@ def test_the_release_folder_loads_offline_with_datasets_and_duckdb(
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
         "README.md",
         "data/train-00000-of-00001.parquet",
+        "listings/train-00000-of-00001.parquet",
     ]
     loaded = _load_offline(folder, monkeypatch)
     assert loaded.num_rows == 3 and loaded.column_names[0] == "paper_id"
     assert sorted(loaded["paper_id"]) == sorted(three_papers()["paper_id"].to_list())
     assert duckdb.sql(f"select count(*) from '{folder}/data/*.parquet'").fetchall() == [(3,)]
+    listings = _load_offline(folder, monkeypatch, "listings")
+    listed = three_papers().get_column("listings").list.len().sum()
+    assert listings.num_rows == listed > 0 and listings.column_names[:3] == [
+        "paper_id",
+        "listed_on",
+        "source",
+    ]
+    assert duckdb.sql(f"select count(*) from '{folder}/listings/*.parquet'").fetchall() == [(listed,)]
     assert hashlib.sha256((folder / "data" / "train-00000-of-00001.parquet").read_bytes()).hexdigest() == (
         outcome.plan.files[1].sha256
     )
 
 
-def _load_offline(folder: Path, monkeypatch: pytest.MonkeyPatch | None = None):
+def _load_offline(folder: Path, monkeypatch: pytest.MonkeyPatch | None = None, name: str | None = None):
     import datasets
     import datasets.config
 
@@ -291,5 +309,5 @@ def _load_offline(folder: Path, monkeypatch: pytest.MonkeyPatch | None = None):
         patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
         patch.setenv("HF_DATASETS_CACHE", str(folder.parent / "datasets-cache"))
         return datasets.load_dataset(
-            str(folder), split="train", cache_dir=str(folder.parent / "datasets-cache")
+            str(folder), name, split="train", cache_dir=str(folder.parent / "datasets-cache")
         )

@@ -18,6 +18,7 @@ from flows.store.publish import Documents, publish_version
 from flows.store.shards import Piece, Shard, plan_pieces
 from flows.store.tables import WholeTables
 from tests.support.paper_rows import paper_row, papers_frame
+from transforms.history.merge import listing_rows
 from transforms.schema import (
     LEDGER_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -87,6 +88,10 @@ def assert_reads_back(folder: Path, papers: pl.DataFrame) -> None:
     assert rows == list(expected.select("paper_id", "times_seen").iter_rows())
     index = pl.read_parquet(str(folder / "index" / "*.parquet"))
     assert index.sort("paper_id", "kind").equals(index_of(expected).sort("paper_id", "kind"))
+    listings = pl.read_parquet(str(folder / "listings" / "*.parquet"))
+    assert listings.equals(listing_rows(expected))
+    assert listings.height == expected.get_column("listings").list.len().sum()
+    assert [p.name for p in files_of(folder, "listings")] == [p.name for p in files_of(folder, "data")]
 
 
 def assert_manifest_matches_files(folder: Path) -> dict:
@@ -126,6 +131,11 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
         for a, b in zip(files_of(v1, "index"), files_of(v2, "index"), strict=True)
     ]
     assert index_linked == [True, True, True, False]  # only paper 13 has new keys
+    listings_linked = [
+        a.stat().st_ino == b.stat().st_ino
+        for a, b in zip(files_of(v1, "listings"), files_of(v2, "listings"), strict=True)
+    ]
+    assert listings_linked == inode  # a listings shard is linked with the papers shard it comes from
 
     assert_reads_back(v1, first)
     assert_reads_back(v2, second)
@@ -137,7 +147,7 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
     assert [(f["first_key"], f["last_key"]) for f in data][3] == ("arxiv:2401.00010", "arxiv:2401.00013")
     written = sum(f["bytes"] for f in manifest["files"] if "linked_from" not in f)
     assert manifest["storage"]["new_bytes"] == written < manifest["storage"]["bytes"]
-    assert manifest["storage"]["linked_files"] == 5 and manifest["storage"]["linked_from"] == V1
+    assert manifest["storage"]["linked_files"] == 7 and manifest["storage"]["linked_from"] == V1
     assert pl.read_parquet_metadata(after[0])["trending_papers.version"] == V1  # the bytes are v1's
 
     prune(tmp_path, keep=1)

@@ -33,7 +33,14 @@ def paper_row(**overrides: Any) -> dict[str, Any]:
         "last_listed_on": SEEN.date(),
         "days_listed": 1,
         "listings": [
-            {"listed_on": SEEN.date(), "source": "hf-daily", "upvotes": 3, "num_comments": 0, "rank": 1}
+            {
+                "listed_on": SEEN.date(),
+                "source": "hf-daily",
+                "upvotes": 3,
+                "num_comments": 0,
+                "rank": 1,
+                "github_stars": None,
+            }
         ],
         "aliases": [],
         "authors": ["Ada Lovelace", "Zoë Ångström"],

@@ -27,10 +27,12 @@ RECORDS = pl.DataFrame(
         "upvotes": [3, 9, 7, None, 1],
         "num_comments": [0, 1, 2, None, None],
         "rank": [4, 2, 1, None, 1],
+        "github_stars": [10, 12, 15, None, None],
     },
     schema_overrides={"rank": pl.Int32},
 )
-"""Paper A on day 1, and twice on day 2 (two captures); paper B on a page without order; C undated."""
+"""Paper A on day 1, and twice on day 2 (two captures, stars 12 then 15); paper B on a page without order; C
+undated."""
 
 
 def test_listings_hold_one_entry_per_day_and_source_with_the_best_values() -> None:
@@ -45,8 +47,22 @@ def test_listings_hold_one_entry_per_day_and_source_with_the_best_values() -> No
                 "paper_id": ["A", "B", "C"],
                 "listings": [
                     [
-                        {"listed_on": DAY1, "source": "hf-daily", "upvotes": 3, "num_comments": 0, "rank": 4},
-                        {"listed_on": DAY2, "source": "hf-daily", "upvotes": 9, "num_comments": 2, "rank": 1},
+                        {
+                            "listed_on": DAY1,
+                            "source": "hf-daily",
+                            "upvotes": 3,
+                            "num_comments": 0,
+                            "rank": 4,
+                            "github_stars": 10,
+                        },
+                        {
+                            "listed_on": DAY2,
+                            "source": "hf-daily",
+                            "upvotes": 9,
+                            "num_comments": 2,
+                            "rank": 1,
+                            "github_stars": 15,
+                        },
                     ],
                     [
                         {
@@ -55,6 +71,7 @@ def test_listings_hold_one_entry_per_day_and_source_with_the_best_values() -> No
                             "upvotes": None,
                             "num_comments": None,
                             "rank": None,
+                            "github_stars": None,
                         }
                     ],
                     [],
@@ -75,7 +92,14 @@ def paper(paper_id: str, captures: list[tuple[str, datetime]], listings: list[tu
         "upvotes": max(upvotes for _, upvotes in listings),
         "sources": [{"source": "hf-daily", "captured_at": at, "raw_sha256": sha} for sha, at in captures],
         "listings": [
-            {"listed_on": day, "source": "hf-daily", "upvotes": upvotes, "num_comments": 0, "rank": 1}
+            {
+                "listed_on": day,
+                "source": "hf-daily",
+                "upvotes": upvotes,
+                "num_comments": 0,
+                "rank": 1,
+                "github_stars": None,
+            }
             for day, upvotes in listings
         ],
     }
@@ -162,7 +186,14 @@ def raw_paper(draw: st.DrawFn, paper_id: str) -> dict:
         "cleaning_flags": draw(st.lists(st.sampled_from(["a", "b"]), max_size=3)),
         "sources": [{"source": source, "captured_at": at, "raw_sha256": sha} for sha, at, source in captures],
         "listings": [
-            {"listed_on": day, "source": "hf-daily", "upvotes": up, "num_comments": None, "rank": up % 3}
+            {
+                "listed_on": day,
+                "source": "hf-daily",
+                "upvotes": up,
+                "num_comments": None,
+                "rank": up % 3,
+                "github_stars": None,
+            }
             for day, up in days
         ],
     }

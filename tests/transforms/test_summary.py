@@ -17,6 +17,7 @@ from transforms.report.summary import (
     summed_counts,
     top_venues,
     topic_distribution,
+    total_listings,
     weekly_new_papers,
 )
 from transforms.schema import QUARANTINE_SCHEMA, empty
@@ -40,6 +41,7 @@ def papers() -> pl.DataFrame:
             "first_listed_on": [date(2024, 6, 3), date(2024, 6, 9), None, date(2024, 6, 10)],
             # when the files were captured: never a week of the report
             "first_seen": [datetime(2024, 6, 20, tzinfo=UTC)] * 4,
+            "listings": [[{"rank": 1}], [{"rank": 1}, {"rank": 2}], [], [{"rank": 3}]],
         }
     )
 
@@ -95,7 +97,8 @@ def test_a_versions_counts_and_top_new_papers_are_those_of_its_parts_combined() 
 def test_counts_keep_every_key_the_tables_read() -> None:
     counts = paper_counts(papers())
     assert counts.get_column("papers").sum() == 4
-    assert counts.columns == [*summary_keys(), "papers"]
+    assert counts.columns == [*summary_keys(), "papers", "listings"]
+    assert total_listings(counts) == 4
     assert counts.filter(pl.col("language") == "de").get_column("papers").to_list() == [1]
 
 

@@ -34,18 +34,21 @@ _KEPT_COLUMNS = (
     "match_rule",
 )
 _UNION_COLUMNS = ("cleaning_flags", "decisions")
+_LATEST_COLUMNS = ("github_stars",)
+"""Counts that change over time and never go back to an old value by merging: the latest capture's."""
 
 
 def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
     """One row per cluster: the kept record, its members' provenance and merged fields.
 
     Merges: record-level columns (ids, source, title, abstract, raw text, language) are the kept record's;
-    ``upvotes``/``num_comments`` are the maximum over members; every other column (arxiv_id, arxiv_version,
-    url, authors, keywords, published_at, categories, journal_ref, doi...) is the kept record's value if
-    present and non-empty, else the first non-empty value in kept order; ``cleaning_flags`` is the union. Adds
-    ``aliases`` (distinct other titles, by normalised form, sorted), ``duplicates`` (DUPLICATE_REF per merged
-    record, sorted by similarity descending then source, raw_sha256), ``sources`` (SOURCE_REF for all members,
-    distinct, sorted by captured_at, source, raw_sha256) and ``member_record_ids`` (sorted).
+    ``upvotes``/``num_comments`` are the maximum over members; ``github_stars`` the latest captured member's;
+    every other column (arxiv_id, arxiv_version, url, authors, keywords, published_at, categories, journal_ref,
+    doi...) is the kept record's value if present and non-empty, else the first non-empty value in kept order;
+    ``cleaning_flags`` is the union. Adds ``aliases`` (distinct other titles, by normalised form, sorted),
+    ``duplicates`` (DUPLICATE_REF per merged record, sorted by similarity descending then source, raw_sha256),
+    ``sources`` (SOURCE_REF for all members, distinct, sorted by captured_at, source, raw_sha256) and
+    ``member_record_ids`` (sorted).
 
     Rows may carry :data:`~transforms.dedup.clusters.ABSTRACT_CHARS` instead of ``abstract`` (dedup's papers of
     a few columns, collapsed again later from their members' every column): it orders the members as the
@@ -63,6 +66,8 @@ def collapse_clusters(clustered: pl.DataFrame) -> pl.DataFrame:
         dtype = schema[name]
         if name in _MAX_COLUMNS:
             aggregations.append(pl.col(name).max())
+        elif name in _LATEST_COLUMNS:
+            aggregations.append(pl.col(name).sort_by("captured_at", nulls_last=False).drop_nulls().last())
         elif name in _UNION_COLUMNS and isinstance(dtype, pl.List):
             aggregations.append(
                 pl.col(name).list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias(name)

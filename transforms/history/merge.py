@@ -6,9 +6,9 @@ commutative and idempotent, so the history does not depend on how the input was 
 * ``sources``: one entry per capture (``source``, ``raw_sha256``) with its earliest ``captured_at``. Reading the
   same bytes again adds nothing. ``first_seen``/``last_seen`` are the earliest/latest capture time,
   ``times_seen`` the number of captures.
-* ``listings``: one entry per (``listed_on``, ``source``) with the highest upvotes and comments and the best
-  rank seen for that day. ``first_listed_on``/``last_listed_on`` are the earliest/latest day, ``days_listed``
-  the number of distinct days.
+* ``listings``: one entry per (``listed_on``, ``source``) with the highest upvotes, comments and GitHub stars
+  and the best rank seen for that day. ``first_listed_on``/``last_listed_on`` are the earliest/latest day,
+  ``days_listed`` the number of distinct days.
 
 One run over N days and N day-by-day runs therefore give the same history; re-reading a day adds nothing twice.
 """
@@ -26,6 +26,8 @@ from transforms.schema import PAPER_SCHEMA, polars_schema
 __all__ = ["attach_listings", "datetime_literal", "history_columns", "in_paper_order", "upsert"]
 
 _MAX_COLUMNS = ("upvotes", "num_comments")
+_LATEST_COLUMNS = ("github_stars",)
+"""Counts that rise and fall (a repository's stars): the value of the row captured last, not the highest."""
 """Counters that only grow: a merged paper keeps the highest value seen."""
 
 HISTORY_COLUMNS = (
@@ -38,7 +40,7 @@ HISTORY_COLUMNS = (
 )
 """Derived from ``sources`` and ``listings`` by :func:`history_columns`, never merged on their own."""
 
-_LISTING_FIELDS = ("listed_on", "source", "upvotes", "num_comments", "rank")
+_LISTING_FIELDS = ("listed_on", "source", "upvotes", "num_comments", "rank", "github_stars")
 _LISTINGS_DTYPE = polars_schema(PAPER_SCHEMA)["listings"]
 _SOURCES_DTYPE = polars_schema(PAPER_SCHEMA)["sources"]
 
@@ -67,6 +69,19 @@ def attach_listings(papers: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame
     return papers.with_columns(aligned.fill_null(pl.lit([], dtype=_LISTINGS_DTYPE)).alias("listings"))
 
 
+def listing_rows(papers: pl.DataFrame) -> pl.DataFrame:
+    """The ``listings`` of ``papers`` (sorted by ``paper_id``) as a long table: one row per (paper_id, listed_on,
+    source), in that order (``LISTING_ROW_SCHEMA``)."""
+    return (
+        papers.select("paper_id", "listings")
+        .explode("listings")
+        .drop_nulls("listings")
+        .unnest("listings")
+        .select("paper_id", *_LISTING_FIELDS)
+        .sort("paper_id", "listed_on", "source")
+    )
+
+
 def history_columns(seen_at: datetime | None = None) -> list[pl.Expr]:
     """The six history columns from ``sources`` and ``listings``.
 
@@ -93,7 +108,8 @@ def upsert(previous: pl.DataFrame | None, new_papers: pl.DataFrame, seen_at: dat
     :func:`match_previous`. Rows sharing a ``paper_id`` (a paper seen again, or two new rows matching one older
     paper) are merged: the row listed first (then captured first, then the previous version's) keeps its
     descriptive fields (title, abstract, raw text, authors...: unless empty), missing values such as
-    ``arxiv_id`` come from the others, ``upvotes``/``num_comments`` are the maximum, and ``sources``,
+    ``arxiv_id`` come from the others, ``upvotes``/``num_comments`` are the maximum, ``github_stars`` the last
+    captured row's, and ``sources``,
     ``listings``, ``duplicates``, ``aliases`` (plus the other rows' titles when their normalised form differs),
     ``code_urls``, ``project_urls`` and ``cleaning_flags`` are unions. The history columns are then derived
     (:func:`history_columns`). Untouched previous rows are returned unchanged.
@@ -194,6 +210,9 @@ def _merge_same_id(frame: pl.DataFrame) -> pl.DataFrame:
             aggregations.append(col.first())
         elif name in _MAX_COLUMNS:
             aggregations.append(col.max())
+        elif name in _LATEST_COLUMNS:  # the value of the row captured last
+            last_capture = pl.col("sources").list.eval(pl.element().struct.field("captured_at")).list.max()
+            aggregations.append(col.sort_by(last_capture, nulls_last=False).drop_nulls().last())
         elif name in ("sources", "listings"):
             aggregations.append(col.list.explode(keep_nulls=False, empty_as_null=False).alias(name))
         elif name in _UNION_LISTS:
@@ -280,7 +299,12 @@ def _listings_by(entries: pl.DataFrame, key: str) -> pl.DataFrame:
     return (
         entries.drop_nulls("listed_on")
         .group_by(key, "listed_on", "source")
-        .agg(pl.col("upvotes").max(), pl.col("num_comments").max(), pl.col("rank").min())
+        .agg(
+            pl.col("upvotes").max(),
+            pl.col("num_comments").max(),
+            pl.col("rank").min(),
+            pl.col("github_stars").max(),
+        )
         .sort(key, "listed_on", "source")
         .group_by(key, maintain_order=True)
         .agg(pl.struct(*_LISTING_FIELDS).alias("listings"))

@@ -180,7 +180,28 @@ def paper_record(paper: Mapping[str, Any], fallback: Mapping[str, Any] | None = 
         "keywords": as_text_list(paper.get("ai_keywords")),
         "source_code_url": as_text(paper.get("githubRepo")),
         "source_project_url": as_text(paper.get("projectPage")),
+        "github_stars": _count(paper.get("githubStars")),
+        "github_repo_added_by": as_text(paper.get("githubRepoAddedBy")),
+        "ai_summary": as_text(paper.get("ai_summary")),
+        **_organization(field("organization")),
         "url": PAPER_URL.format(arxiv_id=arxiv_id) if arxiv_id else None,
+    }
+
+
+def _count(value: Any) -> int | None:
+    """A count the source gives (stars): a whole number of at least 0, else unknown."""
+    count = as_int(value)
+    return count if count is not None and count >= 0 else None
+
+
+def _organization(value: Any) -> dict[str, str | None]:
+    """``organization_id``/``_name``/``_fullname`` of the Hub organisation a paper is claimed by (``_id``, its
+    handle ``name``, its display ``fullname``); all null when the item names none."""
+    organization: Mapping[str, Any] = value if isinstance(value, Mapping) else {}
+    return {
+        "organization_id": as_text(organization.get("_id")),
+        "organization_name": as_text(organization.get("name")),
+        "organization_fullname": as_text(organization.get("fullname")),
     }
 
 

@@ -69,6 +69,7 @@ ACCOUNTED_COLUMNS = (
     "rank",
     "upvotes",
     "num_comments",
+    "github_stars",
     "reasons",
     "cluster_id",
     "similarity",

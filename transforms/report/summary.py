@@ -27,7 +27,7 @@ COUNT_KEYS = (
 """What the card, the report and the run's artifacts count papers by (``week``: the Monday of the week a paper
 was first listed, :func:`listed_on`)."""
 
-COUNTED_COLUMNS = (*COUNT_KEYS[:-1], "first_listed_on")
+COUNTED_COLUMNS = (*COUNT_KEYS[:-1], "first_listed_on", "listings")
 """The columns of the papers that :func:`paper_counts` reads."""
 
 NEW_PAPER_COLUMNS = ("title", "url", "topic", "venue", "has_code", "upvotes")
@@ -63,7 +63,8 @@ def listed_on() -> pl.Expr:
 
 
 def paper_counts(papers: pl.DataFrame) -> pl.DataFrame:
-    """How many papers have each combination of ``COUNT_KEYS`` (column ``papers``), sorted by the keys.
+    """How many papers have each combination of ``COUNT_KEYS`` (column ``papers``) and how many ``listings``
+    entries they hold (the rows of the version's ``listings`` table), sorted by the keys.
 
     Everything the card, the report and the run's artifacts say about a whole version is a sum over these rows:
     a few thousand of them stand for any number of papers, and the counts of parts of a version add up to the
@@ -71,7 +72,10 @@ def paper_counts(papers: pl.DataFrame) -> pl.DataFrame:
     """
     return (
         papers.group_by(*COUNT_KEYS[:-1], listed_on().dt.truncate("1w").alias("week"))
-        .agg(pl.len().cast(pl.Int64).alias("papers"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("papers"),
+            pl.col("listings").list.len().sum().cast(pl.Int64).alias("listings"),
+        )
         .sort(COUNT_KEYS, nulls_last=True)
     )
 
@@ -81,9 +85,14 @@ def summed_counts(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
     return (
         pl.concat(parts, how="vertical_relaxed")
         .group_by(COUNT_KEYS)
-        .agg(pl.col("papers").sum())
+        .agg(pl.exclude(COUNT_KEYS).sum())
         .sort(COUNT_KEYS, nulls_last=True)
     )
+
+
+def total_listings(counts: pl.DataFrame) -> int:
+    """The listing entries of the papers the counts stand for (the rows of the ``listings`` table)."""
+    return int(counts.get_column("listings").sum()) if "listings" in counts.columns else 0
 
 
 def total_papers(counts: pl.DataFrame) -> int:
