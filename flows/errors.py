@@ -26,6 +26,10 @@ class IncompatibleSchema(UsageError):
     """The latest version was written with another major schema version: its columns mean other things."""
 
 
+class UnknownLicences(UsageError):
+    """A release would publish papers whose sources state no licence, and was not told to."""
+
+
 class OutputLocked(PapersError):
     """Another live run holds the output folder's lock."""
 

@@ -33,7 +33,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
     "ranges): nothing was published; or (verify) a file of a version differs from its manifest",
     ExitCode.USAGE: "usage error: a bad option or argument, an unknown version or paper, a history of another "
-    "major schema, no Hub token; nothing was contacted or changed",
+    "major schema, no Hub token, a release of papers whose sources state no licence (without "
+    "--accept-unknown-licences); nothing was contacted or changed",
     ExitCode.RUNTIME_FAILURE: "run-time failure: an internal error, a full disk, a read-only output folder, the "
     "Hub refusing; one line on stderr, the traceback in OUT/failed-runs/<id>-crashed/traceback.log (or a "
     "temporary file when OUT cannot be written)",

@@ -298,7 +298,8 @@ def _release_command(commands: Any) -> None:
         "release",
         help="publish a version on the Hugging Face Hub (one commit, tagged with the version id)",
         description=(
-            "Build the folder the Hub repository should hold (data/train-*.parquet and README.md), upload it in "
+            "Build the folder the Hub repository should hold (data/ and listings/ train-*.parquet and README.md), "
+            "upload it in "
             "one commit that also deletes stale shards, and tag it with the version id. Re-releasing a released "
             "version does nothing. The token comes from HF_TOKEN or the huggingface_hub login. " + EXIT_STATUS
         ),
@@ -311,6 +312,11 @@ def _release_command(commands: Any) -> None:
         "--dry-run", action="store_true", help="print the plan (files, sizes, operations, tag)"
     )
     release.add_argument("--private", action="store_true", help="create the repository as private")
+    release.add_argument(
+        "--accept-unknown-licences",
+        action="store_true",
+        help="release even when some papers come only from sources that state no licence (refused otherwise)",
+    )
     _out(release)
     _json(release, "the plan and the outcome")
     release.set_defaults(validate=_validate_out)

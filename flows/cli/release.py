@@ -12,7 +12,12 @@ from flows.release.release import release as release_version
 
 def release(args: argparse.Namespace, reply: Reply) -> int:
     outcome = release_version(
-        args.out, args.version, repo_id=args.repo_id, dry_run=args.dry_run, private=args.private
+        args.out,
+        args.version,
+        repo_id=args.repo_id,
+        dry_run=args.dry_run,
+        private=args.private,
+        accept_unknown_licences=args.accept_unknown_licences,
     )
     plan = outcome.plan
     if plan.no_op:

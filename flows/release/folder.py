@@ -14,9 +14,10 @@ from flows.release.plan import ReleaseFile
 from flows.render.card import build_card
 from flows.store.catalog import Catalog, read_manifest
 from flows.store.files import sha256_file
-from flows.store.layout import RELEASED_TABLES, releases_root
+from flows.store.layout import DATA_FOLDER, RELEASED_TABLES, releases_root
 from flows.store.parquet import row_group_sizes
 from transforms.history.changes import diff_papers
+from transforms.report.provenance import capture_sources, papers_by_source, papers_without_licence
 from transforms.report.summary import paper_counts
 
 
@@ -39,11 +40,26 @@ def build_release_folder(
     manifest = read_manifest(version_dir) or {}
     papers = read_papers(version_dir)
     changes, since, kind = _changes_for_card(out_dir, manifest, papers, previous_release)
+    captures = capture_sources(manifest.get("provenance") or [])
     card = build_card(
-        manifest, paper_counts(papers), changes=changes, since=since, since_kind=kind, repo_id=repo_id
+        manifest,
+        paper_counts(papers),
+        changes=changes,
+        since=since,
+        since_kind=kind,
+        repo_id=repo_id,
+        source_papers=dict(papers_by_source(papers, captures).iter_rows()),
+        unlicensed=papers_without_licence(papers, captures).height,
     )
     (folder / "README.md").write_text(card, encoding="utf-8")
     return folder
+
+
+def unlicensed_papers(version_dir: Path) -> pl.DataFrame:
+    """The ``paper_id`` of the version's papers no source of which states a licence (read column-pruned)."""
+    manifest = read_manifest(version_dir) or {}
+    papers = pl.read_parquet(version_dir / DATA_FOLDER / "*.parquet", columns=["paper_id", "sources"])
+    return papers_without_licence(papers, capture_sources(manifest.get("provenance") or []))
 
 
 def read_papers(version_dir: Path) -> pl.DataFrame:

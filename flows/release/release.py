@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.errors import ReleaseError, UsageError
+from flows.errors import ReleaseError, UnknownLicences, UsageError
 from flows.net.retry import RetryPolicy
-from flows.release.folder import build_release_folder, describe_folder
+from flows.release.folder import build_release_folder, describe_folder, unlicensed_papers
 from flows.release.hub import Caller, api, diff_against_remote, offline, remote_plan, token, upload
 from flows.release.plan import ReleasePlan
 from flows.store.catalog import Catalog
@@ -51,17 +51,35 @@ def release(
     repo_id: str,
     dry_run: bool = False,
     private: bool = False,
+    accept_unknown_licences: bool = False,
     retry: RetryPolicy = HUB_RETRY,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ReleaseOutcome:
     """Release ``version`` of ``out_dir`` to ``repo_id`` (see the module docstring); ``dry_run`` uploads nothing.
 
     Holds the output lock (:class:`OutputLocked` otherwise): a dry run rebuilds the release folder too, and a
-    prune or a second release must not change the version or its folder under an upload.
+    prune or a second release must not change the version or its folder under an upload. Refuses
+    (:class:`UnknownLicences`), before contacting the Hub, a version with papers no source of which states a
+    licence, unless ``accept_unknown_licences``: the card would otherwise publish terms nobody stated.
     """
     _check_repo_id(repo_id)
     with lock_if_present(out_dir):
+        if not accept_unknown_licences:
+            _check_licences(out_dir, version)
         return _release_locked(out_dir, version, repo_id, dry_run, private, retry, sleep)
+
+
+def _check_licences(out_dir: Path, version: str) -> None:
+    catalog = Catalog(out_dir)
+    version_dir = catalog.path(catalog.resolve(version)).resolve()
+    unknown = unlicensed_papers(version_dir)
+    if unknown.height:
+        example = unknown.get_column("paper_id")[0]
+        raise UnknownLicences(
+            f"{unknown.height} papers of {version_dir.name} (e.g. {example}) come only from sources that state no "
+            "licence (the card's sources table says which): release with --accept-unknown-licences to publish "
+            "them anyway"
+        )
 
 
 def _release_locked(

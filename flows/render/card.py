@@ -23,6 +23,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from flows.render.changelog import render_changes
 from flows.render.dataset_info import dataset_info
 from flows.render.pages import markdown_fragment, render_page
+from transforms.report.provenance import UNRECORDED, licence_known
 from transforms.report.summary import topic_distribution, total_listings, total_papers
 from transforms.schema import DATASET_NAME, LISTING_ROW_SCHEMA, PAPER_SCHEMA, SCHEMA_VERSION, column_table
 
@@ -143,11 +144,16 @@ def build_card(
     since: str | None = None,
     since_kind: str = "version",
     repo_id: str | None = None,
+    source_papers: dict[str, int] | None = None,
+    unlicensed: int | None = None,
 ) -> str:
     """The README.md of a version (``since_kind="version"``) or of a Hub release (``"release"``), rendered from
     ``templates/card.md.j2``.
 
-    ``counts``: the version's paper counts (:func:`~transforms.report.summary.paper_counts`)."""
+    ``counts``: the version's paper counts (:func:`~transforms.report.summary.paper_counts`). ``source_papers``
+    (papers per source) and ``unlicensed`` (papers no source of which states a licence) are counted where every
+    paper is read (a release, :mod:`transforms.report.provenance`); a version's own card lists its sources
+    without them."""
     version = manifest["version"]
     run = manifest["counts"]
     by_reason: dict[str, int] = run.get("quarantined_by_reason", {})
@@ -177,12 +183,33 @@ def build_card(
         quarantine_reasons=by_reason,
         topics=topics,
         columns=markdown_fragment(column_table()),
-        provenance=manifest.get("provenance") or [],
+        provenance=_provenance(manifest, source_papers),
+        paper_counts=source_papers or {},
+        unlicensed=unlicensed,
         changes=None if changes is None or since is None else markdown_fragment(render_changes(changes)),
         since=since,
         since_kind=since_kind,
         citation=_citation(manifest, repo_id),
     )
+
+
+def _provenance(manifest: dict[str, Any], source_papers: dict[str, int] | None) -> list[dict[str, Any]]:
+    """The manifest's sources, each marked whether its licence states terms; plus, when papers were counted by
+    source, a row for papers whose captures no manifest names (versions written before sources were carried)."""
+    sources = [
+        {**entry, "known": licence_known(entry.get("licence"))} for entry in manifest.get("provenance") or []
+    ]
+    if source_papers and source_papers.get(UNRECORDED):
+        sources.append(
+            {
+                "name": UNRECORDED,
+                "origin": "captures read before sources were carried",
+                "licence": "unknown",
+                "known": False,
+                "inputs": "",
+            }
+        )
+    return sources
 
 
 def parse_card(text: str) -> DatasetCard:

@@ -47,7 +47,10 @@ def build_manifest(
         },
         "counts": counts,
         "stages": [timing.as_dict() for timing in stages],
-        "provenance": input_provenance([report.__dict__ for report in ingested.inputs]),
+        "provenance": carried_provenance(
+            (read_manifest(previous.path) or {}).get("provenance", []) if previous is not None else [],
+            input_provenance([report.__dict__ for report in ingested.inputs]),
+        ),
     }
 
 
@@ -75,17 +78,40 @@ def input_provenance(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The sources of a run's inputs with their licences, one row per source folder or fetched host.
 
     A local file's source is the nearest ``PROVENANCE.txt`` in its folder or above it (its ``Source:`` and
-    ``Licence:`` lines); a fetched response's is its host. A path the scan skipped was not read: it has no source
-    here, and it is not touched again (a link loop cannot be resolved).
+    ``Licence:`` lines); a fetched response's is its host. ``captures`` are the sha256 of the inputs read from it
+    (a paper's ``sources`` name them). A path the scan skipped was not read: it has no source here, and it is not
+    touched again (a link loop cannot be resolved).
     """
     found: dict[str, dict[str, Any]] = {}
     for item in inputs:
         if item.get("skipped"):
             continue
         name, origin, licence = _provenance_of(str(item["path"]))
-        entry = found.setdefault(name, {"name": name, "origin": origin, "licence": licence, "inputs": 0})
+        entry = found.setdefault(
+            name, {"name": name, "origin": origin, "licence": licence, "inputs": 0, "captures": []}
+        )
         entry["inputs"] += 1
-    return sorted(found.values(), key=lambda entry: entry["name"])
+        if item.get("sha256"):
+            entry["captures"].append(item["sha256"])
+    return sorted(
+        ({**entry, "captures": sorted(set(entry["captures"]))} for entry in found.values()),
+        key=lambda entry: entry["name"],
+    )
+
+
+def carried_provenance(earlier: list[dict[str, Any]], run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sources of every paper of a version: those the versions before it read (``earlier``, the previous
+    manifest's) and this run's. A source read again keeps this run's origin and licence text (its
+    ``PROVENANCE.txt`` may have changed), adds its inputs, and its captures are the union."""
+    merged = {entry["name"]: dict(entry) for entry in earlier}
+    for entry in run:
+        before = merged.get(entry["name"], {})
+        merged[entry["name"]] = {
+            **entry,
+            "inputs": int(before.get("inputs", 0)) + int(entry["inputs"]),
+            "captures": sorted({*before.get("captures", []), *entry["captures"]}),
+        }
+    return sorted(merged.values(), key=lambda entry: entry["name"])
 
 
 def _provenance_of(location: str) -> tuple[str, str, str]:

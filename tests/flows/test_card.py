@@ -78,7 +78,7 @@ def test_the_card_body_has_every_section_with_this_versions_counts() -> None:
     ):
         assert heading in text
     assert f'load_dataset("o/n", revision="{V2}", split="train")' in text
-    assert "| hf-daily-api | GitHub repository example/captures | Apache-2.0 | 1 |" in text
+    assert "| hf-daily-api | GitHub repository example/captures | Apache-2.0 | yes | 1 |" in text
     assert (
         "| clean (`abstract:*`) | quarantines abstracts missing, too short, or not an abstract | 1 records |"
         in text

@@ -52,15 +52,16 @@ def test_no_control_character_survives_any_helper(text: str) -> None:
         assert not UNPRINTABLE.search(shown) and "\n" not in shown and "\r" not in shown
 
 
-def test_the_cards_source_table_keeps_four_columns_whatever_the_folder_and_provenance_say() -> None:
+def test_the_cards_source_table_keeps_its_columns_whatever_the_folder_and_provenance_say() -> None:
     papers = papers_frame(paper_row())
     manifest = manifest_for(V2, papers, V1)
     manifest["provenance"] = [
         {"name": "dump | x", "origin": HOSTILE, "licence": "<script>alert(1)</script>", "inputs": 1}
     ]
-    card = build_card(manifest, paper_counts(papers))
-    row = next(line for line in card.splitlines() if line.startswith("| dump"))
-    assert unescaped(row, "|") == 5 and unescaped(row, "<") == 0 and "\x1b" not in row
+    for extra, counts in ((0, {}), (1, {"source_papers": {"dump | x": 1}, "unlicensed": 0})):
+        card = build_card(manifest, paper_counts(papers), **counts)
+        row = next(line for line in card.splitlines() if line.startswith("| dump"))
+        assert unescaped(row, "|") == 6 + extra and unescaped(row, "<") == 0 and "\x1b" not in row
 
 
 def test_topics_reasons_and_changed_titles_from_the_data_cannot_inject_markdown_into_the_card() -> None:

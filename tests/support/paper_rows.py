@@ -13,6 +13,10 @@ from transforms.schema import PAPER_SCHEMA, conform, polars_schema
 SEEN = datetime(2024, 5, 27, 8, 0, tzinfo=UTC)
 
 
+CAPTURE = "ab" * 32
+"""The sha256 of the capture every fixture paper was found in (the fixture manifests' one input)."""
+
+
 def paper_row(**overrides: Any) -> dict[str, Any]:
     row: dict[str, Any] = {name: None for name in PAPER_SCHEMA.names}
     row |= {
@@ -42,6 +46,7 @@ def paper_row(**overrides: Any) -> dict[str, Any]:
                 "github_stars": None,
             }
         ],
+        "sources": [{"source": "hf-daily", "captured_at": SEEN, "raw_sha256": CAPTURE}],
         "aliases": [],
         "authors": ["Ada Lovelace", "Zoë Ångström"],
     }

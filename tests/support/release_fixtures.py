@@ -12,6 +12,7 @@ from flows.render.changelog import render_changelog
 from flows.store.previous import open_latest
 from flows.store.publish import Documents, publish_version
 from flows.store.tables import WholeTables
+from tests.support.paper_rows import CAPTURE
 from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
 from transforms.schema import LEDGER_SCHEMA, PAPER_SCHEMA, QUARANTINE_SCHEMA, empty
@@ -32,13 +33,14 @@ def manifest_for(
         "schema_version": "1.0.0",
         "code_version": {"package": "0.1.0", "git_commit": "abc123"},
         "config": {"allowed_languages": list(languages)},
-        "inputs": [{"path": "/data/hf-daily-api/2024-05-27.json", "sha256": "ab" * 32, "bytes": 10}],
+        "inputs": [{"path": "/data/hf-daily-api/2024-05-27.json", "sha256": CAPTURE, "bytes": 10}],
         "provenance": [
             {
                 "name": "hf-daily-api",
                 "origin": "GitHub repository example/captures",
                 "licence": "Apache-2.0",
                 "inputs": 1,
+                "captures": [CAPTURE],
             }
         ],
         "counts": {
