@@ -41,13 +41,17 @@ papers = papers.with_columns(pl.col("first_listed_on").alias("listed_on")).with_
 )
 first, last = papers["listed_on"].min(), papers["listed_on"].max()
 print(f"version {VERSION.name}: {papers.height} papers, listed {first} .. {last}")
+# Papers read only from inputs that are not listings (arXiv feeds, Papers with Code, a paper's own page) have no
+# listing day: no week counts them.
+listed = papers.filter(pl.col("week").is_not_null())
+print(f"{papers.height - listed.height} papers have no listing day and are in no weekly count")
 
 # %% [markdown]
 # ## 1. New papers per week
 # Weeks start on Monday; a paper counts in the week it was first listed.
 
 # %%
-weekly = papers.group_by("week").agg(pl.len().alias("new_papers")).sort("week")
+weekly = listed.group_by("week").agg(pl.len().alias("new_papers")).sort("week")
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.bar(weekly["week"].to_list(), weekly["new_papers"].to_list(), width=5)
 ax.set_ylabel("new papers")
@@ -63,7 +67,7 @@ weekly
 # %%
 top_topics = papers["topic"].value_counts(sort=True).head(6)["topic"].to_list()
 by_topic = (
-    papers.with_columns(
+    listed.with_columns(
         pl.when(pl.col("topic").is_in(top_topics))
         .then("topic")
         .otherwise(pl.lit("other"))

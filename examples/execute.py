@@ -38,7 +38,7 @@ def notebook_paths() -> list[Path]:
     return sorted(p for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
 
 
-def _setup_cell(version: Path) -> nbformat.NotebookNode:
+def setup_cell(version: Path) -> nbformat.NotebookNode:
     source = (
         "%reset -f\n"
         "import os as _os\n"
@@ -69,7 +69,7 @@ def kernel(cwd: Path = EXAMPLES) -> Iterator[KernelManager]:
 def execute(path: Path, version: Path, manager: KernelManager) -> nbformat.NotebookNode:
     """The notebook at ``path`` executed on ``version`` in ``manager``'s kernel (raises on a failing cell)."""
     notebook = jupytext.read(path)
-    notebook.cells.insert(0, _setup_cell(version))
+    notebook.cells.insert(0, setup_cell(version))
     NotebookClient(
         notebook, km=manager, timeout=CELL_TIMEOUT, startup_timeout=STARTUP_TIMEOUT, allow_errors=False
     ).execute()
