@@ -14,7 +14,7 @@ from flows.release.plan import ReleaseFile
 from flows.render.card import build_card
 from flows.store.catalog import Catalog, read_manifest
 from flows.store.files import sha256_file
-from flows.store.layout import releases_root
+from flows.store.layout import DATA_FOLDER, DATA_STEM, releases_root, shard_file
 from flows.store.parquet import row_group_sizes
 from transforms.history.changes import diff_papers
 from transforms.report.summary import paper_counts
@@ -23,13 +23,18 @@ from transforms.report.summary import paper_counts
 def build_release_folder(
     out_dir: Path, version_dir: Path, repo_id: str, previous_release: str | None
 ) -> Path:
-    """``OUT/releases/<version>/``: ``data/*.parquet`` linked from the version and the release card."""
+    """``OUT/releases/<version>/``: ``data/*.parquet`` linked from the version and the release card.
+
+    The files are named ``train-0000i-of-0000N.parquet``, without the version the version folder's names end with:
+    on the Hub a version is a tagged commit (what ``datasets`` keys its cache on), and a shard whose bytes did not
+    change keeps its name from one release to the next, so it is not uploaded again."""
     folder = releases_root(out_dir) / version_dir.name
     if folder.exists():
         shutil.rmtree(folder)
-    (folder / "data").mkdir(parents=True)
-    for source in sorted((version_dir / "data").glob("train-*.parquet")):
-        target = folder / "data" / source.name
+    (folder / DATA_FOLDER).mkdir(parents=True)
+    sources = sorted((version_dir / DATA_FOLDER).glob(f"{DATA_STEM}-*.parquet"))
+    for index, source in enumerate(sources):
+        target = folder / DATA_FOLDER / shard_file(DATA_STEM, index, len(sources), None)
         try:
             os.link(source, target)
         except OSError:

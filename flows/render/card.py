@@ -2,7 +2,7 @@
 
 The front matter is built with ``huggingface_hub``'s ``DatasetCardData``, so it has the fields and shapes the Hub
 reads: licence (``other`` with a name and a link to the card's per-source table), languages from the run's
-settings, task and size categories, pretty name, tags, ``configs`` mapping ``data/train-*.parquet`` to the
+settings, task and size categories, pretty name, tags, ``configs`` mapping the version's files (:func:`_configs`) to the
 ``train`` split, and ``dataset_info`` with each config's features and split sizes (:class:`CardConfig`). The body,
 ``templates/card.md.j2``, is the description, how to load a version, this version's counts, the curation steps
 with their counts, the columns, sources and licences, known limitations, the changes since the previous version
@@ -23,11 +23,13 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from flows.render.changelog import render_changes
 from flows.render.dataset_info import dataset_info
 from flows.render.pages import markdown_fragment, render_page
+from flows.store.layout import version_data_files
 from transforms.report.summary import topic_distribution, total_papers
 from transforms.schema import DATASET_NAME, PAPER_SCHEMA, SCHEMA_VERSION, column_table
 
 PRETTY_NAME = "Trending ML papers"
 DATA_FILES = "data/train-*.parquet"
+"""A Hub release's papers; a version folder's card names its version's files (``version_data_files``)."""
 TASK_CATEGORIES = ["text-classification", "text-retrieval", "summarization"]
 TAGS = ["arxiv", "papers", "machine-learning", "scientific-papers", "metadata"]
 LICENCE_ANCHOR = "sources-and-licences"
@@ -92,9 +94,9 @@ class CardConfig:
     split: str = "train"
 
 
-def card_configs(counts: pl.DataFrame) -> list[CardConfig]:
+def card_configs(counts: pl.DataFrame, data_files: str = DATA_FILES) -> list[CardConfig]:
     """The version's configs: ``default``, its papers."""
-    return [CardConfig("default", DATA_FILES, PAPER_SCHEMA, total_papers(counts))]
+    return [CardConfig("default", data_files, PAPER_SCHEMA, total_papers(counts))]
 
 
 def card_data(
@@ -124,6 +126,12 @@ def card_data(
     )
 
 
+def _configs(counts: pl.DataFrame, version: str, repo_id: str | None) -> list[CardConfig]:
+    """A version folder's card maps its version's files (``datasets`` keys a local folder's cache on its name and
+    these patterns: ``latest/`` keeps its name); a Hub release's, ``data/train-*.parquet``."""
+    return card_configs(counts, DATA_FILES if repo_id else version_data_files(version))
+
+
 def build_card(
     manifest: dict[str, Any],
     counts: pl.DataFrame,
@@ -144,7 +152,7 @@ def build_card(
     topics = topic_distribution(counts).select("topic", "papers").head(10).rows() if papers else []
     return render_page(
         "card.md.j2",
-        front=markdown_fragment(card_data(manifest, counts).to_yaml()),
+        front=markdown_fragment(card_data(manifest, counts, _configs(counts, version, repo_id)).to_yaml()),
         pretty_name=PRETTY_NAME,
         version=version,
         schema_version=str(manifest.get("schema_version", SCHEMA_VERSION)),

@@ -24,6 +24,7 @@ from flows.store.journal import record_event
 from flows.store.layout import (
     CARD_FILE,
     CHANGELOG_FILE,
+    DATA_STEM,
     LATEST,
     LEDGER_FILE,
     MANIFEST_FILE,
@@ -93,7 +94,6 @@ def publish_version(
 
     write_folder_atomically(final, write)
     point_latest(root, version)
-    write_root_card(root)
     record_event(
         root,
         manifest.get("operation", "publish"),
@@ -130,11 +130,13 @@ def write_failed_run(
 
 
 def point_latest(root: Path, version: str) -> None:
-    """Swap the relative ``latest`` symlink to ``version`` atomically (symlink beside it, then rename)."""
+    """Swap the relative ``latest`` symlink to ``version`` atomically (symlink beside it, then rename), then
+    rewrite the root card to name ``version``."""
     temporary = root / f".{LATEST}-{version}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(version)
     os.replace(temporary, root / LATEST)
+    write_root_card(root, version)
 
 
 ROOT_CARD = """---
@@ -143,15 +145,16 @@ configs:
 - config_name: default
   data_files:
   - split: train
-    path: latest/data/train-*.parquet
+    path: {version}/data/{stem}-*.parquet
 ---
 
 # Trending ML papers: every published version
 
-Each folder here is one immutable version; `latest` points at the newest. **Load `latest/data/*.parquet`** (or one
-version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read `latest` only, while pandas and
-polars given this whole folder refuse it (it mixes versions, ledgers and quarantines) rather than concatenate
-versions. `papers versions` lists the versions, `papers diff A B` compares two.
+Each folder here is one immutable version; `latest` points at the newest (now `{version}`). **Load
+`latest/data/*.parquet`** (or one version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read
+the version `latest` points at, while pandas and polars given this whole folder refuse it (it mixes versions,
+ledgers and quarantines) rather than concatenate versions. `papers versions` lists the versions, `papers diff A B`
+compares two.
 
 ```python
 import polars as pl
@@ -159,15 +162,19 @@ import polars as pl
 papers = pl.read_parquet("latest/data/*.parquet")
 ```
 """
-"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions."""
+"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions.
+
+It names the version, not ``latest/``: ``datasets`` keys its cache of a local folder on the folder's name and the
+card's ``data_files`` patterns (not on the files they match), so a pattern through ``latest/`` would load the
+rows cached for the version ``latest`` pointed at before."""
 
 
-def write_root_card(root: Path) -> None:
-    """Write the root card (atomically; unchanged when it is already there)."""
-    card = root / CARD_FILE
-    if card.exists() and card.read_text(encoding="utf-8") == ROOT_CARD:
+def write_root_card(root: Path, version: str) -> None:
+    """Write the root card for ``latest`` -> ``version`` (atomically; unchanged when it is already there)."""
+    card, text = root / CARD_FILE, ROOT_CARD.format(version=version, stem=DATA_STEM)
+    if card.exists() and card.read_text(encoding="utf-8") == text:
         return
-    write_text_atomically(card, ROOT_CARD)
+    write_text_atomically(card, text)
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
