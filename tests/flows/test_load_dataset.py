@@ -62,11 +62,12 @@ def test_load_dataset_reads_each_new_version_through_latest_a_version_folder_and
 ) -> None:
     out = tmp_path / "out"
     root = dataset_root(out)
+    # "the same name": train-0000i-of-00002.parquet, as shards were named before they carried their version
     versions = [
         (V1, [paper(n) for n in range(1, 7)]),  # two shards of three
-        (V2, [paper(n) for n in range(1, 9)]),  # more rows: the last shard rewritten under its old name
-        (V3, [paper(n, "Retitled" if n == 2 else "A Paper About Things") for n in range(1, 9)]),  # same
-        # rows count, one value changed: the first shard rewritten under its old name, the last one linked
+        (V2, [paper(n) for n in range(1, 9)]),  # more rows: the last shard rewritten, under the same name
+        (V3, [paper(n, "Retitled" if n == 2 else "A Paper About Things") for n in range(1, 9)]),  # as many
+        # rows, one value changed: the first shard rewritten under the same name, the last one linked
     ]
     for version, rows in versions:
         publish(out, version, papers_frame(*rows))
