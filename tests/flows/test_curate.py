@@ -118,9 +118,8 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
         f"data/train-00000-of-00001-{second.version}.parquet",
         f"index/dedup-keys-00000-of-00001-{second.version}.parquet",
     }
-    for (
-        path
-    ) in shared:  # equal rows: the second version holds the first one's file (under its name), not a copy
+    # equal rows: the second version holds the first one's file (under its own name), not a copy
+    for path in shared:
         earlier = first.path / path.replace(second.version, first.version)
         assert (second.path / path).stat().st_ino == earlier.stat().st_ino
     assert manifest["storage"]["new_bytes"] < manifest["storage"]["bytes"]
