@@ -107,8 +107,8 @@ metadata.unique().sort("key")
 
 # %% [markdown]
 # ## `datasets`
-# The version folder's `README.md` front matter maps `data/*.parquet` to the `train` split. Nested columns
-# come back as lists of dicts in Python, and as Arrow types with `with_format("arrow")`.
+# The version folder's `README.md` front matter maps `data/train-*-<version>.parquet` to the `train` split.
+# Nested columns come back as lists of dicts in Python, and as Arrow types with `with_format("arrow")`.
 
 # %%
 import warnings

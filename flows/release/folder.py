@@ -14,7 +14,7 @@ from flows.release.plan import ReleaseFile
 from flows.render.card import build_card
 from flows.store.catalog import Catalog, read_manifest
 from flows.store.files import sha256_file
-from flows.store.layout import DATA_FOLDER, RELEASED_TABLES, releases_root
+from flows.store.layout import DATA_FOLDER, DATA_STEM, RELEASED_TABLES, releases_root, shard_file
 from flows.store.parquet import row_group_sizes
 from transforms.history.changes import diff_papers
 from transforms.report.provenance import capture_sources, papers_by_source, papers_without_licence
@@ -25,14 +25,19 @@ def build_release_folder(
     out_dir: Path, version_dir: Path, repo_id: str, previous_release: str | None
 ) -> Path:
     """``OUT/releases/<version>/``: the tables of both configs (``data/`` and ``listings/``), linked from the
-    version, and the release card."""
+    version, and the release card.
+
+    The files are named ``train-0000i-of-0000N.parquet``, without the version the version folder's names end with:
+    on the Hub a version is a tagged commit (what ``datasets`` keys its cache on), and a shard whose bytes did not
+    change keeps its name from one release to the next, so it is not uploaded again."""
     folder = releases_root(out_dir) / version_dir.name
     if folder.exists():
         shutil.rmtree(folder)
     for table in RELEASED_TABLES:
         (folder / table).mkdir(parents=True)
-        for source in sorted((version_dir / table).glob("train-*.parquet")):
-            target = folder / table / source.name
+        sources = sorted((version_dir / table).glob(f"{DATA_STEM}-*.parquet"))
+        for index, source in enumerate(sources):
+            target = folder / table / shard_file(DATA_STEM, index, len(sources), None)
             try:
                 os.link(source, target)
             except OSError:

@@ -2,8 +2,9 @@
 
 The front matter is built with ``huggingface_hub``'s ``DatasetCardData``, so it has the fields and shapes the Hub
 reads: licence (``other`` with a name and a link to the card's per-source table), languages from the run's
-settings, task and size categories, pretty name, tags, ``configs`` mapping ``data/train-*.parquet`` to the
-``train`` split, and ``dataset_info`` with each config's features and split sizes (:class:`CardConfig`). The body,
+settings, task and size categories, pretty name, tags, ``configs`` (``papers`` and ``listings``) mapping the
+version's files (:func:`_configs`) to the ``train`` split, and ``dataset_info`` with each config's features and
+split sizes (:class:`CardConfig`). The body,
 ``templates/card.md.j2``, is the description, how to load a version, this version's counts, the curation steps
 with their counts, the columns, sources and licences, known limitations, the changes since the previous version
 (or release) and a BibTeX entry. Values from the data are escaped as markdown text (``flows/render/pages.py``).
@@ -23,6 +24,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from flows.render.changelog import render_changes
 from flows.render.dataset_info import dataset_info
 from flows.render.pages import markdown_fragment, render_page
+from flows.store.layout import DATA_FOLDER, LISTINGS_FOLDER, version_table_files
 from transforms.report.provenance import UNRECORDED, licence_known
 from transforms.report.summary import topic_distribution, total_listings, total_papers
 from transforms.schema import DATASET_NAME, LISTING_ROW_SCHEMA, PAPER_SCHEMA, SCHEMA_VERSION, column_table
@@ -30,6 +32,7 @@ from transforms.schema import DATASET_NAME, LISTING_ROW_SCHEMA, PAPER_SCHEMA, SC
 PRETTY_NAME = "Trending ML papers"
 DATA_FILES = "data/train-*.parquet"
 LISTINGS_FILES = "listings/train-*.parquet"
+"""A Hub release's tables; a version folder's card names its version's files (``version_table_files``)."""
 TASK_CATEGORIES = ["text-classification", "text-retrieval", "summarization"]
 TAGS = ["arxiv", "papers", "machine-learning", "scientific-papers", "metadata"]
 LICENCE_ANCHOR = "sources-and-licences"
@@ -96,12 +99,18 @@ class CardConfig:
     """The config ``datasets.load_dataset`` reads when it is given no config name."""
 
 
-def card_configs(counts: pl.DataFrame) -> list[CardConfig]:
+def card_configs(counts: pl.DataFrame, version: str | None = None) -> list[CardConfig]:
     """The version's configs: ``papers`` (the default: one row per paper) and ``listings`` (one row per paper,
-    day and source: the papers' ``listings`` as a long table)."""
+    day and source: the papers' ``listings`` as a long table). With ``version``, the files of that version
+    folder (a local card); without, a Hub release's."""
+    papers, listings = (
+        (version_table_files(DATA_FOLDER, version), version_table_files(LISTINGS_FOLDER, version))
+        if version
+        else (DATA_FILES, LISTINGS_FILES)
+    )
     return [
-        CardConfig("papers", DATA_FILES, PAPER_SCHEMA, total_papers(counts), default=True),
-        CardConfig("listings", LISTINGS_FILES, LISTING_ROW_SCHEMA, total_listings(counts)),
+        CardConfig("papers", papers, PAPER_SCHEMA, total_papers(counts), default=True),
+        CardConfig("listings", listings, LISTING_ROW_SCHEMA, total_listings(counts)),
     ]
 
 
@@ -136,6 +145,13 @@ def card_data(
     )
 
 
+def _configs(counts: pl.DataFrame, version: str, repo_id: str | None) -> list[CardConfig]:
+    """A version folder's card maps its version's files (``datasets`` keys a local folder's cache on its name and
+    these patterns: ``latest/`` keeps its name); a Hub release's, ``data/train-*.parquet`` and
+    ``listings/train-*.parquet``."""
+    return card_configs(counts, None if repo_id else version)
+
+
 def build_card(
     manifest: dict[str, Any],
     counts: pl.DataFrame,
@@ -161,7 +177,7 @@ def build_card(
     topics = topic_distribution(counts).select("topic", "papers").head(10).rows() if papers else []
     return render_page(
         "card.md.j2",
-        front=markdown_fragment(card_data(manifest, counts).to_yaml()),
+        front=markdown_fragment(card_data(manifest, counts, _configs(counts, version, repo_id)).to_yaml()),
         pretty_name=PRETTY_NAME,
         version=version,
         schema_version=str(manifest.get("schema_version", SCHEMA_VERSION)),

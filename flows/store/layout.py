@@ -6,13 +6,13 @@
       .papers.lock                     the output lock (flows/store/lock.py)
       trending-papers/                 the dataset: one immutable folder per version
         <version>/
-          data/train-0000i-of-0000N.parquet          papers, range shards by paper_id
-          listings/train-0000i-of-0000N.parquet      one row per (paper, day, source), a shard per papers shard
-          index/dedup-keys-0000i-of-0000N.parquet    dedup lookup keys, range shards by paper_id
+          data/train-0000i-of-0000N-<version>.parquet          papers, range shards by paper_id
+          listings/train-0000i-of-0000N-<version>.parquet      one row per (paper, day, source), one per papers shard
+          index/dedup-keys-0000i-of-0000N-<version>.parquet    dedup lookup keys, range shards by paper_id
           quarantine/quarantine-0000i-of-0000N.parquet
           ledger.parquet  manifest.json  README.md  CHANGELOG.md  report.html  validation/
         latest -> <version>            relative symlink, swapped atomically
-        README.md                      root card: load_dataset on this folder reads latest only
+        README.md                      root card: load_dataset on this folder reads the version latest points at
         journal.jsonl                  every publish, rollback, retraction and prune
         retractions.json               papers kept out of every later run
       failed-runs/<version>/           quarantine and ledger of a run that published nothing
@@ -21,6 +21,11 @@
       releases/<version>/              the folder a Hub release uploads; releases.jsonl logs them
 
 Version ids are UTC timestamps (``20261127T183000.123456Z``): they sort in time order.
+
+A range shard's name ends with the version of the folder it is in, also when the file is a hard link of an
+earlier version's: ``datasets.load_dataset`` keys its cache of a local folder on the folder's name and its card's
+``data_files`` patterns, not on the files they match, so the card of each version (and the root card) names files
+no other version has (:func:`version_table_files`). Versions written before this carry no suffix.
 """
 
 from __future__ import annotations
@@ -55,6 +60,19 @@ METADATA_PREFIX = "trending_papers"
 """Key prefix of the key-value metadata every Parquet file carries (``trending_papers.version``...)."""
 
 VERSION_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+
+
+def shard_file(stem: str, index: int, count: int, version: str | None) -> str:
+    """``stem-0000i-of-0000N-<version>.parquet``; without a version (a Hub release's files, whose cache the Hub
+    keys on the commit) ``stem-0000i-of-0000N.parquet``."""
+    suffix = f"-{version}" if version else ""
+    return f"{stem}-{index:05d}-of-{count:05d}{suffix}.parquet"
+
+
+def version_table_files(folder: str, version: str) -> str:
+    """The files of a table (``data``, ``listings``) of version ``version``, as its card's ``data_files`` pattern
+    (relative to its folder)."""
+    return f"{folder}/{DATA_STEM}-*-{version}.parquet"
 
 
 def dataset_root(out_dir: Path) -> Path:

@@ -163,5 +163,6 @@ def _fingerprints(index: list[Shard]) -> list[str]:
 
 
 def _index_files(version_dir: Path) -> list[Path]:
-    """``index/dedup-keys-0000i-of-0000N.parquet``, or the one ``dedup-keys.parquet`` of an unsharded index."""
+    """``index/dedup-keys-0000i-of-0000N-<version>.parquet`` (older versions: without ``-<version>``), or the one
+    ``dedup-keys.parquet`` of an unsharded index."""
     return sorted((version_dir / INDEX_FOLDER).glob(f"{INDEX_STEM}*.parquet"))

@@ -24,8 +24,10 @@ from flows.store.journal import record_event
 from flows.store.layout import (
     CARD_FILE,
     CHANGELOG_FILE,
+    DATA_STEM,
     LATEST,
     LEDGER_FILE,
+    LISTINGS_FOLDER,
     MANIFEST_FILE,
     REPORT_FILE,
     STAGING_PREFIX,
@@ -97,7 +99,6 @@ def publish_version(
 
     write_folder_atomically(final, write)
     point_latest(root, version)
-    write_root_card(root)
     record_event(
         root,
         manifest.get("operation", "publish"),
@@ -134,44 +135,59 @@ def write_failed_run(
 
 
 def point_latest(root: Path, version: str) -> None:
-    """Swap the relative ``latest`` symlink to ``version`` atomically (symlink beside it, then rename)."""
+    """Swap the relative ``latest`` symlink to ``version`` atomically (symlink beside it, then rename), then
+    rewrite the root card to name ``version``."""
     temporary = root / f".{LATEST}-{version}"
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(version)
     os.replace(temporary, root / LATEST)
+    write_root_card(root, version)
 
 
 ROOT_CARD = """---
 pretty_name: Trending ML papers (all versions)
 configs:
-- config_name: default
+- config_name: papers
+  default: true
   data_files:
   - split: train
-    path: latest/data/train-*.parquet
+    path: {version}/data/{stem}-*.parquet{listings}
 ---
 
 # Trending ML papers: every published version
 
-Each folder here is one immutable version; `latest` points at the newest. **Load `latest/data/*.parquet`** (or one
-version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read `latest` only, while pandas and
-polars given this whole folder refuse it (it mixes versions, ledgers and quarantines) rather than concatenate
-versions. `papers versions` lists the versions, `papers diff A B` compares two.
+Each folder here is one immutable version; `latest` points at the newest (now `{version}`). **Load
+`latest/data/*.parquet`** (or one version's `data/`): this card makes `datasets.load_dataset("<this folder>")` read
+the version `latest` points at, while pandas and polars given this whole folder refuse it (it mixes versions,
+ledgers and quarantines) rather than concatenate versions. `papers versions` lists the versions, `papers diff A B`
+compares two.
 
 ```python
 import polars as pl
 
 papers = pl.read_parquet("latest/data/*.parquet")
+listings = pl.read_parquet("latest/listings/*.parquet")  # one row per paper, day and source
 ```
 """
-"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions."""
+"""``OUT/trending-papers/README.md``: the dataset root loads as ``latest``, never as a concatenation of versions.
+
+It names the version, not ``latest/``: ``datasets`` keys its cache of a local folder on the folder's name and the
+card's ``data_files`` patterns (not on the files they match), so a pattern through ``latest/`` would load the
+rows cached for the version ``latest`` pointed at before."""
 
 
-def write_root_card(root: Path) -> None:
-    """Write the root card (atomically; unchanged when it is already there)."""
-    card = root / CARD_FILE
-    if card.exists() and card.read_text(encoding="utf-8") == ROOT_CARD:
+def write_root_card(root: Path, version: str) -> None:
+    """Write the root card for ``latest`` -> ``version`` (atomically; unchanged when it is already there)."""
+    listings = (
+        "\n- config_name: listings\n  data_files:\n  - split: train\n"
+        f"    path: {version}/{LISTINGS_FOLDER}/{DATA_STEM}-*.parquet"
+        if (root / version / LISTINGS_FOLDER).is_dir()  # versions written before the listings table have none
+        else ""
+    )
+    card, text = root / CARD_FILE, ROOT_CARD.format(version=version, stem=DATA_STEM, listings=listings)
+    if card.exists() and card.read_text(encoding="utf-8") == text:
         return
-    write_text_atomically(card, ROOT_CARD)
+    write_text_atomically(card, text)
 
 
 def remove_stale_staging(out_dir: Path) -> list[Path]:
@@ -224,5 +240,5 @@ def _write_manifest(
         "linked_files": sum("linked_from" in f for f in files),
         "linked_from": base if linked else None,
     }
-    full = redact_json({"schema_version": SCHEMA_VERSION, **manifest, "storage": storage, "files": files})
+    full = redact_json({**manifest, "schema_version": SCHEMA_VERSION, "storage": storage, "files": files})
     (staging / MANIFEST_FILE).write_text(json.dumps(full, indent=2, default=str) + "\n", "utf-8")

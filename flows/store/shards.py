@@ -6,7 +6,9 @@ entry), so a run that adds or updates a few papers changes the rows of a few sha
 ``arxiv:<YYMM.NNNNN>``, new papers land in the last shards. A shard whose rows equal the previous shard's
 rows (same rows, same order, same values and types: compared as frames, not by a hash of some columns) is
 hard-linked from the previous version folder: same bytes, same sha256, no new bytes on disk, and the version
-folder still holds a complete set of plain Parquet files for every reader. The others are written anew.
+folder still holds a complete set of plain Parquet files for every reader. The others are written anew. Every
+shard is named after the version whose folder it is in, a link too (``train-00000-of-00004-<version>.parquet``):
+a reader that caches by file name (``datasets``) never takes a version's files for another's.
 
 Sizes: a shard that grows past twice the target is split into shards of about the target; consecutive shards
 that together fit in the target are merged (after retractions, or a change of target), so the shard count
@@ -25,6 +27,7 @@ import polars as pl
 
 from flows.store.catalog import read_manifest
 from flows.store.files import hard_link, sha256_file
+from flows.store.layout import shard_file
 from flows.store.spill import Spilled
 
 FileEntry = dict[str, Any]
@@ -154,14 +157,16 @@ def write_shards(
     write: Callable[[Path, pl.DataFrame], None],
     read_previous: Callable[[Shard], pl.DataFrame],
 ) -> list[FileEntry]:
-    """``folder/stem-0000i-of-0000N.parquet`` of ``frame`` (sorted by ``key``): linked when unchanged, else written.
+    """``folder/stem-0000i-of-0000N-<version>.parquet`` of ``frame`` (sorted by ``key``): linked when unchanged,
+    else written.
 
     ``frame`` may be spilled to the run's work folder: then only its ``key`` column and one shard's rows at a time
     are read into memory.
 
     Manifest entries carry ``first_key``/``last_key`` (the next version's boundaries), ``written_by`` (the
     version whose run wrote the bytes, also in the file's metadata) and, for a shared file, ``linked_from``.
-    A hard link can carry another name than its source, so a shard keeps its bytes when the count changes.
+    A hard link can carry another name than its source, so a shard keeps its bytes under this version's name
+    (:func:`~flows.store.layout.shard_file`).
     Rows are compared as polars frames (``read_previous`` gives a previous shard's rows), so only the shards
     written are converted to Arrow.
     """
@@ -170,7 +175,7 @@ def write_shards(
     pieces = plan_pieces(keys, previous, target_rows)
     entries = []
     for index, piece in enumerate(pieces):
-        path = staging / folder / f"{stem}-{index:05d}-of-{len(pieces):05d}.parquet"
+        path = staging / folder / shard_file(stem, index, len(pieces), version)
         rows = rows_of(frame, piece.start, piece.stop)
         shard = piece.candidate
         entry: FileEntry = {"path": path.relative_to(staging).as_posix(), "rows": rows.height}
@@ -312,11 +317,11 @@ def write_part(
     version: str,
     write: Callable[[Path, pl.DataFrame], None],
 ) -> list[FileEntry]:
-    """``folder/stem-0000i-of-0000N.parquet`` of a run on a lazily opened version: carried shards hard-linked as
-    they are, the touched ranges laid out as :func:`write_shards` lays out a range (split past twice the target,
-    consecutive rewritten pieces merged when they fit in it; a rewritten piece that is a whole touched shard whose
-    rows did not change is linked too). Only the rewritten rows' keys and one piece's rows are read at a time.
-    Manifest entries are those of :func:`write_shards`.
+    """``folder/stem-0000i-of-0000N-<version>.parquet`` of a run on a lazily opened version: carried shards
+    hard-linked as they are, the touched ranges laid out as :func:`write_shards` lays out a range (split past
+    twice the target, consecutive rewritten pieces merged when they fit in it; a rewritten piece that is a whole
+    touched shard whose rows did not change is linked too). Only the rewritten rows' keys and one piece's rows are
+    read at a time. Manifest entries are those of :func:`write_shards`.
     """
     (staging / folder).mkdir(parents=True, exist_ok=True)
     keys = part.after.get_column("paper_id")
@@ -342,7 +347,7 @@ def write_part(
     unchanged = {part.shards[position].path for position in part.unchanged}
     entries = []
     for index, item in enumerate(items):
-        path = staging / folder / f"{stem}-{index:05d}-of-{len(items):05d}.parquet"
+        path = staging / folder / shard_file(stem, index, len(items), version)
         relative = path.relative_to(staging).as_posix()
         if isinstance(item, Shard):
             entries.append({"path": relative, **_carry(item, path, previous_version)})

@@ -114,9 +114,15 @@ def test_second_run_updates_papers_instead_of_adding_them(first_run) -> None:
     manifest = json.loads((second.path / "manifest.json").read_text())
     assert after.equals(before)  # the analysis columns, recomputed for every paper, come out the same
     shared = {f["path"] for f in manifest["files"] if f.get("linked_from") == first.version}
-    assert shared == {"data/train-00000-of-00001.parquet", "index/dedup-keys-00000-of-00001.parquet"}
-    for path in shared:  # equal rows: the second version holds the first one's file, not a copy
-        assert (second.path / path).stat().st_ino == (first.path / path).stat().st_ino
+    assert shared == {
+        f"data/train-00000-of-00001-{second.version}.parquet",
+        f"listings/train-00000-of-00001-{second.version}.parquet",
+        f"index/dedup-keys-00000-of-00001-{second.version}.parquet",
+    }
+    # equal rows: the second version holds the first one's file (under its own name), not a copy
+    for path in shared:
+        earlier = first.path / path.replace(second.version, first.version)
+        assert (second.path / path).stat().st_ino == earlier.stat().st_ino
     assert manifest["storage"]["new_bytes"] < manifest["storage"]["bytes"]
 
 

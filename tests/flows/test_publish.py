@@ -43,7 +43,7 @@ def test_publish_writes_a_complete_version_and_points_latest_at_it(tmp_path: Pat
     folder = publish(tmp_path, "20240527T080000.000000Z", papers)
     latest = tmp_path / "trending-papers" / "latest"
     assert latest.is_symlink() and os.readlink(latest) == "20240527T080000.000000Z"
-    data = folder / "data" / "train-00000-of-00001.parquet"
+    data = folder / "data" / "train-00000-of-00001-20240527T080000.000000Z.parquet"  # named after its version
     table = pq.read_table(data)
     assert table.schema.equals(PAPER_SCHEMA, check_metadata=False)
     assert table.column("paper_id").to_pylist() == ["arxiv:2405.15738", "title:ffffffffffffffff"]
@@ -54,8 +54,8 @@ def test_publish_writes_a_complete_version_and_points_latest_at_it(tmp_path: Pat
     assert (b"trending_papers.version", b"20240527T080000.000000Z") in rows
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {f["path"] for f in manifest["files"]} == {
-        "data/train-00000-of-00001.parquet",
-        "listings/train-00000-of-00001.parquet",
+        "data/train-00000-of-00001-20240527T080000.000000Z.parquet",
+        "listings/train-00000-of-00001-20240527T080000.000000Z.parquet",
         "quarantine/quarantine-00000-of-00001.parquet",
         "ledger.parquet",
     }

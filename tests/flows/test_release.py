@@ -75,7 +75,7 @@ def test_a_release_is_one_commit_of_the_exact_folder_tagged_with_the_version(
         "listings/train-00000-of-00001.parquet": "lfsFile",
         "README.md": "file",
     }
-    data = (version_dir / "data" / "train-00000-of-00001.parquet").read_bytes()
+    data = (version_dir / "data" / f"train-00000-of-00001-{V1}.parquet").read_bytes()  # released unversioned
     assert repo.head.files["data/train-00000-of-00001.parquet"] == (data, True)
     card = (tmp_path / "releases" / V1 / "README.md").read_bytes()
     assert repo.head.files["README.md"] == (card, False)

@@ -122,8 +122,8 @@ def test_a_daily_version_links_the_unchanged_shards_and_writes_the_changed_ones(
         v2 = publish(tmp_path, V2, second)
 
     before, after = files_of(v1, "data"), files_of(v2, "data")
-    assert [p.name for p in before] == [f"train-0000{i}-of-00004.parquet" for i in range(4)]
-    assert [p.name for p in after] == [p.name for p in before]
+    assert [p.name for p in before] == [f"train-0000{i}-of-00004-{V1}.parquet" for i in range(4)]
+    assert [p.name for p in after] == [p.name.replace(V1, V2) for p in before]  # a link is named after v2 too
     inode = [(a.stat().st_ino == b.stat().st_ino) for a, b in zip(before, after, strict=True)]
     assert inode == [True, False, True, False]  # shard 1 holds paper 5, shard 3 took paper 13
     index_linked = [
@@ -163,7 +163,7 @@ def test_a_shard_past_twice_the_target_splits_and_small_neighbours_merge(
     grown = papers_frame(*(paper(n) for n in range(1, 11)))  # the last shard would hold 7 > 6
     v2 = publish(tmp_path, V2, grown)
     names = [p.name for p in files_of(v2, "data")]
-    assert names == [f"train-0000{i}-of-00004.parquet" for i in range(4)]
+    assert names == [f"train-0000{i}-of-00004-{V2}.parquet" for i in range(4)]
     manifest = assert_manifest_matches_files(v2)
     data = [f for f in manifest["files"] if f["path"].startswith("data/")]
     assert [f["rows"] for f in data] == [3, 2, 2, 3] and [bool(f.get("linked_from")) for f in data] == [
@@ -175,7 +175,7 @@ def test_a_shard_past_twice_the_target_splits_and_small_neighbours_merge(
     assert_reads_back(v2, grown)
     shrunk = papers_frame(paper(1), paper(4), paper(6))  # retractions: one paper a shard is left
     v3 = publish(tmp_path, V3, shrunk)
-    assert [p.name for p in files_of(v3, "data")] == ["train-00000-of-00001.parquet"]
+    assert [p.name for p in files_of(v3, "data")] == [f"train-00000-of-00001-{V3}.parquet"]
     assert_reads_back(v3, shrunk)
     assert os.readlink(dataset_root(tmp_path) / "latest") == V3
 

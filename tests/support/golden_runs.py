@@ -13,8 +13,8 @@ path reaches an output:
 
 Of each published version, the papers, ledger, quarantine and dedup-index frames and the manifest are reduced
 to a digest per column (per top-level key for the manifest), so a failure names what changed. What differs from
-run to run by design is left out: version ids, timings, creation times, the code version and the file hashes
-and sizes (every Parquet file carries its version id in its metadata).
+run to run by design is left out: version ids (also in range shards' names), timings, creation times, the code
+version and the file hashes and sizes (every Parquet file carries its version id in its metadata).
 
 ``python -m tests.support.golden_runs`` rewrites ``tests/golden/expected.json`` (only when an output is meant to
 change).
@@ -64,7 +64,15 @@ def frame_digest(frame: pl.DataFrame) -> dict[str, Any]:
 def manifest_digest(manifest: dict[str, Any]) -> dict[str, Any]:
     """The manifest without what differs between identical runs, a digest per top-level key."""
     kept = {key: value for key, value in manifest.items() if key not in MANIFEST_VOLATILE}
-    kept["files"] = [{key: f[key] for key in FILE_KEYS if key in f} for f in manifest.get("files", [])]
+    version = manifest.get("version") or "<no version>"
+    kept["files"] = [  # a range shard's name ends with its version id
+        {
+            key: f[key].replace(version, "<version>") if key == "path" else f[key]
+            for key in FILE_KEYS
+            if key in f
+        }
+        for f in manifest.get("files", [])
+    ]
     storage = manifest.get("storage", {})
     kept["storage"] = {"linked_files": storage.get("linked_files")}
     if "changes" in kept:
