@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -17,7 +18,14 @@ from transforms.parse.common import (
     parse_failure,
     records_frame,
 )
-from transforms.parse.generic import field_mapping, looks_like_generic, parse_generic, read, unmapped_reason
+from transforms.parse.generic import (
+    describe,
+    field_mapping,
+    looks_like_generic,
+    parse_generic,
+    read,
+    unmapped_reason,
+)
 from transforms.parse.hf_daily import looks_like_hf_daily, parse_hf_daily
 from transforms.parse.hf_page import looks_like_html, parse_hf_page
 from transforms.parse.hf_scraped import looks_like_hf_scraped, parse_hf_scraped
@@ -64,17 +72,30 @@ def parse_capture(
     oversized or broken input is one such record for the whole input. ``limits`` bound the work; ``mapping``
     (field -> column names, from a user's mapping file) is used by the generic reader.
     """
-    return parse_capture_as(capture, limits, mapping)[0]
+    return parse_capture_as(capture, limits, mapping).records
+
+
+class Parsed(NamedTuple):
+    records: pl.DataFrame
+    format: str | None
+    """The format that parsed the capture (None when none did)."""
+    mapping: dict[str, Any] | None
+    """How the generic reader mapped the capture's fields (:func:`transforms.parse.generic.describe`, without
+    its column list); None for the other formats."""
 
 
 def parse_capture_as(
     capture: Capture,
     limits: InputLimits = DEFAULT_LIMITS,
     mapping: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[pl.DataFrame, str | None]:
-    """:func:`parse_capture`, and the name of the format that parsed it (None when none did)."""
+) -> Parsed:
+    """:func:`parse_capture`, the name of the format that parsed it and, for the generic reader, its mapping."""
     with input_limits(limits), field_mapping(mapping):
-        return _parse(capture, limits)
+        records, name = _parse(capture, limits)
+        described = describe(capture.content, capture.location) if name == "generic" else None
+    if described is not None:
+        described.pop("columns", None)
+    return Parsed(records, name, described)
 
 
 def _parse(capture: Capture, limits: InputLimits) -> tuple[pl.DataFrame, str | None]:
@@ -138,6 +159,7 @@ __all__ = [
     "FORMATS",
     "Capture",
     "InputLimits",
+    "Parsed",
     "detect_format",
     "parse_capture",
     "parse_capture_as",
