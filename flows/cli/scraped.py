@@ -45,9 +45,7 @@ def inspect_file(args: argparse.Namespace, reply: Reply) -> int:
         "sample": _sample(records) if not whole else None,
     }
     code = ExitCode.DONE if parsed.format is not None and not whole else ExitCode.NOTHING_PUBLISHED
-    return reply.done(
-        code, document, inspect_text(document), status="read" if code == ExitCode.DONE else "not-read"
-    )
+    return reply.done(code, document, inspect_text(document))
 
 
 def _sample(records: pl.DataFrame) -> dict[str, Any] | None:

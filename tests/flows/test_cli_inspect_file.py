@@ -27,7 +27,7 @@ def test_an_unmapped_file_names_its_columns_and_exits_1(
     assert main(["inspect", str(table), "--json"]) == ExitCode.NOTHING_PUBLISHED
     document = json.loads(capsys.readouterr().out)
     assert document["format"] is None and document["columns"] == ["headline", "body", "ref", "stars"]
-    assert document["reason"] == "parse:unmapped:csv:headline,body,ref,stars"
+    assert document["reason"] == "parse:generic:unmapped:csv:headline,body,ref,stars"
 
 
 def test_a_mapping_file_makes_it_map(table: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,7 @@ def capture(content: str | bytes, location: str = "listing.txt") -> Capture:
 
 
 def parsed(content: str, location: str = "listing.txt", **kwargs: object) -> pl.DataFrame:
-    frame, name = parse_capture_as(capture(content, location), **kwargs)  # type: ignore[arg-type]
+    frame, name, _ = parse_capture_as(capture(content, location), **kwargs)  # type: ignore[arg-type]
     assert name == "generic", frame.get_column("parse_error").to_list()
     assert set(frame.get_column("source")) == {"generic"}
     return frame
@@ -149,14 +149,17 @@ def test_a_file_below_90_percent_is_refused_with_its_columns() -> None:
     records = flat_records() * 4 + [{"id": "x", "name": "no title here"}]  # 8 of 9 records have a title: 89 %
     frame = parse_capture(capture(json.dumps(records)))
     assert frame.height == 1
-    assert frame.item(0, "parse_error") == "parse:unmapped:json-list:id,title,summary,authors,name"
+    assert frame.item(0, "parse_error") == "parse:generic:unmapped:json-list:id,title,summary,authors,name"
     assert detect_format(json.dumps(records * 10 + flat_records() * 100).encode()) == "generic"
 
 
 def test_the_unmapped_reason_is_bounded() -> None:
     records = [{f"column_number_{n}": "x" for n in range(100)}] * 3
     reason = parse_capture(capture(json.dumps(records))).item(0, "parse_error")
-    assert reason.startswith("parse:unmapped:json-list:column_number_0,") and len(reason) == 120
+    assert reason.startswith("parse:generic:unmapped:json-list:column_number_0,") and len(reason) == 120
+    odd = [{"Paper Title": "x", "a:b": "y", "\x1b[31m": "z"}] * 3
+    reason = parse_capture(capture(json.dumps(odd))).item(0, "parse_error")
+    assert reason == "parse:generic:unmapped:json-list:Paper_Title,a_b,__31m"
 
 
 def test_known_formats_keep_priority() -> None:
@@ -186,7 +189,7 @@ def test_a_mapping_names_the_columns_the_table_does_not_know() -> None:
     content = json.dumps(records)
     assert (
         parse_capture(capture(content)).item(0, "parse_error")
-        == "parse:unmapped:json-list:headline,body,ref,people"
+        == "parse:generic:unmapped:json-list:headline,body,ref,people"
     )
     mapping = {"title": ("headline",), "abstract": ("body",), "arxiv_id": ("ref",), "authors": ("people",)}
     assert papers_of(parsed(content, mapping=mapping)) == PAPERS

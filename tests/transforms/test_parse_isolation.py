@@ -140,7 +140,7 @@ def test_a_table_without_titles_and_abstracts_is_refused_with_its_columns() -> N
     """A CSV of titles and abstracts is a listing (the generic reader); one without is refused, and its reason
     names the columns a mapping file could use."""
     table = "name,notes,year\n" + "\n".join(f"T{n},{ABSTRACT.replace(',', '')},2024" for n in range(5))
-    assert reasons(parse_capture(capture(table))) == ["parse:unmapped:csv:name,notes,year"]
+    assert reasons(parse_capture(capture(table))) == ["parse:generic:unmapped:csv:name,notes,year"]
 
 
 def test_the_benchmark_notes_are_not_published_as_papers() -> None:

@@ -133,7 +133,7 @@ def unrecognised_reason(content: bytes) -> str:
     """Why no format took the content: ``parse:json:broken-structure`` for JSON whose structure breaks (cut
     short, an unbalanced bracket or quote: the document is lost from the break, here whole), ``parse:text:<shape>``
     for text that is not a listing (markdown, csv, code, log, no-title-abstract-pairs),
-    ``parse:unmapped:<shape>:<columns>`` for records (JSON, JSON Lines, CSV, TSV) whose title and abstract the
+    ``parse:generic:unmapped:<shape>:<columns>`` for records (JSON, JSON Lines, CSV, TSV) whose title and abstract the
     generic reader did not find (the columns a mapping file can name), else ``parse:unrecognised-format``."""
     try:
         text = content.decode("utf-8-sig")

@@ -24,7 +24,7 @@ import polars as pl
 
 from transforms.parse.common import Capture, failed_item, memoised, parse_failure, records_frame
 from transforms.parse.fields import BY_FIELD, MIN_MAPPED_SHARE, resolve_fields
-from transforms.parse.items import SOURCE, flat_row, read_items
+from transforms.parse.items import SOURCE, flat_row, read_items, safe_name
 from transforms.parse.listing import not_a_listing
 
 MAX_COLUMNS = 500
@@ -38,6 +38,8 @@ ARXIV_URL = (
     r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)(?:\.pdf)?/?(?:[?#].*)?$"
 )
 ARXIV_ID = r"(?i)^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z-]*(?:\.[a-z]{2})?/\d{7}(?:v\d+)?)$"
+MAX_REASON_CHARS = 120
+"""As ``transforms/routing.py`` cuts a reason computed from an input."""
 _DAY_IN_NAME = re.compile(r"(?:^|\D)(\d{4}-\d{2}-\d{2})(?:\D|$)")
 
 
@@ -98,8 +100,11 @@ def parse_generic(capture: Capture) -> pl.DataFrame:
 
 
 def unmapped_reason(reading: Reading) -> str:
-    """``parse:unmapped:<shape>:<columns>``: the columns a user's mapping file may name (cut to 120 characters)."""
-    return f"parse:unmapped:{reading.shape}:{','.join(reading.columns)}"[:120]
+    """``parse:generic:unmapped:<shape>:<columns>``: the columns a user's mapping file may name, each kept to
+    letters, digits, ``_``, ``.`` and ``-`` (others become ``_``), comma-separated, the whole cut to 120
+    characters."""
+    columns = ",".join(safe_name(name) for name in reading.columns)
+    return f"parse:{SOURCE}:unmapped:{reading.shape}:{columns}"[:MAX_REASON_CHARS]
 
 
 def describe(content: bytes, location: str = "") -> dict[str, Any] | None:

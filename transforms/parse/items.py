@@ -44,7 +44,7 @@ def _json_items(document: Any) -> tuple[str, list[Any]] | None:
             if isinstance(value, list) and value and any(isinstance(item, dict) for item in value[:50])
         ]
         if len(lists) == 1:
-            return f"json-object:{lists[0]}"[:60], document[lists[0]]
+            return f"json-object:{safe_name(lists[0])}"[:60], document[lists[0]]
     return None
 
 
@@ -95,6 +95,14 @@ def _delimited(content: bytes) -> tuple[str, list[Any]] | None:
             for row in body
         ]
     return None
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def safe_name(name: str) -> str:
+    """A column name as a reason may hold it: letters, digits, ``_``, ``.`` and ``-`` (others become ``_``)."""
+    return _UNSAFE.sub("_", name)
 
 
 @dataclass(frozen=True)
