@@ -95,6 +95,12 @@ def listing_evidence() -> str:
     return evidence_table()
 
 
+def scraper_fields() -> str:
+    from transforms.parse.fields import fields_table
+
+    return fields_table()
+
+
 def config_fields() -> str:
     from flows.run.config import RunConfig
 
@@ -183,6 +189,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "schema-version": schema_version,
     "cleaning-rules": cleaning_rules,
     "listing-evidence": listing_evidence,
+    "scraper-fields": scraper_fields,
     "config-fields": config_fields,
     "cli-synopsis": cli_synopsis,
     "cli-commands": cli_commands,

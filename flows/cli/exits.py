@@ -27,9 +27,9 @@ class ExitCode(IntEnum):
 
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.DONE: "done: a version was published (run, backfill, retract), or the command did what it was "
-    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release)",
+    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect)",
     ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
-    "failed, or (backfill) no day could be published; `latest` is unchanged",
+    "failed, or (backfill) no day could be published; `latest` is unchanged; (inspect) no format reads the file",
     ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
     "ranges): nothing was published; or (verify) a file of a version differs from its manifest",
     ExitCode.USAGE: "usage error: a bad option or argument, an unknown version or paper, a history of another "

@@ -142,13 +142,17 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
         from flows.cli.release import release
 
         return release
+    if command == "inspect":
+        from flows.cli.scraped import inspect_file
+
+        return inspect_file
     raise UsageError(f"unknown command {command!r}")
 
 
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
     commands = {"run", "serve", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
-    commands |= {"rollback", "retract", "unretract", "prune", "release"}
+    commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect"}
     return next((item for item in arguments if item in commands), None)
 
 

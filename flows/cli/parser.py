@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_command(commands)
     _backfill_command(commands)
     _inspect_commands(commands)
+    _scraped_command(commands)
     _undo_commands(commands)
     _release_command(commands)
     return parser
@@ -80,6 +81,7 @@ def _run_command(commands: Any) -> None:
     )
     run.add_argument("inputs", nargs="*", type=Path, metavar="INPUT", help="file or folder to read")
     _out(run)
+    _mapping(run)
     run.add_argument(
         "--languages", default="en", help="comma-separated language codes to publish; others are quarantined"
     )
@@ -154,6 +156,31 @@ def _run_command(commands: Any) -> None:
         help="print the run summary as JSON on stdout (stage lines go to stderr)",
     )
     run.set_defaults(validate=_validate_run)
+
+
+def _mapping(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE",
+        help="a mapping file (TOML, [fields]) naming the columns of other scrapers' records that the field table "
+        "does not find (docs/scrapers.md)",
+    )
+
+
+def _scraped_command(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        help="show how a file would be read (format, field mapping, a sample record), without running",
+        description="Read FILE as a run would: its format, for other scrapers' JSON, JSON Lines, CSV and TSV the "
+        "columns each field is read from and the share of records that map, and its first record. Nothing is "
+        "written. Exit 0 when a format reads the file, 1 when none does (the reason names the columns a mapping "
+        "file can use), 3 on a usage error. " + EXIT_STATUS,
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE", help="the file to inspect")
+    _mapping(inspect)
+    _json(inspect, "the format, mapping and sample record")
+    inspect.set_defaults(validate=_validate_inspect)
 
 
 def _contact(group: Any) -> None:
@@ -340,6 +367,7 @@ def _validate_run(args: argparse.Namespace) -> None:
     for path in args.inputs:
         if not path.exists():
             raise UsageError(f"input not found: {path}")
+    _check_mapping(args.mapping)
     _validate_out(args)
     _check_languages(args.languages)
     if args.workers < 0:
@@ -356,6 +384,18 @@ def _validate_run(args: argparse.Namespace) -> None:
         _check_url("--hf-page", url)
     if args.quiet and args.json:
         raise UsageError("--quiet and --json exclude each other (--json already prints only the summary)")
+
+
+def _check_mapping(path: Path | None) -> None:
+    """The mapping file exists (its content is checked by the command, which may import polars)."""
+    if path is not None and not path.is_file():
+        raise UsageError(f"--mapping: no such file: {path}")
+
+
+def _validate_inspect(args: argparse.Namespace) -> None:
+    if not args.file.is_file():
+        raise UsageError(f"not a file: {args.file}")
+    _check_mapping(args.mapping)
 
 
 def _validate_cluster(args: argparse.Namespace) -> None:

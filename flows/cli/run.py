@@ -30,12 +30,15 @@ from flows.run.results import RunSummary
 from flows.runtime.prefect import prefect_api
 from flows.runtime.progress import observing
 from flows.sources.dates import past_days
+from flows.sources.mapping import load_mapping
 from flows.sources.settings import SourceSettings
 from flows.store.catalog import Catalog
 from flows.store.lock import output_lock
 
 
 def run(args: argparse.Namespace, reply: Reply) -> int:
+    if args.mapping is not None:
+        load_mapping(args.mapping)  # a usage error before anything starts
     if not args.fresh:
         Catalog(args.out).check_latest_schema()  # a usage error before anything starts
     config = run_config(args)
@@ -89,6 +92,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         "dask_address": args.dask_address,
         "dask_workers": args.dask_workers,
         "sources": sources,
+        "mapping": args.mapping,
     }
     if args.chunk_records is not None:
         settings["chunk_records"] = args.chunk_records

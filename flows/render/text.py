@@ -1,4 +1,4 @@
-"""The text the inspecting commands print: ``papers versions``, ``diff``, ``show`` and ``dedup-report``.
+"""The text the inspecting commands print: ``papers versions``, ``diff``, ``show``, ``dedup-report`` and ``inspect``.
 
 Each view is a pure function of plain values (``flows/store/inspect.py``, ``transforms.history.changes.diff_papers``,
 ``transforms.report.audit``); the command line prints it, or the same values as JSON with ``--json``.
@@ -140,4 +140,34 @@ def verify_text(checked: dict[str, list[FileCheck]]) -> str:
             continue
         lines.append(f"{version}  {len(problems)} of {len(checks)} files differ from the manifest:")
         lines += [f"  {check.problem:<16} {terminal_text(check.path)}" for check in problems]
+    return "\n".join(lines)
+
+
+def inspect_text(document: dict[str, Any]) -> str:
+    """``papers inspect``: the format, the mapping of a generic file, the failures and a sample record."""
+    lines = [f"{terminal_text(document['file'])}: {document['format'] or 'no format reads it'}"]
+    if document["reason"]:
+        lines.append(f"  reason: {terminal_text(document['reason'])}")
+    mapping = document.get("mapping")
+    if mapping:
+        lines.append(
+            f"  {mapping['shape']}: {mapping['records']} records, {mapping['mapped_share']:.1%} with a title and an"
+            f" abstract or arXiv id; {'a listing' if mapping['listing'] else 'not a listing (no day per record)'}"
+        )
+        for field, columns in mapping["fields"].items():
+            named = ", ".join(columns) if isinstance(columns, list) else columns
+            lines.append(f"  {field:<16} <- {terminal_text(named)}")
+        for field, count in mapping["unparsed_counts"].items():
+            lines.append(f"  {field}: {count} values are not a count (left empty)")
+    elif document["records"]:
+        lines.append(f"  {document['records']} records")
+    if document["columns"] and not mapping:
+        lines.append(f"  columns: {terminal_text(', '.join(document['columns']), limit=2000)}")
+    for reason, count in document["item_failures"].items():
+        lines.append(f"  {count} x {terminal_text(reason)}")
+    if document["sample"]:
+        lines.append("  first record:")
+        lines += [
+            f"    {name}: {_short(value_text(value), 100)}" for name, value in document["sample"].items()
+        ]
     return "\n".join(lines)

@@ -20,6 +20,9 @@ class RunConfig(BaseModel):
 
     inputs: list[Path] = Field(default_factory=lambda: [BUNDLED_SAMPLE])
     """Local files or folders to read (format recognised from content)."""
+    mapping: Path | None = None
+    """A mapping file (TOML, ``[fields]``) naming the columns of fields the generic reader's table does not find
+    in a scraper's records (see ``docs/scrapers.md``); None: the table alone."""
     limits: InputLimits = InputLimits()
     """Bounds on what one input may cost (file size, JSON depth, items per file, text length)."""
     sources: SourceSettings = Field(default_factory=SourceSettings)

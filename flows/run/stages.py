@@ -32,6 +32,7 @@ from flows.run.results import Deduplicated, Ingested
 from flows.run.stage import stage
 from flows.runtime.progress import progress
 from flows.sources.inputs import InputReading
+from flows.sources.mapping import load_mapping
 from flows.store.catalog import Catalog
 from flows.store.layout import new_version_id, raw_root
 from flows.store.maintenance import reconcile_journal
@@ -67,12 +68,18 @@ each paper range is collapsed again from its members' every column as it is spil
 def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
     """Read every input and parse it to records, spilled a chunk at a time; open the previous version for
     incremental runs."""
+    mapping = load_mapping(config.mapping) if config.mapping is not None else None  # refused before any write
     remove_stale_staging(config.out_dir)
     previous = open_latest(config.out_dir, config.dedup.fingerprint) if config.incremental else None
     reconcile_journal(config.out_dir)  # after the schema check: a refused run writes nothing
     version = new_version_id(datetime.now(UTC), Catalog(config.out_dir).latest())
     reading = InputReading(
-        config.inputs, config.sources, raw_root(config.out_dir), run=version, limits=config.limits
+        config.inputs,
+        config.sources,
+        raw_root(config.out_dir),
+        run=version,
+        limits=config.limits,
+        mapping=mapping,
     )
 
     def numbered() -> Iterator[pl.DataFrame]:

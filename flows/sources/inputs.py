@@ -8,8 +8,8 @@ Local files become captures (``flows/sources/local.py``), network sources are fe
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from itertools import chain
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import polars as pl
 from flows.sources.gather import every_listing_source_failed, gather
 from flows.sources.local import InputReport, LocalCaptures
 from flows.sources.settings import ARXIV, SourceSettings
-from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits, parse_capture
+from transforms.parse import DEFAULT_LIMITS, Capture, InputLimits, Parsed, parse_capture, parse_capture_as
 from transforms.parse.enrich import enrich_with_arxiv
 from transforms.parse.listing import date_listings
 from transforms.schema import RECORD_SCHEMA, empty
@@ -53,8 +53,10 @@ class InputReading:
         raw_dir: Path,
         run: str,
         limits: InputLimits = DEFAULT_LIMITS,
+        mapping: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.paths, self.sources, self.raw_dir, self.run, self.limits = paths, sources, raw_dir, run, limits
+        self.mapping = mapping
         self.inputs: list[InputReport] = []
         self.source_failures: list[dict[str, str]] = []
         self.every_source_failed = False
@@ -74,19 +76,23 @@ class InputReading:
         pending: list[pl.DataFrame] = []
         held = 0
         yielded = False
+        read: dict[str, Parsed] = {}
         for capture in chain(local, fetched):
             if capture.source == ARXIV:
                 continue
-            pending.append(parse_capture(capture, self.limits))
+            parsed = parse_capture_as(capture, self.limits, self.mapping)
+            read[capture.sha256] = parsed
+            pending.append(parsed.records)
             held += pending[-1].height
             if held >= rows:
                 yield _dated(pending, arxiv)
                 pending, held, yielded = [], 0, True
         if pending or not yielded:
             yield _dated(pending, arxiv)
-        self.inputs = local.reports + [
+        reports = local.reports + [
             InputReport(c.location, c.sha256, len(c.content), source=c.source) for c in fetched
         ]
+        self.inputs = [_with_format(report, read) for report in reports]
 
     def _enrichment(self, captures: list[Capture]) -> pl.DataFrame | None:
         """The arXiv records that fill missing fields of the listings; a broken arXiv capture is a source
@@ -103,6 +109,12 @@ class InputReading:
         return arxiv.filter(pl.col("parse_error").is_null())
 
 
+def _with_format(report: InputReport, read: dict[str, Parsed]) -> InputReport:
+    """The report of an input parsed in this run with its format and, for the generic reader, its mapping."""
+    parsed = read.get(report.sha256 or "") if report.duplicate_of is None else None
+    return report if parsed is None else replace(report, format=parsed.format, mapping=parsed.mapping)
+
+
 def _dated(listings: list[pl.DataFrame], arxiv: pl.DataFrame | None) -> pl.DataFrame:
     records = (pl.concat(listings) if listings else empty(RECORD_SCHEMA)).lazy().pipe(date_listings)
     return (enrich_with_arxiv(records, arxiv) if arxiv is not None else records).collect()
@@ -114,8 +126,9 @@ def read_inputs(
     raw_dir: Path,
     run: str,
     limits: InputLimits = DEFAULT_LIMITS,
+    mapping: Mapping[str, Sequence[str]] | None = None,
 ) -> InputRecords:
     """Every record of :class:`InputReading` at once (one chunk)."""
-    reading = InputReading(paths, sources, raw_dir, run, limits)
+    reading = InputReading(paths, sources, raw_dir, run, limits, mapping)
     (records,) = reading.chunks(rows=sys.maxsize)
     return InputRecords(records, reading.inputs, reading.source_failures, reading.every_source_failed)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flows.runtime.project import PROJECT_ROOT
 from flows.sources.replay import read_raw_zone, unique_captures
@@ -158,6 +159,11 @@ class InputReport:
     source: str = "auto"
     skipped: str | None = None
     """Why the path was not read (see ``SKIP_REASONS``); None when it was read."""
+    format: str | None = None
+    """The format that parsed it (``hf-daily``, ``generic``...); None when none did or it was not parsed."""
+    mapping: dict[str, Any] | None = None
+    """How the generic reader read it: shape, records, the columns of each field, whether it is a listing, the
+    counts it could not read (``transforms/parse/generic.py`` ``describe``)."""
 
 
 def expand_inputs(paths: list[Path], limits: InputLimits = DEFAULT_LIMITS) -> list[Path]:

@@ -9,7 +9,8 @@ path reaches an output:
 * ``hf-daily-malformed``: on top of it, the span 2024-12-11..2025-01-10 whose files are lists of Python-repr
   strings and, on the last day, a wrapped object (an incremental run on the lazily opened ``latest``).
 * ``hf-scraped-messy``: another scraper's December 2025 dumps (its own shape, empty abstracts, social posts,
-  counts as strings): every record is quarantined today, so the run writes a failed-run record, not a version.
+  counts as strings), read by the generic reader: 274 papers published, 325 records quarantined (the junk
+  abstracts among them).
 
 Of each published version, the papers, ledger, quarantine and dedup-index frames and the manifest are reduced
 to a digest per column (per top-level key for the manifest), so a failure names what changed. What differs from

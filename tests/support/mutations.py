@@ -24,7 +24,10 @@ from transforms.schema import RECORD_SCHEMA, polars_schema, to_arrow
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data"
-REASON = re.compile(r"^parse:[a-z0-9-]+(?::[a-z0-9-]+)*$")
+REASON = re.compile(
+    r"^parse:[a-z0-9-]+(?::[a-z0-9-]+)*$|^parse:generic:unmapped:[a-z-]+(?::[\w.-]+)?:[\w.,-]*$"
+)
+"""A countable code; the generic reader's ``unmapped`` reason also names the columns it saw (for a mapping file)."""
 CAPTURED_AT = datetime(2025, 1, 2, tzinfo=UTC)
 
 

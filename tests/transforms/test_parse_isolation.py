@@ -127,10 +127,6 @@ ABSTRACT = " ".join(["We study a model and show that it learns well under mild a
             "# Results\n\n| a | b |\n|---|---|\n| " + ABSTRACT + " | 1 |\n| x | " + ABSTRACT + " |\n",
             "markdown",
         ),
-        (
-            "title,abstract,year\n" + "\n".join(f"T{n},{ABSTRACT.replace(',', '')},2024" for n in range(5)),
-            "csv",
-        ),
         ("2024-01-01 12:00:00 INFO start\n2024-01-01 12:00:01 INFO " + ABSTRACT + "\n", "log"),
         ("def f(x):\n    return x\n\nclass A:\n    pass\n" + "x = {\n}\n", "code"),
         ("\n\n".join([ABSTRACT] * 6), "no-title-abstract-pairs"),
@@ -138,6 +134,13 @@ ABSTRACT = " ".join(["We study a model and show that it learns well under mild a
 )
 def test_text_that_is_not_a_listing_is_refused_with_its_kind(text: str, kind: str) -> None:
     assert reasons(parse_capture(capture(text))) == [f"parse:text:{kind}"]
+
+
+def test_a_table_without_titles_and_abstracts_is_refused_with_its_columns() -> None:
+    """A CSV of titles and abstracts is a listing (the generic reader); one without is refused, and its reason
+    names the columns a mapping file could use."""
+    table = "name,notes,year\n" + "\n".join(f"T{n},{ABSTRACT.replace(',', '')},2024" for n in range(5))
+    assert reasons(parse_capture(capture(table))) == ["parse:generic:unmapped:csv:name,notes,year"]
 
 
 def test_the_benchmark_notes_are_not_published_as_papers() -> None:

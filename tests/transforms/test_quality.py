@@ -78,3 +78,36 @@ def test_tag_quality_appends_to_existing_reasons() -> None:
         "parse:error",
         "abstract:empty",
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        (
+            "Qwen3-VL Technical Report",
+            "Qwen3-VL technical report.",
+            ["abstract:too-short", "abstract:repeats-title"],
+        ),
+        (
+            "Error-Free Linear Attention is a Free Lunch: Exact Solution",
+            "Error-Free Linear Attention is a Free Lunch!",
+            ["abstract:too-short", "abstract:repeats-title"],
+        ),
+        ("A Title", "🚀 Excited to share our latest work: " + ABSTRACT, ["abstract:social-post"]),
+        ("A Title", ABSTRACT + " 🔥 Code is out 💻", ["abstract:social-post"]),
+        ("A Title", ABSTRACT + " Stay tuned!", ["abstract:social-post"]),
+        ("A Title", ABSTRACT + " #NLP #LLM so good!", ["abstract:social-post"]),
+        (
+            "A Title",
+            "Project page: https://a.github.io/x Code: https://github.com/a/x Models and data: https://hf.co/a/x",
+            ["abstract:too-short", "abstract:links-only"],
+        ),
+        # what genuine abstracts say stays published
+        ("A Title", ABSTRACT + " Check out our project page. Our recent work showed it.", []),
+        ("A Title", ABSTRACT + " Tweets tagged #Greecefires and #Athens were read.", []),
+        ("A Title", ABSTRACT + " A map X ↔ Y and f ➡ g.", []),
+        ("A Title", ABSTRACT + " Code: https://github.com/a/x", []),
+    ],
+)
+def test_junk_abstracts_of_scraped_pages(title: str, abstract: str, expected: list[str]) -> None:
+    assert reasons_for(title, abstract) == expected

@@ -31,6 +31,12 @@ class QualitySettings:
     """Below this (cleaned) length a title is ``title:too-short``."""
     max_title_chars: int = 400
     """Above this a title is ``title:too-long`` (an abstract or page text captured as title)."""
+    max_social_emoji: int = 1
+    """More emoji than this (pictographs, not letters or ©®™) make an abstract ``abstract:social-post``: no
+    genuine abstract among 24,000 arXiv ones and 2,420 daily-papers ones has two (``bench/experiments``)."""
+    max_links_only_words: int = 15
+    """An abstract with a link and fewer words than this besides its links is ``abstract:links-only`` (a
+    "Project page: URL Code: URL" note left in place of an abstract)."""
 
 
 _NOT_AN_ABSTRACT = (
@@ -44,6 +50,17 @@ _NOT_AN_ABSTRACT = (
     r"|\benable javascript\b|\baccept (?:all )?cookies\b"
 )
 """Bot comments, placeholder values and page navigation captured in place of an abstract."""
+
+_SOCIAL_POST = (
+    r"(?i)\b(?:(?:excited|happy|thrilled|delighted|proud|glad) to (?:share|announce|present|introduce)"
+    r"|our latest (?:work|paper|preprint)|(?:hi|hello|hey) (?:everyone|all|folks)|stay tuned|feel free to)\b"
+)
+"""First-person announcement phrases of a social post or a comment ("🚀 Excited to share our latest work"); not
+"check out our" nor "our recent work", which genuine arXiv abstracts use. Hashtags count only beside an
+exclamation mark or an emoji: an abstract about tweets quotes them."""
+_EMOJI = r"[\p{Extended_Pictographic}&&[^©®™\x{2190}-\x{21FF}\x{27A1}\x{2B00}-\x{2BFF}]]"
+"""Pictographs; not ©®™ and not arrows (``↔`` and ``➡`` are pictographs too, and arXiv abstracts use them)."""
+_HASHTAG = r"(?:^|\s)#[A-Za-z]\w+"
 
 _TITLE_CHROME = (
     r"(?i)^\s*(?:subscribe|sign (?:in|up)|log ?in|get trending papers.*|trending papers|daily papers|papers"
@@ -62,8 +79,11 @@ _TITLE_PLACEHOLDER = (
 def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings()) -> pl.LazyFrame:
     """Append quality reasons to ``reasons``, judged on the cleaned ``title``/``abstract``.
 
-    Reasons: ``abstract:empty``, ``abstract:too-short``, ``abstract:not-an-abstract``, ``title:empty``,
-    ``title:too-short``, ``title:too-long``, ``title:page-chrome``, ``title:placeholder``.
+    Reasons: ``abstract:empty``, ``abstract:too-short``, ``abstract:not-an-abstract``,
+    ``abstract:repeats-title``, ``abstract:social-post``, ``abstract:links-only``, ``title:empty``,
+    ``title:too-short``, ``title:too-long``, ``title:page-chrome``, ``title:placeholder``. The last three
+    abstract reasons catch what scrapers of paper pages store in place of the abstract (another scraper's
+    December 2025 dumps: the title again, the authors' post announcing the paper, a note of links).
     """
     abstract = pl.col("abstract").fill_null("")
     title = pl.col("title").fill_null("")
@@ -82,6 +102,20 @@ def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings
                 abstract.str.contains(_NOT_AN_ABSTRACT)
                 | (letters < non_space * settings.min_abstract_letter_share)
             ),
+            "abstract:repeats-title": (abstract_len > 0)
+            & _letters(title).str.starts_with(_letters(abstract))
+            & (_letters(abstract) != ""),
+            "abstract:social-post": (abstract_len > 0)
+            & (
+                abstract.str.contains(_SOCIAL_POST)
+                | (abstract.str.count_matches(_EMOJI) > settings.max_social_emoji)
+                | (abstract.str.count_matches(_HASHTAG) >= 2) & abstract.str.contains(f"!|{_EMOJI}")
+            ),
+            "abstract:links-only": abstract.str.contains(r"https?://")
+            & (
+                abstract.str.replace_all(r"https?://\S+", "").str.count_matches(r"\p{L}{2,}")
+                < settings.max_links_only_words
+            ),
             "title:empty": title.str.len_chars() == 0,
             "title:too-short": (title.str.len_chars() > 0)
             & (title.str.len_chars() < settings.min_title_chars),
@@ -90,3 +124,8 @@ def tag_quality(frame: pl.LazyFrame, settings: QualitySettings = QualitySettings
             "title:placeholder": title.str.contains(_TITLE_PLACEHOLDER),
         },
     )
+
+
+def _letters(text: pl.Expr) -> pl.Expr:
+    """Lower-cased letters and digits only: a title and an abstract compared without case, spaces or marks."""
+    return text.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", "")

@@ -72,17 +72,39 @@ capture three times was 60 % of ingest (cProfile, 10k corpus). The content is ke
 never reused while its entry lives; parsers read documents and never change them."""
 
 
+_MEMO: contextvars.ContextVar[dict[tuple[str, int], tuple[bytes, Any]] | None] = contextvars.ContextVar(
+    "parse_memo", default=None
+)
+"""Inside :func:`input_limits`: what a recogniser worked out about a content that its parser needs again (the
+generic reader's records and mapping), by (kind, id of the content), the content kept as in ``_PARSED``."""
+
+
 @contextmanager
 def input_limits(limits: InputLimits) -> Iterator[None]:
     """Apply ``limits`` to the parsers called inside the block (``parse_capture`` does this), and parse each
     JSON content once within it."""
     token = _LIMITS.set(limits)
     parsed = _PARSED.set({})
+    memo = _MEMO.set({})
     try:
         yield
     finally:
+        _MEMO.reset(memo)
         _PARSED.reset(parsed)
         _LIMITS.reset(token)
+
+
+def memoised(kind: str, content: bytes, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per ``content`` and ``kind`` inside :func:`input_limits` (every call outside it)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    key = (kind, id(content))
+    if key in memo and memo[key][0] is content:
+        return memo[key][1]
+    value = compute()
+    memo[key] = (content, value)
+    return value
 
 
 def parsed_documents() -> dict[int, tuple[bytes, Any]] | None:

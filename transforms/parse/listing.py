@@ -42,6 +42,8 @@ LISTED_ON_EVIDENCE: dict[str, str] = {
     "item:submittedOnDailyAt": "the UTC day of the item's `submittedOnDailyAt` (newer API days, papers pages)",
     "item:publishedAt": "the UTC day of the daily item's own `publishedAt` (older API days lack"
     " `submittedOnDailyAt`; the paper's `publishedAt` is its arXiv date and is never used)",
+    "item:<column>": "a generic file's date column (`item:scraped_date`), as its mapping names it"
+    " ([scraper fields](scraper-fields.md))",
     f"captured-at:{RAW_ZONE}": "the UTC day the capture was fetched (a live list such as `/papers/trending`"
     " shows that day's list)",
     f"captured-at:{FILE_MTIME}": "the UTC day the local file was last modified: the last resort",
@@ -65,6 +67,12 @@ LISTING_INPUTS: dict[str, tuple[bool, str]] = {
         "arXiv API feeds (fetched for enrichment, or local files): metadata, not a trending list",
     ),
     "pwc": (False, "Papers with Code pages and papers: a catalogue, not a trending list"),
+    "generic": (
+        True,
+        "any scraper's records (JSON, JSON Lines, CSV, TSV) read by field mapping: a listing only when every"
+        " record has a day (a `YYYY-MM-DD` file name or a date column); otherwise, like an arXiv digest,"
+        " `not-a-listing`",
+    ),
 }
 """Which inputs are listings (their records get a ``listed_on``) and which are not (:data:`NOT_A_LISTING`)."""
 
