@@ -7,10 +7,10 @@ Identify first, remove second:
    abstracts exist and are unrelated) and ``near_duplicate`` (MinHash + LSH banding over word shingles of the
    abstract proposes candidates; a candidate is merged only when the exact Jaccard similarity of the two
    abstracts, with the words changed between them or the Jaccard of the two titles, passes :class:`DedupParams`'
-   thresholds). Records whose known arXiv ids
-   differ are never linked directly, and a component that still holds two known ids through records without
-   one is cut into one cluster per id (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen
-   by :func:`kept_order` (independent of input order).
+   thresholds). Records whose known arXiv ids differ are never linked directly, and a component that still
+   holds two known ids through records without one is cut into one cluster per id
+   (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen by :func:`kept_order` (independent
+   of input order).
 2. :func:`~transforms.dedup.collapse.collapse_clusters` turns each cluster into one row carrying its members'
    provenance.
 
