@@ -418,7 +418,7 @@ def venue_section(shared: Path) -> list[str]:
         "",
         f"Labelled set: {result['cases']} strings ("
         + ", ".join(f"{k}: {v}" for k, v in sorted(by_source.items()))
-        + f"; {skipped} conference rows skipped), {result['expected_hints']} expected hints, "
+        + f"; {skipped} key-only rows skipped), {result['expected_hints']} expected hints, "
         f"{result['predicted_hints']} predicted.",
         "A hint counts as correct only when venue, year, status and workshop all match.",
         "",

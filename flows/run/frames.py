@@ -16,18 +16,21 @@ from transforms.clean.rules import clean_records
 from transforms.derive import CAPTURED_INPUTS, DERIVE_INPUTS, derive_fields
 from transforms.language.detect import tag_language
 from transforms.language.scripts import tag_mixed_script
+from transforms.language.title import tag_foreign_title
 from transforms.routing import pending as is_pending
 from transforms.routing import reason_when, split, tag, with_reasons
 
 
 def clean_frame(records: pl.DataFrame, quality: QualitySettings) -> pl.DataFrame:
-    """Clean titles and abstracts; tag unparseable records, and low-quality ones among the parsed."""
+    """Clean titles and abstracts; tag unparseable records, and among the parsed low-quality ones and those whose
+    title is in another script or language than their abstract (``title:foreign-script``,
+    ``title:foreign-language``)."""
     parsed, unparsed = split(
         with_reasons(records)
         .pipe(tag, [reason_when(pl.col("parse_error").is_not_null(), pl.col("parse_error"))])
         .collect()
     )
-    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, quality)
+    checked = parsed.lazy().pipe(clean_records).pipe(tag_quality, quality).pipe(tag_foreign_title)
     return pl.concat([checked, unparsed.lazy().pipe(clean_records)], how="vertical_relaxed").collect()
 
 

@@ -5,6 +5,9 @@ Shared by tests/transforms/test_venues.py and bench/derive_eval.py. Four kinds o
 * strings from the arXiv API captures (``arxiv:comment`` / ``arxiv:journal_ref``; MIT, lukasschwab/arxiv.py);
 * rows of ``../shared/data/conference-papers`` (no licence: only keys are stored, conf + year + sha256 of the
   title; the venue_field string "{CONF} {year} {status} {track}" is rebuilt from the row at run time);
+* abstracts and comments of ``../shared/data/arxiv-daily`` that name a venue (issue 30; the abstracts are their
+  authors', so only keys are stored: the arXiv id and sha256 of the text, read back at run time; every abstract
+  with a lexicon mention, most of them naming a venue as a challenge host, a citation or a study's corpus);
 * pitfall strings written for this test;
 * ``audit`` strings in arXiv-comment / journal_ref style, written for this test and labelled before the
   extractor was run on them (an independent check on labels that began as reviewed extractor output).
@@ -64,9 +67,31 @@ def _conference_rows(shared: Path) -> dict[tuple[str, int, str], dict[str, objec
     return rows
 
 
+ARXIV_DAILY_FIELDS = {"abstract": "summary", "arxiv_comment": "comment"}
+
+
+def _arxiv_daily_texts(shared: Path) -> dict[tuple[str, str], str] | None:
+    """(field, arXiv id) -> text of ``../shared/data/arxiv-daily``, None when the file is absent."""
+    path = shared / "data" / "arxiv-daily" / "papers-2025.jsonl"
+    if not path.exists():
+        return None
+    texts: dict[tuple[str, str], str] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            for field, key in ARXIV_DAILY_FIELDS.items():
+                if row.get(key):
+                    texts[(field, row["id"])] = row[key]
+    return texts
+
+
 def load_labelled_cases(shared: Path | None = None) -> tuple[list[LabelledCase], int]:
-    """The labelled cases whose text is available, and how many conference cases were skipped."""
+    """The labelled cases whose text is available, and how many key-only cases were skipped (their data absent).
+
+    A key-only arXiv-daily case whose text no longer has the stored sha256 is an error, not a skip.
+    """
     conference = _conference_rows(shared or shared_dir())
+    arxiv_daily: dict[tuple[str, str], str] | None = None
     cases: list[LabelledCase] = []
     skipped = 0
     for line in LABELS_FILE.read_text(encoding="utf-8").splitlines():
@@ -76,6 +101,20 @@ def load_labelled_cases(shared: Path | None = None) -> tuple[list[LabelledCase],
         )
         if "text" in item:
             cases.append(LabelledCase(item["field"], item["text"], expected, item["source"]))
+            continue
+        if "arxiv_id" in item:
+            arxiv_daily = (
+                arxiv_daily if arxiv_daily is not None else _arxiv_daily_texts(shared or shared_dir())
+            )
+            text = None if arxiv_daily is None else arxiv_daily.get((item["field"], item["arxiv_id"]))
+            if text is None:
+                skipped += 1
+                continue
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != item["text_sha256"]:
+                raise ValueError(
+                    f"arxiv-daily {item['arxiv_id']} {item['field']}: text changed since labelled"
+                )
+            cases.append(LabelledCase(item["field"], text, expected, item["source"]))
             continue
         row = (
             None if conference is None else conference.get((item["conf"], item["year"], item["title_sha256"]))

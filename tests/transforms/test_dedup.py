@@ -182,6 +182,55 @@ def test_journal_extension_with_new_title_and_same_abstract_merges() -> None:
     assert result["similarity"].to_list() == [1.0, 1.0]
 
 
+def _with_words_changed(text: str, changes: dict[int, str]) -> str:
+    words = text.split()
+    for index, word in changes.items():
+        words[index] = word
+    return " ".join(words)
+
+
+def test_a_few_changed_words_merge_whatever_the_title_but_never_two_arxiv_ids() -> None:
+    """Issue 30: 2-4 changed words of an abstract is the same paper (journal version, re-listing), although the
+    changed words take the abstract's shingle Jaccard under 0.85; two known arXiv ids still never merge."""
+    edited = _with_words_changed(PRUNING, {3: "lightweight", 11: "fast", 40: "applies", 27: "or"})
+    frame = records(
+        [
+            {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+            {"title": "Sparse Regression Makes Residual Models Lighter", "abstract": edited},
+        ]
+    )
+    pairs = pl.DataFrame({"a": [0], "b": [1]}, schema={"a": pl.UInt32, "b": pl.UInt32})
+    scored = clusters.score_pairs(frame.with_row_index("doc"), pairs, DedupParams())
+    assert scored["abstract_sim"][0] < 0.85 and scored["changed_words"][0] == 4
+    result = find_clusters(frame)
+    assert result["cluster_id"].to_list() == ["r00", "r00"]
+    assert result["match_rule"].to_list() == ["kept", "near_duplicate"]
+    with_ids = records(
+        [
+            {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING, "arxiv_id": "2401.00001"},
+            {"title": "Sparse Regression", "abstract": edited, "arxiv_id": "2401.00002"},
+        ]
+    )
+    assert find_clusters(with_ids)["cluster_id"].to_list() == ["r00", "r01"]
+
+
+def test_more_changed_words_than_a_few_or_a_short_template_do_not_merge_by_words() -> None:
+    """A follow-up paper recycling its predecessor's abstract changes more words; a 5 % share bounds short ones."""
+    recycled = (
+        PRUNING.replace("filters", "channels").replace("network", "transformer").replace("layer", "block")
+    )
+    short = "The following topics are dealt with: robot grasping; motion planning; localisation; control."
+    frame = records(
+        [
+            {"title": "Filter Pruning for Fast Deep Networks", "abstract": PRUNING},
+            {"title": "Channel Pruning for Transformers", "abstract": recycled},
+            {"title": "Workshops and tutorials", "abstract": short},
+            {"title": "Keynote speech and plenary talks", "abstract": short.replace("grasping", "hands")},
+        ]
+    )
+    assert find_clusters(frame)["cluster_id"].to_list() == ["r00", "r01", "r02", "r03"]
+
+
 def test_same_topic_papers_with_similar_wording_stay_apart() -> None:
     frame = records(
         [

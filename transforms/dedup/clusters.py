@@ -6,10 +6,11 @@ Identify first, remove second:
    ``arxiv_id`` (same known arXiv id), ``title`` (same normalised title of at least three words, unless both
    abstracts exist and are unrelated) and ``near_duplicate`` (MinHash + LSH banding over word shingles of the
    abstract proposes candidates; a candidate is merged only when the exact Jaccard similarity of the two
-   abstracts, and of the two titles, passes :class:`DedupParams`' thresholds). Records whose known arXiv ids
-   differ are never linked directly, and a component that still holds two known ids through records without
-   one is cut into one cluster per id (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen
-   by :func:`kept_order` (independent of input order).
+   abstracts, with the words changed between them or the Jaccard of the two titles, passes :class:`DedupParams`'
+   thresholds). Records whose known arXiv ids differ are never linked directly, and a component that still
+   holds two known ids through records without one is cut into one cluster per id
+   (:func:`split_arxiv_conflicts`). Each cluster keeps one record, chosen by :func:`kept_order` (independent
+   of input order).
 2. :func:`~transforms.dedup.collapse.collapse_clusters` turns each cluster into one row carrying its members'
    provenance.
 
@@ -35,6 +36,7 @@ from transforms.dedup.minhash import (
     _shingles,
     shared_band_frame,
 )
+from transforms.dedup.similarity import count_changed_words
 
 MATCH_RULES = ("kept", "arxiv_id", "title", "near_duplicate")
 """Values of ``match_rule``: for a merged record, the strongest rule that linked it (see find_clusters)."""
@@ -190,7 +192,8 @@ def _set_jaccard(left: pl.Expr, right: pl.Expr) -> pl.Expr:
 def score_pairs(
     docs: pl.DataFrame, pairs: pl.DataFrame, params: DedupParams, abstracts: AbstractsOf | None = None
 ) -> pl.DataFrame:
-    """Add ``abstract_sim``, ``title_sim`` and ``similarity`` to pairs of row indices into ``docs``.
+    """Add ``abstract_sim``, ``changed_words``, ``title_sim`` and ``similarity`` to pairs of row indices into
+    ``docs`` (``changed_words``: :func:`~transforms.dedup.similarity.count_changed_words`).
 
     ``docs`` needs ``title`` and ``abstract`` (or ``record_id`` and ``abstracts``: only the pairs' are read).
     ``similarity`` is the abstract Jaccard when both abstracts have words, else the title-word Jaccard (so
@@ -216,22 +219,26 @@ def score_pairs(
     else:
         raise ValueError("rows without an abstract column need the abstracts to read theirs from")
     abstract_sim = _abstract_jaccard(texts, local, params)
+    changed_words = count_changed_words(texts, local, abstract_sim, params)
     titles = docs.get_column("title").gather(involved).to_frame("title")
     tokens = titles.select(title_words(pl.col("title"))).to_series()
     title_sim = pl.DataFrame({"a": tokens.gather(local["a"]), "b": tokens.gather(local["b"])}).select(
         _set_jaccard(pl.col("a"), pl.col("b")).alias("title_sim")
     )
-    return pairs.with_columns(abstract_sim.alias("abstract_sim"), title_sim.to_series()).with_columns(
-        pl.coalesce("abstract_sim", "title_sim", pl.lit(0.0)).alias("similarity")
-    )
+    return pairs.with_columns(
+        abstract_sim.alias("abstract_sim"), changed_words.alias("changed_words"), title_sim.to_series()
+    ).with_columns(pl.coalesce("abstract_sim", "title_sim", pl.lit(0.0)).alias("similarity"))
 
 
 def verified(params: DedupParams) -> pl.Expr:
     """The near-duplicate merge rule applied to scored candidate pairs."""
     abstract_sim = pl.col("abstract_sim").fill_null(0.0)
     title_sim = pl.col("title_sim").fill_null(0.0)
-    return (abstract_sim >= params.abstract_alone_threshold) | (
-        (abstract_sim >= params.abstract_threshold) & (title_sim >= params.title_threshold)
+    few_changed = pl.col("changed_words") <= params.max_changed_words
+    return (
+        (abstract_sim >= params.abstract_alone_threshold)
+        | ((abstract_sim >= params.abstract_threshold) & few_changed.fill_null(False))
+        | ((abstract_sim >= params.abstract_threshold) & (title_sim >= params.title_threshold))
     )
 
 

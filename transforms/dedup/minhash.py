@@ -49,6 +49,13 @@ class DedupParams:
       60% of their shingles and its titles share 30% of their words (a retitled preprint, a revised abstract).
     * ``abstract_alone_threshold=0.85``: abstracts this close are the same paper whatever the titles say (a
       journal extension or conference version under a new title).
+    * ``max_changed_words=4`` and ``max_changed_share=0.05``: a candidate whose abstracts share at least 60% of
+      their shingles and differ by at most 4 words (matched as bags of words), and by at most 5% of the longer
+      one's words, is the same text with a few words changed (a journal version, a re-listing), whatever the
+      titles say. 2-4 changed words of a 150-word abstract change up to 12 shingles (shingle Jaccard down to
+      0.66 in a shorter one); a follow-up paper that recycles its predecessor's abstract changes more words
+      ("rope" to "ribbon" throughout), and a 34-word template 2 of them (6%). See
+      bench/experiments/dedup-word-edits.md. Pairs whose known arXiv ids differ are never linked.
     * ``min_title_words=3`` and ``title_abstract_floor=0.1``: the exact-title rule applies only to titles of
       at least three words (placeholders such as "Preface" or "Withdrawn" never merge papers by title) and
       is overruled when both records have abstracts sharing under 10% of their shingles (unrelated texts
@@ -67,6 +74,8 @@ class DedupParams:
     abstract_threshold: float = 0.6
     title_threshold: float = 0.3
     abstract_alone_threshold: float = 0.85
+    max_changed_words: int = 4
+    max_changed_share: float = 0.05
     min_title_words: int = 3
     title_abstract_floor: float = 0.1
     max_bucket: int = 64

@@ -39,6 +39,12 @@ ACCEPTED = (
     r"appearing|forthcoming|oral|spotlight|poster)\b"
 )
 PUBLISHED = r"\b(?:published|proceedings|proc\.|presented at|appeared in)\b|^\s*in\b"
+# A sentence that opens with "In" is not "In Proceedings of ...": "In this paper, we propose ACL (Aligned
+# Contrastive Learning)", "In addition, ... neural information processing systems".
+IN_SENTENCE = (
+    r"^\s*in\s+(?:this|these|that|the present|our|addition|contrast|comparison|particular|practice|summary|"
+    r"short|general|order|doing so|response|turn|recent|many|most|such|both|each|all|light|other|some|real)\b"
+)
 STRUCTURED_SUBMITTED = r"\b(?:reject|rejected|withdraw|withdrawn|desk reject)\b"
 STRUCTURED_UNDER_REVIEW = r"\b(?:active|under review)\b"
 # A workshop, or an event co-located with the conference (not its main track).
@@ -47,6 +53,10 @@ WORKSHOP = r"(?i)\bworkshops?\b|\bco[\s\-]?located with\b|\bpart of the\b|\bin c
 # sits right before the venue ("accepted to CVPR 2024; winning entry of the NTIRE challenge"): a bare
 # "143 teams submitted" in the clause is not the paper's status.
 NOT_A_VENUE_TAIL = r"\b(?:challenge|competition|shared task|cup|leaderboard|hackathon|benchmark)\b"
+# In an abstract, the words of an event's report as well: "Challenges at CVPR2025", "the CVPR 2025 private test
+# set", "prizes awarded during the LiveRAG Workshop at SIGIR 2025" (a comment's "Held in Conjunction with MICCAI
+# 2024" names the paper's workshop).
+ABSTRACT_EVENT = r"\b(?:challenges|competitions|shared tasks|test[\s\-]sets?|held|hosted|finalists|prizes)\b"
 # A venue used as an adjective is not a venue: "ICLR-style baselines", "a NeurIPS-like rubric".
 STYLE_TAIL = r"[\s\-]*(?:style|like|format|formatted|template)\b"
 # An abstract clause about venues' papers as data (citation studies, review corpora, datasets named after a
@@ -54,9 +64,16 @@ STYLE_TAIL = r"[\s\-]*(?:style|like|format|formatted|template)\b"
 BIBLIOMETRIC = (
     r"\b(?:citations?|cited|citing|bibliometrics?|bibliometric|scientometrics?|scientometric|submissions|"
     r"papers|paper|articles|publications|proceedings|reviews|reviewers|openreview|peer[\s\-]review|corpus|"
-    r"corpora|dataset|datasets|anthology|authors)\b"
+    r"corpora|dataset|datasets|anthology|authors|submission|reports|conferences|venues)\b"
 )
-OWN_PAPER = r"\b(?:this|our|the present|the current)\s+(?:paper|work|article|submission)\b"
+# Venues' papers as the object of a study, even with a status word: "papers accepted to ICML", "research
+# published in top-tier conferences (ACL, EMNLP)", "submissions to ICLR", "accepted papers of NeurIPS".
+CORPUS = (
+    r"\b(?:papers|submissions|articles|publications|research|works|studies|reports)\s+(?:\w+\s+)?"
+    r"(?:accepted|published|presented|submitted|appearing)\s+(?:to|at|in|by)\b"
+    r"|\baccepted\s+(?:papers|submissions|articles)\b"
+)
+OWN_PAPER = r"\b(?:this|our|the present|the current)\s+(?:paper|work|article|submission|report)\b"
 # A mention of a venue that is also an ordinary word ("Science", "Nature") counts only right after a cue:
 # "published in Nature", not "Computer Vision for Science".
 CUE_BEFORE = (
@@ -224,6 +241,9 @@ def _status(clause: pl.Expr, field: pl.Expr) -> pl.Expr:
     """Status from the clause's cues, else the field's default."""
     lower = clause.str.to_lowercase()
     structured = field.is_in(list(STRUCTURED_FIELDS))
+    published = lower.str.contains(PUBLISHED) & ~(
+        lower.str.contains(IN_SENTENCE) & ~lower.str.contains(PUBLISHED.removesuffix(r"|^\s*in\b"))
+    )
     return (
         pl.when(lower.str.contains(UNDER_REVIEW) | (structured & lower.str.contains(STRUCTURED_UNDER_REVIEW)))
         .then(pl.lit("under-review"))
@@ -231,7 +251,7 @@ def _status(clause: pl.Expr, field: pl.Expr) -> pl.Expr:
         .then(pl.lit("submitted"))
         .when(lower.str.contains(ACCEPTED))
         .then(pl.lit("accepted"))
-        .when(lower.str.contains(PUBLISHED) | (field == "journal_ref"))
+        .when(published | (field == "journal_ref"))
         .then(pl.lit("published"))
         .when(field == "venue_field")
         .then(pl.lit("accepted"))
@@ -299,20 +319,37 @@ def venue_hints(papers: pl.LazyFrame) -> pl.LazyFrame:
     )
     free_text = ~structured
     mentioned = pl.col("status") == "mentioned"
-    evidence = pl.col("evidence")
-    challenge = evidence.str.to_lowercase().str.contains(NOT_A_VENUE_TAIL)
+    evidence = pl.col("evidence").str.replace_all(URL, " ")
+    abstract = pl.col("field") == "abstract"
+    challenge = evidence.str.to_lowercase().str.contains(NOT_A_VENUE_TAIL) | (
+        abstract & evidence.str.to_lowercase().str.contains(ABSTRACT_EVENT)
+    )
     mention = pl.col("_mention").str.escape_regex()
     style = evidence.str.contains(pl.concat_str(pl.lit("(?i)"), mention, pl.lit(STYLE_TAIL)))
-    bibliometric = evidence.str.to_lowercase().str.replace_all(OWN_PAPER, " ").str.contains(
-        BIBLIOMETRIC
-    ) & ~evidence.str.to_lowercase().str.contains(r"\b(?:accepted|to appear)\b")
+    lower = evidence.str.to_lowercase().str.replace_all(OWN_PAPER, " ")
+    bibliometric = (
+        lower.str.contains(BIBLIOMETRIC) & ~lower.str.contains(r"\b(?:accepted|to appear)\b")
+    ) | lower.str.contains(CORPUS)
     cued = evidence.str.contains(pl.concat_str(pl.lit(CUE_BEFORE), mention))
+    # "(CVPR 2024)", "[ICML 2018]", "(Hu et al., ACL 2025)": a mention closing a bracket cites another paper.
+    citation = mentioned & evidence.str.contains(pl.concat_str(mention, pl.lit(r"\s*[)\]]")))
+    # In an abstract, a mention glued to a name is a dataset or an event named after the venue ("NSL-KDD",
+    # "ASNR-MICCAI BraTS", "WiCV@CVPR 2025 marked its 16th edition"); in a comment it is usually the paper's
+    # workshop or a joint conference ("UDM-KDD'24", "LREC-COLING 2024").
+    glued = evidence.str.contains(pl.concat_str(pl.lit(r"[A-Za-z0-9][\-/@]"), mention))
+    # Another venue whose name begins with this one's: "AAAI/ACM Conference on AI, Ethics, and Society" (AIES),
+    # "International Conference on Machine Learning and Applications" (ICMLA, not ICML).
+    longer_name = evidence.str.contains(pl.concat_str(mention, pl.lit(r"/[A-Z]"))) | (
+        pl.col("_mention").str.replace(YEAR_SUFFIX + "$", "").str.contains(" ")
+        & evidence.str.contains(pl.concat_str(mention, pl.lit(r"\s+(?:and|&)\s+[A-Z][a-z]")))
+    )
     keep = ~(
         (free_text & pl.col("_needs_cue") & (mentioned | ~cued))
         | (free_text & challenge & ~cued)
         | (free_text & style)
-        | ((pl.col("field") == "abstract") & bibliometric)
-        | ((pl.col("field") == "abstract") & mentioned & ~pl.col("_adjacent_year"))
+        | (free_text & longer_name)
+        | (abstract & (bibliometric | citation | (glued & ~cued)))
+        | (abstract & mentioned & ~pl.col("_adjacent_year"))
     )
     lexicon_hints = mentions.filter(keep).select(
         "_row", "_rank", "_clause", "venue", "year", "status", "workshop", "evidence", "field"
