@@ -89,6 +89,22 @@ def test_the_listings_table_is_the_papers_listings_one_row_a_day_with_that_days_
             )
 
 
+def test_datasets_loads_both_configs_as_polars_reads_them(
+    version: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datasets
+
+    for name in ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    cache = str(tmp_path / "hf-cache")
+    for config, table in (("papers", "data"), ("listings", "listings")):
+        loaded = datasets.load_dataset(str(version), config, split="train", cache_dir=cache).to_polars()
+        assert loaded.equals(pl.read_parquet(version / table / "*.parquet")), config
+    default = datasets.load_dataset(str(version), split="train", cache_dir=cache)
+    assert default.num_rows == pl.read_parquet(version / "data" / "*.parquet").height
+
+
 def test_duckdb_and_polars_read_both_tables(version: Path) -> None:
     import duckdb
 
