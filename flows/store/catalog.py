@@ -38,6 +38,12 @@ def read_manifest(version_dir: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def written_with_this_schema(version_dir: Path) -> bool:
+    """Whether a version's files were written with this code's schema: only then is one of its shards linked
+    into a new version (a shard of other columns beside new ones would break every reader of the folder)."""
+    return (read_manifest(version_dir) or {}).get("schema_version") == SCHEMA_VERSION
+
+
 def data_files(version_dir: Path) -> list[Path]:
     """The papers files of a version folder, in key order."""
     return sorted((version_dir / DATA_FOLDER).glob("*.parquet"))

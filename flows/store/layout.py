@@ -59,6 +59,12 @@ CRASHED_SUFFIX = "-crashed"
 METADATA_PREFIX = "trending_papers"
 """Key prefix of the key-value metadata every Parquet file carries (``trending_papers.version``...)."""
 
+
+def keyed_metadata(metadata: dict[str, str]) -> dict[str, str]:
+    """A version's metadata (``version``, ``schema_version``...) as the keys its Parquet files carry."""
+    return {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
+
+
 VERSION_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 
 

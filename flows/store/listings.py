@@ -14,13 +14,13 @@ from typing import Any
 
 import polars as pl
 
-from flows.store.catalog import read_manifest
+from flows.store.catalog import read_manifest, written_with_this_schema
 from flows.store.files import hard_link, sha256_file
-from flows.store.layout import LISTINGS_FOLDER, METADATA_PREFIX
+from flows.store.layout import LISTINGS_FOLDER, keyed_metadata
 from flows.store.parquet import write_parquet
 from flows.store.shards import FileEntry
 from transforms.history.merge import listing_rows
-from transforms.schema import LISTING_ROW_SCHEMA, SCHEMA_VERSION, to_arrow
+from transforms.schema import LISTING_ROW_SCHEMA, to_arrow
 
 PAPERS_SHA256 = "papers_sha256"
 """A listings shard's manifest key naming the papers shard (by its bytes) it was derived from."""
@@ -54,9 +54,7 @@ def write_listings(
         else:
             source = pl.read_parquet(staging / paper_shard["path"], columns=["paper_id", "listings"])
             table = to_arrow(listing_rows(source), LISTING_ROW_SCHEMA)
-            write_parquet(
-                table, target, {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
-            )
+            write_parquet(table, target, keyed_metadata(metadata))
             entry |= {
                 "rows": table.num_rows,
                 "bytes": target.stat().st_size,
@@ -70,9 +68,9 @@ def write_listings(
 def _previous_listings(base_dir: Path | None) -> dict[str, dict[str, Any]]:
     """The previous version's listings shards by the sha256 of the papers shard each was derived from; none
     when it was written with another schema (its rows would have other columns) or has no listings table."""
-    manifest = (read_manifest(base_dir) or {}) if base_dir is not None else {}
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if base_dir is None or not written_with_this_schema(base_dir):
         return {}
+    manifest = read_manifest(base_dir) or {}
     return {
         entry[PAPERS_SHA256]: entry
         for entry in manifest.get("files", [])

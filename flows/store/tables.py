@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.errors import ContractBroken
-from flows.store.catalog import read_manifest
+from flows.store.catalog import written_with_this_schema
 from flows.store.files import sha256_file
 from flows.store.layout import (
     DATA_FOLDER,
@@ -27,9 +27,9 @@ from flows.store.layout import (
     INDEX_FOLDER,
     INDEX_STEM,
     LEDGER_FILE,
-    METADATA_PREFIX,
     QUARANTINE_FOLDER,
     QUARANTINE_STEM,
+    keyed_metadata,
 )
 from flows.store.parquet import MIB, shard_slices, write_parquet
 from flows.store.previous import Incremental, PreviousVersion
@@ -50,7 +50,6 @@ from transforms.schema import (
     LEDGER_SCHEMA,
     PAPER_SCHEMA,
     QUARANTINE_SCHEMA,
-    SCHEMA_VERSION,
     arrow_frame,
     conform,
     to_arrow,
@@ -172,17 +171,13 @@ def _write_range_shards(
         key="paper_id",
         target_rows=_rows_per(shard_bytes, frame),
         previous=previous,
-        previous_version=base_dir.name if base_dir is not None and _same_schema(base_dir) else None,
+        previous_version=base_dir.name
+        if base_dir is not None and written_with_this_schema(base_dir)
+        else None,
         version=metadata["version"],
-        write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, _keyed(metadata)),
+        write=lambda path, rows: write_parquet(to_arrow(rows, schema), path, keyed_metadata(metadata)),
         read_previous=read_previous,
     )
-
-
-def _same_schema(version_dir: Path) -> bool:
-    """Whether a version's files were written with this code's schema: only then is one of its shards linked
-    into the new version (a shard of other columns would break every reader of the folder's files)."""
-    return (read_manifest(version_dir) or {}).get("schema_version") == SCHEMA_VERSION
 
 
 def _write_incremental(
@@ -196,7 +191,7 @@ def _write_incremental(
     ):
 
         def write_rows(path: Path, rows: pl.DataFrame, schema: pa.Schema = schema) -> None:
-            write_parquet(to_arrow(rows, schema), path, _keyed(metadata))
+            write_parquet(to_arrow(rows, schema), path, keyed_metadata(metadata))
 
         entries = write_part(
             staging,
@@ -223,17 +218,13 @@ def write_table(
 
 def _write_arrow(folder: Path, relative: str, table: pa.Table, metadata: dict[str, str]) -> FileEntry:
     path = folder / relative
-    write_parquet(table, path, _keyed(metadata))
+    write_parquet(table, path, keyed_metadata(metadata))
     return {
         "path": relative,
         "rows": table.num_rows,
         "bytes": path.stat().st_size,
         "sha256": sha256_file(path),
     }
-
-
-def _keyed(metadata: dict[str, str]) -> dict[str, str]:
-    return {f"{METADATA_PREFIX}.{key}": value for key, value in metadata.items()}
 
 
 def _rows_per(target_bytes: int, frame: pl.DataFrame | Spilled | VersionPart) -> int:

@@ -320,7 +320,7 @@ def _misfit(value: Any, dtype: PolarsDataType | None, limit: int) -> str | None:
     if isinstance(value, str):
         if len(value) > limit:
             return "text-too-long"
-        return None if value.isascii() or _is_valid_unicode(value) else "invalid-unicode"
+        return None if value.isascii() or is_valid_unicode(value) else "invalid-unicode"
     if isinstance(value, list):
         inner = dtype.inner if isinstance(dtype, pl.List) else None
         return next((r for v in value if v is not None and (r := _misfit(v, inner, limit))), None)
@@ -332,7 +332,7 @@ def _misfit(value: Any, dtype: PolarsDataType | None, limit: int) -> str | None:
     return None
 
 
-def _is_valid_unicode(text: str) -> bool:
+def is_valid_unicode(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -343,7 +343,7 @@ def _is_valid_unicode(text: str) -> bool:
 def safe_text(text: str) -> str:
     """``text`` with lone surrogates (e.g. from undecodable file names) replaced, so it can be stored."""
     return (
-        text if _is_valid_unicode(text) else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        text if is_valid_unicode(text) else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     )
 
 

@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from transforms.parse.common import ItemRejected, current_limits, decode_lenient, error_reason, failed_item
+from transforms.parse.common import (
+    ItemRejected,
+    current_limits,
+    decode_lenient,
+    error_reason,
+    failed_item,
+    is_valid_unicode,
+)
 from transforms.parse.values import NOT_JSON, is_json_document, json_depth, json_document
 
 SOURCE = "generic"
@@ -140,7 +147,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = value if isinstance(value, str) else str(value)
-    if not (text.isascii() or _valid(text)):
+    if not (text.isascii() or is_valid_unicode(text)):
         raise ItemRejected("invalid-unicode")
     return text
 
@@ -160,11 +167,3 @@ def _element_text(element: Any) -> str | None:
     if isinstance(element, list):
         return _text(json.dumps(element, ensure_ascii=False, default=str))
     return _text(element)
-
-
-def _valid(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
