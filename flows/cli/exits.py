@@ -40,7 +40,8 @@ MEANINGS: dict[ExitCode, str] = {
     "temporary file when OUT cannot be written)",
     ExitCode.OUTPUT_LOCKED: "another live command holds the output folder's lock: nothing was read or written",
     ExitCode.DEGRADED: "published, degraded: a version was published but a source failed (a day or page is "
-    "missing from it); the run summary and the manifest name the failures",
+    "missing from it), a Daily Papers day is provisional (far below its weekday's median: later runs fetch it "
+    "again), or a follow-up step failed; the run summary and the manifest name the reasons",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the command stopped; nothing half-written is visible, and a "
     "run published nothing",
 }

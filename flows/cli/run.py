@@ -24,6 +24,7 @@ from flows.render.run_summary import summary_text
 from flows.run.backfill import BackfillResult
 from flows.run.backfill import backfill as run_backfill
 from flows.run.config import RunConfig
+from flows.run.degraded import degraded_reasons
 from flows.run.deployment import DAILY_CRON, serve_daily
 from flows.run.flow import curate
 from flows.run.results import RunSummary
@@ -60,6 +61,9 @@ def run(args: argparse.Namespace, reply: Reply) -> int:
         "path": str(result.path) if result.path else None,
         "counts": result.counts,
         "source_failures": result.source_failures,
+        "provisional_days": result.provisional_days,
+        "run_checks": [check.__dict__ for check in result.run_checks],
+        "degraded": degraded_reasons(result),
         "error": result.error,
         "state_message": state.message,
         "stages": [timing.as_dict() for timing in feedback.timings],
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace, reply: Reply) -> int:
 
 
 def outcome(summary: RunSummary) -> ExitCode:
-    """Published (0), published but a source failed (6), or nothing published (1)."""
+    """Published (0), published but degraded (6: ``flows/run/degraded.py``), or nothing published (1)."""
     if summary.version is None:
         return ExitCode.NOTHING_PUBLISHED
     return ExitCode.DEGRADED if summary.degraded else ExitCode.DONE

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from expectations.outcomes import ExpectationOutcome
 from flows.render.escape import code_span, markdown_text
 from flows.runtime.progress import StageTiming
 from transforms.report.summary import total_papers
@@ -27,6 +28,10 @@ class RunOutcome(Protocol):
     def source_failures(self) -> list[dict[str, str]]: ...
     @property
     def error(self) -> str | None: ...
+    @property
+    def provisional_days(self) -> list[str]: ...
+    @property
+    def run_checks(self) -> Sequence[ExpectationOutcome]: ...
 
 
 def summary_text(summary: RunOutcome) -> str:
@@ -46,6 +51,11 @@ def summary_text(summary: RunOutcome) -> str:
     lines.append(f"papers       {counts['papers_total']} in this version")
     for failure in summary.source_failures:
         lines.append(f"source failed: {failure['source']} {failure['target']}: {failure['reason']}")
+    for check in summary.run_checks:
+        if not check.success:
+            lines.append(f"check failed: {check.name}: {check.observed}")
+    if summary.provisional_days:
+        lines.append(f"provisional  {', '.join(summary.provisional_days)} (fetched again by later runs)")
     if summary.error:
         lines.append(f"error        {summary.error}")
     lines.append(f"path         {summary.path}")
@@ -113,6 +123,27 @@ def run_markdown(
                 .iter_rows()
             ]
             lines.append("")
+    lines += ["## Run checks", ""]
+    lines += (
+        [
+            "| check | result | judged | failing | observed |",
+            "| --- | --- | ---: | ---: | --- |",
+            *[
+                f"| {code_span(check.name)} | {'passed' if check.success else '**failed**'} "
+                f"| {_cell(check.element_count)} | {_cell(check.unexpected_count)} "
+                f"| {markdown_text(check.observed or '', limit=300)} |"
+                for check in summary.run_checks
+            ],
+            "",
+        ]
+        if summary.run_checks
+        else ["none (no listing read)", ""]
+    )
+    if summary.provisional_days:
+        lines += [
+            f"Provisional days (fetched again by later runs): {', '.join(summary.provisional_days)}",
+            "",
+        ]
     lines += ["## Source failures", ""]
     lines += [
         f"- {markdown_text(failure['source'])} {code_span(failure['target'], limit=200)}: "

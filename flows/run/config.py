@@ -10,6 +10,7 @@ from flows.sources.local import BUNDLED_SAMPLE
 from flows.sources.settings import SourceSettings
 from transforms.clean.quality import QualitySettings
 from transforms.dedup.minhash import DedupParams
+from transforms.history.volume import VolumeSettings
 from transforms.parse import InputLimits
 
 
@@ -35,6 +36,9 @@ class RunConfig(BaseModel):
     """Thresholds of the quality reasons (``abstract:too-short`` ...)."""
     dedup: DedupParams = DedupParams()
     """Near-duplicate parameters (shingles, MinHash/LSH banding, verification thresholds)."""
+    volume: VolumeSettings = VolumeSettings()
+    """Run-level checks of the Daily Papers listing: a day far below the median of its weekday is provisional
+    and fetched again until it settles; no new paper for too many days fails the freshness check."""
     language_workers: int = 0
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True

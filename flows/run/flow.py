@@ -60,7 +60,8 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
 
 
 DEGRADED = "Degraded"
-"""The name of a run's Completed state when it published but a source failed (``papers run`` exits 6)."""
+"""The name of a run's Completed state when it published but is degraded (a source failed, a day is
+provisional, a follow-up failed: ``flows/run/degraded.py``); ``papers run`` exits 6."""
 
 
 def let_go() -> None:
@@ -72,8 +73,8 @@ def let_go() -> None:
 
 def final_state(summary: RunSummary) -> RunSummary | State:
     """A Failed state carrying the summary when the run published nothing (so schedules and operators see it),
-    a Completed state named ``Degraded`` when it published but a source failed, else the summary itself
-    (Completed)."""
+    a Completed state named ``Degraded`` with the reasons in its message when it published but is degraded
+    (``flows/run/degraded.py``), else the summary itself (Completed)."""
     reason = failure_reason(summary)
     if reason:
         return Failed(message=reason, data=summary)

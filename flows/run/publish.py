@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -17,10 +18,12 @@ from flows.render.report import render_report
 from flows.render.run_summary import run_markdown, topic_table
 from flows.render.validation import render_validation_html
 from flows.run.config import RunConfig
+from flows.run.degraded import degraded_reason
 from flows.run.manifest import build_manifest
 from flows.run.results import Ingested, RunSummary, Validated
 from flows.run.stage import STAGE_OPTIONS, stage
 from flows.run.validate import broken_contract
+from flows.run.volume import SECTION, VolumeOutcome, assess
 from flows.runtime.progress import forget_run_timings, run_timings
 from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON, dataset_root
 from flows.store.previous import Incremental, PreviousVersion, open_latest
@@ -31,6 +34,9 @@ from transforms.report.accounting import ACCOUNTED_COLUMNS, build_ledger, build_
 from transforms.report.summary import summarize, total_papers
 from transforms.routing import pending as is_pending
 from transforms.schema import PAPER_SCHEMA, empty
+
+__all__ = ["captured_rows", "degraded_reason", "failure_reason", "publish", "report", "run_checks"]
+"""``degraded_reason`` is defined once, in ``flows/run/degraded.py`` (the flow and the artifact read it here)."""
 
 
 @stage(
@@ -53,6 +59,9 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
     if not counts["accounting_holds"] or counts["published"] != validated.run_papers.height:
         raise RuntimeError(f"accounting does not hold: {counts}, {validated.run_papers.height} papers")
     manifest = build_manifest(version, config, ingested, counts, previous, run_timings())
+    volume = run_checks(ingested, validated, config)
+    if volume is not None:
+        manifest[SECTION] = volume.section
     broken = broken_contract(validated.outcomes)
     if broken:  # nothing is published; the run's records are kept, with why
         write_failed_run(
@@ -70,9 +79,13 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             ingested.source_failures,
             "no record of this run could be published",
             ingested.every_source_failed,
+            run_checks=volume.checks if volume else [],
         )
     try:
-        return _publish_version(ingested, validated, config, quarantine, ledger, counts, manifest)
+        published = _publish_version(ingested, validated, config, quarantine, ledger, counts, manifest)
+        if volume is None:
+            return published
+        return replace(published, provisional_days=volume.provisional, run_checks=volume.checks)
     except Exception as error:  # the run's accounting is kept, as for a run that published nothing
         if not (dataset_root(config.out_dir) / version).exists():
             reason = f"publish failed: {type(error).__name__}: {str(error)[:200]}"
@@ -164,6 +177,14 @@ def captured_rows(validated: Validated) -> pl.DataFrame | None:
     return rows
 
 
+def run_checks(ingested: Ingested, validated: Validated, config: RunConfig) -> VolumeOutcome | None:
+    """The run-level checks of the listing's volume and freshness (``flows/run/volume.py``); None for a run
+    that read no listing (its ingest was not counted)."""
+    if ingested.listing is None:
+        return None
+    return assess(ingested.listing, validated.records, validated.run_papers, config.volume)
+
+
 def failure_reason(summary: RunSummary) -> str | None:
     """Why a run counts as failed: it published nothing (its sources all failed, or no record passed); None
     when it published, also when a source failed (the run is then degraded, :func:`degraded_reason`)."""
@@ -173,15 +194,6 @@ def failure_reason(summary: RunSummary) -> str | None:
     if summary.every_source_failed:
         return f"every source failed ({failures})"
     return f"nothing published: {summary.error}" + (f" (source failures: {failures})" if failures else "")
-
-
-def degraded_reason(summary: RunSummary) -> str | None:
-    """Why a run that published is degraded (a source failed: the version lacks what it would have added);
-    None when it is not."""
-    if not summary.degraded:
-        return None
-    every = "every network source failed" if summary.every_source_failed else "a source failed"
-    return f"published {summary.version}, but {every}: {_failures(summary)}"
 
 
 def _failures(summary: RunSummary) -> str:

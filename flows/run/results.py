@@ -9,6 +9,8 @@ from typing import Any
 import polars as pl
 
 from expectations.outcomes import ExpectationOutcome
+from flows.run.degraded import degraded_reasons
+from flows.run.volume import ListingRead
 from flows.sources.local import InputReport
 from flows.store.previous import Incremental, PreviousVersion
 from flows.store.spill import Spilled
@@ -29,6 +31,8 @@ class Ingested:
     """Papers kept out of every run until un-retracted (``OUT/trending-papers/retractions.json``)."""
     every_source_failed: bool = False
     """Every network source of the run failed: the run ends Failed whatever it read locally."""
+    listing: ListingRead | None = None
+    """What the run read of the listing sources, for the run-level checks (``flows/run/volume.py``)."""
 
 
 @dataclass
@@ -80,8 +84,15 @@ class RunSummary:
     source_failures: list[dict[str, str]]
     error: str | None = None
     every_source_failed: bool = False
+    provisional_days: list[str] = field(default_factory=list)
+    """Daily Papers days of the version still provisional (``flows/run/volume.py``)."""
+    run_checks: list[ExpectationOutcome] = field(default_factory=list)
+    """The run-level checks' outcomes (volume per day, freshness, empty sources)."""
+    follow_up_failures: list[dict[str, str]] = field(default_factory=list)
+    """Steps after publishing that failed (``step``, ``reason``): where a follow-up (a digest send) records its
+    failure."""
 
     @property
     def degraded(self) -> bool:
-        """Published, but a source failed: the version lacks what that source would have added."""
-        return self.version is not None and bool(self.source_failures)
+        """Published, but not all it should be (``flows/run/degraded.py``: the one definition)."""
+        return bool(degraded_reasons(self))

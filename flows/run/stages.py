@@ -30,6 +30,7 @@ from flows.run.partitions import (
 )
 from flows.run.results import Deduplicated, Ingested
 from flows.run.stage import stage
+from flows.run.volume import ListingTally, refetch_days, utc_now, volume_before
 from flows.runtime.progress import progress
 from flows.sources.inputs import InputReading
 from flows.sources.mapping import load_mapping
@@ -73,18 +74,25 @@ def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
     previous = open_latest(config.out_dir, config.dedup.fingerprint) if config.incremental else None
     reconcile_journal(config.out_dir)  # after the schema check: a refused run writes nothing
     version = new_version_id(datetime.now(UTC), Catalog(config.out_dir).latest())
+    before, now = volume_before(previous), utc_now()
+    sources = config.sources
+    if sources.hf_daily:  # a run fetching Daily Papers fetches the provisional days again
+        sources = sources.model_copy(update={"refetch": refetch_days(before, config.volume, now)})
     reading = InputReading(
         config.inputs,
-        config.sources,
+        sources,
         raw_root(config.out_dir),
         run=version,
         limits=config.limits,
         mapping=mapping,
     )
 
+    tally = ListingTally()
+
     def numbered() -> Iterator[pl.DataFrame]:
         read = 0
         for chunk in reading.chunks(config.chunk_records):
+            tally.add(chunk)
             yield chunk.with_columns((pl.int_range(pl.len(), dtype=pl.UInt64) + read).alias(RUN_ORDER))
             read += chunk.height
             progress("ingest", read, None)
@@ -98,6 +106,7 @@ def ingest(config: RunConfig, work: WorkFolder) -> Ingested:
         previous,
         retractions=read_retractions(config.out_dir),
         every_source_failed=reading.every_source_failed,
+        listing=tally.result(sources, reading.source_failures, before, now),
     )
 
 

@@ -29,6 +29,10 @@ class SourceSettings(BaseModel):
     hf_daily: str | None = None
     """A day or an inclusive range ``FROM..TO`` (the day a paper entered Daily Papers): ``2025-01-10``,
     ``yesterday``, ``-7d..yesterday`` (``flows/sources/dates.py``); relative days resolve when the run starts (UTC)."""
+    refetch: list[date] = Field(default_factory=list)
+    """Daily Papers days fetched again because they are provisional (far below their weekday's median and not
+    settled yet: ``docs/operators.md``). A run sets them from ``latest``'s manifest when it fetches Daily Papers;
+    not meant to be given by hand."""
     hf_pages: list[str] = Field(default_factory=list)
     """Hugging Face papers page URLs (``/papers``, ``/papers/date/…``, ``/papers/trending``, a paper page)."""
     arxiv_enrich: bool = False
@@ -99,8 +103,9 @@ class SourceSettings(BaseModel):
 
     @property
     def days(self) -> list[date]:
-        """The Daily Papers days to fetch, oldest first."""
-        return parse_days(self.hf_daily) if self.hf_daily else []
+        """The Daily Papers days to fetch (``hf_daily``'s and the provisional days fetched again), oldest first."""
+        asked = parse_days(self.hf_daily) if self.hf_daily else []
+        return sorted({*asked, *self.refetch})
 
     @property
     def any_network_source(self) -> bool:
