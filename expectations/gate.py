@@ -18,7 +18,15 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from expectations.outcomes import ExpectationOutcome, summed_outcomes
 from expectations.parts import in_key_order
-from expectations.suites import ROW_COLUMNS, GateSettings, paper_row_suite, paper_table_suite
+from expectations.suites import (
+    ROW_COLUMNS,
+    RUN_CHECKS,
+    GateSettings,
+    paper_row_suite,
+    paper_table_suite,
+    run_check_suites,
+)
+from transforms.history.volume import VolumeSettings
 
 ROW_INDEX = "gate_row"
 
@@ -120,6 +128,18 @@ def table_outcomes(parts: Sequence[pl.DataFrame]) -> list[ExpectationOutcome]:
     _context()  # a suite is made in the active context
     suite = paper_table_suite()
     return outcomes_of(suite.name, _validate(in_key_order(parts), suite))
+
+
+def run_check_outcomes(frames: dict[str, pl.DataFrame], settings: VolumeSettings) -> list[ExpectationOutcome]:
+    """The run-level checks (suite ``run_checks``) on the frames of a run that apply to it (``days``,
+    ``freshness``, ``sources``: :func:`~expectations.suites.run_check_suites`), in that order."""
+    _context()
+    suites = run_check_suites(settings)
+    outcomes = []
+    for frame_name, suite in suites.items():
+        if frame_name in frames:
+            outcomes += outcomes_of(RUN_CHECKS, _validate(frames[frame_name], suite))
+    return outcomes
 
 
 def outcomes_of(suite: str, results: gx.core.ExpectationSuiteValidationResult) -> list[ExpectationOutcome]:

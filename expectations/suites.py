@@ -1,12 +1,14 @@
 """The publish gate's Great Expectations suites, as code.
 
-Two suites over the papers of a version:
+Two suites over the papers of a version, and the run-level checks of the listing:
 
 * ``paper_rows``: per-row rules. A row that breaks one is not published: its records go to quarantine with
   reason ``expectation:<name>``.
 * ``paper_table``: rules about the table as a whole (the contract's columns, unique ids, not empty), checked on
   one summary row per part of the version (``expectations/parts.py``). A failure means the contract is broken:
   the run fails and nothing is published.
+* ``run_checks``: the listing's volume and freshness, on small frames the run builds (``flows/run/volume.py``):
+  a failure never stops a run; a day far below its weekday's median makes it degraded (provisional).
 
 Each expectation carries a short ``name`` in its ``meta``: that name is the machine-readable reason.
 """
@@ -22,6 +24,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
 from expectations.parts import column_list
+from transforms.history.volume import VolumeSettings
 from transforms.schema import CODE_STATUSES, PAPER_SCHEMA
 
 PAPER_ID_PATTERN = r"^(?:arxiv:(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.\-]*/[0-9]{7})|title:[0-9a-f]{16})$"
@@ -179,3 +182,43 @@ def _date_windows(settings: GateSettings) -> list[tuple[str, gxe.Expectation]]:
         ("first-seen-in-window", time_window("first_seen", settings.first_day)),
         ("last-seen-in-window", time_window("last_seen", settings.first_day)),
     ]
+
+
+RUN_CHECKS = "run_checks"
+"""The suite name of the run-level checks (each frame below is validated by a suite of its own name)."""
+DAY_VOLUME, NEW_PAPER_KNOWN, NEW_PAPERS_RECENTLY, SOURCE_RETURNED = (
+    "day-volume",
+    "new-paper-known",
+    "new-papers-recently",
+    "source-returned-records",
+)
+
+
+def run_check_suites(settings: VolumeSettings) -> dict[str, gx.ExpectationSuite]:
+    """The run-level checks, one suite per frame they read (the frames of ``flows/run/volume.py``):
+
+    * ``days``: one row per Daily Papers day the run read, with ``below`` from
+      :func:`~transforms.history.volume.check_volume` (null: too little history to judge; the rule and its
+      thresholds live there, GX records the outcome);
+    * ``freshness``: one row, the newest listing day with a new paper and the days since it;
+    * ``sources``: one row per network listing source the run asked, with the records it returned.
+    """
+    expectations: dict[str, list[tuple[str, gxe.Expectation]]] = {
+        "days": [(DAY_VOLUME, gxe.ExpectColumnValuesToBeInSet(column="below", value_set=[False]))],
+        "freshness": [
+            (NEW_PAPER_KNOWN, gxe.ExpectColumnValuesToNotBeNull(column="newest_new_day")),
+            (
+                NEW_PAPERS_RECENTLY,
+                gxe.ExpectColumnValuesToBeBetween(column="quiet_days", max_value=settings.max_quiet_days),
+            ),
+        ],
+        "sources": [(SOURCE_RETURNED, gxe.ExpectColumnValuesToBeBetween(column="records", min_value=1))],
+    }
+    suites = {}
+    for frame, named in expectations.items():
+        suite = gx.ExpectationSuite(name=f"{RUN_CHECKS}-{frame}")
+        for name, expectation in named:
+            expectation.meta = {"name": name}
+            suite.add_expectation(expectation)
+        suites[frame] = suite
+    return suites

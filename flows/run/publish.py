@@ -81,6 +81,8 @@ def publish(ingested: Ingested, validated: Validated, config: RunConfig) -> RunS
             ingested.every_source_failed,
             run_checks=volume.checks if volume else [],
         )
+    if volume is not None:  # the version's validation results show the run checks beside the gate's suites
+        validated = replace(validated, outcomes=[*validated.outcomes, *volume.checks])
     try:
         published = _publish_version(ingested, validated, config, quarantine, ledger, counts, manifest)
         if volume is None:

@@ -4,7 +4,9 @@ A run counts the papers of each Daily Papers day it read (:class:`ListingTally`,
 publishing, checks them (:func:`assess`, ``transforms/history/volume.py``): a day far below the median of its
 weekday is *provisional*, recorded in the manifest's ``volume`` section with every fetch of it, and fetched
 again by the later runs that fetch Daily Papers (:func:`refetch_days`) until it settles. The day's count is the
-latest fetch's. The checks' results are typed outcomes like the gate's expectations (suite ``run_checks``):
+latest fetch's. The checks are Great Expectations (suite ``run_checks``, ``expectations/suites.py``) on small
+frames of the run (its days against their medians, its freshness, its sources); their outcomes sit beside the
+gate's in the version's validation results (a failure never stops the run):
 the run summary, its artifact and the manifest show them; a provisional day makes the run degraded
 (``flows/run/degraded.py``).
 
@@ -14,13 +16,15 @@ counted from its listings once).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
 
+from expectations.gate import run_check_outcomes
 from expectations.outcomes import ExpectationOutcome
+from expectations.suites import DAY_VOLUME, NEW_PAPER_KNOWN, NEW_PAPERS_RECENTLY, SOURCE_RETURNED
 from flows.sources.settings import HF_DAILY, HF_PAGE, SourceSettings
 from flows.store.catalog import read_manifest
 from flows.store.previous import PreviousVersion
@@ -35,12 +39,11 @@ from transforms.history.volume import (
     listing_day_counts,
     newest_new_day,
     open_days,
+    quiet_days,
     settle,
     with_latest,
 )
 
-SUITE = "run_checks"
-"""The suite name of the run-level checks' outcomes."""
 SECTION = "volume"
 """The manifest's section of the listing's volume (``day_counts``, ``provisional``, ``newest_new_day``,
 ``checks``)."""
@@ -179,11 +182,7 @@ def assess(
     newest = _latest(
         before.get("newest_new_day"), newest_new_day(run_papers, records) if run_papers.height else None
     )
-    outcomes = [
-        _volume_outcome(checks, settings),
-        *_freshness_outcome(read, newest, settings),
-        *_empty_source_outcomes(read, checks),
-    ]
+    outcomes = _checked(read, checks, newest, settings)
     section = {
         "day_counts": {day.isoformat(): papers for day, papers in known.iter_rows()},
         "provisional": [
@@ -215,80 +214,54 @@ def _latest(earlier: str | None, run: date | None) -> date | None:
     return max(days) if days else None
 
 
-def _outcome(
-    name: str, success: bool, elements: int, unexpected: int, observed: str | None, **kwargs: Any
-) -> ExpectationOutcome:
-    return ExpectationOutcome(
-        suite=SUITE,
-        name=name,
-        expectation=name,
-        kwargs=kwargs,
-        success=success,
-        element_count=elements,
-        unexpected_count=unexpected,
-        observed=observed[:300] if observed else None,
-    )
-
-
-def _volume_outcome(checks: pl.DataFrame, settings: VolumeSettings) -> ExpectationOutcome:
-    """``day-volume``: no Daily Papers day the run read is far below the median of its weekday."""
-    below = checks.filter(pl.col("below").fill_null(False))
-    observed = ", ".join(
-        f"{row['listed_on']}: {row['papers']} papers (median {row['weekday_median']:g})"
-        for row in below.iter_rows(named=True)
-    )
-    return _outcome(
-        "day-volume",
-        below.height == 0,
-        checks.filter(pl.col("below").is_not_null()).height,
-        below.height,
-        observed or None,
-        min_share=settings.min_share,
-        min_papers=settings.min_papers,
-        min_history_days=settings.min_history_days,
-        history_days=settings.history_days,
-    )
-
-
-def _freshness_outcome(
-    read: ListingRead, newest: date | None, settings: VolumeSettings
+def _checked(
+    read: ListingRead, checks: pl.DataFrame, newest: date | None, settings: VolumeSettings
 ) -> list[ExpectationOutcome]:
-    """``new-papers-recently``: a new paper was listed within ``max_quiet_days`` of the latest Daily Papers day
-    the run read (not checked when it read none)."""
-    if read.days.height == 0:
-        return []
-    latest = read.days.get_column("listed_on").max()
-    assert isinstance(latest, date)
-    quiet = None if newest is None else (latest - newest).days
-    success = quiet is not None and quiet <= settings.max_quiet_days
-    observed = f"no new paper yet (latest day {latest})" if quiet is None else f"{quiet} days since {newest}"
-    return [
-        _outcome(
-            "new-papers-recently",
-            success,
-            1,
-            int(not success),
-            observed,
-            max_quiet_days=settings.max_quiet_days,
+    """The ``run_checks`` suite on the frames that apply to the run, each failure's ``observed`` naming what
+    failed (the days with their medians, the quiet days, the empty sources)."""
+    frames = {"days": checks.select("listed_on", "papers", "weekday_median", "below")}
+    observed_quiet = ""
+    if read.days.height:  # freshness is judged from the latest Daily Papers day the run read
+        latest = read.days.get_column("listed_on").max()
+        assert isinstance(latest, date)
+        frames["freshness"] = pl.DataFrame(
+            {"latest_day": [latest], "newest_new_day": [newest], "quiet_days": [quiet_days(newest, latest)]},
+            schema={"latest_day": pl.Date, "newest_new_day": pl.Date, "quiet_days": pl.Int64},
         )
+        observed_quiet = (
+            f"no new paper yet (latest day {latest})"
+            if newest is None
+            else (f"{(latest - newest).days} days since {newest}")
+        )
+    sources = _asked_sources(read, checks)
+    if sources:
+        frames["sources"] = pl.DataFrame(
+            {"source": sources, "records": [read.records_by_source.get(s, 0) for s in sources]},
+            schema={"source": pl.String, "records": pl.Int64},
+        )
+    below = checks.filter(pl.col("below").fill_null(False))
+    observed = {
+        DAY_VOLUME: ", ".join(
+            f"{row['listed_on']}: {row['papers']} papers (median {row['weekday_median']:g})"
+            for row in below.iter_rows(named=True)
+        ),
+        NEW_PAPER_KNOWN: observed_quiet,
+        NEW_PAPERS_RECENTLY: observed_quiet,
+        SOURCE_RETURNED: ", ".join(
+            f"{source}: 0 records" for source in sources if not read.records_by_source.get(source)
+        ),
+    }
+    return [
+        replace(
+            outcome, observed=None if outcome.success else (observed[outcome.name][:300] or outcome.observed)
+        )
+        for outcome in run_check_outcomes(frames, settings)
     ]
 
 
-def _empty_source_outcomes(read: ListingRead, checks: pl.DataFrame) -> list[ExpectationOutcome]:
-    """``source-returned-records``: every network listing source asked (and not failing on every target)
-    returned a record. Daily Papers days with no paper are normal where their weekday's known days have none
-    (weekends): that source counts only when a day it read is judged with a median above 0."""
+def _asked_sources(read: ListingRead, checks: pl.DataFrame) -> list[str]:
+    """The network listing sources the run asked (and that did not fail on every target) that must return a
+    record. Daily Papers days with no paper are normal where their weekday's known days have none (weekends):
+    that source counts only when a day it read is judged with a median above 0."""
     expected_daily = checks.filter(pl.col("below").is_not_null() & (pl.col("weekday_median") > 0)).height > 0
-    asked = [source for source in read.network_sources if source != HF_DAILY or expected_daily]
-    if not asked:
-        return []
-    empty = [source for source in asked if read.records_by_source.get(source, 0) == 0]
-    return [
-        _outcome(
-            "source-returned-records",
-            not empty,
-            len(asked),
-            len(empty),
-            ", ".join(f"{source}: 0 records" for source in empty) or None,
-        )
-    ]
+    return [source for source in read.network_sources if source != HF_DAILY or expected_daily]

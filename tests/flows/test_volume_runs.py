@@ -16,6 +16,7 @@ from flows.cli.run import outcome
 from flows.run.config import RunConfig
 from flows.run.flow import DEGRADED, curate
 from flows.sources.settings import SourceSettings
+from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
 from tests.support.capture_server import CaptureServer, Reply, serving
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -141,6 +142,12 @@ def test_a_half_filled_day_is_provisional_then_fetched_again_and_the_latest_coun
         checks = {check["name"]: check for check in volume["checks"]}
         assert not checks["day-volume"]["success"] and checks["day-volume"]["unexpected_count"] == 1
         assert checks["day-volume"]["observed"] == f"{day}: 2 papers (median 10)"
+        # the checks are Great Expectations, beside the gate's suites in the version's validation results
+        validation = json.loads((early.path / VALIDATION_JSON).read_text())
+        run_checks = {o["name"]: o for o in validation if o["suite"] == "run_checks"}
+        assert run_checks["day-volume"]["expectation"] == "expect_column_values_to_be_in_set"
+        assert not run_checks["day-volume"]["success"] and run_checks["day-volume"]["element_count"] == 1
+        assert "run_checks" in (early.path / VALIDATION_HTML).read_text()
 
         # the next run asks for another day only, and fetches the provisional one again
         second = curate(
