@@ -19,8 +19,9 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
+from flows.run.degraded import degraded_reason
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
-from flows.run.publish import degraded_reason, failure_reason, publish, report
+from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
 from flows.run.stages import DEDUP_READS, clean, dedup, derive, in_run_order, ingest, language, withhold
 from flows.run.validate import validate

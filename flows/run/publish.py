@@ -35,9 +35,6 @@ from transforms.report.summary import summarize, total_papers
 from transforms.routing import pending as is_pending
 from transforms.schema import PAPER_SCHEMA, empty
 
-__all__ = ["captured_rows", "degraded_reason", "failure_reason", "publish", "report", "run_checks"]
-"""``degraded_reason`` is defined once, in ``flows/run/degraded.py`` (the flow and the artifact read it here)."""
-
 
 @stage(
     "publish",
