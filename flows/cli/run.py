@@ -26,6 +26,7 @@ from flows.run.backfill import backfill as run_backfill
 from flows.run.config import RunConfig
 from flows.run.deployment import DAILY_CRON, serve_daily
 from flows.run.flow import curate
+from flows.run.outcome import summary_of
 from flows.run.results import RunSummary
 from flows.runtime.prefect import prefect_api
 from flows.runtime.progress import observing
@@ -47,13 +48,9 @@ def run(args: argparse.Namespace, reply: Reply) -> int:
         with output_lock(config.out_dir), prefect_api(), errors_to_logs_only():
             with contextlib.nullcontext() if args.quiet else observing(feedback):
                 state = curate(config, return_state=True)
-            result = state.result(raise_on_failure=False)
+            result = summary_of(state)
     finally:
         feedback.close()
-    if isinstance(result, BaseException):
-        raise result
-    if not isinstance(result, RunSummary):
-        raise TypeError(f"the curation flow returned {type(result).__name__}")
     code = outcome(result)
     document = {
         "version": result.version,

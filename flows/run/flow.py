@@ -15,10 +15,11 @@ import time
 
 import polars as pl
 from prefect import flow, get_run_logger
-from prefect.states import Completed, Failed, State
+from prefect.states import State
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
+from flows.run.outcome import DEGRADED, ended, quiet_expected_failures, summary_of
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import degraded_reason, failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
@@ -41,6 +42,7 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     otherwise) and held until the version is published. Ends Failed (with the reason) when every source failed
     or nothing of the run could be published.
     """
+    quiet_expected_failures()
     with output_lock(config.out_dir), work_folder(config.out_dir) as work:
         ingested = ingest(config, work)
         with task_runner(config) as runner:
@@ -59,8 +61,7 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     return final_state(summary)
 
 
-DEGRADED = "Degraded"
-"""The name of a run's Completed state when it published but a source failed (``papers run`` exits 6)."""
+__all__ = ["DEGRADED", "curate", "final_state", "run_curation"]
 
 
 def let_go() -> None:
@@ -71,14 +72,10 @@ def let_go() -> None:
 
 
 def final_state(summary: RunSummary) -> RunSummary | State:
-    """A Failed state carrying the summary when the run published nothing (so schedules and operators see it),
-    a Completed state named ``Degraded`` when it published but a source failed, else the summary itself
-    (Completed)."""
-    reason = failure_reason(summary)
-    if reason:
-        return Failed(message=reason, data=summary)
-    degraded = degraded_reason(summary)
-    return Completed(name=DEGRADED, message=degraded, data=summary) if degraded else summary
+    """A Failed state when the run published nothing (so schedules and operators see it), a Completed state
+    named ``Degraded`` when it published but a source failed, else the summary itself (Completed); the states'
+    messages and data as ``flows/run/outcome.py`` says."""
+    return ended(summary, failure_reason(summary), degraded_reason(summary))
 
 
 def run_curation(config: RunConfig) -> RunSummary:
@@ -87,13 +84,7 @@ def run_curation(config: RunConfig) -> RunSummary:
     The flow's Failed state is for schedules and operators; a caller in Python (backfill, benches) wants the
     summary either way. A real failure (broken contract, lock, crash) is raised.
     """
-    state = curate(config, return_state=True)
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, BaseException):
-        raise result
-    if not isinstance(result, RunSummary):
-        raise TypeError(f"the curation flow returned {type(result).__name__}, not a RunSummary")
-    return result
+    return summary_of(curate(config, return_state=True))
 
 
 def deduplicate(

@@ -37,7 +37,12 @@ def test_fetched_run_publishes_what_succeeded_and_replays_to_the_same_hashes(tmp
 
     assert live.version is not None
     assert live.source_failures == [
-        {"source": "hf-daily", "target": "2025-07-04", "reason": "retries-exhausted:http:500"}
+        {
+            "source": "hf-daily",
+            "target": "2025-07-04",
+            "reason": "retries-exhausted:http:500",
+            "cause": "http 500 after 1 attempt",
+        }
     ]
     manifest = json.loads((live.path / "manifest.json").read_text())
     assert manifest["source_failures"] == live.source_failures
