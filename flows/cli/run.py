@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
+from uuid import UUID
 
 from flows.cli.exits import ExitCode
 from flows.cli.feedback import ConsoleFeedback
@@ -106,6 +107,14 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
         interrupted.append(signum)
         signal.default_int_handler(signum, frame)
 
+    def registered(deployment_id: UUID) -> None:
+        """With ``--notify``: the alerts of ``papers deploy``, set up beside the served deployment."""
+        if args.notify:
+            from flows.cli.deploy import alerts_line, set_up_alerts
+
+            args.alerts_only = True
+            reply.note(alerts_line(args, set_up_alerts(args)))
+
     before = signal.signal(signal.SIGINT, on_interrupt)
     try:
         serve_daily(
@@ -114,6 +123,7 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
             out_dir=args.out,
             contact=args.contact,
             credentials_block=args.credentials_block,
+            registered=registered,
         )
     finally:
         signal.signal(signal.SIGINT, before)
