@@ -7,7 +7,8 @@ updates the automation in place rather than adding one):
 - **degraded**: a run ends in the Completed state named ``Degraded`` (``prefect.flow-run.Degraded``, the event
   the server emits for that state name: ``flows/run/outcome.py``);
 - **no run completed**: no run of the deployment reached Completed (or Degraded) within the window (26 h by
-  default: a day's schedule plus two hours), a proactive trigger the server evaluates itself.
+  default: a day's schedule plus two hours) since the last one that did, or since the automation was written; a
+  proactive trigger the server evaluates itself, firing again after each further window without one.
 
 The notification's text is rendered by the server (Jinja) when the automation fires: the run's state name, its
 message (the one-line reason and the counts, ``flows/run/outcome.py``) and a link to the run in the Prefect UI.
@@ -100,13 +101,19 @@ def automations(
         )
 
     hours = span(window)
+    completed = {"prefect.flow-run.Completed", "prefect.flow-run.Degraded"}
+    # after = expect: each completed run starts the window again from its own time (Prefect's "heartbeat"
+    # pattern, prefect/server/events/triggers.py); before the first, the window starts when the server first
+    # evaluates the automation. Without `after` the windows would be fixed slices of time, and a run completing
+    # early in one would hide a missed day for up to two windows.
     quiet = AutomationCore(
         name=automation_name(deployment, "no run completed"),
         description=f"Notify when no run of {full_name} completed within {hours}.",
         trigger=EventTrigger(
             match=runs,
             match_related=of_deployment,
-            expect={"prefect.flow-run.Completed", "prefect.flow-run.Degraded"},
+            after=completed,
+            expect=completed,
             posture=Posture.Proactive,
             threshold=1,
             within=window,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,8 +47,9 @@ ALERT_TIMEOUT_S = 300.0
 
 
 def test_deployed_runs_that_fail_or_degrade_are_alerted_with_reason_counts_and_link(
-    prefect_server, tmp_path: Path
+    prefect_server, tmp_path: Path, cleanup: list[str]
 ) -> None:
+    cleanup.append("trending-papers/daily: ")
     env = operator_env(prefect_server)
     ui = prefect_server.api_url.removesuffix("/api")
     with WebhookReceiver() as receiver:
@@ -126,10 +129,11 @@ def test_deployed_runs_that_fail_or_degrade_are_alerted_with_reason_counts_and_l
 
 
 def test_no_run_completed_within_the_window_is_alerted_by_the_servers_own_evaluation(
-    prefect_server, tmp_path: Path
+    prefect_server, tmp_path: Path, cleanup: list[str]
 ) -> None:
     env = operator_env(prefect_server)
-    name = "quiet-test"
+    name = f"quiet-{uuid.uuid4().hex[:8]}"  # a new automation, whatever an earlier session left on the server
+    cleanup.append(f"trending-papers/{name}: ")
     window = 15
     with WebhookReceiver() as receiver:
         command = [
@@ -138,7 +142,7 @@ def test_no_run_completed_within_the_window_is_alerted_by_the_servers_own_evalua
             "--name",
             name,
             "--notify",
-            "quiet-test",
+            name,
             "--webhook-url",
             receiver.url(),
         ]
@@ -152,8 +156,11 @@ def test_no_run_completed_within_the_window_is_alerted_by_the_servers_own_evalua
             )
             assert automation is not None and automation["trigger"]["posture"] == "Proactive"
             assert automation["trigger"]["within"] == window
+            assert automation["trigger"]["after"] == automation["trigger"]["expect"]
             alert = receiver.wait_for(
-                lambda r: "no run completed" in r.payload.get("subject", ""), ALERT_TIMEOUT_S, "quiet"
+                lambda r: r.payload.get("subject", "").startswith(f"{FLOW_NAME}/{name}: no run completed"),
+                ALERT_TIMEOUT_S,
+                "quiet",
             )
     created = datetime.fromisoformat(automation["created"])
     due = created + timedelta(seconds=window)
@@ -185,6 +192,24 @@ def _all_automation_names(api: httpx.Client) -> list[str]:
 
 def _automation_names(api: httpx.Client) -> set[str]:
     return set(_all_automation_names(api))
+
+
+def _delete_automations(api_url: str, prefix: str) -> None:
+    """The test's automations go with it: left on the session's server they would keep firing at a closed
+    receiver (a proactive one every window), or on later tests' runs of the same deployment."""
+    with httpx.Client(base_url=api_url, timeout=30) as api:
+        for automation in api.post("/automations/filter", json={}).raise_for_status().json():
+            if automation["name"].startswith(prefix):
+                api.delete(f"/automations/{automation['id']}").raise_for_status()
+
+
+@pytest.fixture
+def cleanup(prefect_server) -> Iterator[list[str]]:
+    """Prefixes of automation names to delete when the test ends, however it ends."""
+    prefixes: list[str] = []
+    yield prefixes
+    for prefix in prefixes:
+        _delete_automations(prefect_server.api_url, prefix)
 
 
 def _automation(api: httpx.Client, name: str) -> dict[str, Any] | None:
