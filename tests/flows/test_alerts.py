@@ -27,6 +27,7 @@ from tests.flows.test_deployment import DATA, loopback_config
 from tests.support.capture_server import CaptureServer, Reply, serving
 from tests.support.prefect_runs import (
     FLOW_NAME,
+    _answer,
     background,
     operator_env,
     recorded,
@@ -63,7 +64,7 @@ def test_deployed_runs_that_fail_or_degrade_are_alerted_with_reason_counts_and_l
             "trending-papers/daily: no run completed",
         }
         assert len([n for n in _all_automation_names(api) if n.startswith("trending-papers/daily:")]) == 3
-        deployment = api.get(f"/deployments/name/{FLOW_NAME}/daily").raise_for_status().json()
+        deployment = _answer(lambda: api.get(f"/deployments/name/{FLOW_NAME}/daily")).json()
 
         with (
             serving() as server,
@@ -187,7 +188,7 @@ def _latency(alert: Received, run: dict[str, Any]) -> float:
 
 
 def _all_automation_names(api: httpx.Client) -> list[str]:
-    return [a["name"] for a in api.post("/automations/filter", json={}).raise_for_status().json()]
+    return [a["name"] for a in _answer(lambda: api.post("/automations/filter", json={})).json()]
 
 
 def _automation_names(api: httpx.Client) -> set[str]:
@@ -198,9 +199,9 @@ def _delete_automations(api_url: str, prefix: str) -> None:
     """The test's automations go with it: left on the session's server they would keep firing at a closed
     receiver (a proactive one every window), or on later tests' runs of the same deployment."""
     with httpx.Client(base_url=api_url, timeout=30) as api:
-        for automation in api.post("/automations/filter", json={}).raise_for_status().json():
+        for automation in _answer(lambda: api.post("/automations/filter", json={})).json():
             if automation["name"].startswith(prefix):
-                api.delete(f"/automations/{automation['id']}").raise_for_status()
+                _answer(lambda: api.delete(f"/automations/{automation['id']}"))  # noqa: B023 (called at once)
 
 
 @pytest.fixture
@@ -213,9 +214,7 @@ def cleanup(prefect_server) -> Iterator[list[str]]:
 
 
 def _automation(api: httpx.Client, name: str) -> dict[str, Any] | None:
-    found = [
-        a for a in api.post("/automations/filter", json={}).raise_for_status().json() if a["name"] == name
-    ]
+    found = [a for a in _answer(lambda: api.post("/automations/filter", json={})).json() if a["name"] == name]
     return found[0] if found else None
 
 
