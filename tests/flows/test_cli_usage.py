@@ -102,19 +102,28 @@ def test_deploy_checks_its_alert_options_once_a_server_is_configured(
     assert message in capsys.readouterr().err
 
 
-def test_deploy_to_a_server_that_does_not_answer_is_one_line_and_exit_4(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A typed failure, not a crash: no crash log is written (deploy has no output folder of its own)."""
+def test_deploy_to_a_server_that_does_not_answer_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    """A typed failure, not a crash: one line, no crash log (deploy has no output folder of its own). Run as the
+    ``papers`` script is: in this process, a test's Prefect settings would win over ``PREFECT_API_URL``."""
+    import os
+
     from tests.support.prefect_server import free_port
 
     url = f"http://127.0.0.1:{free_port()}/api"
-    monkeypatch.setenv("PREFECT_API_URL", url)
-    monkeypatch.chdir(tmp_path)
-    assert main(["deploy", "--notify", "ops", "--alerts-only"]) == ExitCode.RUNTIME_FAILURE
-    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("papers ")]
-    assert said == [f"papers deploy: the Prefect server at {url} did not answer (ConnectError)"]
-    assert not (tmp_path / "output").exists()
+    env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "deploy", "--notify", "ops", "--alerts-only"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == ExitCode.RUNTIME_FAILURE
+    assert done.stderr.splitlines() == [
+        f"papers deploy: the Prefect server at {url} did not answer (ConnectError)"
+    ]
+    assert done.stdout == ""  # and no "(traceback in ...)": a typed failure writes no crash log
 
 
 def test_relative_ranges_may_start_with_a_dash(tmp_path: Path, a_file: Path, capsys) -> None:
