@@ -49,3 +49,7 @@ class ContractBroken(PapersError):
 
 class ReleaseError(PapersError):
     """The Hugging Face Hub refused or kept failing: nothing more is uploaded."""
+
+
+class DeployFailed(PapersError):
+    """The Prefect server could not be reached, or ``prefect deploy`` refused: nothing more was changed there."""

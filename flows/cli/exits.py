@@ -27,7 +27,7 @@ class ExitCode(IntEnum):
 
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.DONE: "done: a version was published (run, backfill, retract), or the command did what it was "
-    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect)",
+    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect, deploy)",
     ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
     "failed, or (backfill) no day could be published; `latest` is unchanged; (inspect) no format reads the file",
     ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
@@ -36,8 +36,9 @@ MEANINGS: dict[ExitCode, str] = {
     "major schema, no Hub token, a release of papers whose sources state no licence (without "
     "--accept-unknown-licences); nothing was contacted or changed",
     ExitCode.RUNTIME_FAILURE: "run-time failure: an internal error, a full disk, a read-only output folder, the "
-    "Hub refusing; one line on stderr, the traceback in OUT/failed-runs/<id>-crashed/traceback.log (or a "
-    "temporary file when OUT cannot be written)",
+    "Hub refusing, (deploy) the Prefect server not answering or refusing the deployment; one line on stderr, "
+    "the traceback in OUT/failed-runs/<id>-crashed/traceback.log (or a temporary file when OUT cannot be "
+    "written)",
     ExitCode.OUTPUT_LOCKED: "another live command holds the output folder's lock: nothing was read or written",
     ExitCode.DEGRADED: "published, degraded: a version was published but a source failed (a day or page is "
     "missing from it), a Daily Papers day is provisional (far below its weekday's median: later runs fetch it "

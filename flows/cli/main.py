@@ -27,6 +27,7 @@ INTERRUPTED = {
     "run": "the run stopped; nothing of it was published and `latest` is unchanged",
     "backfill": "fetched days are kept and published chunks stay published; run the same command to resume",
     "serve": "stopped serving the deployment",
+    "deploy": "the deployment or its alerts may be half updated; run it again",
     "retract": "nothing was published and the retraction list is unchanged",
     "prune": "versions not yet removed are kept; run it again to finish",
     "release": "the release did not complete; run it again (a completed commit is not repeated)",
@@ -120,6 +121,10 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
         from flows.cli.run import serve
 
         return serve
+    if command == "deploy":
+        from flows.cli.deploy import deploy
+
+        return deploy
     if command == "backfill":
         from flows.cli.run import backfill
 
@@ -151,7 +156,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
 
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
-    commands = {"run", "serve", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
+    commands = {"run", "serve", "deploy", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
     commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect"}
     return next((item for item in arguments if item in commands), None)
 

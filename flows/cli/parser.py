@@ -25,6 +25,10 @@ DEFAULT_CLUSTER_PARTITIONS = 8
 """Partitions on an existing cluster when ``--partitions`` is not given."""
 DEFAULT_CHUNK_DAYS = 7
 """Days per version of a backfill."""
+RAW_DAYS = 365
+FAILED_RUN_DAYS = 90
+"""``papers prune``'s retention defaults, as ``flows/store/retention.py``'s ``Retention`` has them (a test keeps
+them equal; that module is not imported here: it would import polars)."""
 EXIT_STATUS = "Exit status: see the exit codes in docs/reference/exit-codes.md (0 done, 3 usage error...)."
 
 
@@ -52,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _run_command(commands)
     _serve_command(commands)
+    _deploy_command(commands)
     _backfill_command(commands)
     _inspect_commands(commands)
     _scraped_command(commands)
@@ -211,7 +216,61 @@ def _serve_command(commands: Any) -> None:
     serve.add_argument("--cron", default=None, help="cron schedule in UTC (default: 30 6 * * *)")
     _out(serve)
     _contact(serve)
+    _alerts(serve, required=False)
     serve.set_defaults(validate=_validate_serve)
+
+
+def _deploy_command(commands: Any) -> None:
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy the daily deployment (prefect.yaml) and its alerts (needs PREFECT_API_URL)",
+        description=(
+            "Create or update the daily deployment of prefect.yaml on the Prefect server at PREFECT_API_URL (the "
+            "process work pool 'papers' is created when missing), then its three alert automations, found by "
+            "name: a run Failed or Crashed, a run Degraded, and no run completed within --window. They notify "
+            "the Prefect notification block named by --notify (Slack, Teams, Discord, a custom webhook...; "
+            "--webhook-url makes a Custom Webhook block of that name). Running it twice changes nothing. "
+            + EXIT_STATUS
+        ),
+    )
+    deploy.add_argument("--name", default="daily", help="deployment name in prefect.yaml (default: daily)")
+    deploy.add_argument(
+        "--alerts-only",
+        action="store_true",
+        help="only the automations, for a deployment already registered (by papers serve, or prefect deploy)",
+    )
+    _alerts(deploy, required=True)
+    _json(deploy, "the deployment and what was done to each automation")
+    deploy.set_defaults(validate=_validate_deploy)
+
+
+DEFAULT_ALERT_WINDOW = "26h"
+"""No run completed within this long raises the "no run completed" alert (the daily schedule plus two hours)."""
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+
+
+def _alerts(command: argparse.ArgumentParser, required: bool) -> None:
+    group = command.add_argument_group("alerts", "Prefect automations notifying a block (docs/operators.md)")
+    group.add_argument(
+        "--notify",
+        required=required,
+        metavar="BLOCK",
+        help="the Prefect notification block the alerts go to (NAME, or TYPE-SLUG/NAME)"
+        + ("" if required else "; without it, no alert is set up"),
+    )
+    group.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="create (or overwrite) a Custom Webhook block named --notify that POSTs each alert as JSON "
+        '{"subject", "body", "name"} to URL',
+    )
+    group.add_argument(
+        "--window",
+        default=DEFAULT_ALERT_WINDOW,
+        metavar="DURATION",
+        help=f"alert when no run completed within this long (10s at least; 90m, 26h, 2d; default "
+        f"{DEFAULT_ALERT_WINDOW})",
+    )
 
 
 def _backfill_command(commands: Any) -> None:
@@ -311,10 +370,24 @@ def _undo_commands(commands: Any) -> None:
     unretract.set_defaults(validate=_validate_out)
 
     prune = commands.add_parser(
-        "prune", help="remove old versions (never latest, never a release's only copy)"
+        "prune",
+        help="remove old versions (never latest, never a release's only copy), and raw days and failed-run "
+        "records past their retention",
     )
     prune.add_argument("--keep", type=int, required=True, metavar="N", help="newest versions to keep (>= 1)")
     prune.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    prune.add_argument(
+        "--raw-days",
+        type=int,
+        metavar="N",
+        help=f"keep the raw zone's days received in the last N days (default {RAW_DAYS}; 0 keeps all)",
+    )
+    prune.add_argument(
+        "--failed-run-days",
+        type=int,
+        metavar="N",
+        help=f"keep failed-runs/ records of the last N days (default {FAILED_RUN_DAYS}; 0 keeps all)",
+    )
     _out(prune)
     _json(prune, "the versions removed and kept")
     prune.set_defaults(validate=_validate_prune)
@@ -441,15 +514,42 @@ def _check_languages(text: str) -> None:
 
 
 def _validate_serve(args: argparse.Namespace) -> None:
+    _needs_server("serve")
+    if args.cron is not None and len(args.cron.split()) != 5:
+        raise UsageError(f"--cron: expected five fields (minute hour day month weekday), got {args.cron!r}")
+    _validate_alerts(args)
+    _validate_out(args)
+
+
+def _validate_deploy(args: argparse.Namespace) -> None:
+    _needs_server("deploy")
+    _validate_alerts(args)
+
+
+def _needs_server(command: str) -> None:
     import os
 
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError(
-            "papers serve needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL"
+            f"papers {command} needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL"
         )
-    if args.cron is not None and len(args.cron.split()) != 5:
-        raise UsageError(f"--cron: expected five fields (minute hour day month weekday), got {args.cron!r}")
-    _validate_out(args)
+
+
+def _validate_alerts(args: argparse.Namespace) -> None:
+    """``--window`` becomes seconds (``args.window_seconds``); ``--webhook-url`` needs ``--notify``."""
+    match = DURATION.match(args.window.strip())
+    if not match:
+        raise UsageError(f"--window: expected a number and s, m, h or d (26h, 90m), got {args.window!r}")
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds < 10:
+        raise UsageError(f"--window: Prefect evaluates it no finer than 10s, got {args.window!r}")
+    args.window_seconds = seconds
+    if args.webhook_url is not None:
+        if not args.notify:
+            raise UsageError("--webhook-url: name the block to create with --notify NAME")
+        if "/" in args.notify:
+            raise UsageError(f"--notify: a block made from --webhook-url is named NAME, got {args.notify!r}")
+        _check_url("--webhook-url", args.webhook_url)
 
 
 def _validate_backfill(args: argparse.Namespace) -> None:
@@ -481,6 +581,9 @@ def _validate_retract(args: argparse.Namespace) -> None:
 def _validate_prune(args: argparse.Namespace) -> None:
     if args.keep < 1:
         raise UsageError(f"--keep must be at least 1, got {args.keep}")
+    for option, value in (("--raw-days", args.raw_days), ("--failed-run-days", args.failed_run_days)):
+        if value is not None and value < 0:
+            raise UsageError(f"{option} must be 0 (keep all) or more, got {value}")
     _validate_out(args)
 
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
+from uuid import UUID
 
 from flows.cli.exits import ExitCode
 from flows.cli.feedback import ConsoleFeedback
@@ -27,6 +28,7 @@ from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reasons
 from flows.run.deployment import DAILY_CRON, serve_daily
 from flows.run.flow import curate
+from flows.run.outcome import summary_of
 from flows.run.results import RunSummary
 from flows.runtime.prefect import prefect_api
 from flows.runtime.progress import observing
@@ -48,13 +50,9 @@ def run(args: argparse.Namespace, reply: Reply) -> int:
         with output_lock(config.out_dir), prefect_api(), errors_to_logs_only():
             with contextlib.nullcontext() if args.quiet else observing(feedback):
                 state = curate(config, return_state=True)
-            result = state.result(raise_on_failure=False)
+            result = summary_of(state)
     finally:
         feedback.close()
-    if isinstance(result, BaseException):
-        raise result
-    if not isinstance(result, RunSummary):
-        raise TypeError(f"the curation flow returned {type(result).__name__}")
     code = outcome(result)
     document = {
         "version": result.version,
@@ -113,6 +111,14 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
         interrupted.append(signum)
         signal.default_int_handler(signum, frame)
 
+    def registered(deployment_id: UUID) -> None:
+        """With ``--notify``: the alerts of ``papers deploy``, set up beside the served deployment."""
+        if args.notify:
+            from flows.cli.deploy import alerts_line, set_up_alerts
+
+            args.alerts_only = True
+            reply.note(alerts_line(args, set_up_alerts(args)))
+
     before = signal.signal(signal.SIGINT, on_interrupt)
     try:
         serve_daily(
@@ -121,6 +127,7 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
             out_dir=args.out,
             contact=args.contact,
             credentials_block=args.credentials_block,
+            registered=registered,
         )
     finally:
         signal.signal(signal.SIGINT, before)

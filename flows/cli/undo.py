@@ -12,6 +12,7 @@ from flows.cli.exits import ExitCode
 from flows.cli.output import Reply
 from flows.store.maintenance import prune as prune_versions
 from flows.store.maintenance import rollback as roll_back
+from flows.store.retention import Retention
 
 
 def rollback(args: argparse.Namespace, reply: Reply) -> int:
@@ -47,13 +48,31 @@ def unretract(args: argparse.Namespace, reply: Reply) -> int:
 
 
 def prune(args: argparse.Namespace, reply: Reply) -> int:
-    result = prune_versions(args.out, args.keep, dry_run=args.dry_run)
+    defaults = Retention()
+    retention = Retention(
+        raw_days=defaults.raw_days if args.raw_days is None else args.raw_days,
+        failed_run_days=defaults.failed_run_days if args.failed_run_days is None else args.failed_run_days,
+    )
+    result = prune_versions(args.out, args.keep, dry_run=args.dry_run, retention=retention)
     verb = "would remove" if args.dry_run else "removed"
     reasons = sorted(set(result.kept.values()))
+    expired = result.expired
     text = (
         f"{verb} {len(result.removed)} version(s), kept {len(result.kept)} ({', '.join(reasons) or 'none'})"
         + (f": {', '.join(result.removed)}" if result.removed else "")
+        + f"; {verb} {len(expired.raw)} raw day(s) older than {_days(retention.raw_days)}"
+        + f" and {len(expired.failed_runs)} failed-run record(s) older than {_days(retention.failed_run_days)}"
     )
-    return reply.done(
-        ExitCode.DONE, {"dry_run": args.dry_run, "removed": result.removed, "kept": result.kept}, text
-    )
+    document = {
+        "dry_run": args.dry_run,
+        "removed": result.removed,
+        "kept": result.kept,
+        "raw_removed": expired.raw,
+        "failed_runs_removed": expired.failed_runs,
+        "retention": {"raw_days": retention.raw_days, "failed_run_days": retention.failed_run_days},
+    }
+    return reply.done(ExitCode.DONE, document, text)
+
+
+def _days(days: int) -> str:
+    return f"{days} days" if days else "ever (kept)"

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from flows.net.causes import cause_of, with_attempts
 from flows.net.retry import RETRY_STATUSES, RetryPolicy, gave_up_on, parse_retry_after, with_retries
 from flows.net.robots import Robots
 from flows.net.scrub import redact_url
@@ -44,10 +45,19 @@ class FetchError(Exception):
     """A request that failed for good (retries exhausted, refused by robots.txt, or not retryable).
 
     ``retryable`` says whether trying the whole target again later could help (a Prefect task retry).
+    ``reason`` is a code programs match on; ``cause`` says in words what happened underneath and how many
+    attempts were made (``refused: [Errno 111] Connection refused after 5 attempts``, ``flows/net/causes.py``).
     """
 
     def __init__(
-        self, url: str, reason: str, status: int | None = None, *, retryable: bool | None = None
+        self,
+        url: str,
+        reason: str,
+        status: int | None = None,
+        *,
+        retryable: bool | None = None,
+        cause: str = "",
+        attempts: int = 0,
     ) -> None:
         url = redact_url(url)  # the message reaches logs and the manifest: no credentials in it
         super().__init__(f"{reason}: {url}" + (f" (HTTP {status})" if status is not None else ""))
@@ -56,13 +66,16 @@ class FetchError(Exception):
         self.status = status
         self.retryable = not reason.startswith("http-status:") if retryable is None else retryable
         """Whether trying the whole target again later could help (a final HTTP status never does)."""
+        self.cause = cause or reason
+        self.attempts = attempts
+        """Requests made for this URL in its target, Prefect task retries included (0: none was sent)."""
 
 
 class RobotsDisallowed(FetchError):
     """robots.txt forbids the URL for our user agent (or could not be read, which counts as forbidding)."""
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(url, reason, status, retryable=False)
+    def __init__(self, url: str, reason: str, status: int | None = None, cause: str = "") -> None:
+        super().__init__(url, reason, status, retryable=False, cause=cause)
 
 
 class _Oversized(Exception):
@@ -132,6 +145,8 @@ class PoliteClient:
             transport=self.transport,
         )
         self._target_started: tuple[float, float] | None = None
+        self._attempts: dict[str, int] = {}
+        self._robots_failures: dict[str, FetchError] = {}
         self._last_start: dict[str, float] = {}
         self._robots = Robots(self.config.robots_token)
 
@@ -149,6 +164,8 @@ class PoliteClient:
         """Requests inside the block share one ``target_deadline`` (real time and waits both count)."""
         outer = self._target_started
         self._target_started = (time.monotonic(), self.clock())
+        if outer is None:
+            self._attempts = {}
         try:
             yield
         finally:
@@ -164,6 +181,10 @@ class PoliteClient:
             return float("inf")
         real, clocked = self._target_started
         return self.config.target_deadline - max(time.monotonic() - real, self.clock() - clocked)
+
+    def attempts_of(self, url: str) -> int:
+        """Requests sent for ``url`` in the current target (all of the client's life outside one)."""
+        return self._attempts.get(redact_url(url), 0)
 
     def _target_deadline_error(self, url: str) -> FetchError:
         return FetchError(url, f"target-deadline:{self.config.target_deadline:g}s", retryable=False)
@@ -236,6 +257,7 @@ class PoliteClient:
         def attempt() -> httpx.Response:
             self._check_target_deadline(url)
             self._pace(url)
+            self._attempts[redact_url(url)] = self.attempts_of(url) + 1
             try:
                 response = self._fetch_once(url)
             except _Oversized as oversized:
@@ -257,12 +279,20 @@ class PoliteClient:
         except (httpx.TransportError, _RetryableStatus) as error:
             status = error.response.status_code if isinstance(error, _RetryableStatus) else None
             reason = f"http:{status}" if status is not None else f"network:{type(error).__name__}"
+            cause = with_attempts(cause_of(error), self.attempts_of(url))
             if gave_up_on(error, policy, _transient) == "retry-after-too-long":
                 retry_after = _transient(error)[1] or 0.0
                 raise FetchError(
-                    url, f"retry-after-too-long:{retry_after:.0f}s", 429, retryable=False
+                    url,
+                    f"retry-after-too-long:{retry_after:.0f}s",
+                    429,
+                    retryable=False,
+                    cause=f"{cause}, Retry-After {retry_after:.0f} s",
+                    attempts=self.attempts_of(url),
                 ) from None
-            raise FetchError(url, f"retries-exhausted:{reason}", status) from None
+            raise FetchError(
+                url, f"retries-exhausted:{reason}", status, cause=cause, attempts=self.attempts_of(url)
+            ) from None
 
     def interval_for(self, host: str) -> float:
         """The minimum seconds between request starts to ``host``: configured, raised by ``Crawl-delay``."""
@@ -283,18 +313,30 @@ class PoliteClient:
         self.sleep(seconds)
 
     def _check_robots(self, url: str, on_response: ResponseHook | None) -> None:
+        host = urlsplit(url).netloc
+
         def fetch(robots_url: str) -> httpx.Response | None:
             try:
                 response = self._get_with_retries(robots_url, on_response)
-            except FetchError:
+            except FetchError as error:
+                self._robots_failures[host] = error
                 return None
             if on_response:
                 on_response(response, "robots")
+            if response.status_code >= 500:
+                cause = with_attempts(f"http {response.status_code}", self.attempts_of(robots_url))
+                self._robots_failures[host] = FetchError(robots_url, "robots-unreachable", cause=cause)
             return response
 
         refusal = self._robots.verdict(url, fetch)
+        if refusal == "robots-unreachable":
+            failed = self._robots_failures.get(host)
+            why = failed.cause if failed is not None else "not fetched"
+            raise RobotsDisallowed(url, refusal, cause=f"robots.txt of {host} unreachable: {why}")
         if refusal is not None:
-            raise RobotsDisallowed(url, refusal)
+            raise RobotsDisallowed(
+                url, refusal, cause=f"robots.txt of {host} disallows it for {self.config.robots_token}"
+            )
 
 
 class _RetryableStatus(Exception):

@@ -34,6 +34,13 @@ class RunOutcome(Protocol):
     def run_checks(self) -> Sequence[ExpectationOutcome]: ...
 
 
+def failure_text(failure: dict[str, str]) -> str:
+    """A source failure's reason code and, when it says more, its root cause with the attempts made:
+    ``retries-exhausted:network:ConnectError (refused: [Errno 111] Connection refused after 5 attempts)``."""
+    reason, cause = failure["reason"], failure.get("cause", "")
+    return f"{reason} ({cause})" if cause and cause != reason else reason
+
+
 def summary_text(summary: RunOutcome) -> str:
     """The lines ``papers run`` prints when it ends: version, counts by outcome and reason, failures, path."""
     counts = summary.counts
@@ -50,7 +57,7 @@ def summary_text(summary: RunOutcome) -> str:
         lines.append("listed on    " + ", ".join(f"{n} by {evidence}" for evidence, n in dated.items()))
     lines.append(f"papers       {counts['papers_total']} in this version")
     for failure in summary.source_failures:
-        lines.append(f"source failed: {failure['source']} {failure['target']}: {failure['reason']}")
+        lines.append(f"source failed: {failure['source']} {failure['target']}: {failure_text(failure)}")
     for check in summary.run_checks:
         if not check.success:
             lines.append(f"check failed: {check.name}: {check.observed}")
@@ -147,7 +154,7 @@ def run_markdown(
     lines += ["## Source failures", ""]
     lines += [
         f"- {markdown_text(failure['source'])} {code_span(failure['target'], limit=200)}: "
-        f"{markdown_text(failure['reason'])}"
+        f"{markdown_text(failure_text(failure))}"
         for failure in summary.source_failures
     ] or ["none"]
     return "\n".join(lines) + "\n"

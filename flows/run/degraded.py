@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from flows.render.run_summary import failure_text
+
 
 class Published(Protocol):
     """What the definition reads of a run (``flows.run.results.RunSummary`` is one)."""
@@ -40,7 +42,9 @@ def degraded_reasons(summary: Published) -> list[str]:
     reasons = []
     if summary.source_failures:
         every = "every network source failed" if summary.every_source_failed else "a source failed"
-        failures = "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
+        failures = "; ".join(
+            f"{f['source']} {f['target']}: {failure_text(f)}" for f in summary.source_failures
+        )
         reasons.append(f"{every}: {failures}")
     if summary.provisional_days:
         days = ", ".join(summary.provisional_days)

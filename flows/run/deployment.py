@@ -9,11 +9,18 @@ The parameters store the date expression ``yesterday``, not a date, so every sch
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+from flows.errors import DeployFailed
 from flows.run.config import RunConfig
 from flows.run.flow import curate
+from flows.runtime.project import PROJECT_ROOT
 from flows.sources.settings import SourceSettings
 
 DEPLOYMENT_NAME = "daily"
@@ -73,15 +80,61 @@ def serve_daily(
     out_dir: Path = Path("output"),
     contact: str = "",
     credentials_block: str | None = None,
+    registered: Callable[[UUID], None] | None = None,
 ) -> None:
-    """Register the daily deployment on the configured server and execute its runs in this process (blocks)."""
-    from prefect.client.schemas.schedules import CronSchedule
+    """Register the daily deployment on the configured server and execute its runs in this process (blocks).
 
-    curate.serve(
+    ``registered(deployment_id)`` runs once the deployment exists, before the first run is polled for (the
+    alerts are set up there). What ``Flow.serve`` does, with that step between registering and serving; Ctrl-C
+    or SIGTERM ends the serving quietly, as there."""
+    import asyncio
+
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+
+    runner = Runner(name=name, limit=1)
+    deployment_id = runner.add_flow(
+        curate,
         name=name,
         schedules=[CronSchedule(cron=cron, timezone=DAILY_TIMEZONE)],
         parameters=daily_parameters(out_dir, contact, credentials_block),
         description=(__doc__ or "").splitlines()[0],
         tags=["trending-papers", "daily"],
-        limit=1,
     )
+    if not isinstance(deployment_id, UUID):  # add_flow is async only when called from async code
+        raise TypeError("serve_daily is called from synchronous code")
+    if registered is not None:
+        registered(deployment_id)
+    with contextlib.suppress(KeyboardInterrupt, TerminationSignal):
+        asyncio.run(runner.start())
+
+
+@contextlib.contextmanager
+def reaching_server() -> Iterator[None]:
+    """:class:`DeployFailed` (one line) when the configured Prefect server does not answer."""
+    import httpx
+    from prefect.settings import get_current_settings
+
+    try:
+        yield
+    except httpx.TransportError as error:
+        where = get_current_settings().api.url
+        raise DeployFailed(f"the Prefect server at {where} did not answer ({type(error).__name__})") from None
+
+
+def deploy_daily(name: str = DEPLOYMENT_NAME) -> None:
+    """Create or update the deployment ``name`` of ``prefect.yaml`` (``prefect deploy``, from the project
+    folder, so the worker runs the flow there), after the process work pool it names exists."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with reaching_server(), get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "--no-prompt", "deploy", "--prefect-file", "prefect.yaml", "-n", name]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        said = [line.strip() for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        raise DeployFailed(f"prefect deploy failed: {said[-1] if said else f'exit {done.returncode}'}")

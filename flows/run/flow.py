@@ -15,11 +15,12 @@ import time
 
 import polars as pl
 from prefect import flow, get_run_logger
-from prefect.states import Completed, Failed, State
+from prefect.states import State
 from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reason
+from flows.run.outcome import ended, quiet_expected_failures, summary_of
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
@@ -42,6 +43,7 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     otherwise) and held until the version is published. Ends Failed (with the reason) when every source failed
     or nothing of the run could be published.
     """
+    quiet_expected_failures()
     with output_lock(config.out_dir), work_folder(config.out_dir) as work:
         ingested = ingest(config, work)
         with task_runner(config) as runner:
@@ -60,11 +62,6 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
     return final_state(summary)
 
 
-DEGRADED = "Degraded"
-"""The name of a run's Completed state when it published but is degraded (a source failed, a day is
-provisional, a follow-up failed: ``flows/run/degraded.py``); ``papers run`` exits 6."""
-
-
 def let_go() -> None:
     """Free what the stages before left in reference cycles: Prefect's task-run engine keeps a task's parameters
     and result in objects that refer to one another, so dedup's frames stay until the interpreter's next
@@ -73,14 +70,11 @@ def let_go() -> None:
 
 
 def final_state(summary: RunSummary) -> RunSummary | State:
-    """A Failed state carrying the summary when the run published nothing (so schedules and operators see it),
-    a Completed state named ``Degraded`` with the reasons in its message when it published but is degraded
-    (``flows/run/degraded.py``), else the summary itself (Completed)."""
-    reason = failure_reason(summary)
-    if reason:
-        return Failed(message=reason, data=summary)
-    degraded = degraded_reason(summary)
-    return Completed(name=DEGRADED, message=degraded, data=summary) if degraded else summary
+    """A Failed state when the run published nothing (so schedules and operators see it), a Completed state
+    named ``Degraded`` with the reasons in its message when it published but is degraded
+    (``flows/run/degraded.py``), else the summary itself (Completed); the states' messages and data as
+    ``flows/run/outcome.py`` says."""
+    return ended(summary, failure_reason(summary), degraded_reason(summary))
 
 
 def run_curation(config: RunConfig) -> RunSummary:
@@ -89,13 +83,7 @@ def run_curation(config: RunConfig) -> RunSummary:
     The flow's Failed state is for schedules and operators; a caller in Python (backfill, benches) wants the
     summary either way. A real failure (broken contract, lock, crash) is raised.
     """
-    state = curate(config, return_state=True)
-    result = state.result(raise_on_failure=False)
-    if isinstance(result, BaseException):
-        raise result
-    if not isinstance(result, RunSummary):
-        raise TypeError(f"the curation flow returned {type(result).__name__}, not a RunSummary")
-    return result
+    return summary_of(curate(config, return_state=True))
 
 
 def deduplicate(

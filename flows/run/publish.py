@@ -15,7 +15,7 @@ from flows.errors import ContractBroken
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
 from flows.render.report import render_report
-from flows.render.run_summary import run_markdown, topic_table
+from flows.render.run_summary import failure_text, run_markdown, topic_table
 from flows.render.validation import render_validation_html
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reason
@@ -196,7 +196,7 @@ def failure_reason(summary: RunSummary) -> str | None:
 
 
 def _failures(summary: RunSummary) -> str:
-    return "; ".join(f"{f['source']} {f['target']}: {f['reason']}" for f in summary.source_failures)
+    return "; ".join(f"{f['source']} {f['target']}: {failure_text(f)}" for f in summary.source_failures)
 
 
 def _paper_counts(validated: Validated, previous: PreviousVersion | None) -> dict[str, int]:

@@ -17,6 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 
+from flows.net.causes import with_attempts
 from flows.net.client import FetchError, PoliteClient
 from flows.sources.settings import ARXIV, HF_DAILY, HF_PAGE, SourceSettings
 from flows.store.raw_zone import RawZone
@@ -129,11 +130,14 @@ def _fetch_one(
     captured_at = now()
     if response.status_code not in accept:
         zone.store_response(source, response, captured_at, kind="rejected")
+        attempts = client.attempts_of(str(response.request.url))
         raise FetchError(
             str(response.request.url),
             f"http-status:{response.status_code}",
             response.status_code,
             retryable=False,
+            cause=with_attempts(f"http {response.status_code}", attempts),
+            attempts=attempts,
         )
     entry = zone.store_response(source, response, captured_at)
     capture = Capture(source, entry.url, response.content, captured_at, captured_at_evidence=RAW_ZONE)

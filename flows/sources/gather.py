@@ -9,6 +9,7 @@ their retries); elsewhere the plain functions. A backfill's replays come from th
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,10 @@ class SourceFailure:
     source: str
     target: str
     reason: str
+    """A code programs match on (``retries-exhausted:network:ConnectError``, ``robots-unreachable``)."""
+    cause: str = ""
+    """What happened underneath, and how many attempts were made (``refused: ... after 5 attempts``,
+    ``flows/net/causes.py``): what the summary, its artifact, the logs and the alerts show."""
 
 
 def gather(
@@ -89,7 +94,9 @@ def gather(
             with http.target():
                 captures.extend(fetch())
         except Exception as error:  # one broken target must not lose the others
-            failures.append(SourceFailure(source, target, failure_reason(error)))
+            failure = SourceFailure(source, target, failure_reason(error), failure_cause(error))
+            failures.append(failure)
+            _log_failure(failure)
         targets["done"] += 1
         progress("fetch", targets["done"], targets["total"])
 
@@ -169,6 +176,27 @@ def arxiv_ids_of(captures: Iterable[Capture]) -> list[str]:
 
 def _batches(values: list[str], size: int) -> list[list[str]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def failure_cause(error: Exception) -> str:
+    """The root cause of a failed target in words, with its attempts (a FetchError's ``cause``)."""
+    if isinstance(error, FetchError):
+        return error.cause
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:200]}"
+
+
+def _log_failure(failure: SourceFailure) -> None:
+    """One warning line per failed target in the run's log (Prefect's, when inside a run)."""
+    from prefect.exceptions import MissingContextError
+    from prefect.logging import get_run_logger
+
+    try:
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
+    except MissingContextError:
+        logger = logging.getLogger(__name__)
+    logger.warning(
+        "source failed: %s %s: %s (%s)", failure.source, failure.target, failure.reason, failure.cause
+    )
 
 
 def failure_reason(error: Exception) -> str:

@@ -20,6 +20,7 @@ from flows.store.layout import PRUNING_PREFIX
 from flows.store.lock import lock_if_present
 from flows.store.publish import point_latest
 from flows.store.releases import release_copies
+from flows.store.retention import Expired, Retention, expired, remove_expired
 
 
 @dataclass(frozen=True)
@@ -46,18 +47,24 @@ class Prune:
     removed: list[str] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
     """Version -> why it was kept (``newest``, ``latest``, ``released-only-copy``)."""
+    expired: Expired = field(default_factory=Expired)
+    """Raw days and failed-run records past the retention (``flows/store/retention.py``)."""
 
 
-def prune(out_dir: Path, keep: int, dry_run: bool = False) -> Prune:
-    """Delete all but the newest ``keep`` versions; keep ``latest``'s and every released version's only copy.
+def prune(out_dir: Path, keep: int, dry_run: bool = False, retention: Retention | None = None) -> Prune:
+    """Delete all but the newest ``keep`` versions; keep ``latest``'s and every released version's only copy;
+    then the raw days and failed-run records past ``retention`` (default :class:`Retention`).
 
     A version disappears in one rename (to ``.pruning-<version>``) before its files are deleted, so a crash
     never leaves half a version visible; leftovers of a crashed prune are removed first.
     """
     if keep < 1:
         raise UsageError(f"--keep must be at least 1, got {keep}")
+    retention = retention or Retention()
     if dry_run:
-        return _plan(out_dir, keep)
+        plan = _plan(out_dir, keep)
+        plan.expired = expired(out_dir, retention)
+        return plan
     with lock_if_present(out_dir):
         root = Catalog(out_dir).root
         for leftover in root.glob(f"{PRUNING_PREFIX}*") if root.is_dir() else []:
@@ -67,13 +74,17 @@ def prune(out_dir: Path, keep: int, dry_run: bool = False) -> Prune:
             doomed = root / f"{PRUNING_PREFIX}{version}"
             (root / version).rename(doomed)
             shutil.rmtree(doomed)  # read-only files in writable folders: unlinking is allowed
-        if result.removed:
+        result.expired = remove_expired(out_dir, retention)
+        if result.removed or result.expired.raw or result.expired.failed_runs:
             record_event(
                 root,
                 "prune",
                 Catalog(out_dir).latest(),
                 removed=result.removed,
                 kept={v: why for v, why in sorted(result.kept.items())},
+                raw_removed=result.expired.raw,
+                failed_runs_removed=result.expired.failed_runs,
+                retention={"raw_days": retention.raw_days, "failed_run_days": retention.failed_run_days},
             )
         return result
 

@@ -47,6 +47,12 @@ def a_file(tmp_path: Path) -> Path:
         (["nonsense"], "argument COMMAND: invalid choice: 'nonsense'"),
         (["dedup-report", "--out", "{file}"], "--out: not a folder: {file}"),
         (["serve", "--cron", "daily"], "papers serve needs a Prefect server"),
+        (["deploy", "--notify", "ops"], "papers deploy needs a Prefect server"),
+        (["deploy"], "the following arguments are required: --notify"),
+        (
+            ["prune", "--keep", "1", "--failed-run-days", "-2"],
+            "--failed-run-days must be 0 (keep all) or more",
+        ),
     ],
 )
 def test_usage_error_is_one_line_and_exit_3(
@@ -78,6 +84,46 @@ def test_serve_checks_its_cron_once_a_server_is_configured(
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert main(["serve", "--cron", "daily"]) == ExitCode.USAGE
     assert "--cron: expected five fields" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--window", "26 hours"], "--window: expected a number and s, m, h or d (26h, 90m), got '26 hours'"),
+        (["--window", "9s"], "--window: Prefect evaluates it no finer than 10s, got '9s'"),
+        (["--webhook-url", "hooks.example.org/x"], "--webhook-url: expected an absolute http(s) URL"),
+    ],
+)
+def test_deploy_checks_its_alert_options_once_a_server_is_configured(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["deploy", "--notify", "ops", *arguments]) == ExitCode.USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_deploy_to_a_server_that_does_not_answer_is_one_line_and_exit_4(tmp_path: Path) -> None:
+    """A typed failure, not a crash: one line, no crash log (deploy has no output folder of its own). Run as the
+    ``papers`` script is: in this process, a test's Prefect settings would win over ``PREFECT_API_URL``."""
+    import os
+
+    from tests.support.prefect_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"
+    env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "deploy", "--notify", "ops", "--alerts-only"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == ExitCode.RUNTIME_FAILURE
+    assert done.stderr.splitlines() == [
+        f"papers deploy: the Prefect server at {url} did not answer (ConnectError)"
+    ]
+    assert done.stdout == ""  # and no "(traceback in ...)": a typed failure writes no crash log
 
 
 def test_relative_ranges_may_start_with_a_dash(tmp_path: Path, a_file: Path, capsys) -> None:

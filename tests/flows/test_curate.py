@@ -15,6 +15,7 @@ import pytest
 from flows.cli import ExitCode, main
 from flows.run.config import RunConfig
 from flows.run.flow import curate
+from flows.run.outcome import NothingPublished, summary_of
 from flows.run.results import RunSummary
 from flows.store.layout import dataset_root
 from flows.store.previous import open_latest
@@ -197,8 +198,14 @@ def test_cli_quiet_prints_nothing_and_a_run_without_output_is_failed(
     assert capsys.readouterr() == ("", "")
     state = curate(RunConfig(inputs=[page], out_dir=tmp_path / "out"), return_state=True)
     assert state.is_failed()
-    assert state.message == "nothing published: no record of this run could be published"
-    assert state.result(raise_on_failure=False).counts["quarantined_by_reason"] == {"language:fr": 1}
+    assert state.message == (
+        "nothing published: no record of this run could be published "
+        "[counts: inputs 1, published 0, quarantined 1, duplicates 0, new_papers 0, updated_papers 0, "
+        "papers_total 0]"
+    )
+    failure = state.result(raise_on_failure=False)
+    assert isinstance(failure, NothingPublished) and str(failure) == state.message
+    assert summary_of(state).counts["quarantined_by_reason"] == {"language:fr": 1}
 
 
 def test_manifest_records_stage_timings(first_run) -> None:

@@ -37,7 +37,12 @@ def test_fetched_run_publishes_what_succeeded_and_replays_to_the_same_hashes(tmp
 
     assert live.version is not None
     assert live.source_failures == [
-        {"source": "hf-daily", "target": "2025-07-04", "reason": "retries-exhausted:http:500"}
+        {
+            "source": "hf-daily",
+            "target": "2025-07-04",
+            "reason": "retries-exhausted:http:500",
+            "cause": "http 500 after 1 attempt",
+        }
     ]
     manifest = json.loads((live.path / "manifest.json").read_text())
     assert manifest["source_failures"] == live.source_failures
@@ -65,7 +70,7 @@ def test_local_input_with_every_network_source_failing_is_published_degraded(tmp
     """The local records are published; the run is Completed, named Degraded, and `papers run` exits 6."""
     from flows.cli.exits import ExitCode
     from flows.cli.run import outcome
-    from flows.run.flow import DEGRADED
+    from flows.run.outcome import DEGRADED
 
     with serving() as server:
         server.route("/api/daily_papers", Reply(503, b"down"))
@@ -87,3 +92,44 @@ def test_local_input_with_every_network_source_failing_is_published_degraded(tmp
     assert state.is_completed() and state.name == DEGRADED
     assert "every network source failed" in (state.message or "") and "hf-daily 2025-07-03" in state.message
     assert outcome(summary) == ExitCode.DEGRADED == 6
+
+
+def test_a_refused_host_is_named_with_its_attempts_not_only_as_robots_unreachable(tmp_path: Path) -> None:
+    """The failure that read ``robots-unreachable`` alone: the refused connection behind it and the attempts (the
+    first try and one retry; a robots refusal is not retried as a task) are in the summary, its text, the artifact
+    and the state message."""
+    from prefect.artifacts import Artifact
+
+    from flows.render.run_summary import summary_text
+    from flows.run.outcome import summary_of
+
+    with serving() as gone:
+        base = gone.base_url
+    host = base.removeprefix("http://")
+    sources = SourceSettings(
+        hf_base_url=base,
+        hf_daily="2025-07-03",
+        min_interval=0,
+        max_retries=1,
+        backoff_base=0,
+        task_retries=1,
+        task_retry_delay=0,
+        read_timeout=5,
+    )
+    local = DATA / "hf-daily" / "2025-07-03-excerpt.json"
+    state = curate(RunConfig(inputs=[local], sources=sources, out_dir=tmp_path / "out"), return_state=True)
+    summary = summary_of(state)
+    (failure,) = summary.source_failures
+    assert failure["reason"] == "robots-unreachable"
+    cause = failure["cause"]
+    assert cause.startswith(f"robots.txt of {host} unreachable: refused: ") and cause.endswith(
+        " after 2 attempts"
+    )
+    assert f"source failed: hf-daily 2025-07-03: robots-unreachable ({cause})" in summary_text(summary)
+    assert f"robots-unreachable ({cause})" in (state.message or "")
+    artifact = Artifact.get("curation-summary")
+    assert (
+        artifact is not None
+        and "refused: " in str(artifact.data)
+        and "after 2 attempts" in str(artifact.data)
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 from flows.cli.exits import ExitCode
 from flows.cli.run import outcome
 from flows.run.degraded import degraded_reason, degraded_reasons
-from flows.run.flow import DEGRADED, final_state
+from flows.run.flow import final_state
+from flows.run.outcome import DEGRADED
 from flows.run.results import RunSummary
 
 FAILURE = {"source": "hf-daily", "target": "2025-07-04", "reason": "http-status:500"}

@@ -197,3 +197,67 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_a_refused_connection_names_its_cause_and_attempts() -> None:
+    with serving() as gone:
+        url = f"{gone.base_url}/x"
+    with (
+        make_client(FakeClock(), max_retries=2, respect_robots=False) as client,
+        pytest.raises(FetchError) as raised,
+    ):
+        client.get(url)
+    assert raised.value.reason == "retries-exhausted:network:ConnectError"
+    assert raised.value.cause.startswith("refused: ") and raised.value.cause.endswith(" after 3 attempts")
+    assert raised.value.attempts == 3
+
+
+def test_a_name_that_does_not_resolve_is_a_dns_cause() -> None:
+    """``.invalid`` never resolves (RFC 6761): the resolver answers at once, online or not."""
+    with (
+        make_client(FakeClock(), max_retries=0, respect_robots=False) as client,
+        pytest.raises(FetchError) as raised,
+    ):
+        client.get("http://papers.invalid/api")
+    assert raised.value.cause.startswith("dns: "), raised.value.cause
+    assert raised.value.cause.endswith(" after 1 attempt")
+
+
+def test_a_read_timeout_and_a_status_name_their_cause(server: CaptureServer) -> None:
+    server.route("/slow", Reply(200, b"late", delay=1.0))
+    server.route("/down", Reply(503, b"down"))
+    with make_client(FakeClock(), max_retries=1, respect_robots=False) as client:
+        with pytest.raises(FetchError) as slow:
+            client.get(f"{server.base_url}/slow")
+        with pytest.raises(FetchError) as down:
+            client.get(f"{server.base_url}/down")
+    assert slow.value.cause.startswith("timeout: read"), slow.value.cause
+    assert slow.value.cause.endswith(" after 2 attempts")
+    assert (down.value.reason, down.value.cause) == (
+        "retries-exhausted:http:503",
+        "http 503 after 2 attempts",
+    )
+
+
+def test_an_unreachable_robots_txt_names_what_happened_to_it() -> None:
+    """The failure that used to read only ``robots-unreachable``: the refused connection behind it is named."""
+    with serving() as gone:
+        url = f"{gone.base_url}/api"
+    with make_client(FakeClock(), max_retries=1) as client, pytest.raises(RobotsDisallowed) as raised:
+        client.get(url)
+    host = url.split("/")[2]
+    assert raised.value.reason == "robots-unreachable"
+    assert raised.value.cause.startswith(f"robots.txt of {host} unreachable: refused: ")
+    assert raised.value.cause.endswith(" after 2 attempts")
+
+
+def test_a_5xx_robots_txt_and_a_disallow_name_their_cause(server: CaptureServer) -> None:
+    server.route("/robots.txt", Reply(501, b"no"))
+    with make_client(FakeClock(), max_retries=0) as client, pytest.raises(RobotsDisallowed) as unreachable:
+        client.get(f"{server.base_url}/api")
+    assert unreachable.value.cause.endswith("unreachable: http 501 after 1 attempt")
+    with serving() as other:
+        other.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n"))
+        with make_client(FakeClock(), max_retries=0) as client, pytest.raises(RobotsDisallowed) as disallowed:
+            client.get(f"{other.base_url}/private")
+    assert disallowed.value.cause.endswith("disallows it for trending-papers")

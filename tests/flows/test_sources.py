@@ -129,8 +129,10 @@ def test_gather_keeps_what_succeeded_and_reports_failures(server: CaptureServer,
 
     assert not every_listing_source_failed(settings, captures, failures)
     assert failures == [
-        SourceFailure("hf-daily", "2025-07-04", "retries-exhausted:http:500"),
-        SourceFailure("hf-page", f"{server.base_url}/papers/trending", "http-status:404"),
+        SourceFailure("hf-daily", "2025-07-04", "retries-exhausted:http:500", "http 500 after 2 attempts"),
+        SourceFailure(  # a truncated body (retried), then 404 (final)
+            "hf-page", f"{server.base_url}/papers/trending", "http-status:404", "http 404 after 2 attempts"
+        ),
     ]
     by_source = {
         source: [c for c in captures if c.source == source] for source in ("hf-daily", "hf-page", "arxiv")

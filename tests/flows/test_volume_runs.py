@@ -14,7 +14,8 @@ import pytest
 from flows.cli.exits import ExitCode
 from flows.cli.run import outcome
 from flows.run.config import RunConfig
-from flows.run.flow import DEGRADED, curate
+from flows.run.flow import curate
+from flows.run.outcome import DEGRADED
 from flows.sources.settings import SourceSettings
 from flows.store.layout import VALIDATION_HTML, VALIDATION_JSON
 from tests.support.capture_server import CaptureServer, Reply, serving
