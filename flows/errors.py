@@ -49,3 +49,7 @@ class ContractBroken(PapersError):
 
 class ReleaseError(PapersError):
     """The Hugging Face Hub refused or kept failing: nothing more is uploaded."""
+
+
+class DeliveryFailed(PapersError):
+    """An e-mail could not be sent: the SMTP server could not be reached, or refused the login or a recipient."""

@@ -25,6 +25,8 @@ DEFAULT_CLUSTER_PARTITIONS = 8
 """Partitions on an existing cluster when ``--partitions`` is not given."""
 DEFAULT_CHUNK_DAYS = 7
 """Days per version of a backfill."""
+DEFAULT_DIGEST_DAYS, MAX_DIGEST_DAYS = 7, 366
+TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXIT_STATUS = "Exit status: see the exit codes in docs/reference/exit-codes.md (0 done, 3 usage error...)."
 
 
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scraped_command(commands)
     _undo_commands(commands)
     _release_command(commands)
+    _digest_command(commands)
     return parser
 
 
@@ -349,6 +352,54 @@ def _release_command(commands: Any) -> None:
     release.set_defaults(validate=_validate_out)
 
 
+def _digest_command(commands: Any) -> None:
+    digest = commands.add_parser(
+        "digest",
+        help="the daily digest of a version (Atom feed, e-mail page, text): print it, write it or e-mail it",
+        description=(
+            "The papers listed on the DAYS days ending at the version's newest listing day, one entry per paper "
+            "and day ranked by that day's upvotes (the digest/ folder of every version holds it with the run's "
+            "settings). Prints it as text (--format for the page or the Atom feed), writes feed.xml and "
+            "index.html to a folder (--write), or sends the page as an HTML e-mail with a plain-text part "
+            "(--send --to ADDR): the SMTP server comes from PAPERS_SMTP_HOST, PAPERS_SMTP_PORT, "
+            "PAPERS_SMTP_STARTTLS, PAPERS_SMTP_USER, PAPERS_SMTP_PASSWORD and PAPERS_SMTP_FROM. "
+            + EXIT_STATUS
+        ),
+    )
+    digest.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
+    digest.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_DIGEST_DAYS,
+        metavar="N",
+        help="days ending at the newest (default 7)",
+    )
+    digest.add_argument("--top", type=int, metavar="K", help="at most K papers a day (default: every paper)")
+    digest.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="T",
+        help="only papers with this topic (a taxonomy id, e.g. robotics); repeatable",
+    )
+    digest.add_argument(
+        "--min-upvotes", type=int, default=0, metavar="N", help="only papers with at least N upvotes that day"
+    )
+    digest.add_argument(
+        "--format", choices=("text", "html", "atom"), default="text", help="what to print (default: text)"
+    )
+    digest.add_argument(
+        "--write", type=Path, metavar="DIR", help="write DIR/feed.xml and DIR/index.html instead of printing"
+    )
+    digest.add_argument("--send", action="store_true", help="e-mail the digest to every --to address")
+    digest.add_argument(
+        "--to", action="append", default=[], metavar="ADDR", help="a recipient of --send; repeatable"
+    )
+    _out(digest)
+    _json(digest, "the digest's days, entries and recipients")
+    digest.set_defaults(validate=_validate_digest)
+
+
 # ----- checks -----
 
 
@@ -475,6 +526,32 @@ def _validate_diff(args: argparse.Namespace) -> None:
 def _validate_retract(args: argparse.Namespace) -> None:
     if not args.reason.strip():
         raise UsageError("a retraction needs a --reason")
+    _validate_out(args)
+
+
+def _validate_digest(args: argparse.Namespace) -> None:
+    from flows.net.smtp import check_address
+
+    if not 1 <= args.days <= MAX_DIGEST_DAYS:
+        raise UsageError(f"--days must be 1 to {MAX_DIGEST_DAYS}, got {args.days}")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be 1 or more, got {args.top}")
+    if args.min_upvotes < 0:
+        raise UsageError(f"--min-upvotes must be 0 or more, got {args.min_upvotes}")
+    for topic in args.topic:
+        if not TOPIC_ID.match(topic):
+            raise UsageError(f"--topic: not a topic id: {topic!r} (e.g. robotics, computer-vision)")
+    if args.to and not args.send:
+        raise UsageError("--to names recipients of --send: add --send")
+    if args.send and not args.to:
+        raise UsageError("--send needs at least one --to ADDR")
+    for address in args.to:
+        try:
+            check_address(address)
+        except ValueError as error:
+            raise UsageError(f"--to: {error}") from None
+    if args.write is not None and args.write.exists() and not args.write.is_dir():
+        raise UsageError(f"--write: not a folder: {args.write}")
     _validate_out(args)
 
 

@@ -20,6 +20,7 @@ from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reason
+from flows.run.digest import send_digest
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
 from flows.run.results import Deduplicated, Ingested, RunSummary
@@ -55,6 +56,7 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
         validated = validate(deduplicated, derived, ingested.previous, config, work)
         let_go()
         summary = publish(ingested, validated, config)
+    summary = send_digest(summary, config)  # a follow-up: its failure makes the run degraded, never failed
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)
