@@ -214,6 +214,16 @@ def _serve_command(commands: Any) -> None:
     serve.add_argument("--cron", default=None, help="cron schedule in UTC (default: 30 6 * * *)")
     _out(serve)
     _contact(serve)
+    digest = serve.add_argument_group(
+        "digest",
+        "E-mail each published version's digest (docs/digest.md). The SMTP server, port, TLS mode and login are "
+        "read at send time from a prefect-email EmailServerCredentials block; only its name is stored.",
+    )
+    digest.add_argument(
+        "--digest-to", action="append", default=[], metavar="ADDR", help="a recipient; repeatable"
+    )
+    digest.add_argument("--digest-block", metavar="NAME", help="the EmailServerCredentials block's name")
+    digest.add_argument("--digest-from", metavar="ADDR", help="the From address (default: the block's user)")
     serve.set_defaults(validate=_validate_serve)
 
 
@@ -498,9 +508,30 @@ def _validate_serve(args: argparse.Namespace) -> None:
         raise UsageError(
             "papers serve needs a Prefect server: start one (prefect server start) and set PREFECT_API_URL"
         )
+    _check_digest_recipients(args)
     if args.cron is not None and len(args.cron.split()) != 5:
         raise UsageError(f"--cron: expected five fields (minute hour day month weekday), got {args.cron!r}")
     _validate_out(args)
+
+
+def _check_digest_recipients(args: argparse.Namespace) -> None:
+    from flows.net.smtp import check_address
+
+    if args.digest_to and not args.digest_block:
+        raise UsageError(
+            "--digest-to needs --digest-block NAME (the EmailServerCredentials block to send with)"
+        )
+    if (args.digest_block or args.digest_from) and not args.digest_to:
+        raise UsageError("--digest-block and --digest-from need at least one --digest-to ADDR")
+    for option, address in [
+        *(("--digest-to", a) for a in args.digest_to),
+        ("--digest-from", args.digest_from),
+    ]:
+        try:
+            if address is not None:
+                check_address(address)
+        except ValueError as error:
+            raise UsageError(f"{option}: {error}") from None
 
 
 def _validate_backfill(args: argparse.Namespace) -> None:

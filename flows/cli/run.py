@@ -26,6 +26,7 @@ from flows.run.backfill import backfill as run_backfill
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reasons
 from flows.run.deployment import DAILY_CRON, serve_daily
+from flows.run.digest_config import DigestSettings
 from flows.run.flow import curate
 from flows.run.results import RunSummary
 from flows.runtime.prefect import prefect_api
@@ -121,6 +122,13 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
             out_dir=args.out,
             contact=args.contact,
             credentials_block=args.credentials_block,
+            digest=DigestSettings(
+                recipients=tuple(args.digest_to),
+                credentials_block=args.digest_block,
+                sender=args.digest_from,
+            )
+            if args.digest_to
+            else None,
         )
     finally:
         signal.signal(signal.SIGINT, before)

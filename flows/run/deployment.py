@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.run.config import RunConfig
+from flows.run.digest_config import DigestSettings
 from flows.run.flow import curate
 from flows.sources.settings import SourceSettings
 
@@ -25,10 +26,14 @@ WORK_POOL = "papers"
 
 
 def daily_config(
-    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+    out_dir: Path = Path("output"),
+    contact: str = "",
+    credentials_block: str | None = None,
+    digest: DigestSettings | None = None,
 ) -> RunConfig:
     """What the daily run does: no local input, yesterday's Daily Papers, the trending page, arXiv enrichment.
-    ``credentials_block``: the name of the Prefect Secret block the sources' credentials are in, if any."""
+    ``credentials_block``: the name of the Prefect Secret block the sources' credentials are in, if any;
+    ``digest``: who is sent the version's digest after it is published (None: nobody)."""
     return RunConfig(
         inputs=[],
         out_dir=out_dir,
@@ -39,18 +44,22 @@ def daily_config(
             contact=contact,
             credentials_block=credentials_block,
         ),
+        digest=digest or DigestSettings(),
     )
 
 
 def daily_parameters(
-    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+    out_dir: Path = Path("output"),
+    contact: str = "",
+    credentials_block: str | None = None,
+    digest: DigestSettings | None = None,
 ) -> dict[str, Any]:
     """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON.
 
     Compared as JSON, not with pydantic's ``exclude_defaults``: fields with a serializer (the redacted source
     URLs) would otherwise always be written out.
     """
-    chosen = daily_config(out_dir, contact, credentials_block).model_dump(mode="json")
+    chosen = daily_config(out_dir, contact, credentials_block, digest).model_dump(mode="json")
     return {"config": _without_defaults(chosen, RunConfig().model_dump(mode="json"))}
 
 
@@ -73,6 +82,7 @@ def serve_daily(
     out_dir: Path = Path("output"),
     contact: str = "",
     credentials_block: str | None = None,
+    digest: DigestSettings | None = None,
 ) -> None:
     """Register the daily deployment on the configured server and execute its runs in this process (blocks)."""
     from prefect.client.schemas.schedules import CronSchedule
@@ -80,7 +90,7 @@ def serve_daily(
     curate.serve(
         name=name,
         schedules=[CronSchedule(cron=cron, timezone=DAILY_TIMEZONE)],
-        parameters=daily_parameters(out_dir, contact, credentials_block),
+        parameters=daily_parameters(out_dir, contact, credentials_block, digest),
         description=(__doc__ or "").splitlines()[0],
         tags=["trending-papers", "daily"],
         limit=1,
