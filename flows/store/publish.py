@@ -1,9 +1,9 @@
 """Publishing a version: written whole in a staging folder, renamed into place, then ``latest`` moved to it.
 
 A version holds its tables (``flows/store/tables.py``: papers and dedup index as range shards by ``paper_id``,
-the quarantine, the ledger), its documents (the card, the changelog, the report, the validation results) and
-its manifest, which lists every table file and listed document with its sha256 and row count. Every file is made
-read-only. A failure before the rename leaves nothing but the staging folder, removed here.
+the quarantine, the ledger), its documents (the card, the changelog, the report, the validation results, the
+digest) and its manifest, which lists every table file and listed document with its sha256 and row count. Every
+file is made read-only. A failure before the rename leaves nothing but the staging folder, removed here.
 """
 
 from __future__ import annotations
