@@ -22,6 +22,7 @@ from flows.render.pages import render_page
 from flows.store.layout import VERSION_FORMAT
 from transforms.history.volume import OPEN
 from transforms.report.digest import (
+    DIGEST_READS,
     ENTRY_SCHEMA,
     FEED_ID_PREFIX,
     Selection,
@@ -120,6 +121,11 @@ def digest_documents(
     """``digest/feed.xml`` and ``digest/index.html``, and ``digest/<profile>/`` the same for every profile: the
     documents a version lists in its manifest."""
     documents: dict[str, str] = {}
+    newest = newest_day(papers)
+    if newest is not None:  # the recent papers read once (their abstracts among them), not once per profile
+        days = max(chosen.days for chosen in [selection, *profiles.values()])
+        recent = papers.select(DIGEST_READS).filter(pl.col("last_listed_on") >= window(newest, days)[0])
+        papers = recent.collect().lazy()
     for name, chosen in [(None, selection), *profiles.items()]:
         digest = build_digest(papers, version, chosen, provisional, name)
         folder = f"{DIGEST_FOLDER}/{name}" if name else DIGEST_FOLDER

@@ -270,24 +270,33 @@ def test_a_deployed_run_mails_the_digest_and_each_profile_with_its_credentials_b
     assert finished["state_type"] == "COMPLETED", finished["state"]
     assert finished["state"]["name"] != "Degraded", finished["state"]["message"]
     latest = Catalog(out).path(Catalog(out).latest() or "")
-    assert (latest / "digest" / "robotics" / "feed.xml").is_file()
+    assert (latest / "digest" / "vision" / "feed.xml").is_file()
     by_recipient = {message["To"]: message for message in received}
-    assert set(by_recipient) == {"team@example.org", "robots@example.org"}
+    assert set(by_recipient) == {"team@example.org", "vision@example.org"}
     everything = page_entries(parts(by_recipient["team@example.org"])[1])
     assert everything == expected_entries(latest)
-    robotics = feedparser.parse((latest / "digest" / "robotics" / "feed.xml").read_text(encoding="utf-8"))
-    assert page_entries(parts(by_recipient["robots@example.org"])[1]) == feed_entries(robotics)
-    assert all("robotics" in [tag.term for tag in entry.tags] for entry in robotics.entries)
+    vision = feedparser.parse((latest / "digest" / "vision" / "feed.xml").read_text(encoding="utf-8"))
+    assert page_entries(parts(by_recipient["vision@example.org"])[1]) == feed_entries(vision)
+    assert vision.entries and all(
+        "computer-vision" in [tag.term for tag in entry.tags] for entry in vision.entries
+    )
+    assert all(int(entry.tp_upvotes) >= 10 for entry in vision.entries) and len(vision.entries) < len(
+        everything
+    )
     assert smtp.received.logins == ["digest-bot"]
     assert not any(PASSWORD in message for message in logs)
     assert PASSWORD not in json.dumps(api.get(f"/flow_runs/{run['id']}").json())
 
 
 def digest_parameters() -> dict[str, Any]:
-    """The deployment's digest: everything to one address, a robotics profile to another."""
+    """The deployment's digest: everything to one address, computer vision with at least 10 upvotes to another."""
     settings = DigestSettings(
         recipients=("team@example.org",),
-        profiles=(DigestProfile(name="robotics", topics=("robotics",), recipients=("robots@example.org",)),),
+        profiles=(
+            DigestProfile(
+                name="vision", topics=("computer-vision",), min_upvotes=10, recipients=("vision@example.org",)
+            ),
+        ),
         credentials_block="digest-smtp",
         sender="papers@example.org",
     )
