@@ -9,8 +9,9 @@ settings: a deployment's parameters are stored and shown by the server.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows.net.smtp import check_address
 from transforms.report.digest import Selection
@@ -81,6 +82,15 @@ class DigestSettings(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"profile names must differ, got {names}")
         return self
+
+    @classmethod
+    def of_version(cls, manifest: dict[str, Any]) -> DigestSettings:
+        """The settings a version's digest was written with (its manifest's config, which has no recipients); the
+        defaults for a version written before the digest."""
+        try:
+            return cls.model_validate(((manifest.get("config") or {}).get("digest")) or {})
+        except ValidationError:
+            return cls()
 
     def selection(self, profile: DigestProfile | None = None) -> Selection:
         """What the digest (or a profile's) holds."""
