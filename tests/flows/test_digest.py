@@ -41,6 +41,7 @@ from tests.support.prefect_runs import (
     wait_for,
     wait_for_deployment,
 )
+from tests.support.prefect_server import free_port
 from tests.support.smtp_server import smtp_env, smtp_server
 from transforms.report.digest import ENTRY_ID_PREFIX, Selection
 
@@ -219,6 +220,37 @@ def test_papers_digest_send_without_a_server_or_to_nobody_is_a_usage_error(
         )
         assert result.returncode == 3, (arguments, result.stderr)
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_server_that_is_not_there_or_refuses_the_login_is_one_line_and_exit_4(multi_day_dataset) -> None:
+    out = str(multi_day_dataset.out_dir)
+    with smtp_server(login=("digest-bot", "the-right-one")) as server:
+        refusing = smtp_env(server) | {"PAPERS_SMTP_USER": "digest-bot", "PAPERS_SMTP_PASSWORD": PASSWORD}
+        absent = smtp_env(server) | {"PAPERS_SMTP_PORT": str(free_port())}
+        for environ, message in [(refusing, "refused the login (535)"), (absent, "could not send through")]:
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.cli",
+                    "digest",
+                    "--out",
+                    out,
+                    "--send",
+                    "--to",
+                    "a@example.org",
+                ],
+                env=os.environ | environ,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert result.returncode == 4, result.stderr
+            assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+            assert PASSWORD not in result.stdout + result.stderr and "Traceback" not in result.stderr
+        assert server.received.messages == []
+    assert not (multi_day_dataset.out_dir / "failed-runs").exists()  # an expected failure: no crash log
 
 
 @pytest.mark.flow

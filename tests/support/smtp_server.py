@@ -74,9 +74,13 @@ def smtp_server(login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
             ok = isinstance(data, LoginPassword) and (data.login.decode(), data.password.decode()) == login
             if ok:
                 received.logins.append(data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # not handled: the server answers 535 itself
 
-        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+        options = {
+            "authenticator": authenticate,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
     port = free_port()
     controller = Controller(_Handler(received), hostname="127.0.0.1", port=port, **options)
     controller.start()
