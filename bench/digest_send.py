@@ -3,7 +3,8 @@
     .venv/bin/python -m flows.cli run ../shared/data/hf-daily-api --out /tmp/digest-real --quiet
     .venv/bin/python bench/digest_send.py --out /tmp/digest-real --repeat 7 --recipients 2
 
-Builds the digest of ``latest`` (default selection: the 7 days ending at the newest listing day), then sends it
+Builds the digest of ``latest`` (default selection: the 7 days ending at the newest listing day) and renders its
+feed and page as publish does (``documents``), then sends it
 ``--repeat`` times to ``--recipients`` addresses through an aiosmtpd server on 127.0.0.1 (one connection per send,
 one message per recipient, as ``papers digest --send`` does) and prints the median and range of each.
 """
@@ -19,7 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import polars as pl
+
 from flows.net.smtp import SmtpSettings
+from flows.render.digest import digest_documents
 from flows.run.digest import Mailing, deliver, version_digest
 from flows.store.catalog import Catalog
 from tests.support.smtp_server import smtp_server
@@ -34,11 +38,16 @@ def main() -> None:
     args = parser.parse_args()
     version = Catalog(args.out).resolve("latest")
 
-    builds, digest = [], None
+    builds, documents, digest = [], [], None
+    catalog = Catalog(args.out)
+    papers = catalog.scan_papers(version).select(pl.len()).collect().item()
     for _ in range(args.repeat):
         started = time.perf_counter()
         digest = version_digest(args.out, version, Selection())
         builds.append(time.perf_counter() - started)
+        started = time.perf_counter()  # what publish writes: the digest's feed and page (no profile)
+        digest_documents(catalog.scan_papers(version), version, Selection(), {}, ())
+        documents.append(time.perf_counter() - started)
     assert digest is not None
     recipients = tuple(f"reader{i}@example.org" for i in range(args.recipients))
     sends = []
@@ -60,8 +69,11 @@ def main() -> None:
                 "entries_per_day": digest.per_day,
                 "message_bytes": size,
                 "recipients": len(recipients),
+                "papers_in_version": papers,
                 "build_s_median": round(statistics.median(builds), 4),
                 "build_s_range": [round(min(builds), 4), round(max(builds), 4)],
+                "documents_s_median": round(statistics.median(documents), 4),
+                "documents_s_range": [round(min(documents), 4), round(max(documents), 4)],
                 "send_s_median": round(statistics.median(sends), 4),
                 "send_s_range": [round(min(sends), 4), round(max(sends), 4)],
                 "repeat": args.repeat,
