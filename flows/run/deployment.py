@@ -5,6 +5,8 @@ The same deployment is declared twice, for two setups, and a test keeps them equ
 - ``papers serve`` (:func:`serve_daily`) for one box: the serving process is the worker.
 
 The parameters store the date expression ``yesterday``, not a date, so every scheduled run fetches its own day.
+With digest recipients (``daily_config(digest=...)``, ``papers serve --digest-to``) each published version's
+digest is e-mailed, through the SMTP server of a prefect-email block named in the parameters (``docs/digest.md``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The curation flow: ingest -> clean -> language -> dedup -> retract -> derive -> validate -> publish.
+"""The curation flow: ingest -> clean -> language -> dedup -> retract -> derive -> validate -> publish, then the
+follow-up: the version's digest e-mailed when recipients are configured (``flows/run/digest.py``).
 
 Each stage runs pure transforms as Prefect tasks (``flows/run/stages.py``, ``validate.py``, ``publish.py``); all
 I/O happens in ingest and publish, and in the run's work folder, where ingest, clean and language spill their
