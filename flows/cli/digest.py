@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from flows.cli.exits import ExitCode
@@ -18,6 +19,7 @@ from flows.errors import UsageError
 from flows.net.smtp import settings_from_env
 from flows.render.digest import FEED_FILE, PAGE_FILE, Digest, render_feed, render_html, render_text
 from flows.run.digest import Mailing, deliver, version_digest
+from flows.run.digest_config import DigestSettings
 from flows.store.catalog import Catalog
 from flows.store.files import write_text_atomically
 from transforms.derive.taxonomy import load_taxonomy
@@ -33,8 +35,11 @@ def digest(args: argparse.Namespace, reply: Reply) -> int:
     if unknown:
         raise UsageError(f"--topic: unknown topic {unknown[0]!r} (known: {', '.join(known)})")
     smtp = settings_from_env(os.environ) if args.send else None  # before anything is read
-    version = Catalog(args.out).resolve(args.version)
-    found = version_digest(args.out, version, selection)
+    catalog = Catalog(args.out)
+    version = catalog.resolve(args.version)
+    if args.profile is not None:
+        selection = _profile(catalog, version, args.profile, selection)
+    found = version_digest(args.out, version, selection, args.profile)
     result = _result(found)
     if smtp is not None:
         if found.entries.is_empty():
@@ -60,6 +65,16 @@ def digest(args: argparse.Namespace, reply: Reply) -> int:
         return reply.done(ExitCode.DONE, result, line)
     text = {"text": render_text, "html": render_html, "atom": render_feed}[args.format](found)
     return reply.done(ExitCode.DONE, result, text.rstrip("\n"))
+
+
+def _profile(catalog: Catalog, version: str, name: str, chosen: Selection) -> Selection:
+    """``chosen``'s days and top with the topics and minimum of the profile ``name`` of the version's digest."""
+    settings = DigestSettings.of_version(catalog.manifest(version))
+    profile = next((profile for profile in settings.profiles if profile.name == name), None)
+    if profile is None:
+        known = ", ".join(profile.name for profile in settings.profiles) or "none"
+        raise UsageError(f"--profile: version {version} has no digest profile {name!r} (profiles: {known})")
+    return replace(chosen, topics=profile.topics, min_upvotes=profile.min_upvotes)
 
 
 def _write(folder: Path, found: Digest) -> list[Path]:

@@ -396,6 +396,12 @@ def _digest_command(commands: Any) -> None:
         "--min-upvotes", type=int, default=0, metavar="N", help="only papers with at least N upvotes that day"
     )
     digest.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="a subscription profile of the version's digest settings: its topics and minimum of upvotes "
+        "(not with --topic or --min-upvotes)",
+    )
+    digest.add_argument(
         "--format", choices=("text", "html", "atom"), default="text", help="what to print (default: text)"
     )
     digest.add_argument(
@@ -572,6 +578,10 @@ def _validate_digest(args: argparse.Namespace) -> None:
     for topic in args.topic:
         if not TOPIC_ID.match(topic):
             raise UsageError(f"--topic: not a topic id: {topic!r} (e.g. robotics, computer-vision)")
+    if args.profile is not None and (args.topic or args.min_upvotes):
+        raise UsageError(
+            "--profile has its own topics and minimum of upvotes: leave out --topic and --min-upvotes"
+        )
     if args.to and not args.send:
         raise UsageError("--to names recipients of --send: add --send")
     if args.send and not args.to:

@@ -72,7 +72,8 @@ class Digest:
             kept.append(f"the top {self.selection.top} a day")
         filters = f" ({'; '.join(kept)})" if kept else ""
         return (
-            f"{self.entries.height} papers by listing day, ranked by that day's upvotes{filters}; "
+            f"{self.entries.height} entries on {len(self.per_day)} listing day(s), each day ranked by its "
+            f"upvotes{filters}; "
             f"dataset version {self.version}"
         )
 

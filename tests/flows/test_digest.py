@@ -317,6 +317,13 @@ def test_a_deployed_run_mails_the_digest_and_each_profile_with_its_credentials_b
     )
     assert smtp.received.logins == ["digest-bot"]
     assert not any(PASSWORD in message for message in logs)
+    command = [sys.executable, "-m", "flows.cli", "digest", "--out", str(out), "--profile"]
+    again = subprocess.run([*command, "vision", "--format", "atom"], cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout == (latest / "digest" / "vision" / "feed.xml").read_text(
+        "utf-8"
+    )
+    unknown = subprocess.run([*command, "nope"], cwd=REPO, capture_output=True, text=True)
+    assert unknown.returncode == 3 and "no digest profile 'nope' (profiles: vision)" in unknown.stderr
     assert PASSWORD not in json.dumps(api.get(f"/flow_runs/{run['id']}").json())
 
 
