@@ -52,7 +52,7 @@ def digest(args: argparse.Namespace, reply: Reply) -> int:
         seconds = time.perf_counter() - started
         result |= {"sent_to": list(args.to), "messages": sent, "send_seconds": round(seconds, 3)}
         line = (
-            f"sent the digest of {version} ({found.entries.height} papers, {_days(found)}) to "
+            f"sent the digest of {version} ({found.entries.height} entries, {_days(found)}) to "
             f"{len(args.to)} recipient(s) through {smtp.host}:{smtp.port} in {seconds:.2f} s"
         )
         return reply.done(ExitCode.DONE, result, line)
@@ -60,7 +60,7 @@ def digest(args: argparse.Namespace, reply: Reply) -> int:
         written = _write(args.write, found)
         result |= {"written": [str(path) for path in written]}
         line = (
-            f"wrote the digest of {version} ({found.entries.height} papers, {_days(found)}) to {args.write}"
+            f"wrote the digest of {version} ({found.entries.height} entries, {_days(found)}) to {args.write}"
         )
         return reply.done(ExitCode.DONE, result, line)
     text = {"text": render_text, "html": render_html, "atom": render_feed}[args.format](found)
