@@ -582,6 +582,10 @@ def _validate_digest(args: argparse.Namespace) -> None:
         raise UsageError(
             "--profile has its own topics and minimum of upvotes: leave out --topic and --min-upvotes"
         )
+    if args.send and args.write is not None:
+        raise UsageError(
+            "--send and --write exclude each other (write the files, then send with another command)"
+        )
     if args.to and not args.send:
         raise UsageError("--to names recipients of --send: add --send")
     if args.send and not args.to:

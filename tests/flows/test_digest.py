@@ -209,6 +209,8 @@ def test_papers_digest_send_without_a_server_or_to_nobody_is_a_usage_error(
         (["--to", "a@example.org"], "add --send"),
         (["--send", "--to", "a@example.org\nBcc: b@example.org"], "not an e-mail address"),
         (["--topic", "robots"], "unknown topic 'robots'"),
+        (["--send", "--to", "a@example.org", "--write", str(tmp_path)], "exclude each other"),
+        (["--profile", "vision", "--topic", "robotics"], "leave out --topic"),
     ]:
         result = subprocess.run(
             [sys.executable, "-m", "flows.cli", "digest", "--out", out, *arguments],
