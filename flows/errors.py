@@ -53,3 +53,7 @@ class ReleaseError(PapersError):
 
 class DeployFailed(PapersError):
     """The Prefect server could not be reached, or ``prefect deploy`` refused: nothing more was changed there."""
+
+
+class DeliveryFailed(PapersError):
+    """An e-mail could not be sent: the SMTP server could not be reached, or refused the login or a recipient."""

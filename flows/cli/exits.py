@@ -27,17 +27,20 @@ class ExitCode(IntEnum):
 
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.DONE: "done: a version was published (run, backfill, retract), or the command did what it was "
-    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect, deploy)",
+    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect, deploy, digest)",
     ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
-    "failed, or (backfill) no day could be published; `latest` is unchanged; (inspect) no format reads the file",
+    "failed, or (backfill) no day could be published; `latest` is unchanged; (inspect) no format reads the file; "
+    "(digest --send) the digest holds no paper, so nothing was sent",
     ExitCode.CONTRACT_BROKEN: "a contract check failed (a table-level expectation, overlapping shard key "
     "ranges): nothing was published; or (verify) a file of a version differs from its manifest",
     ExitCode.USAGE: "usage error: a bad option or argument, an unknown version or paper, a history of another "
     "major schema, no Hub token, a release of papers whose sources state no licence (without "
-    "--accept-unknown-licences); nothing was contacted or changed",
+    "--accept-unknown-licences), an unknown topic or no SMTP server set (digest); nothing was contacted or "
+    "changed",
     ExitCode.RUNTIME_FAILURE: "run-time failure: an internal error, a full disk, a read-only output folder, the "
-    "Hub refusing, (deploy) the Prefect server not answering or refusing the deployment; one line on stderr, "
-    "the traceback in OUT/failed-runs/<id>-crashed/traceback.log (or a temporary file when OUT cannot be "
+    "Hub refusing, (deploy) the Prefect server not answering or refusing the deployment, (digest --send) the "
+    "SMTP server unreachable or refusing the login or a recipient; one line on stderr, the traceback of an "
+    "internal error in OUT/failed-runs/<id>-crashed/traceback.log (or a temporary file when OUT cannot be "
     "written)",
     ExitCode.OUTPUT_LOCKED: "another live command holds the output folder's lock: nothing was read or written",
     ExitCode.DEGRADED: "published, degraded: a version was published but a source failed (a day or page is "

@@ -31,6 +31,7 @@ INTERRUPTED = {
     "retract": "nothing was published and the retraction list is unchanged",
     "prune": "versions not yet removed are kept; run it again to finish",
     "release": "the release did not complete; run it again (a completed commit is not repeated)",
+    "digest": "nothing was written; e-mails the SMTP server had already taken may have been sent",
 }
 """What a Ctrl-C left, by command (others: "nothing was changed")."""
 
@@ -151,13 +152,17 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
         from flows.cli.scraped import inspect_file
 
         return inspect_file
+    if command == "digest":
+        from flows.cli.digest import digest
+
+        return digest
     raise UsageError(f"unknown command {command!r}")
 
 
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
     commands = {"run", "serve", "deploy", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
-    commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect"}
+    commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect", "digest"}
     return next((item for item in arguments if item in commands), None)
 
 

@@ -29,6 +29,8 @@ RAW_DAYS = 365
 FAILED_RUN_DAYS = 90
 """``papers prune``'s retention defaults, as ``flows/store/retention.py``'s ``Retention`` has them (a test keeps
 them equal; that module is not imported here: it would import polars)."""
+DEFAULT_DIGEST_DAYS, MAX_DIGEST_DAYS = 7, 366
+TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXIT_STATUS = "Exit status: see the exit codes in docs/reference/exit-codes.md (0 done, 3 usage error...)."
 
 
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scraped_command(commands)
     _undo_commands(commands)
     _release_command(commands)
+    _digest_command(commands)
     return parser
 
 
@@ -217,6 +220,16 @@ def _serve_command(commands: Any) -> None:
     _out(serve)
     _contact(serve)
     _alerts(serve, required=False)
+    digest = serve.add_argument_group(
+        "digest",
+        "E-mail each published version's digest (docs/digest.md). The SMTP server, port, TLS mode and login are "
+        "read at send time from a prefect-email EmailServerCredentials block; only its name is stored.",
+    )
+    digest.add_argument(
+        "--digest-to", action="append", default=[], metavar="ADDR", help="a recipient; repeatable"
+    )
+    digest.add_argument("--digest-block", metavar="NAME", help="the EmailServerCredentials block's name")
+    digest.add_argument("--digest-from", metavar="ADDR", help="the From address (default: the block's user)")
     serve.set_defaults(validate=_validate_serve)
 
 
@@ -422,6 +435,60 @@ def _release_command(commands: Any) -> None:
     release.set_defaults(validate=_validate_out)
 
 
+def _digest_command(commands: Any) -> None:
+    digest = commands.add_parser(
+        "digest",
+        help="the daily digest of a version (Atom feed, e-mail page, text): print it, write it or e-mail it",
+        description=(
+            "The papers listed on the DAYS days ending at the version's newest listing day, one entry per paper "
+            "and day ranked by that day's upvotes (the digest/ folder of every version holds it with the run's "
+            "settings). Prints it as text (--format for the page or the Atom feed), writes feed.xml and "
+            "index.html to a folder (--write), or sends the page as an HTML e-mail with a plain-text part "
+            "(--send --to ADDR): the SMTP server comes from PAPERS_SMTP_HOST, PAPERS_SMTP_PORT, "
+            "PAPERS_SMTP_STARTTLS, PAPERS_SMTP_USER, PAPERS_SMTP_PASSWORD and PAPERS_SMTP_FROM. "
+            + EXIT_STATUS
+        ),
+    )
+    digest.add_argument("version", nargs="?", default="latest", help="version id or 'latest' (default)")
+    digest.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_DIGEST_DAYS,
+        metavar="N",
+        help="days ending at the newest (default 7)",
+    )
+    digest.add_argument("--top", type=int, metavar="K", help="at most K papers a day (default: every paper)")
+    digest.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="T",
+        help="only papers with this topic (a taxonomy id, e.g. robotics); repeatable",
+    )
+    digest.add_argument(
+        "--min-upvotes", type=int, default=0, metavar="N", help="only papers with at least N upvotes that day"
+    )
+    digest.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="a subscription profile of the version's digest settings: its topics and minimum of upvotes "
+        "(not with --topic or --min-upvotes)",
+    )
+    digest.add_argument(
+        "--format", choices=("text", "html", "atom"), default="text", help="what to print (default: text)"
+    )
+    digest.add_argument(
+        "--write", type=Path, metavar="DIR", help="write DIR/feed.xml and DIR/index.html instead of printing"
+    )
+    digest.add_argument("--send", action="store_true", help="e-mail the digest to every --to address")
+    digest.add_argument(
+        "--to", action="append", default=[], metavar="ADDR", help="a recipient of --send; repeatable"
+    )
+    _out(digest)
+    _json(digest, "the digest's days, entries and recipients")
+    digest.set_defaults(validate=_validate_digest)
+
+
 # ----- checks -----
 
 
@@ -515,6 +582,7 @@ def _check_languages(text: str) -> None:
 
 def _validate_serve(args: argparse.Namespace) -> None:
     _needs_server("serve")
+    _check_digest_recipients(args)
     if args.cron is not None and len(args.cron.split()) != 5:
         raise UsageError(f"--cron: expected five fields (minute hour day month weekday), got {args.cron!r}")
     _validate_alerts(args)
@@ -552,6 +620,26 @@ def _validate_alerts(args: argparse.Namespace) -> None:
         _check_url("--webhook-url", args.webhook_url)
 
 
+def _check_digest_recipients(args: argparse.Namespace) -> None:
+    from flows.net.smtp import check_address
+
+    if args.digest_to and not args.digest_block:
+        raise UsageError(
+            "--digest-to needs --digest-block NAME (the EmailServerCredentials block to send with)"
+        )
+    if (args.digest_block or args.digest_from) and not args.digest_to:
+        raise UsageError("--digest-block and --digest-from need at least one --digest-to ADDR")
+    for option, address in [
+        *(("--digest-to", a) for a in args.digest_to),
+        ("--digest-from", args.digest_from),
+    ]:
+        try:
+            if address is not None:
+                check_address(address)
+        except ValueError as error:
+            raise UsageError(f"{option}: {error}") from None
+
+
 def _validate_backfill(args: argparse.Namespace) -> None:
     """The days ``FROM..TO``: well formed, in order, at most a year, none after today (UTC)."""
     try:
@@ -575,6 +663,40 @@ def _validate_diff(args: argparse.Namespace) -> None:
 def _validate_retract(args: argparse.Namespace) -> None:
     if not args.reason.strip():
         raise UsageError("a retraction needs a --reason")
+    _validate_out(args)
+
+
+def _validate_digest(args: argparse.Namespace) -> None:
+    from flows.net.smtp import check_address
+
+    if not 1 <= args.days <= MAX_DIGEST_DAYS:
+        raise UsageError(f"--days must be 1 to {MAX_DIGEST_DAYS}, got {args.days}")
+    if args.top is not None and args.top < 1:
+        raise UsageError(f"--top must be 1 or more, got {args.top}")
+    if args.min_upvotes < 0:
+        raise UsageError(f"--min-upvotes must be 0 or more, got {args.min_upvotes}")
+    for topic in args.topic:
+        if not TOPIC_ID.match(topic):
+            raise UsageError(f"--topic: not a topic id: {topic!r} (e.g. robotics, computer-vision)")
+    if args.profile is not None and (args.topic or args.min_upvotes):
+        raise UsageError(
+            "--profile has its own topics and minimum of upvotes: leave out --topic and --min-upvotes"
+        )
+    if args.send and args.write is not None:
+        raise UsageError(
+            "--send and --write exclude each other (write the files, then send with another command)"
+        )
+    if args.to and not args.send:
+        raise UsageError("--to names recipients of --send: add --send")
+    if args.send and not args.to:
+        raise UsageError("--send needs at least one --to ADDR")
+    for address in args.to:
+        try:
+            check_address(address)
+        except ValueError as error:
+            raise UsageError(f"--to: {error}") from None
+    if args.write is not None and args.write.exists() and not args.write.is_dir():
+        raise UsageError(f"--write: not a folder: {args.write}")
     _validate_out(args)
 
 

@@ -27,6 +27,7 @@ from flows.run.backfill import backfill as run_backfill
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reasons
 from flows.run.deployment import DAILY_CRON, serve_daily
+from flows.run.digest_config import DigestSettings
 from flows.run.flow import curate
 from flows.run.outcome import summary_of
 from flows.run.results import RunSummary
@@ -128,6 +129,13 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
             contact=args.contact,
             credentials_block=args.credentials_block,
             registered=registered,
+            digest=DigestSettings(
+                recipients=tuple(args.digest_to),
+                credentials_block=args.digest_block,
+                sender=args.digest_from,
+            )
+            if args.digest_to
+            else None,
         )
     finally:
         signal.signal(signal.SIGINT, before)

@@ -3,6 +3,8 @@ for the page's language unless a renderer marks them as a finished fragment.
 
 * ``*.html.j2`` (``report.html``, ``validation/index.html``): Jinja2's HTML autoescaping. A title, topic or
   venue from the data is text on the page, never markup.
+* ``*.xml.j2`` (the digest's Atom feed): the same autoescaping, which XML reads alike (``&amp;``, ``&lt;``,
+  ``&#34;``...); the renderer keeps characters XML 1.0 forbids out of the values (``flows/render/digest.py``).
 * ``*.md.j2`` (the dataset card): every plain ``str`` (or number, or ``None``) a template prints goes through
   :func:`~flows.render.escape.markdown_text`, so a ``|`` cannot split a table cell and ``<script>`` or
   ``[x](javascript:…)`` cannot become markup or a link on the Hub. A fragment a renderer built from escaped
@@ -88,11 +90,12 @@ _MARKDOWN.filters |= {"code": _code, "verbatim": _verbatim, "bibtex": _bibtex}
 
 
 def render_page(name: str, **values: Any) -> str:
-    """Render ``templates/<name>`` (``*.html.j2`` or ``*.md.j2``) with ``values``, escaped for its language."""
-    if name.endswith(".html.j2"):
+    """Render ``templates/<name>`` (``*.html.j2``, ``*.xml.j2`` or ``*.md.j2``) with ``values``, escaped for its
+    language."""
+    if name.endswith((".html.j2", ".xml.j2")):
         environment = _HTML
     elif name.endswith(".md.j2"):
         environment = _MARKDOWN
     else:
-        raise ValueError(f"not a page template (*.html.j2 or *.md.j2): {name}")
+        raise ValueError(f"not a page template (*.html.j2, *.xml.j2 or *.md.j2): {name}")
     return environment.get_template(name).render(**values)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from flows.run.digest_config import DigestSettings
 from flows.sources.local import BUNDLED_SAMPLE
 from flows.sources.settings import SourceSettings
 from transforms.clean.quality import QualitySettings
@@ -39,6 +40,9 @@ class RunConfig(BaseModel):
     volume: VolumeSettings = VolumeSettings()
     """Run-level checks of the Daily Papers listing: a day far below the median of its weekday is provisional
     and fetched again until it settles; no new paper for too many days fails the freshness check."""
+    digest: DigestSettings = DigestSettings()
+    """The daily digest each version holds (``digest/``), its subscription profiles, and who it is sent to after
+    publishing (``flows/run/digest.py``)."""
     language_workers: int = 0
     """Processes for language detection on large inputs (0: one per core)."""
     incremental: bool = True

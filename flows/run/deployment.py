@@ -5,6 +5,8 @@ The same deployment is declared twice, for two setups, and a test keeps them equ
 - ``papers serve`` (:func:`serve_daily`) for one box: the serving process is the worker.
 
 The parameters store the date expression ``yesterday``, not a date, so every scheduled run fetches its own day.
+With digest recipients (``daily_config(digest=...)``, ``papers serve --digest-to``) each published version's
+digest is e-mailed, through the SMTP server of a prefect-email block named in the parameters (``docs/digest.md``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from uuid import UUID
 
 from flows.errors import DeployFailed
 from flows.run.config import RunConfig
+from flows.run.digest_config import DigestSettings
 from flows.run.flow import curate
 from flows.runtime.project import PROJECT_ROOT
 from flows.sources.settings import SourceSettings
@@ -32,10 +35,14 @@ WORK_POOL = "papers"
 
 
 def daily_config(
-    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+    out_dir: Path = Path("output"),
+    contact: str = "",
+    credentials_block: str | None = None,
+    digest: DigestSettings | None = None,
 ) -> RunConfig:
     """What the daily run does: no local input, yesterday's Daily Papers, the trending page, arXiv enrichment.
-    ``credentials_block``: the name of the Prefect Secret block the sources' credentials are in, if any."""
+    ``credentials_block``: the name of the Prefect Secret block the sources' credentials are in, if any;
+    ``digest``: who is sent the version's digest after it is published (None: nobody)."""
     return RunConfig(
         inputs=[],
         out_dir=out_dir,
@@ -46,18 +53,22 @@ def daily_config(
             contact=contact,
             credentials_block=credentials_block,
         ),
+        digest=digest or DigestSettings(),
     )
 
 
 def daily_parameters(
-    out_dir: Path = Path("output"), contact: str = "", credentials_block: str | None = None
+    out_dir: Path = Path("output"),
+    contact: str = "",
+    credentials_block: str | None = None,
+    digest: DigestSettings | None = None,
 ) -> dict[str, Any]:
     """The deployment's parameters: only what differs from ``RunConfig``'s defaults, as JSON.
 
     Compared as JSON, not with pydantic's ``exclude_defaults``: fields with a serializer (the redacted source
     URLs) would otherwise always be written out.
     """
-    chosen = daily_config(out_dir, contact, credentials_block).model_dump(mode="json")
+    chosen = daily_config(out_dir, contact, credentials_block, digest).model_dump(mode="json")
     return {"config": _without_defaults(chosen, RunConfig().model_dump(mode="json"))}
 
 
@@ -81,6 +92,7 @@ def serve_daily(
     contact: str = "",
     credentials_block: str | None = None,
     registered: Callable[[UUID], None] | None = None,
+    digest: DigestSettings | None = None,
 ) -> None:
     """Register the daily deployment on the configured server and execute its runs in this process (blocks).
 
@@ -98,7 +110,7 @@ def serve_daily(
         curate,
         name=name,
         schedules=[CronSchedule(cron=cron, timezone=DAILY_TIMEZONE)],
-        parameters=daily_parameters(out_dir, contact, credentials_block),
+        parameters=daily_parameters(out_dir, contact, credentials_block, digest),
         description=(__doc__ or "").splitlines()[0],
         tags=["trending-papers", "daily"],
     )

@@ -1,4 +1,5 @@
-"""The curation flow: ingest -> clean -> language -> dedup -> retract -> derive -> validate -> publish.
+"""The curation flow: ingest -> clean -> language -> dedup -> retract -> derive -> validate -> publish, then the
+follow-up: the version's digest e-mailed when recipients are configured (``flows/run/digest.py``).
 
 Each stage runs pure transforms as Prefect tasks (``flows/run/stages.py``, ``validate.py``, ``publish.py``); all
 I/O happens in ingest and publish, and in the run's work folder, where ingest, clean and language spill their
@@ -20,6 +21,7 @@ from prefect.task_runners import TaskRunner
 
 from flows.run.config import RunConfig
 from flows.run.degraded import degraded_reason
+from flows.run.digest import send_digest
 from flows.run.outcome import ended, quiet_expected_failures, summary_of
 from flows.run.partitions import SIGNED_ROW, partition_results, signatures_partition, task_runner
 from flows.run.publish import failure_reason, publish, report
@@ -57,6 +59,7 @@ def curate(config: RunConfig = RunConfig()) -> RunSummary | State:
         validated = validate(deduplicated, derived, ingested.previous, config, work)
         let_go()
         summary = publish(ingested, validated, config)
+    summary = send_digest(summary, config)  # a follow-up: its failure makes the run degraded, never failed
     report(summary, validated)
     get_run_logger().info("published %s: %s", summary.version, summary.counts)
     return final_state(summary)

@@ -20,6 +20,10 @@ from flows.store.catalog import read_manifest
 from flows.store.previous import PreviousVersion
 from transforms.schema import DATASET_NAME, SCHEMA_VERSION
 
+RECIPIENTS: dict[str, Any] = {"digest": {"recipients": True, "profiles": {"__all__": {"recipients"}}}}
+"""Left out of the manifest's copy of the config: the digest's recipients are people's e-mail addresses, and a
+version folder is published."""
+
 
 def build_manifest(
     version: str,
@@ -37,7 +41,7 @@ def build_manifest(
         "created_at": datetime.now(UTC).isoformat(),
         "code_version": code_version(),
         "schema_version": SCHEMA_VERSION,
-        "config": config.model_dump(mode="json"),
+        "config": config.model_dump(mode="json", exclude=RECIPIENTS),
         "inputs": [report.__dict__ for report in ingested.inputs],
         "source_failures": ingested.source_failures,
         "listing_days": listing_days(config, ingested, previous),

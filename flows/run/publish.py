@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.errors import ContractBroken
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
+from flows.render.digest import digest_documents, provisional_days
 from flows.render.report import render_report
 from flows.render.run_summary import failure_text, run_markdown, topic_table
 from flows.render.validation import render_validation_html
@@ -131,6 +132,13 @@ def _publish_version(
             VALIDATION_JSON: json.dumps([outcome.__dict__ for outcome in validated.outcomes], indent=2)
             + "\n",
         },
+        from_papers=lambda papers: digest_documents(
+            papers,
+            version,
+            config.digest.selection(),
+            config.digest.profile_selections(),
+            provisional_days(manifest),
+        ),
     )
     if incremental is not None:
         tables: WholeTables | Incremental = incremental

@@ -18,6 +18,8 @@ from expectations.parts import summarize_part
 from flows.errors import UsageError
 from flows.render.card import build_card
 from flows.render.changelog import render_changelog
+from flows.render.digest import digest_documents, provisional_days
+from flows.run.digest_config import DigestSettings
 from flows.run.validate import require_table
 from flows.runtime.project import code_version
 from flows.store.catalog import Catalog, read_manifest
@@ -98,9 +100,16 @@ def _retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
         index = index.filter(~pl.col("paper_id").is_in(wanted))
     changes = diff_papers(latest.papers, kept)
     manifest["changes"] = {"since": latest.version, **changes}
+    digest = DigestSettings.of_version(
+        manifest
+    )  # the digest as the version before had it, without the papers
+    provisional = provisional_days(read_manifest(latest.path) or {})
     documents = Documents(
         card=build_card(manifest, paper_counts(kept), changes=changes, since=latest.version),
         changelog=render_changelog(version, latest.version, changes),
+        from_papers=lambda staged: digest_documents(
+            staged, version, digest.selection(), digest.profile_selections(), provisional
+        ),
     )
     write_retractions(out_dir, pl.concat([retractions, rows]))
     try:

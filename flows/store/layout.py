@@ -11,6 +11,7 @@
           index/dedup-keys-0000i-of-0000N-<version>.parquet    dedup lookup keys, range shards by paper_id
           quarantine/quarantine-0000i-of-0000N.parquet
           ledger.parquet  manifest.json  README.md  CHANGELOG.md  report.html  validation/
+          digest/feed.xml  digest/index.html  digest/<profile>/    the daily digest (flows/render/digest.py)
         latest -> <version>            relative symlink, swapped atomically
         README.md                      root card: load_dataset on this folder reads the version latest points at
         journal.jsonl                  every publish, rollback, retraction and prune

@@ -1,9 +1,9 @@
 """Publishing a version: written whole in a staging folder, renamed into place, then ``latest`` moved to it.
 
 A version holds its tables (``flows/store/tables.py``: papers and dedup index as range shards by ``paper_id``,
-the quarantine, the ledger), its documents (the card, the changelog, the report, the validation results) and
-its manifest, which lists every table file and listed document with its sha256 and row count. Every file is made
-read-only. A failure before the rename leaves nothing but the staging folder, removed here.
+the quarantine, the ledger), its documents (the card, the changelog, the report, the validation results, the
+digest) and its manifest, which lists every table file and listed document with its sha256 and row count. Every
+file is made read-only. A failure before the rename leaves nothing but the staging folder, removed here.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,9 @@ class Documents:
     """``report.html``: the static report page."""
     listed: dict[str, str] = field(default_factory=dict)
     """Relative path -> text of documents the manifest lists with their sha256 (the validation results)."""
+    from_papers: Callable[[pl.LazyFrame], dict[str, str]] | None = None
+    """Documents made from the version's papers as written (the digest: an incremental run holds only the
+    shards it rewrote), called with the staged papers, lazily; listed as ``listed`` is."""
 
 
 def publish_version(
@@ -91,7 +95,8 @@ def publish_version(
             if isinstance(tables, Incremental)
             else [*papers, *listings, *records, *index]
         )
-        files = tables_first + _write_documents(staging, documents)
+        staged = pl.scan_parquet([staging / entry["path"] for entry in papers]) if papers else None
+        files = tables_first + _write_documents(staging, documents, staged)
         _write_manifest(staging, manifest, files, base)
         for path in staging.rglob("*"):
             if path.is_file():
@@ -213,11 +218,14 @@ def remove_stale_staging(out_dir: Path) -> list[Path]:
 # ----- documents and manifest -----
 
 
-def _write_documents(staging: Path, documents: Documents) -> list[FileEntry]:
+def _write_documents(staging: Path, documents: Documents, papers: pl.LazyFrame | None) -> list[FileEntry]:
     """The card, the changelog and the report; the listed documents, with their manifest entries."""
     (staging / CARD_FILE).write_text(documents.card, encoding="utf-8")
     files = []
-    for relative, text in documents.listed.items():
+    listed = dict(documents.listed)
+    if documents.from_papers is not None and papers is not None:
+        listed |= documents.from_papers(papers)
+    for relative, text in listed.items():
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import feedparser
 import polars as pl
 import pytest
 
@@ -18,6 +19,7 @@ from flows.store.layout import RETRACTIONS_FILE, dataset_root
 from flows.store.releases import RELEASED_MARKER
 from flows.store.retractions import read_retractions
 from tests.support.daily_listings import sample_papers
+from transforms.report.digest import ENTRY_ID_PREFIX
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -129,6 +131,13 @@ def test_rollback_undoes_the_mistake_and_the_next_run_builds_on_the_rolled_back_
     assert papers.height == 9 and after.counts["new_papers"] == 3
 
 
+def digest_ids(version_dir: Path) -> list[str]:
+    """The entry ids of a version's digest feed, in its order."""
+    feed = feedparser.parse((version_dir / "digest" / "feed.xml").read_text(encoding="utf-8"))
+    assert not feed.bozo
+    return [entry.id for entry in feed.entries]
+
+
 # --- retract ------------------------------------------------------------------------------------------------
 
 
@@ -164,6 +173,10 @@ def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, publishe
     assert listed.get_column("paper_id").to_list() == mistaken
     assert set(listed.get_column("retracted_in")) == {retracted_in}
     assert read_journal(root)[-1]["action"] == "retract"
+    before, after = digest_ids(root / v2), digest_ids(root / "latest")  # the digest is written without them
+    assert before and after == [
+        i for i in before if not any(i.startswith(f"{ENTRY_ID_PREFIX}{m}/") for m in mistaken)
+    ]
 
     assert main(["retract", mistaken[0], "--reason", "again", "--out", str(out)]) == ExitCode.USAGE
     assert "already retracted" in capsys.readouterr().err

@@ -12,10 +12,11 @@ path reaches an output:
   counts as strings), read by the generic reader: 274 papers published, 325 records quarantined (the junk
   abstracts among them).
 
-Of each published version, the papers, ledger, quarantine and dedup-index frames and the manifest are reduced
-to a digest per column (per top-level key for the manifest), so a failure names what changed. What differs from
-run to run by design is left out: version ids (also in range shards' names), timings, creation times, the code
-version and the file hashes and sizes (every Parquet file carries its version id in its metadata).
+Of each published version, the papers, ledger, quarantine and dedup-index frames, the manifest and the digest's
+feed entries are reduced to a digest per column (per top-level key for the manifest), so a failure names what
+changed. What differs from run to run by design is left out: version ids (also in range shards' names), timings,
+creation times, the code version and the file hashes and sizes (every Parquet file carries its version id in its
+metadata).
 
 ``python -m tests.support.golden_runs`` rewrites ``tests/golden/expected.json`` (only when an output is meant to
 change).
@@ -98,7 +99,38 @@ def version_digest(folder: Path) -> dict[str, Any]:
         "quarantine": frame("quarantine/*.parquet", "quarantine.parquet"),
         "index": frame("index/*.parquet"),
         "manifest": manifest_digest(json.loads((folder / "manifest.json").read_text("utf-8"))),
+        "digest": feed_digest(folder / "digest" / "feed.xml"),
     }
+
+
+ATOM, FIELDS = "{http://www.w3.org/2005/Atom}", "{tag:trending-papers,2026:digest-fields}"
+
+
+def feed_digest(path: Path) -> dict[str, Any] | None:
+    """The digest's feed as a frame of its entries (id, day, position, title, links, authors, summary, categories,
+    the feed's own fields), the version id it names left out; None without a feed (a failed run)."""
+    if not path.is_file():
+        return None
+    import xml.etree.ElementTree as ET
+
+    rows = []
+    for entry in ET.parse(path).getroot().iter(f"{ATOM}entry"):
+        rows.append(
+            {
+                "id": entry.findtext(f"{ATOM}id"),
+                "title": entry.findtext(f"{ATOM}title"),
+                "links": [f"{link.get('rel')} {link.get('href')}" for link in entry.iter(f"{ATOM}link")],
+                "authors": [author.findtext(f"{ATOM}name") for author in entry.iter(f"{ATOM}author")],
+                "summary": entry.findtext(f"{ATOM}summary"),
+                "categories": [category.get("term") for category in entry.iter(f"{ATOM}category")],
+                **{
+                    child.tag.removeprefix(FIELDS): child.text
+                    for child in entry
+                    if child.tag.startswith(FIELDS)
+                },
+            }
+        )
+    return frame_digest(pl.DataFrame(rows, infer_schema_length=None))
 
 
 def copy_pinned(files: list[Path], folder: Path, stamp: datetime | None = None) -> Path:
