@@ -28,6 +28,7 @@ INTERRUPTED = {
     "backfill": "fetched days are kept and published chunks stay published; run the same command to resume",
     "serve": "stopped serving the deployment",
     "retract": "nothing was published and the retraction list is unchanged",
+    "rederive": "nothing was published and `latest` is unchanged",
     "prune": "versions not yet removed are kept; run it again to finish",
     "release": "the release did not complete; run it again (a completed commit is not repeated)",
 }
@@ -37,6 +38,7 @@ UNPUBLISHED = {
     "run": "nothing published",
     "backfill": "nothing more published",
     "retract": "nothing published",
+    "rederive": "nothing published",
 }
 """What a crash left unpublished, by command (said in its one line)."""
 
@@ -134,10 +136,16 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
             "dedup-report": dedup_report,
             "verify": verify,
         }[command]
-    if command in ("rollback", "retract", "unretract", "prune"):
-        from flows.cli.undo import prune, retract, rollback, unretract
+    if command in ("rollback", "retract", "unretract", "prune", "rederive"):
+        from flows.cli.undo import prune, rederive, retract, rollback, unretract
 
-        return {"rollback": rollback, "retract": retract, "unretract": unretract, "prune": prune}[command]
+        return {
+            "rollback": rollback,
+            "retract": retract,
+            "unretract": unretract,
+            "prune": prune,
+            "rederive": rederive,
+        }[command]
     if command == "release":
         from flows.cli.release import release
 
@@ -152,7 +160,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
     commands = {"run", "serve", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
-    commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect"}
+    commands |= {"rollback", "retract", "unretract", "prune", "rederive", "release", "inspect"}
     return next((item for item in arguments if item in commands), None)
 
 
