@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 from transforms.derive import rederive_topics, topic_method
 from transforms.derive.taxonomy import FALLBACK_TOPIC, load_taxonomy
 from transforms.derive.topic import assign_topics
-from transforms.derive.topic_model import area_probabilities, load_model, parse_model
+from transforms.derive.topic_model import area_probabilities, load_model, model_terms, parse_model
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 CONTRACT = polars_schema(PAPER_SCHEMA)
@@ -57,7 +57,8 @@ def test_the_polars_scorer_computes_the_trained_formula() -> None:
         }
     ).lazy()
     keywords = pl.DataFrame({"row": [0], "topic": ["robotics"], "score": [math.e - 1.0]}).lazy()
-    got = area_probabilities(papers, keywords, model, "row").sort("row", "area").collect()
+    scored = area_probabilities(papers, keywords, model, "row")
+    got = scored.probabilities.sort("row", "area").collect()
     robot, gripper = (1.0 + math.log(2.0)) * 1.0, 2.0
     norm = math.hypot(robot, gripper)
     linear = 2.0 * robot / norm + 1.0 * gripper / norm + 1.0 * 0.5  # ln(e) x 0.5 for the keyword feature
@@ -73,11 +74,21 @@ def test_the_polars_scorer_computes_the_trained_formula() -> None:
                 sigmoid(0.0),
                 sigmoid(-1.0),
             ],
-            "model_terms": [[], ["robot", "gripper", "keywords:robotics"], ["qubit"], [], [], []],
         },
-        schema_overrides={"row": pl.Int64, "model_terms": pl.List(pl.String)},
+        schema_overrides={"row": pl.Int64},
     )
     assert_frame_equal(got, expected, check_dtypes=False)
+    asked = pl.DataFrame({"row": [0, 0, 1, 2], "area": ["robotics", "quantum-ml", "quantum-ml", "robotics"]})
+    terms = model_terms(scored, asked.lazy(), model, "row").sort("row", "area").collect()
+    # robot 2 x 1.69 / n, gripper 1 x 2 / n, keywords 0.5 (n = 2.63): highest first; paper 2 has no feature.
+    expected_terms = pl.DataFrame(
+        {
+            "row": [0, 1],
+            "area": ["robotics", "quantum-ml"],
+            "model_terms": [["robot", "gripper", "keywords:robotics"], ["qubit"]],
+        }
+    )
+    assert_frame_equal(terms, expected_terms, check_dtypes=False)
     assert model.method == "model-0.0.1+taxonomy-9.9.9"
 
 

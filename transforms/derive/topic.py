@@ -236,10 +236,11 @@ def _text_scores(matches: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
 
 
 def _topic_scores(
-    indexed: pl.LazyFrame, matches: pl.LazyFrame, taxonomy: Taxonomy, tables: TermTables
+    indexed: pl.LazyFrame, matches: pl.LazyFrame, taxonomy: Taxonomy, tables: TermTables, nested: bool = True
 ) -> pl.LazyFrame:
     """Per ``ROW`` with a positive topic: ``_topic_scores``, the ``List[TOPIC_SCORE]`` highest first (ties:
-    taxonomy order), each with its evidence: terms, then implying categories, then the cross-modal bonus."""
+    taxonomy order), each with its evidence: terms, then implying categories, then the cross-modal bonus.
+    ``nested=False``: the same entries as rows instead (``ROW``, ``topic``, ``score``, ``evidence``), unordered."""
     keys = [ROW, "topic"]
     categories = tables.categories.lazy()
     hits = (
@@ -302,17 +303,25 @@ def _topic_scores(
                 .otherwise(empty),
             ).alias("evidence"),
         )
+    order = {topic_id: i for i, topic_id in tables.topic_ids.items()}
     rounded = pl.col("score").round(4)
-    entry = pl.struct(
+    long = topics.filter(rounded > 0).select(
+        ROW,
         pl.col("topic").replace_strict(tables.topic_ids, return_dtype=pl.String).alias("topic"),
         rounded.alias("score"),
         pl.col("evidence").list.unique(maintain_order=True).alias("evidence"),
     )
+    if not nested:
+        return long
     return (
-        topics.filter(rounded > 0)
-        .sort(pl.col(ROW), rounded, pl.col("topic"), descending=[False, True, False])
+        long.sort(
+            pl.col(ROW),
+            "score",
+            pl.col("topic").replace_strict(order, return_dtype=pl.Int32),
+            descending=[False, True, False],
+        )
         .group_by(ROW, maintain_order=True)
-        .agg(entry.alias("_topic_scores"))
+        .agg(pl.struct("topic", "score", "evidence").alias("_topic_scores"))
         .with_columns(pl.col("_topic_scores").cast(TOPIC_SCORES_DTYPE))
     )
 
@@ -378,6 +387,6 @@ def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
         pl.lit(None, dtype=pl.List(pl.String)).alias("categories"),
         pl.lit(None, dtype=pl.String).alias("primary_category"),
     )
-    text_scores = _topic_scores(hidden, matches, taxonomy, tables)
+    text_scores = _topic_scores(hidden, matches, taxonomy, tables, nested=False)
     chosen = choose(indexed, text_scores, tables, taxonomy, load_model(), TOPIC_SCORES_DTYPE)
     return indexed.join(chosen, on=ROW, how="left", maintain_order="left").drop(ROW)

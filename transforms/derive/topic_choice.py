@@ -26,7 +26,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.derive.taxonomy import FALLBACK_TOPIC, Taxonomy, TermTables
-from transforms.derive.topic_model import TopicModel, area_probabilities
+from transforms.derive.topic_model import TopicModel, area_probabilities, model_terms
 
 ROW = "__topic_row"
 PRIMARY_CATEGORY, CONFIDENT_AREA, KEYWORD, AREA, CATEGORY = 0, 1, 2, 3, 4
@@ -43,26 +43,26 @@ def choose(
 ) -> pl.LazyFrame:
     """Per ``ROW`` of ``indexed``: ``topic``, ``topics``, ``topic_scores`` and ``topic_method``.
 
-    ``text_scores``: ``ROW`` and ``_topic_scores`` of the keyword scorer with the categories hidden.
+    ``text_scores``: ``ROW``, ``topic``, ``score``, ``evidence``: the keyword scorer's topics with the categories
+    hidden.
     """
     keys = [ROW, "topic"]
     keywords = (
-        text_scores.explode("_topic_scores")
-        .select(
-            ROW,
-            pl.col("_topic_scores").struct.field("topic").alias("topic"),
-            pl.col("_topic_scores").struct.field("score").alias("kw_score"),
-            pl.col("_topic_scores").struct.field("evidence").alias("kw_evidence"),
+        text_scores.select(
+            ROW, "topic", pl.col("score").alias("kw_score"), pl.col("evidence").alias("kw_evidence")
         )
-        .drop_nulls("topic")
-        .cache()
+        .collect()
+        .lazy()
     )
-    probabilities = area_probabilities(
+    scored = area_probabilities(
         indexed.select(ROW, "title", "abstract"),
         keywords.select(ROW, "topic", pl.col("kw_score").alias("score")),
         model,
         ROW,
-    ).rename({"area": "topic"})
+    )
+    # An area below every threshold is neither listed nor shown: dropped before the joins (7 of 9 rows).
+    floor = min(model.thresholds.values(), default=0.0)
+    probabilities = scored.probabilities.rename({"area": "topic"}).filter(pl.col("probability") >= floor)
     implied = tables.categories.with_columns(
         pl.col("topic").replace_strict(tables.topic_ids, return_dtype=pl.String)
     ).lazy()
@@ -97,20 +97,39 @@ def choose(
     # Within a tier, the strongest first: a probability or a keyword score (ties: taxonomy order).
     strength = pl.when(pl.col("tier") == KEYWORD).then(kw).otherwise(p.fill_null(0.0))
     empty = pl.lit([], dtype=pl.List(pl.String))
-    model_note = pl.when(p.is_not_null()).then(
-        pl.concat_list(
-            pl.format("model {}, threshold {}", p.round(3), thresholds),
-            pl.col("model_terms").fill_null(empty),
-        )
-    )
-    combined = (
+    listed = (
         probabilities.join(keywords, on=keys, how="full", coalesce=True)
         .join(hits, on=keys, how="full", coalesce=True)
         .with_columns(tier.alias("tier"))
+        .collect()  # read twice: for the evidence of listed areas, then for the columns
+        .lazy()
+    )
+    # The words behind a listed area's probability (worked out for listed areas only: the costly part).
+    terms = model_terms(
+        scored,
+        listed.filter(pl.col("tier").is_not_null() & p.is_not_null()).select(ROW, area="topic"),
+        model,
+        ROW,
+    ).rename({"area": "topic"})
+    is_area = pl.col("topic").is_in(list(model.areas))
+    model_note = (
+        pl.when(p.is_not_null())
+        .then(
+            pl.concat_list(
+                pl.format("model {}, threshold {}", p.round(3), thresholds),
+                pl.col("model_terms").fill_null(empty),
+            )
+        )
+        .when(is_area)
+        .then(pl.concat_list(pl.format("model below {}, threshold {}", pl.lit(floor), thresholds)))
+    )
+    combined = (
+        listed.filter(pl.col("tier").is_not_null() | (kw > 0))  # what topic_scores shows, before its evidence
+        .join(terms, on=keys, how="left")
         .with_columns(
             strength.alias("strength"),
             pl.col("topic").replace_strict(order, return_dtype=pl.Int32).alias("order"),
-            pl.when(p.is_not_null()).then(p).otherwise(kw).round(4).alias("score"),
+            pl.when(is_area).then(p.fill_null(0.0)).otherwise(kw).round(4).alias("score"),
             pl.concat_list(
                 model_note.fill_null(empty),
                 pl.col("kw_evidence").fill_null(empty),
@@ -119,7 +138,6 @@ def choose(
             .list.unique(maintain_order=True)
             .alias("evidence"),
         )
-        .filter(pl.col("tier").is_not_null() | (kw > 0))
         .sort(
             ROW,
             pl.col("tier").is_null(),
