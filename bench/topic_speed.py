@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.topic_reference import assign_topics_regex  # noqa: E402
 from transforms.clean.rules import clean_records  # noqa: E402
 from transforms.derive import add_analysis_columns, extract_links, venue_hints  # noqa: E402
-from transforms.derive.topic import assign_topics  # noqa: E402
+from transforms.derive.topic import keyword_topics as assign_topics  # noqa: E402  (the tokenised keyword scorer)
 from transforms.parse import parse_capture  # noqa: E402
 from transforms.parse.common import Capture  # noqa: E402
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-SCHEMA_VERSION = "2.3.0"
+SCHEMA_VERSION = "2.4.0"
 """Semver of the published contract; every change is written in ``SCHEMA_CHANGELOG.md``."""
 DATASET_NAME = "trending-papers"
 
@@ -179,6 +179,7 @@ PAPER_SCHEMA = pa.schema(
         pa.field("topic", pa.string()),
         pa.field("topics", pa.list_(pa.string())),
         pa.field("topic_scores", pa.list_(TOPIC_SCORE)),
+        pa.field("topic_method", pa.string()),
         pa.field("venue_hints", pa.list_(VENUE_HINT)),
         pa.field("code_urls", pa.list_(pa.string())),
         pa.field("project_urls", pa.list_(pa.string())),
@@ -369,9 +370,13 @@ COLUMN_DOCS: dict[str, str] = {
     " time (the earliest, when the same bytes were read twice), sha256 of the raw capture.",
     "language": "Language of the cleaned abstract (langdetect, seeded).",
     "language_score": "langdetect probability of `language` (1.0 where the English gate settled it).",
-    "topic": "Primary topic id from the taxonomy (`general-ml` when nothing else fits).",
-    "topics": "Every topic that applies.",
-    "topic_scores": "Per topic: score and the terms or signals that decided it.",
+    "topic": "Primary topic id from the taxonomy: the area the primary arXiv category implies, else the learned"
+    " model's confident area, else the strongest keyword topic (`general-ml` when nothing fits).",
+    "topics": "Every topic the text (or an arXiv category) supports, `topic` first.",
+    "topic_scores": "Per topic: score (a model area's probability 0-1, another topic's keyword score) and the"
+    " evidence: `model <p>, threshold <t>` with the features that added most, matched terms, `category:<id>`.",
+    "topic_method": "The method that derived `topic`, `topics` and `topic_scores` (`model-<version>+taxonomy-"
+    "<version>`): the same for every paper of a version.",
     "venue_hints": "Venue mentions: canonical venue, year, status, workshop, evidence text, field it came from.",
     "code_urls": "Canonical source-code repository URLs (Hub models, datasets and Spaces are not code).",
     "project_urls": "Project pages.",

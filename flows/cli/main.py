@@ -29,6 +29,7 @@ INTERRUPTED = {
     "serve": "stopped serving the deployment",
     "deploy": "the deployment or its alerts may be half updated; run it again",
     "retract": "nothing was published and the retraction list is unchanged",
+    "rederive": "nothing was published and `latest` is unchanged",
     "prune": "versions not yet removed are kept; run it again to finish",
     "release": "the release did not complete; run it again (a completed commit is not repeated)",
     "digest": "nothing was written; e-mails the SMTP server had already taken may have been sent",
@@ -39,6 +40,7 @@ UNPUBLISHED = {
     "run": "nothing published",
     "backfill": "nothing more published",
     "retract": "nothing published",
+    "rederive": "nothing published",
 }
 """What a crash left unpublished, by command (said in its one line)."""
 
@@ -140,10 +142,16 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
             "dedup-report": dedup_report,
             "verify": verify,
         }[command]
-    if command in ("rollback", "retract", "unretract", "prune"):
-        from flows.cli.undo import prune, retract, rollback, unretract
+    if command in ("rollback", "retract", "unretract", "prune", "rederive"):
+        from flows.cli.undo import prune, rederive, retract, rollback, unretract
 
-        return {"rollback": rollback, "retract": retract, "unretract": unretract, "prune": prune}[command]
+        return {
+            "rollback": rollback,
+            "retract": retract,
+            "unretract": unretract,
+            "prune": prune,
+            "rederive": rederive,
+        }[command]
     if command == "release":
         from flows.cli.release import release
 
@@ -162,7 +170,7 @@ def _handler(command: str) -> Callable[[argparse.Namespace, Reply], int]:
 def _command_name(arguments: Sequence[str]) -> str | None:
     """The subcommand named on the command line, before parsing (for the message of an error in parsing)."""
     commands = {"run", "serve", "deploy", "backfill", "versions", "diff", "show", "dedup-report", "verify"}
-    commands |= {"rollback", "retract", "unretract", "prune", "release", "inspect", "digest"}
+    commands |= {"rollback", "retract", "unretract", "prune", "rederive", "release", "inspect", "digest"}
     return next((item for item in arguments if item in commands), None)
 
 

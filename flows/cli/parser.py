@@ -382,6 +382,13 @@ def _undo_commands(commands: Any) -> None:
     _json(unretract)
     unretract.set_defaults(validate=_validate_out)
 
+    rederive = commands.add_parser(
+        "rederive", help="publish latest with every paper's topics derived by this code's topic method"
+    )
+    _out(rederive)
+    _json(rederive, "the version published (null when every paper was current) and the papers derived again")
+    rederive.set_defaults(validate=_validate_out)
+
     prune = commands.add_parser(
         "prune",
         help="remove old versions (never latest, never a release's only copy), and raw days and failed-run "

@@ -1,4 +1,5 @@
-"""``papers rollback``, ``retract``, ``unretract`` and ``prune``: undoing a publish, journaled, under the lock.
+"""``papers rollback``, ``retract``, ``unretract``, ``prune`` and ``rederive``: undoing or redoing a publish, under
+the lock.
 
 Retractions publish through the table gate (Great Expectations, ~4 s to import): imported by the two commands
 that need it, so a rollback or a prune answers in a second.
@@ -45,6 +46,25 @@ def unretract(args: argparse.Namespace, reply: Reply) -> int:
     ids = unretract_papers(args.out, args.paper_ids, args.reason or "")
     text = f"unretracted {len(ids)} paper(s): later runs publish them again when they capture them"
     return reply.done(ExitCode.DONE, {"unretracted": ids}, text)
+
+
+def rederive(args: argparse.Namespace, reply: Reply) -> int:
+    from flows.run.rederive import rederive as rederive_topics
+
+    result = rederive_topics(args.out)
+    document = {
+        "version": result.version,
+        "path": str(result.path) if result.path else None,
+        "previous": result.previous,
+        "papers": result.papers,
+        "topic_method": result.method,
+    }
+    text = (
+        f"published {result.version}: {result.papers} paper(s) of {result.previous} derived again by {result.method}"
+        if result.version
+        else f"every paper of {result.previous} is derived by {result.method}: nothing to do"
+    )
+    return reply.done(ExitCode.DONE, document, text)
 
 
 def prune(args: argparse.Namespace, reply: Reply) -> int:

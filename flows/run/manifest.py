@@ -18,6 +18,7 @@ from flows.runtime.project import code_version
 from flows.sources.settings import HF_DAILY
 from flows.store.catalog import read_manifest
 from flows.store.previous import PreviousVersion
+from transforms.derive import topic_method
 from transforms.schema import DATASET_NAME, SCHEMA_VERSION
 
 RECIPIENTS: dict[str, Any] = {"digest": {"recipients": True, "profiles": {"__all__": {"recipients"}}}}
@@ -41,6 +42,7 @@ def build_manifest(
         "created_at": datetime.now(UTC).isoformat(),
         "code_version": code_version(),
         "schema_version": SCHEMA_VERSION,
+        "topic_method": topic_method(),
         "config": config.model_dump(mode="json", exclude=RECIPIENTS),
         "inputs": [report.__dict__ for report in ingested.inputs],
         "source_failures": ingested.source_failures,

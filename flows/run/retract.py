@@ -31,6 +31,7 @@ from flows.store.publish import Documents, publish_version
 from flows.store.retractions import read_retractions, write_retractions
 from flows.store.tables import WholeTables
 from transforms.dedup.minhash import DedupParams
+from transforms.derive import rederive_topics, topic_method
 from transforms.history.changes import diff_papers
 from transforms.history.retraction import retraction_rows
 from transforms.report.summary import paper_counts
@@ -87,7 +88,7 @@ def _retract(out_dir: Path, paper_ids: list[str], reason: str) -> Retraction:
     if unknown:
         raise UsageError(f"unknown paper id(s) in latest version {latest.version}: {', '.join(unknown)}")
     removed = latest.papers.filter(pl.col("paper_id").is_in(wanted))
-    kept = latest.papers.filter(~pl.col("paper_id").is_in(wanted))
+    kept = rederive_topics(latest.papers.filter(~pl.col("paper_id").is_in(wanted)))  # one method per version
     if kept.height == 0:
         raise UsageError("retracting every paper would leave an empty version; roll back instead")
     require_table([summarize_part(kept, "version")])
@@ -152,6 +153,7 @@ def _manifest(
         "created_at": datetime.now(UTC).isoformat(),
         "code_version": code_version(),
         "schema_version": SCHEMA_VERSION,
+        "topic_method": topic_method(),
         "operation": "retract",
         "retraction": {"reason": reason, "papers": papers},
         "config": previous_manifest.get("config"),

@@ -43,7 +43,7 @@ from transforms.dedup.clusters import CLUSTER_COLUMNS
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import INDEX_ORDER, update_index
 from transforms.dedup.minhash import DedupParams
-from transforms.derive import add_analysis_columns
+from transforms.derive import add_analysis_columns, rederive_topics
 from transforms.history.merge import attach_listings, history_columns, in_paper_order, upsert
 from transforms.report.accounting import with_record_hash
 from transforms.report.summary import most_upvoted, new_papers, paper_counts, summed_counts
@@ -302,10 +302,12 @@ class _Merge:
 
     def take(self, passed: pl.DataFrame, upto: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The version's rows and index rows of the ids up to ``upto`` (None: all that remain), not taken
-        before: the previous rows of that span upserted with ``passed`` (the run's papers of the span)."""
+        before: the previous rows of that span upserted with ``passed`` (the run's papers of the span), those a
+        previous topic method derived derived again (``rederive_topics``)."""
         before = self._papers.take(upto) if self._papers is not None else None
         rows = (
             upsert(before if before is not None and before.height else None, passed, self._seen_at)
+            .pipe(rederive_topics)  # previous papers of another topic method: derived again, once
             .pipe(add_analysis_columns)
             .pipe(with_record_hash)
         )

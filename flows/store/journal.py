@@ -1,8 +1,8 @@
 """The journal of a dataset folder: one JSON line per change of ``latest`` or of the version set.
 
-``OUT/trending-papers/journal.jsonl`` is append-only. Every publish, rollback, retraction, un-retraction and
-prune adds one line (``at``, ``action``, ``latest`` after the action, and the action's details), so a person
-can read what happened to the dataset, and when, without comparing folders.
+``OUT/trending-papers/journal.jsonl`` is append-only. Every publish, rollback, retraction, un-retraction,
+re-derivation and prune adds one line (``at``, ``action``, ``latest`` after the action, and the action's
+details), so a person can read what happened to the dataset, and when, without comparing folders.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from flows.store.layout import JOURNAL_FILE
 
-ACTIONS = ("publish", "rollback", "retract", "unretract", "prune", "reconcile")
+ACTIONS = ("publish", "rollback", "retract", "unretract", "prune", "reconcile", "rederive")
 """``reconcile``: a run found a version folder the journal did not mention (a publish killed between making the
 version visible and journaling it) and recorded it: the folders are the truth."""
 

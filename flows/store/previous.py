@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from flows.store.catalog import Catalog, data_files
 from flows.store.layout import DATA_FOLDER, INDEX_FOLDER, INDEX_STEM
 from flows.store.shards import Shard, VersionPart, previous_shards
+from transforms.derive import topic_method
 from transforms.report.summary import COUNTED_COLUMNS, paper_counts
 from transforms.schema import DEDUP_INDEX_SCHEMA, PAPER_SCHEMA, SCHEMA_VERSION, arrow_frame, conform, empty
 
@@ -49,6 +50,8 @@ class PreviousVersion:
     schema_version: str | None = SCHEMA_VERSION
     """The schema its files were written with: a run carries its shards as they are only when it is this code's
     (a shard of older columns beside new ones would break every reader of ``data/*.parquet``)."""
+    topic_method: str | None = None
+    """The topic method its papers were derived with (its manifest's ``topic_method``; None before 2.4.0)."""
 
     @classmethod
     def from_frames(
@@ -61,11 +64,13 @@ class PreviousVersion:
 
     @property
     def incremental(self) -> bool:
-        """Whether a run with these dedup parameters can merge into it shard by shard."""
+        """Whether a run with these dedup parameters can merge into it shard by shard: not when its schema or
+        its topic method is another (every paper is then read, derived again and rewritten, once)."""
         return (
             bool(self.paper_shards and self.index_shards)
             and self.fingerprint is not None
             and self.schema_version == SCHEMA_VERSION
+            and self.topic_method == topic_method()
         )
 
     @property
@@ -138,6 +143,7 @@ def open_latest(out_dir: Path, fingerprint: str | None = None) -> PreviousVersio
         index_shards=index,
         fingerprint=fingerprint if fingerprint is not None and found == [fingerprint] else None,
         schema_version=catalog.schema_version(latest),
+        topic_method=catalog.manifest(latest).get("topic_method"),
     )
 
 

@@ -110,6 +110,7 @@ def publish_version(
         version,
         previous_version=manifest.get("previous_version"),
         **({"retraction": manifest["retraction"]} if "retraction" in manifest else {}),
+        **({"rederivation": manifest["rederivation"]} if "rederivation" in manifest else {}),
     )
     return final
 

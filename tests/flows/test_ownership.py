@@ -138,13 +138,15 @@ def test_cli_exits_5_with_one_line_when_another_run_holds_the_output(
         ["retract", "arxiv:2507.00001", "--reason", "duplicate of a journal version"],
         ["unretract", "arxiv:2507.00001"],
         ["prune", "--keep", "1"],
+        ["rederive"],
     ],
     ids=lambda command: command[0],
 )
 def test_every_command_that_writes_the_output_exits_5_while_another_run_holds_it(
     command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Backfill, rollback, retract, unretract and prune take the same lock as a run, before reading anything."""
+    """Backfill, rollback, retract, unretract, prune and rederive take the same lock as a run, before reading
+    anything."""
     import expectations.gate  # noqa: F401  its import-time library warnings reach stderr only under pytest
     from flows.cli import ExitCode
 

@@ -1,4 +1,4 @@
-"""Topic assignment: taxonomy contract, evidence, fallback, categories and determinism."""
+"""The keyword scorer (`keyword_topics`): taxonomy contract, evidence, fallback, categories and determinism."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from transforms.derive.taxonomy import FALLBACK_TOPIC, load_taxonomy, terms_regex
-from transforms.derive.topic import assign_topics
+from transforms.derive.topic import keyword_topics
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 EXPECTED_IDS = (
@@ -55,14 +55,14 @@ def test_taxonomy_has_exactly_the_issue_topics_with_scope_notes() -> None:
 
 
 def test_output_dtypes_match_the_contract() -> None:
-    out = assign_topics(frame([{"title": "A robot", "abstract": ""}])).collect()
+    out = keyword_topics(frame([{"title": "A robot", "abstract": ""}])).collect()
     contract = polars_schema(PAPER_SCHEMA)
     for name in ("topic", "topics", "topic_scores"):
         assert out.schema[name] == contract[name], name
 
 
 def test_primary_topics_and_evidence() -> None:
-    out = assign_topics(
+    out = keyword_topics(
         frame(
             [
                 {
@@ -97,7 +97,7 @@ def test_primary_topics_and_evidence() -> None:
 
 
 def test_multi_label_keeps_every_topic_above_threshold() -> None:
-    out = assign_topics(
+    out = keyword_topics(
         frame(
             [
                 {
@@ -113,7 +113,7 @@ def test_multi_label_keeps_every_topic_above_threshold() -> None:
 
 
 def test_categories_add_evidence_and_can_decide() -> None:
-    out = assign_topics(
+    out = keyword_topics(
         frame(
             [{"title": "A new method", "abstract": "We propose a method.", "categories": ["cs.RO", "cs.LG"]}]
         )
@@ -134,8 +134,8 @@ def test_deterministic_and_row_order_preserved() -> None:
         {"title": "Graph neural networks", "abstract": "Message passing on graphs."},
         {"title": "Speech recognition", "abstract": "An acoustic model for speech."},
     ]
-    first = assign_topics(frame(rows)).collect()
-    second = assign_topics(frame(rows)).collect()
+    first = keyword_topics(frame(rows)).collect()
+    second = keyword_topics(frame(rows)).collect()
     assert_frame_equal(first, second)
     assert first["topic"].to_list() == ["graph-learning", "speech-and-audio"]
 
@@ -143,7 +143,9 @@ def test_deterministic_and_row_order_preserved() -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=80), st.text(max_size=200)), min_size=1, max_size=5))
 def test_topics_never_empty_and_contain_topic(rows: list[tuple[str, str]]) -> None:
-    out = assign_topics(frame([{"title": title, "abstract": abstract} for title, abstract in rows])).collect()
+    out = keyword_topics(
+        frame([{"title": title, "abstract": abstract} for title, abstract in rows])
+    ).collect()
     for topic, topics in zip(out["topic"], out["topics"], strict=True):
         assert topic in EXPECTED_IDS
         assert topic in topics.to_list()
@@ -158,7 +160,7 @@ def test_vision_language_paper_is_multimodal_with_cross_modal_evidence() -> None
         },
         {"title": "Parsing sentences", "abstract": "A parser for text with one image of the tree."},
     ]
-    out = assign_topics(frame(rows)).collect()
+    out = keyword_topics(frame(rows)).collect()
     assert out["topic"].to_list() == ["multimodal", "natural-language-processing"]
     multimodal = next(s for s in out["topic_scores"][0] if s["topic"] == "multimodal")
     assert "cross-modal: second-strongest modality" in multimodal["evidence"]
@@ -174,7 +176,7 @@ def test_ambiguous_words_do_not_make_robotics_or_vision() -> None:
         {"title": "Best arm identification", "abstract": "We pull arms of a multi-armed bandit."},
         {"title": "Multi-label learning with noisy labels", "abstract": "Labels are partially valid."},
     ]
-    out = assign_topics(frame(rows)).collect()
+    out = keyword_topics(frame(rows)).collect()
     assert out["topic"][0] == "agents"
     assert out["topic"][1] == "reinforcement-learning"
     assert "robotics" not in out["topics"][0].to_list()
@@ -202,7 +204,7 @@ def test_single_words_no_longer_decide_the_topic() -> None:
             "abstract": "We fit molecular dynamics potentials to DFT data.",
         },
     ]
-    out = assign_topics(frame(rows)).collect()
+    out = keyword_topics(frame(rows)).collect()
     topics = out["topics"].to_list()
     assert "ai-for-science" not in topics[0]
     assert "data-mining" not in topics[1]
@@ -217,5 +219,5 @@ def test_robot_vision_paper_carries_both() -> None:
             "abstract": "A mobile robot localizes itself from camera images with a learned image descriptor.",
         }
     ]
-    topics = assign_topics(frame(rows)).collect()["topics"].to_list()[0]
+    topics = keyword_topics(frame(rows)).collect()["topics"].to_list()[0]
     assert {"robotics", "computer-vision"} <= set(topics)

@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 from tests.support.topic_reference import assign_topics_regex
 from tests.transforms.test_topic import frame
 from transforms.derive.taxonomy import load_taxonomy
-from transforms.derive.topic import RESOLVE_PASSES, assign_topics
+from transforms.derive.topic import RESOLVE_PASSES, keyword_topics
 from transforms.parse import parse_capture
 from transforms.parse.common import Capture
 
@@ -27,7 +27,7 @@ DATA = SHARED / "data"
 
 def assert_same_as_regex(papers: pl.LazyFrame) -> None:
     """Every column, row and list element equal, in the same order."""
-    assert_frame_equal(assign_topics(papers).collect(), assign_topics_regex(papers).collect())
+    assert_frame_equal(keyword_topics(papers).collect(), assign_topics_regex(papers).collect())
 
 
 def test_term_syntax_edge_cases() -> None:

@@ -129,9 +129,9 @@ def test_every_venue_area_is_a_taxonomy_topic() -> None:
 
 def test_derive_fields_puts_an_icra_slam_paper_under_robotics() -> None:
     row = {
-        "title": "Visual place recognition for loop closure in SLAM",
-        "abstract": "We learn image descriptors for visual place recognition and loop closure detection in "
-        "visual SLAM, evaluated with a mobile robot on outdoor sequences with a camera.",
+        "title": "Visual place recognition for loop closure",
+        "abstract": "We learn image descriptors for visual place recognition and loop closure detection, "
+        "evaluated on outdoor image sequences recorded by a mobile robot.",
         "arxiv_comment": "Accepted at ICRA 2024",
     }
     columns = ("title", "abstract", "arxiv_comment", "journal_ref", "venue_field")

@@ -26,6 +26,8 @@ from transforms.derive.taxonomy import (
     load_taxonomy,
     term_tables,
 )
+from transforms.derive.topic_choice import ROW, choose
+from transforms.derive.topic_model import load_model
 from transforms.schema import PAPER_SCHEMA, polars_schema
 
 WORD_RUN = r"[0-9A-Za-z_]+"  # (?-u:\w)+
@@ -35,7 +37,6 @@ LINKED = r"^[0-9A-Za-z_]+[\s\-]+$"  # ... where that text is spaces/hyphens only
 # vectorised passes; a text whose overlaps chain further (only repeated phrases do) is matched by the regex.
 RESOLVE_PASSES = 4
 TITLE, ABSTRACT = 0, 1
-ROW = "__topic_row"
 TOPIC_SCORES_DTYPE: pl.DataType = polars_schema(PAPER_SCHEMA)["topic_scores"]
 assert isinstance(TOPIC_SCORES_DTYPE, pl.List) and isinstance(TOPIC_SCORES_DTYPE.inner, pl.DataType)
 TOPIC_SCORE_DTYPE: pl.DataType = TOPIC_SCORES_DTYPE.inner
@@ -235,10 +236,11 @@ def _text_scores(matches: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
 
 
 def _topic_scores(
-    indexed: pl.LazyFrame, matches: pl.LazyFrame, taxonomy: Taxonomy, tables: TermTables
+    indexed: pl.LazyFrame, matches: pl.LazyFrame, taxonomy: Taxonomy, tables: TermTables, nested: bool = True
 ) -> pl.LazyFrame:
     """Per ``ROW`` with a positive topic: ``_topic_scores``, the ``List[TOPIC_SCORE]`` highest first (ties:
-    taxonomy order), each with its evidence: terms, then implying categories, then the cross-modal bonus."""
+    taxonomy order), each with its evidence: terms, then implying categories, then the cross-modal bonus.
+    ``nested=False``: the same entries as rows instead (``ROW``, ``topic``, ``score``, ``evidence``), unordered."""
     keys = [ROW, "topic"]
     categories = tables.categories.lazy()
     hits = (
@@ -301,23 +303,33 @@ def _topic_scores(
                 .otherwise(empty),
             ).alias("evidence"),
         )
+    order = {topic_id: i for i, topic_id in tables.topic_ids.items()}
     rounded = pl.col("score").round(4)
-    entry = pl.struct(
+    long = topics.filter(rounded > 0).select(
+        ROW,
         pl.col("topic").replace_strict(tables.topic_ids, return_dtype=pl.String).alias("topic"),
         rounded.alias("score"),
         pl.col("evidence").list.unique(maintain_order=True).alias("evidence"),
     )
+    if not nested:
+        return long
     return (
-        topics.filter(rounded > 0)
-        .sort(pl.col(ROW), rounded, pl.col("topic"), descending=[False, True, False])
+        long.sort(
+            pl.col(ROW),
+            "score",
+            pl.col("topic").replace_strict(order, return_dtype=pl.Int32),
+            descending=[False, True, False],
+        )
         .group_by(ROW, maintain_order=True)
-        .agg(entry.alias("_topic_scores"))
+        .agg(pl.struct("topic", "score", "evidence").alias("_topic_scores"))
         .with_columns(pl.col("_topic_scores").cast(TOPIC_SCORES_DTYPE))
     )
 
 
-def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``topic``, ``topics``, ``topic_scores`` (needs title, abstract, categories, primary_category)."""
+def keyword_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
+    """The keyword scorer alone (the method of schema 2.3.0 and before): add ``topic``, ``topics``,
+    ``topic_scores`` (needs title, abstract, categories, primary_category). Kept as the measured baseline
+    (``bench/topic_arxiv.py``) and as the text evidence of :func:`assign_topics`."""
     taxonomy = load_taxonomy()
     tables = term_tables()
     # Each of these feeds several branches of the plan: cached so it runs once.
@@ -356,3 +368,25 @@ def choose_topics(scored: pl.LazyFrame, taxonomy: Taxonomy) -> pl.LazyFrame:
         .otherwise(pl.concat_list(pl.col("topic_scores"), fallback_score))
         .alias("topic_scores"),
     )
+
+
+def assign_topics(papers: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``topic``, ``topics``, ``topic_scores`` and ``topic_method`` by the adopted method
+    (:mod:`transforms.derive.topic_choice`; needs title, abstract, categories, primary_category).
+
+    The keyword scorer runs once, on the text alone (categories hidden, as the model was trained); the
+    categories are joined in afterwards, as the authors' own label."""
+    taxonomy = load_taxonomy()
+    tables = term_tables()
+    derived = ["topic", "topics", "topic_scores", "topic_method"]  # a paper derived before is derived again
+    indexed = papers.drop(derived, strict=False).with_row_index(ROW).cache()
+    texts = _texts(indexed).cache()
+    matches = _matches(texts, _tokens(texts, tables), tables).cache()
+    hidden = indexed.select(
+        ROW,
+        pl.lit(None, dtype=pl.List(pl.String)).alias("categories"),
+        pl.lit(None, dtype=pl.String).alias("primary_category"),
+    )
+    text_scores = _topic_scores(hidden, matches, taxonomy, tables, nested=False)
+    chosen = choose(indexed, text_scores, tables, taxonomy, load_model(), TOPIC_SCORES_DTYPE)
+    return indexed.join(chosen, on=ROW, how="left", maintain_order="left").drop(ROW)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
+from transforms.derive import rederive_topics
 from transforms.derive.analysis import add_analysis_columns
 from transforms.history.merge import upsert
 from transforms.report.accounting import with_record_hash
@@ -24,8 +25,10 @@ __all__ = ["version_rows"]
 def version_rows(before: pl.DataFrame, passed: pl.DataFrame, seen_at: datetime) -> pl.DataFrame:
     """``before`` (previous rows of the touched ranges) upserted with ``passed`` (this run's papers), sorted by
     ``paper_id`` in ``PAPER_SCHEMA``; analysis columns and ``record_hash`` recomputed for the run's papers only
-    (an updated paper may have gained a repository; the others did not change)."""
-    merged = upsert(before if before.height else None, passed, seen_at)
+    (an updated paper may have gained a repository; the others did not change). A paper another topic method
+    derived is derived again (a version of another method is never merged into shard by shard, so this only
+    guards)."""
+    merged = rederive_topics(upsert(before if before.height else None, passed, seen_at))
     changed = pl.col("paper_id").is_in(passed.get_column("paper_id").implode())
     fresh = merged.filter(changed).pipe(add_analysis_columns).pipe(with_record_hash)
     kept = merged.filter(~changed)
