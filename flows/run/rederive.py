@@ -12,29 +12,16 @@ venue hints), so nothing is fetched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import polars as pl
-
-from expectations.parts import summarize_part
 from flows.errors import UsageError
-from flows.render.card import build_card
-from flows.render.changelog import render_changelog
-from flows.run.validate import require_table
-from flows.runtime.project import code_version
-from flows.store.catalog import Catalog, read_manifest
-from flows.store.layout import new_version_id
+from flows.run.republish import next_version, republish, republished_manifest
+from flows.store.catalog import Catalog
 from flows.store.lock import lock_if_present
 from flows.store.previous import PreviousVersion, open_latest
-from flows.store.publish import Documents, publish_version
-from flows.store.tables import WholeTables
 from transforms.dedup.minhash import DedupParams
 from transforms.derive import rederive_topics, stale_topics, topic_method
-from transforms.history.changes import diff_papers
-from transforms.report.summary import paper_counts
-from transforms.schema import DATASET_NAME, LEDGER_SCHEMA, QUARANTINE_SCHEMA, SCHEMA_VERSION, empty
+from transforms.schema import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)
@@ -65,56 +52,14 @@ def rederive(out_dir: Path) -> Rederivation:
 
 def _publish(out_dir: Path, catalog: Catalog, latest: PreviousVersion, stale: int) -> Rederivation:
     papers = rederive_topics(latest.papers)
-    require_table([summarize_part(papers, "version")])
-    version = new_version_id(datetime.now(UTC), max([latest.version, *catalog.versions()]))
-    manifest = _manifest(latest, version, papers, stale)
-    changes = diff_papers(latest.papers, papers)
-    manifest["changes"] = {"since": latest.version, **changes}
-    documents = Documents(
-        card=build_card(manifest, paper_counts(papers), changes=changes, since=latest.version),
-        changelog=render_changelog(version, latest.version, changes),
-    )
-    path = publish_version(
-        out_dir,
+    version = next_version(catalog, latest)
+    manifest = republished_manifest(
+        latest,
         version,
-        WholeTables(papers, latest.dedup_index),
-        empty(QUARANTINE_SCHEMA),
-        empty(LEDGER_SCHEMA),
-        documents,
-        manifest,
+        papers,
+        "rederive",
+        {"rederived_papers": stale},
+        {"rederivation": {"papers": stale, "from": latest.topic_method, "to": topic_method()}},
     )
+    path = republish(out_dir, latest, papers, latest.dedup_index, manifest)
     return Rederivation(version, path, latest.version, stale, topic_method())
-
-
-def _manifest(latest: PreviousVersion, version: str, papers: pl.DataFrame, stale: int) -> dict[str, Any]:
-    previous_manifest = read_manifest(latest.path) or {}
-    counts = {
-        "inputs": 0,
-        "published": 0,
-        "duplicates": 0,
-        "quarantined": 0,
-        "quarantined_by_reason": {},
-        "accounting_holds": True,
-        "new_papers": 0,
-        "updated_papers": 0,
-        "rederived_papers": stale,
-        "papers_total": papers.height,
-        "papers_previous": latest.papers.height,
-    }
-    return {
-        "dataset": DATASET_NAME,
-        "version": version,
-        "previous_version": latest.version,
-        "created_at": datetime.now(UTC).isoformat(),
-        "code_version": code_version(),
-        "schema_version": SCHEMA_VERSION,
-        "topic_method": topic_method(),
-        "operation": "rederive",
-        "rederivation": {"papers": stale, "from": latest.topic_method, "to": topic_method()},
-        "config": previous_manifest.get("config"),
-        "inputs": [],
-        "source_failures": [],
-        "listing_days": previous_manifest.get("listing_days", []),
-        "provenance": previous_manifest.get("provenance", []),
-        "counts": counts,
-    }

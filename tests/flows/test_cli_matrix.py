@@ -198,6 +198,8 @@ COMMANDS = [
         broken_release_log,
         lambda out, p: fifo_instead_of(version(out, p.first) / "released.json"),
     ),
+    # rederive: opens latest from its manifest (shard list) -> invalid manifest; Ctrl-C: that manifest a FIFO.
+    Command("rederive", lambda p: ["rederive"], True, broken_manifest, fifo_manifest_of("latest")),
     # digest: latest's papers -> garbage parquet; Ctrl-C: resolving latest reads its manifest.
     Command("digest", lambda p: ["digest"], False, garbage_parquet, fifo_manifest_of("latest")),
     # release (a dry run, the Hub offline: nothing is contacted): resolving latest reads its manifest -> invalid

@@ -95,7 +95,12 @@ def test_papers_rederive_publishes_once_then_has_nothing_to_do(
     assert after["topic_method"].to_list() == [topic_method()] * 3
     # The same method on the same columns gives what the run derived.
     assert after.select("paper_id", "topic", "topics").equals(before.select("paper_id", "topic", "topics"))
-    assert Catalog(out).manifest(document["version"])["operation"] == "rederive"
+    manifest, earlier = Catalog(out).manifest(document["version"]), Catalog(out).manifest(old)
+    assert manifest["operation"] == "rederive"
+    assert manifest["counts"]["rederived_papers"] == 3
+    for carried in ("config", "listing_days", "provenance", "volume"):  # what no re-derivation changes
+        assert manifest[carried] == earlier[carried], carried
+    assert (Catalog(out).root / document["version"] / "digest" / "feed.xml").is_file()
 
     assert main(["rederive", "--out", str(out)]) == ExitCode.DONE
     assert "nothing to do" in capsys.readouterr().out

@@ -167,6 +167,10 @@ def test_retract_undoes_the_mistake_and_keeps_it_out_of_later_runs(out, publishe
     assert manifest["retraction"]["reason"] == "bench notes, not papers"
     assert [p["paper_id"] for p in manifest["retraction"]["papers"]] == mistaken
     assert manifest["counts"]["retracted_papers"] == 2 and manifest["counts"]["papers_total"] == papers.height
+    before_manifest = manifest_of(out, v2)
+    assert "volume" in before_manifest, "the run-level checks' history a republish must not drop"
+    for carried in ("config", "listing_days", "provenance", "volume"):  # what no retraction changes
+        assert manifest[carried] == before_manifest[carried], carried
     index = pl.read_parquet(root / "latest" / "index" / "dedup-keys-*.parquet")
     assert not set(mistaken) & set(index.get_column("paper_id"))
     listed = read_retractions(out)
