@@ -156,10 +156,12 @@ def listed(
     return chosen
 
 
-def tune(oof, keywords, primary, areas, topics) -> tuple[dict[str, float], tuple[float, float], dict]:
+def tune(
+    oof, keywords, primary, areas, topics, goal_large: float = GOAL_LARGE, goal_small: float = GOAL_SMALL
+) -> tuple[dict[str, float], tuple[float, float], dict]:
     """Per-area thresholds and the keyword rule, on out-of-fold predictions (see the module docstring)."""
     columns = [topics.index(a) for a in areas]
-    goals = np.array([GOAL_LARGE if a in LARGE_AREAS else GOAL_SMALL for a in areas])
+    goals = np.array([goal_large if a in LARGE_AREAS else goal_small for a in areas])
     positives = [primary == a for a in areas]
     best_key, best = None, None
     for rule in KEYWORD_RULES:
@@ -203,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO_ROOT / ".." / "shared", help="shared data folder")
     parser.add_argument("--write", action="store_true", help=f"write transforms/{MODEL_FILE}")
+    parser.add_argument("--goal-large", type=float, default=GOAL_LARGE, help="out-of-fold goal, CV and NLP")
+    parser.add_argument("--goal-small", type=float, default=GOAL_SMALL, help="out-of-fold goal, other areas")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy()
     topics = [t for t in taxonomy.ids if t != FALLBACK_TOPIC]
@@ -215,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     others = train["category_areas"].to_list()
     groups = train["group"].to_list()
     oof = out_of_fold(docs, keywords, primary, others, groups, areas)
-    thresholds, rule, tuned = tune(oof, keywords, primary, areas, topics)
+    thresholds, rule, tuned = tune(oof, keywords, primary, areas, topics, args.goal_large, args.goal_small)
     print(f"rule {rule}, thresholds {thresholds}, out-of-fold {tuned}")
     vocabulary, idf = build_vocabulary(docs)
     x = features(docs, vocabulary, idf, keywords)
