@@ -71,8 +71,8 @@ def test_the_polars_scorer_computes_the_trained_formula() -> None:
                 sigmoid(-1.0 + linear),
                 sigmoid(4.0),  # one token, normalised to 1
                 sigmoid(-1.0),
-                sigmoid(0.0),
-                sigmoid(-1.0),
+                0.0,  # no feature feeds the area: 0, not the intercept's prior sigmoid(0.0)
+                0.0,
             ],
         },
         schema_overrides={"row": pl.Int64},

@@ -236,10 +236,13 @@ def area_probabilities(
         + pl.col("__words").fill_null(0.0)
         + pl.col("__sum").fill_null(0.0)
     )
+    # No feature of the paper feeds the area (no vocabulary word, no keyword score): the intercept alone is a
+    # prior, not evidence, and from model 1.1.0 on it reaches some thresholds; such a paper gets 0 and abstains.
+    fed = pl.col("__words").is_not_null() | pl.col("__sum").is_not_null()
     probabilities = linear.select(
         pl.col(row),
         pl.col("__column").replace_strict(areas, return_dtype=pl.String).alias("area"),
-        (1.0 / (1.0 + (-logit).exp())).alias("probability"),
+        pl.when(fed).then(1.0 / (1.0 + (-logit).exp())).otherwise(0.0).alias("probability"),
     )
     return Scored(probabilities, counted, sums.select(row, "__norm"), keywords)
 
