@@ -17,10 +17,10 @@ from types import FrameType
 from typing import Any
 from uuid import UUID
 
+from flows.cli.arguments import languages, partitions
 from flows.cli.exits import ExitCode
 from flows.cli.feedback import ConsoleFeedback
 from flows.cli.output import Reply
-from flows.cli.parser import languages, partitions
 from flows.render.run_summary import summary_text
 from flows.run.backfill import BackfillResult
 from flows.run.backfill import backfill as run_backfill

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import ExitCode, main
-from flows.cli.parser import FAILED_RUN_DAYS, RAW_DAYS
+from flows.cli.version_commands import FAILED_RUN_DAYS, RAW_DAYS
 from flows.store.layout import failed_runs_root, new_version_id, raw_root
 from flows.store.raw_zone import RawZone
 from flows.store.retention import Retention, expired, remove_expired
