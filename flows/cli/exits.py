@@ -26,8 +26,9 @@ class ExitCode(IntEnum):
 
 
 MEANINGS: dict[ExitCode, str] = {
-    ExitCode.DONE: "done: a version was published (run, backfill, retract), or the command did what it was "
-    "asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect, deploy, digest)",
+    ExitCode.DONE: "done: a version was published (run, backfill, retract, rederive), or the command did what it "
+    "was asked (versions, diff, show, dedup-report, rollback, unretract, prune, release, inspect, deploy, digest; "
+    "rederive with nothing to do)",
     ExitCode.NOTHING_PUBLISHED: "nothing was published: every record of the run was quarantined, every source "
     "failed, or (backfill) no day could be published; `latest` is unchanged; (inspect) no format reads the file; "
     "(digest --send) the digest holds no paper, so nothing was sent",
