@@ -46,6 +46,7 @@ from bench.topic_arxiv import (  # noqa: E402
     load_papers,
     sha256_of,
 )
+from bench.topic_model_train import features as word_features  # noqa: E402
 from transforms.derive.taxonomy import FALLBACK_TOPIC, load_taxonomy  # noqa: E402
 from transforms.derive.topic import keyword_topics  # noqa: E402
 from transforms.derive.topic_model import KEYWORD_PREFIX, MODEL_FILE  # noqa: E402
@@ -98,17 +99,9 @@ def build_vocabulary(docs: list[list[str]]) -> tuple[list[str], np.ndarray]:
 def features(
     docs: list[list[str]], vocabulary: list[str], idf: np.ndarray, keywords: np.ndarray
 ) -> sparse.csr_matrix:
-    """``(1 + ln tf) x idf`` L2-normalised per paper, then ``ln(1 + keyword score) x KEYWORD_SCALE``."""
-    index = {t: i for i, t in enumerate(vocabulary)}
-    data, cols, indptr = [], [], [0]
-    for doc in docs:
-        counts = Counter(t for t in doc if t in index)
-        pairs = sorted((index[t], (1.0 + math.log(n)) * idf[index[t]]) for t, n in counts.items())
-        norm = math.sqrt(sum(v * v for _, v in pairs)) or 1.0
-        cols += [i for i, _ in pairs]
-        data += [v / norm for _, v in pairs]
-        indptr.append(len(cols))
-    words = sparse.csr_matrix((data, cols, indptr), shape=(len(docs), len(vocabulary)))
+    """The runtime's word features (``bench/topic_model_train.py``: ``(1 + ln tf) x idf``, L2-normalised per
+    paper), then ``ln(1 + keyword score) x KEYWORD_SCALE``."""
+    words = word_features(docs, vocabulary, idf)
     return sparse.hstack([words, sparse.csr_matrix(np.log1p(keywords) * KEYWORD_SCALE)]).tocsr()
 
 

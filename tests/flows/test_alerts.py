@@ -30,7 +30,7 @@ from tests.support.capture_server import CaptureServer, Reply, serving
 from tests.support.prefect_runs import (
     FLOW_NAME,
     REPO,
-    _answer,
+    answer,
     background,
     operator_env,
     recorded,
@@ -71,7 +71,7 @@ def test_deployed_runs_that_fail_or_degrade_are_alerted_with_reason_counts_and_l
             "trending-papers/daily: no run completed",
         }
         assert len([n for n in _all_automation_names(api) if n.startswith("trending-papers/daily:")]) == 3
-        deployment = _answer(lambda: api.get(f"/deployments/name/{FLOW_NAME}/daily")).json()
+        deployment = answer(lambda: api.get(f"/deployments/name/{FLOW_NAME}/daily")).json()
 
         with (
             serving() as server,
@@ -195,7 +195,7 @@ def _latency(alert: Received, run: dict[str, Any]) -> float:
 
 
 def _all_automation_names(api: httpx.Client) -> list[str]:
-    return [a["name"] for a in _answer(lambda: api.post("/automations/filter", json={})).json()]
+    return [a["name"] for a in answer(lambda: api.post("/automations/filter", json={})).json()]
 
 
 def _automation_names(api: httpx.Client) -> set[str]:
@@ -206,9 +206,9 @@ def _delete_automations(api_url: str, prefix: str) -> None:
     """The test's automations go with it: left on the session's server they would keep firing at a closed
     receiver (a proactive one every window), or on later tests' runs of the same deployment."""
     with httpx.Client(base_url=api_url, timeout=30) as api:
-        for automation in _answer(lambda: api.post("/automations/filter", json={})).json():
+        for automation in answer(lambda: api.post("/automations/filter", json={})).json():
             if automation["name"].startswith(prefix):
-                _answer(lambda: api.delete(f"/automations/{automation['id']}"))  # noqa: B023 (called at once)
+                answer(lambda: api.delete(f"/automations/{automation['id']}"))  # noqa: B023 (called at once)
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def cleanup(prefect_server) -> Iterator[list[str]]:
 
 
 def _automation(api: httpx.Client, name: str) -> dict[str, Any] | None:
-    found = [a for a in _answer(lambda: api.post("/automations/filter", json={})).json() if a["name"] == name]
+    found = [a for a in answer(lambda: api.post("/automations/filter", json={})).json() if a["name"] == name]
     return found[0] if found else None
 
 

@@ -66,7 +66,7 @@ BUSY = {429, 502, 503}
 Prefect's own client does."""
 
 
-def _answer(send: Callable[[], httpx.Response], attempts: int = 8) -> httpx.Response:
+def answer(send: Callable[[], httpx.Response], attempts: int = 8) -> httpx.Response:
     """``send()``'s response, sent again (up to ``attempts`` times, 0.5 s apart and more) while the server is busy."""
     for attempt in range(attempts):
         response = send()
@@ -77,7 +77,7 @@ def _answer(send: Callable[[], httpx.Response], attempts: int = 8) -> httpx.Resp
 
 
 def trigger(api: httpx.Client, deployment_id: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    return _answer(
+    return answer(
         lambda: api.post(f"/deployments/{deployment_id}/create_flow_run", json={"parameters": parameters})
     ).json()
 
@@ -85,7 +85,7 @@ def trigger(api: httpx.Client, deployment_id: str, parameters: dict[str, Any]) -
 def wait_for(api: httpx.Client, flow_run_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        run = _answer(lambda: api.get(f"/flow_runs/{flow_run_id}")).json()
+        run = answer(lambda: api.get(f"/flow_runs/{flow_run_id}")).json()
         if run["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
             return run
         time.sleep(1)
@@ -106,7 +106,7 @@ def recorded(read: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
 def run_logs(api: httpx.Client, flow_run_id: str) -> list[str]:
     """The messages the server holds for one flow run (its own and its worker's), oldest first."""
     query = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200}
-    return [log["message"] for log in _answer(lambda: api.post("/logs/filter", json=query)).json()]
+    return [log["message"] for log in answer(lambda: api.post("/logs/filter", json=query)).json()]
 
 
 def wait_for_deployment(api: httpx.Client, name: str) -> dict[str, Any]:
