@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Iterator
-from types import FrameType
 from typing import Any
 from uuid import UUID
 
@@ -105,12 +103,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
 
 
 def serve(args: argparse.Namespace, reply: Reply) -> int:
-    """Serve until Ctrl-C (Prefect's runner stops quietly on it; the command still ends as interrupted)."""
-    interrupted: list[int] = []
-
-    def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        interrupted.append(signum)
-        signal.default_int_handler(signum, frame)
+    """Serve until Ctrl-C (KeyboardInterrupt, once the runner has stopped: the command ends as interrupted)."""
 
     def registered(deployment_id: UUID) -> None:
         """With ``--notify``: the alerts of ``papers deploy``, set up beside the served deployment."""
@@ -120,27 +113,21 @@ def serve(args: argparse.Namespace, reply: Reply) -> int:
             args.alerts_only = True
             reply.note(alerts_line(args, set_up_alerts(args)))
 
-    before = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        serve_daily(
-            name=args.name,
-            cron=args.cron or DAILY_CRON,
-            out_dir=args.out,
-            contact=args.contact,
-            credentials_block=args.credentials_block,
-            registered=registered,
-            digest=DigestSettings(
-                recipients=tuple(args.digest_to),
-                credentials_block=args.digest_block,
-                sender=args.digest_from,
-            )
-            if args.digest_to
-            else None,
+    serve_daily(
+        name=args.name,
+        cron=args.cron or DAILY_CRON,
+        out_dir=args.out,
+        contact=args.contact,
+        credentials_block=args.credentials_block,
+        registered=registered,
+        digest=DigestSettings(
+            recipients=tuple(args.digest_to),
+            credentials_block=args.digest_block,
+            sender=args.digest_from,
         )
-    finally:
-        signal.signal(signal.SIGINT, before)
-    if interrupted:
-        raise KeyboardInterrupt
+        if args.digest_to
+        else None,
+    )
     return ExitCode.DONE
 
 

@@ -11,12 +11,15 @@ digest is e-mailed, through the SMTP server of a prefect-email block named in th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flows.errors import DeployFailed
@@ -25,6 +28,9 @@ from flows.run.digest_config import DigestSettings
 from flows.run.flow import curate
 from flows.runtime.project import PROJECT_ROOT
 from flows.sources.settings import SourceSettings
+
+if TYPE_CHECKING:
+    from prefect.runner import Runner
 
 DEPLOYMENT_NAME = "daily"
 DAILY_CRON = "30 6 * * *"
@@ -97,10 +103,9 @@ def serve_daily(
     """Register the daily deployment on the configured server and execute its runs in this process (blocks).
 
     ``registered(deployment_id)`` runs once the deployment exists, before the first run is polled for (the
-    alerts are set up there). What ``Flow.serve`` does, with that step between registering and serving; Ctrl-C
-    or SIGTERM ends the serving quietly, as there."""
-    import asyncio
-
+    alerts are set up there). What ``Flow.serve`` does, with that step between registering and serving. SIGTERM
+    ends the serving quietly, as there; Ctrl-C stops the runner cleanly (:func:`_serve_until_interrupted`), then
+    raises KeyboardInterrupt."""
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.exceptions import TerminationSignal
     from prefect.runner import Runner
@@ -118,8 +123,45 @@ def serve_daily(
         raise TypeError("serve_daily is called from synchronous code")
     if registered is not None:
         registered(deployment_id)
-    with contextlib.suppress(KeyboardInterrupt, TerminationSignal):
-        asyncio.run(runner.start())
+    with contextlib.suppress(TerminationSignal):
+        if asyncio.run(_serve_until_interrupted(runner)):
+            raise KeyboardInterrupt
+
+
+async def _serve_until_interrupted(runner: Runner) -> bool:
+    """Run ``runner`` until Ctrl-C; whether Ctrl-C ended it.
+
+    Ctrl-C is taken by the event loop (``loop.add_signal_handler``) and cancels the runner, which stops its loops
+    and closes its clients as a cancelled task does. Raised at whatever bytecode the main thread was on, a
+    KeyboardInterrupt would stop one of the runner's tasks mid-request: asyncio then logged each such task's
+    traceback while shutting down, and the process could even end killed by SIGINT instead of exiting 130. A
+    second Ctrl-C while the runner stops is ignored: its clean-up is not cut short. Off the main thread (no signals
+    there) the runner just runs.
+    """
+    loop = asyncio.get_running_loop()
+    serving = asyncio.current_task()
+    if serving is None or threading.current_thread() is not threading.main_thread():
+        await runner.start()
+        return False
+    interrupted = asyncio.Event()
+
+    def stop() -> None:
+        if not interrupted.is_set():
+            interrupted.set()
+            serving.cancel()
+
+    before = signal.getsignal(signal.SIGINT)
+    loop.add_signal_handler(signal.SIGINT, stop)
+    try:
+        await runner.start()
+    except asyncio.CancelledError:
+        if not interrupted.is_set():
+            raise
+        serving.uncancel()
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, before)
+    return interrupted.is_set()
 
 
 @contextlib.contextmanager
