@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-from derive_eval import input_frame, load_hf_days  # noqa: E402
+from derive_inputs import input_frame, load_hf_days  # noqa: E402
 
 from transforms.derive import derive_fields  # noqa: E402
 from transforms.derive.analysis import add_analysis_columns  # noqa: E402

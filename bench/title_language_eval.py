@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench.derive_eval import load_hf_days
+from bench.derive_inputs import load_hf_days
 from transforms.clean.rules import clean_records
 from transforms.language.scripts import OTHER_SCRIPT_LETTER
 from transforms.language.title import tag_foreign_title

@@ -25,7 +25,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.derive_eval import input_frame, load_areas, load_split, split_of  # noqa: E402
+from bench.derive_eval_topic import load_areas, load_split, split_of  # noqa: E402
+from bench.derive_inputs import input_frame  # noqa: E402
 from bench.topic_model import area_probabilities, parse_model  # noqa: E402
 from bench.topic_model_train import out_of_fold, tokens, train  # noqa: E402
 from transforms.derive.topic import assign_topics  # noqa: E402

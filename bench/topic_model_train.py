@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.derive_eval import load_areas, load_split, split_of  # noqa: E402
+from bench.derive_eval_topic import load_areas, load_split, split_of  # noqa: E402
 from bench.topic_model import TOKEN_PATTERN  # noqa: E402
 from transforms.derive.taxonomy import load_taxonomy  # noqa: E402
 
