@@ -2,7 +2,8 @@
 receiver stands in for the webhook, and the server's own automations send to it.
 
 - a deployed run on a process worker whose sources all fail: the "failed" alert, with its reason, counts and link,
-  and no engine traceback in the run's logs; then a degraded run: the "degraded" alert;
+  and no engine traceback in the run's logs; then a degraded run: the "degraded" alert; then a run whose process
+  is killed: Crashed, and the "failed" alert again;
 - ``papers serve --notify`` with a 15 s window and no run: the "no run completed" alert, fired by the server's
   evaluation of the proactive trigger.
 
@@ -130,6 +131,17 @@ def test_deployed_runs_that_fail_or_degrade_are_alerted_with_reason_counts_and_l
             )
             assert "[counts: inputs " in body[0] and ", new_papers " in body[0]
             assert body[1] == f"run: {ui}/runs/flow-run/{degraded['id']}"
+
+            crashed = _crashed_run(api, deployment["id"], server, worker.pid, tmp_path / "crashed-out")
+            crash_alert = receiver.wait_for(
+                lambda r: crashed["id"] in r.payload.get("body", ""), ALERT_TIMEOUT_S, "crashed"
+            )
+            print(f"crashed alert: {_latency(crash_alert, crashed):.1f} s after the run ended")
+            body = crash_alert.payload["body"].splitlines()
+            assert crash_alert.payload["subject"] == f"{FLOW_NAME}/daily: run {crashed['name']} failed"
+            assert body[0] == f"Crashed: {crashed['state']['message']}", body
+            assert "exited with status code: -9" in body[0], body  # the worker's reason: SIGKILL
+            assert body[1] == f"run: {ui}/runs/flow-run/{crashed['id']}"
         about_degraded = [
             r.payload["subject"] for r in receiver.received if degraded["id"] in r.payload["body"]
         ]
@@ -187,6 +199,28 @@ def serve_day(server: CaptureServer) -> None:
     server.route("/api/daily_papers", Reply(200, b"[]"), date="2025-07-03", p="1")
     server.route("/api/daily_papers", Reply(500, b"oops"), date="2025-07-04")
     server.route("/api/query", Reply(200, (DATA / "arxiv" / "recorded-2026-2104.12255v1.xml").read_bytes()))
+
+
+def _crashed_run(
+    api: httpx.Client, deployment_id: str, server: CaptureServer, worker: int, out: Path
+) -> dict[str, Any]:
+    """A run whose process is SIGKILLed while it waits for the daily API (a day that never answers): the worker
+    reports it Crashed, which the "failed" alert covers too. Killed once the server has the run's request."""
+    server.route("/api/daily_papers", Reply(200, b"[]", delay=600), date="2025-07-05")
+    parameters = loopback_config(server, out, day="2025-07-05")
+    parameters["config"]["sources"]["read_timeout"] = 600  # the run waits until it is killed
+    run = trigger(api, deployment_id, parameters)
+    deadline = time.monotonic() + ALERT_TIMEOUT_S
+    while not any(seen.query.get("date") == "2025-07-05" for seen in server.requests):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the run never asked for 2025-07-05 within {ALERT_TIMEOUT_S:.0f} s")
+        time.sleep(0.1)
+    engines = _engine_children(psutil.Process(worker))
+    assert len(engines) == 1, engines
+    engines[0].kill()
+    ended = wait_for(api, run["id"])
+    assert ended["state_type"] == "CRASHED", ended["state"]
+    return ended
 
 
 def _latency(alert: Received, run: dict[str, Any]) -> float:
