@@ -206,6 +206,7 @@ def _crashed_run(
 ) -> dict[str, Any]:
     """A run whose process is SIGKILLed while it waits for the daily API (a day that never answers): the worker
     reports it Crashed, which the "failed" alert covers too. Killed once the server has the run's request."""
+    _wait_until_no_child(worker)  # the earlier runs' processes are gone: the one found below is this run's
     server.route("/api/daily_papers", Reply(200, b"[]", delay=600), date="2025-07-05")
     parameters = loopback_config(server, out, day="2025-07-05")
     parameters["config"]["sources"]["read_timeout"] = 600  # the run waits until it is killed
