@@ -24,9 +24,10 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.dedup.clusters import _bucket_pairs, prepare_docs, score_pairs, verified
+from transforms.dedup.clusters import _bucket_pairs, prepare_docs
 from transforms.dedup.identity import normalise_text
 from transforms.dedup.minhash import DedupParams, shared_band_frame
+from transforms.dedup.pair_scores import score_pairs, verified
 
 
 def load(corpus: Path, limit: int | None) -> pl.DataFrame:

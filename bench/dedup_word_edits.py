@@ -30,8 +30,9 @@ import polars as pl
 from scipy.sparse import csr_matrix
 
 from bench.dedup_eval import load_conference, load_daily_api, load_scraped, pairwise_scores, to_frame
-from transforms.dedup.clusters import _abstract_jaccard, find_clusters, verified
+from transforms.dedup.clusters import find_clusters
 from transforms.dedup.minhash import DedupParams
+from transforms.dedup.pair_scores import _abstract_jaccard, verified
 from transforms.dedup.similarity import count_changed_words
 
 REPO = Path(__file__).resolve().parents[1]

@@ -41,11 +41,12 @@ from flows.store.previous import PreviousVersion, open_latest
 from flows.store.publish import remove_stale_staging
 from flows.store.retractions import read_retractions
 from flows.store.spill import Spilled, WorkFolder
-from transforms.dedup.clusters import ABSTRACT_CHARS, AbstractsOf, abstract_chars, abstracts_in, find_clusters
+from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.index import build_index, positional_keys
 from transforms.dedup.matching import match_previous
 from transforms.dedup.minhash import Signatures
+from transforms.dedup.pair_scores import AbstractsOf
 from transforms.history.retraction import withhold_retracted
 from transforms.report.accounting import ACCOUNTED_COLUMNS, accounted, with_paper_decisions
 from transforms.routing import pending_count, split

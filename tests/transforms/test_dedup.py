@@ -20,6 +20,7 @@ from polars.testing import assert_frame_equal
 
 import transforms.dedup.clusters as clusters
 import transforms.dedup.minhash as minhash
+import transforms.dedup.pair_scores as pair_scores
 from transforms.dedup.clusters import ABSTRACT_CHARS, abstract_chars, abstracts_in, find_clusters
 from transforms.dedup.collapse import collapse_clusters
 from transforms.dedup.identity import paper_id_expr, text_words
@@ -200,7 +201,7 @@ def test_a_few_changed_words_merge_whatever_the_title_but_never_two_arxiv_ids() 
         ]
     )
     pairs = pl.DataFrame({"a": [0], "b": [1]}, schema={"a": pl.UInt32, "b": pl.UInt32})
-    scored = clusters.score_pairs(frame.with_row_index("doc"), pairs, DedupParams())
+    scored = pair_scores.score_pairs(frame.with_row_index("doc"), pairs, DedupParams())
     assert scored["abstract_sim"][0] < 0.85 and scored["changed_words"][0] == 4
     result = find_clusters(frame)
     assert result["cluster_id"].to_list() == ["r00", "r00"]
@@ -459,11 +460,11 @@ def test_pairs_scored_in_slices_score_as_scored_at_once(monkeypatch: pytest.Monk
         return abstracts_in(docs)(record_ids)
 
     narrow = docs.drop("abstract")
-    at_once = clusters.score_pairs(narrow, pairs, DedupParams(), lookup)
-    monkeypatch.setattr(clusters, "SCORED_PAIRS", 2)
-    in_slices = clusters.score_pairs(narrow, pairs, DedupParams(), lookup)
+    at_once = pair_scores.score_pairs(narrow, pairs, DedupParams(), lookup)
+    monkeypatch.setattr(pair_scores, "SCORED_PAIRS", 2)
+    in_slices = pair_scores.score_pairs(narrow, pairs, DedupParams(), lookup)
     assert_frame_equal(in_slices, at_once)
-    assert_frame_equal(at_once, clusters.score_pairs(docs, pairs, DedupParams()))
+    assert_frame_equal(at_once, pair_scores.score_pairs(docs, pairs, DedupParams()))
     assert read[0] == n and len(read) == 1 + -(-pairs.height // 2) and max(read[1:]) <= 4
 
 
@@ -1194,7 +1195,6 @@ def test_abstract_similarity_in_batches_of_pairs_is_one_pass(
     texts: list[str], picks: list[tuple[int, int]], batch: int
 ) -> None:
     """Pairs are scored a batch at a time (memory); each pair's score is its own, so batches change nothing."""
-    import transforms.dedup.clusters as clusters
 
     series = pl.Series("abstract", texts)
     pairs = pl.DataFrame(
@@ -1203,10 +1203,10 @@ def test_abstract_similarity_in_batches_of_pairs_is_one_pass(
         orient="row",
     )
     params = DedupParams()
-    whole = clusters._abstract_jaccard(series, pairs, params)
+    whole = pair_scores._abstract_jaccard(series, pairs, params)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(clusters, "JACCARD_BATCH_PAIRS", batch)
-        batched = clusters._abstract_jaccard(series, pairs, params)
+        patch.setattr(pair_scores, "JACCARD_BATCH_PAIRS", batch)
+        batched = pair_scores._abstract_jaccard(series, pairs, params)
     assert_frame_equal(batched.to_frame(), whole.to_frame(), check_exact=True)
 
 

@@ -11,14 +11,11 @@ import polars as pl
 
 from transforms.dedup.arxiv_conflicts import most_similar
 from transforms.dedup.clusters import (
-    AbstractsOf,
     abstract_chars,
     abstracts_at,
     arxiv_compatible,
     prepare_docs,
-    score_pairs,
     title_not_contradicted,
-    verified,
     with_arxiv,
 )
 from transforms.dedup.identity import (
@@ -29,6 +26,7 @@ from transforms.dedup.identity import (
 )
 from transforms.dedup.index import KIND, build_index, positional_keys
 from transforms.dedup.minhash import DedupParams
+from transforms.dedup.pair_scores import AbstractsOf, score_pairs, verified
 
 MATCH_SPLIT_ARXIV_CONFLICT = "match:split_arxiv_conflict"
 """``decisions`` tag of a run's paper that, with another paper of the run carrying a different arXiv id,
