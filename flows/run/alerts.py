@@ -181,7 +181,10 @@ def ensure_alerts(deployment: str, block: str, window: timedelta = DEFAULT_WINDO
 
 
 def _comparable(automation: Any) -> Any:
-    return automation.model_dump(mode="json", exclude={"id", "created", "updated"})
+    """The automation's settings, compared as Python values: the trigger's event names are sets, and a set's JSON
+    list takes the set's iteration order, which can differ between two equal sets built in different orders (the
+    server's and ours), so JSON would report an unchanged automation as updated."""
+    return automation.model_dump(exclude={"id", "created", "updated"})
 
 
 def ui_url() -> str:
